@@ -1,0 +1,149 @@
+//! `install` of one asset (CONTRACT I1-I7, K2-K4, Y1-Y3).
+//!
+//! Order of work, so that every refusal comes before the first write (I5):
+//! validate the name (Y1), open the project (Y3) and the wiki, resolve the
+//! commit once (K4), read the asset from it (I1, I2), check the work tree
+//! (I1), check the lockfile and dest (L5, L6, I4, Y2). Then take the
+//! per-asset lock and repeat the state checks (K3), stage and rename dest
+//! into place (I6), and only then upsert the entry under the sidecar lock
+//! (I7, K1, K2).
+
+use crate::digest::now_utc_micros;
+use crate::error::{Error, Kind, Result};
+use crate::lock::{self, AssetLock, DiskStore};
+use crate::lockfile::{self, EntryWrite};
+use crate::names::{AssetType, validate_name};
+use crate::project::Project;
+use crate::stage;
+use crate::wiki::Wiki;
+use std::path::{Path, PathBuf};
+
+/// Where an operation runs: the project root and the wiki location,
+/// already resolved from flags and the environment (Terms).
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The project root.
+    pub project: PathBuf,
+    /// The wiki location.
+    pub wiki: PathBuf,
+}
+
+/// What an install wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    /// Asset type.
+    pub ty: AssetType,
+    /// Asset name.
+    pub name: String,
+    /// The pin recorded (40 lowercase hex).
+    pub pin: String,
+    /// Dest's path.
+    pub dest: PathBuf,
+    /// Files written, sorted POSIX relative paths.
+    pub files: Vec<String>,
+    /// Bytes written in total.
+    pub bytes: u64,
+    /// Skip warnings (links, submodules), one line each (I2).
+    pub warnings: Vec<String>,
+}
+
+/// I4: refuses when a lockfile entry or dest exists, naming both sides.
+///
+/// # Errors
+/// `already-installed`.
+pub fn refuse_if_present(
+    ty: AssetType,
+    name: &str,
+    entry: bool,
+    dest: bool,
+    dest_path: &Path,
+) -> Result<()> {
+    if !entry && !dest {
+        return Ok(());
+    }
+    let yn = |b: bool| if b { "yes" } else { "no" };
+    Err(Error::new(
+        Kind::AlreadyInstalled,
+        format!(
+            "{ty} {name:?} is already installed (lockfile_entry={}, dest={}) at {}; \
+             use `assetpin update {ty} {name}` to move it to the wiki HEAD, or remove both the dest \
+             directory and the lockfile entry to install afresh",
+            yn(entry),
+            yn(dest),
+            dest_path.display()
+        ),
+    )
+    .with_detail("lockfile_entry", entry)
+    .with_detail("dest", dest))
+}
+
+/// The lockfile and dest checks of I4/L5/L6/Y2, read-only.
+fn check_absent(project: &Project, ty: AssetType, name: &str) -> Result<()> {
+    let bytes = project.read_lockfile()?;
+    let path = project.lockfile_path().display().to_string();
+    let doc = lockfile::parse_strict(bytes.as_deref(), &path)?;
+    let entry = lockfile::get(&doc, ty, name).is_some();
+    let dest = project.dest_exists(ty, name)?;
+    refuse_if_present(ty, name, entry, dest, &project.dest_path(ty, name))
+}
+
+/// Installs asset `(ty, name)` from the wiki HEAD into the project.
+///
+/// # Errors
+/// `invalid-name`, `project-not-found`, `wiki-not-found`,
+/// `asset-not-found`, `uncommitted`, `lockfile-corrupt`,
+/// `lockfile-version`, `already-installed`, `unsafe-path`, `io`. Every
+/// refusal leaves the project byte-for-byte unchanged (I5).
+pub fn install(ctx: &Context, ty: AssetType, name: &str) -> Result<Installed> {
+    validate_name(name)?;
+    let project = Project::open(&ctx.project)?;
+    let wiki = Wiki::open(&ctx.wiki)?;
+    let commit = wiki.head()?;
+    let tree = wiki.read_asset(commit, ty, name)?;
+    wiki.check_clean(commit, ty, name)?;
+    check_absent(&project, ty, name)?;
+
+    // First write: the section directory and the per-asset lock (K3).
+    let section = project.ensure_section(ty)?;
+    let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
+    check_absent(&project, ty, name)?;
+    stage::clean_stale(&section, name)?;
+
+    let staged = stage::stage(&section, name, &tree.files)?;
+    if !section.rename(&staged.name, &section, name, true)? {
+        let _ = section.remove_tree(&staged.name);
+        return Err(
+            refuse_if_present(ty, name, false, true, &project.dest_path(ty, name)).unwrap_err(),
+        );
+    }
+    section.sync()?;
+
+    let write = EntryWrite {
+        wiki_commit: commit.to_string(),
+        installed_at: now_utc_micros(),
+        files: tree.files.iter().map(|f| f.path.clone()).collect(),
+        digests: Some(staged.digests),
+    };
+    let memtomem = project.ensure_memtomem()?;
+    let upsert = lock::transact(&DiskStore { dir: &memtomem }, |doc| {
+        if lockfile::get(doc, ty, name).is_some() {
+            return refuse_if_present(ty, name, true, true, &project.dest_path(ty, name));
+        }
+        lockfile::upsert(doc, ty, name, &write);
+        Ok(())
+    });
+    if let Err(e) = upsert {
+        // Keep I5's promise as far as we can: take dest back out.
+        let _ = section.remove_tree(name);
+        return Err(e);
+    }
+    Ok(Installed {
+        ty,
+        name: name.to_owned(),
+        pin: write.wiki_commit,
+        dest: project.dest_path(ty, name),
+        bytes: tree.total_bytes(),
+        files: write.files,
+        warnings: tree.warnings,
+    })
+}

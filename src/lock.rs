@@ -1,0 +1,119 @@
+//! The lock protocol (CONTRACT K1-K3, L7).
+//!
+//! * The sidecar lock `.memtomem/.lock.json.lock` serializes every
+//!   read-modify-write of the lockfile, and is held for load, mutate and
+//!   write only (K1, K2): [`transact`].
+//! * The per-asset lock `.memtomem/<section>/.<name>.lock` is held for a
+//!   whole install or update of one asset (K3): [`AssetLock`].
+//!
+//! Both are `flock(2)` locks taken through std's [`std::fs::File::lock`],
+//! on the same paths the peer uses, so the two tools exclude each other.
+//! Lock files are created 0600 and never renamed or removed. The kernel
+//! drops a `flock` when its holder dies, so a killed process never blocks
+//! the next one.
+
+use crate::error::{Error, Result};
+use crate::lockfile::{self, Document, LOCKFILE_NAME};
+use crate::safefs::{PRIVATE_MODE, SafeDir};
+use std::fs::File;
+
+/// Sidecar lock file name inside `.memtomem/` (K1).
+pub const SIDECAR_NAME: &str = ".lock.json.lock";
+
+/// Per-asset lock file name inside the section directory (K3).
+pub fn asset_lock_name(name: &str) -> String {
+    format!(".{name}.lock")
+}
+
+/// A held exclusive `flock`; released on drop.
+#[derive(Debug)]
+pub struct FlockGuard {
+    file: File,
+}
+
+impl FlockGuard {
+    /// Opens (creating 0600) `name` in `dir` and blocks until an exclusive
+    /// `flock` on it is held.
+    ///
+    /// # Errors
+    /// `unsafe-path` when the lock path is a link; `io`.
+    pub fn acquire(dir: &SafeDir, name: &str) -> Result<FlockGuard> {
+        let file = dir.open_lock_file(name)?;
+        file.lock()
+            .map_err(|e| Error::io("flock", &dir.child_path(name), e))?;
+        Ok(FlockGuard { file })
+    }
+}
+
+impl Drop for FlockGuard {
+    fn drop(&mut self) {
+        // Closing the descriptor releases the lock as well; unlocking first
+        // makes the release independent of other handles to the file.
+        let _ = self.file.unlock();
+    }
+}
+
+/// The per-asset lock of K3, held for a whole install or update.
+pub type AssetLock = FlockGuard;
+
+/// Where the lockfile lives and how it is locked, read and replaced.
+/// The protocol in [`transact`] is written once against this trait; the
+/// disk store implements it with `flock` and an atomic rename, and the
+/// loom models implement it in memory.
+pub trait LockfileStore {
+    /// The held sidecar lock.
+    type Guard;
+    /// Blocks until the sidecar lock is held (K1).
+    fn lock(&self) -> Result<Self::Guard>;
+    /// The lockfile's bytes, `None` when absent (L4).
+    fn read(&self) -> Result<Option<Vec<u8>>>;
+    /// Replaces the lockfile with `bytes` atomically (L7).
+    fn replace(&self, bytes: &[u8]) -> Result<()>;
+    /// The lockfile's path, for messages.
+    fn display(&self) -> String;
+}
+
+/// The on-disk store: `lock.json` and its sidecar lock in `.memtomem/`.
+#[derive(Debug)]
+pub struct DiskStore<'a> {
+    /// The `.memtomem` directory.
+    pub dir: &'a SafeDir,
+}
+
+impl LockfileStore for DiskStore<'_> {
+    type Guard = FlockGuard;
+    fn lock(&self) -> Result<FlockGuard> {
+        FlockGuard::acquire(self.dir, SIDECAR_NAME)
+    }
+    fn read(&self) -> Result<Option<Vec<u8>>> {
+        self.dir.read_file(LOCKFILE_NAME)
+    }
+    fn replace(&self, bytes: &[u8]) -> Result<()> {
+        self.dir.atomic_write(LOCKFILE_NAME, bytes, PRIVATE_MODE)
+    }
+    fn display(&self) -> String {
+        self.dir.child_path(LOCKFILE_NAME).display().to_string()
+    }
+}
+
+/// One read-modify-write of the lockfile (K1, K2, L5-L7): takes the
+/// sidecar lock, loads strictly, applies `mutate`, writes atomically when
+/// the bytes changed, and releases the lock. `mutate` returning an error
+/// leaves the file untouched.
+///
+/// # Errors
+/// `lockfile-corrupt`, `lockfile-version`, the errors of `mutate`, `io`.
+pub fn transact<S: LockfileStore, T>(
+    store: &S,
+    mutate: impl FnOnce(&mut Document) -> Result<T>,
+) -> Result<T> {
+    let _guard = store.lock()?;
+    let before = store.read()?;
+    let mut doc = lockfile::parse_strict(before.as_deref(), &store.display())?;
+    let out = mutate(&mut doc)?;
+    let after = lockfile::serialize(&doc);
+    if before.as_deref() != Some(after.as_slice()) {
+        store.replace(&after)?;
+    }
+    Ok(out)
+}

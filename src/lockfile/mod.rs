@@ -1,0 +1,263 @@
+//! The lockfile `<project>/.memtomem/lock.json` (CONTRACT L1-L10).
+//!
+//! The document is kept as an order-preserving [`serde_json::Map`] so that
+//! unknown keys and their order survive every write (L3). Writers load it
+//! strictly ([`parse_strict`], L5/L6); readers load it tolerantly
+//! ([`parse_tolerant`]). [`serialize`] produces the peer's bytes (L8).
+//! The entry validators of L9 live in [`entry`].
+
+pub mod entry;
+
+use crate::error::{Error, Kind, Result};
+use crate::names::AssetType;
+use serde_json::{Map, Value};
+
+pub use entry::{EntryWrite, valid_digests, valid_manifest};
+
+/// The lockfile document: a JSON object in file order.
+pub type Document = Map<String, Value>;
+
+/// The only lockfile version this crate reads for writing (L6).
+pub const VERSION: u64 = 1;
+
+/// File name of the lockfile inside `.memtomem/`.
+pub const LOCKFILE_NAME: &str = "lock.json";
+
+/// A new, empty document (L4): `{"version": 1}`. Sections are added on
+/// first use.
+pub fn empty() -> Document {
+    let mut doc = Map::new();
+    doc.insert("version".into(), Value::from(VERSION));
+    doc
+}
+
+fn parse_object(bytes: &[u8], path: &str) -> Result<Document> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            Kind::LockfileCorrupt,
+            format!(
+                "{path} is not valid UTF-8 ({e}); fix or remove it by hand, it was left untouched"
+            ),
+        )
+    })?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(Error::new(
+            Kind::LockfileCorrupt,
+            format!(
+                "{path} holds a JSON {} where an object is expected; fix or remove it by hand, it was left untouched",
+                type_name(&other)
+            ),
+        )),
+        Err(e) => Err(Error::new(
+            Kind::LockfileCorrupt,
+            format!(
+                "{path} is not valid JSON ({e}); fix or remove it by hand, it was left untouched"
+            ),
+        )),
+    }
+}
+
+/// Name of a JSON value's type, for messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The `version` value of a document as an integer, when it is one.
+/// A missing `version` reads as 1.
+pub fn version_of(doc: &Document) -> Option<u64> {
+    match doc.get("version") {
+        None => Some(VERSION),
+        Some(v) => v.as_u64(),
+    }
+}
+
+/// Strict load for writers (L4, L5, L6). `None` (no file) is an empty
+/// document. `path` is used in messages.
+///
+/// # Errors
+/// `lockfile-corrupt` when the bytes are not a JSON object or a section is
+/// not an object; `lockfile-version` when `version` is not 1.
+pub fn parse_strict(bytes: Option<&[u8]>, path: &str) -> Result<Document> {
+    let Some(bytes) = bytes else {
+        return Ok(empty());
+    };
+    let doc = parse_object(bytes, path)?;
+    if version_of(&doc) != Some(VERSION) {
+        let found = doc
+            .get("version")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        return Err(Error::new(
+            Kind::LockfileVersion,
+            format!(
+                "{path} has version {found}; this tool writes version {VERSION} only \
+                 (upgrade the tool that reads it, or restore a version-1 lockfile)"
+            ),
+        )
+        .with_detail(
+            "version",
+            doc.get("version").cloned().unwrap_or(Value::Null),
+        ));
+    }
+    for ty in AssetType::ALL {
+        if let Some(sec) = doc.get(ty.section())
+            && !sec.is_object()
+        {
+            {
+                return Err(Error::new(
+                    Kind::LockfileCorrupt,
+                    format!(
+                        "{path}: section {:?} is a JSON {}, not an object; fix it by hand, it was left untouched",
+                        ty.section(),
+                        type_name(sec)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(doc)
+}
+
+/// What a reader sees (K7, T1, T2): the document when it parses as an
+/// object, with sections that are not objects read as empty.
+#[derive(Debug, Clone)]
+pub struct TolerantView {
+    /// The parsed document (empty when missing).
+    pub doc: Document,
+    /// The `version` value found (`null` when absent).
+    pub version: Value,
+}
+
+/// Tolerant load for readers. Missing is an empty document.
+///
+/// # Errors
+/// `lockfile-corrupt` when the bytes are not a JSON object (T2 makes this a
+/// failing status).
+pub fn parse_tolerant(bytes: Option<&[u8]>, path: &str) -> Result<TolerantView> {
+    let doc = match bytes {
+        None => empty(),
+        Some(b) => parse_object(b, path)?,
+    };
+    let version = doc.get("version").cloned().unwrap_or(Value::from(VERSION));
+    Ok(TolerantView { doc, version })
+}
+
+/// The entries of `section` that are objects, in file order. Entries of
+/// another type and sections that are not objects are skipped.
+pub fn entries<'a>(
+    doc: &'a Document,
+    ty: AssetType,
+) -> impl Iterator<Item = (&'a str, &'a Map<String, Value>)> + 'a {
+    doc.get(ty.section())
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.iter())
+        .filter_map(|(k, v)| v.as_object().map(|o| (k.as_str(), o)))
+}
+
+/// The entry for `(ty, name)`, when present (of any JSON type).
+pub fn get<'a>(doc: &'a Document, ty: AssetType, name: &str) -> Option<&'a Value> {
+    doc.get(ty.section())?.as_object()?.get(name)
+}
+
+/// Upsert (L2, L3, L10): writes `write` into the entry for `(ty, name)`.
+/// Keys of an existing entry keep their position and unknown keys their
+/// values; new keys are appended. When `write.digests` is `None`, the
+/// `digests` and `digests_installed_at` keys are removed (L10). A section
+/// that is missing is appended; an entry that is not an object is replaced.
+pub fn upsert(doc: &mut Document, ty: AssetType, name: &str, write: &EntryWrite) {
+    let section = doc
+        .entry(ty.section())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !section.is_object() {
+        *section = Value::Object(Map::new());
+    }
+    let section = section.as_object_mut().expect("made an object above");
+    let entry = section
+        .entry(name.to_owned())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    write.apply(entry.as_object_mut().expect("made an object above"));
+}
+
+/// Removes the entry for `(ty, name)`; other keys are untouched. Returns
+/// whether an entry was removed.
+pub fn remove(doc: &mut Document, ty: AssetType, name: &str) -> bool {
+    doc.get_mut(ty.section())
+        .and_then(Value::as_object_mut)
+        .map(|s| s.shift_remove(name).is_some())
+        .unwrap_or(false)
+}
+
+/// Serializes `doc` as the peer does (L8): Python's
+/// `json.dumps(doc, indent=2, ensure_ascii=False)`: 2-space indent, `": "`
+/// and `","` separators, raw UTF-8, no trailing newline.
+pub fn serialize(doc: &Document) -> Vec<u8> {
+    use serde::Serialize;
+    let mut out = Vec::with_capacity(256);
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    doc.serialize(&mut ser)
+        .expect("serializing a serde_json::Value into a Vec cannot fail");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn l8_matches_python_layout() {
+        let doc = parse_strict(
+            Some(
+                r#"{"version":1,"x":{"é":[],"o":{},"n":1.5e300,"b":12345678901234567890123}}"#
+                    .as_bytes(),
+            ),
+            "t",
+        )
+        .unwrap();
+        let s = String::from_utf8(serialize(&doc)).unwrap();
+        assert_eq!(
+            s,
+            "{\n  \"version\": 1,\n  \"x\": {\n    \"é\": [],\n    \"o\": {},\n    \"n\": 1.5e+300,\n    \"b\": 12345678901234567890123\n  }\n}"
+        );
+    }
+
+    #[test]
+    fn l5_l6_classified() {
+        assert_eq!(
+            parse_strict(Some(b"[1]"), "t").unwrap_err().kind,
+            Kind::LockfileCorrupt
+        );
+        assert_eq!(
+            parse_strict(Some(b"{"), "t").unwrap_err().kind,
+            Kind::LockfileCorrupt
+        );
+        assert_eq!(
+            parse_strict(Some(b"\xff"), "t").unwrap_err().kind,
+            Kind::LockfileCorrupt
+        );
+        assert_eq!(
+            parse_strict(Some(br#"{"version":2}"#), "t")
+                .unwrap_err()
+                .kind,
+            Kind::LockfileVersion
+        );
+        assert_eq!(
+            parse_strict(Some(br#"{"version":1,"skills":[]}"#), "t")
+                .unwrap_err()
+                .kind,
+            Kind::LockfileCorrupt
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! The project tree: its root (Terms, Y3) and the `.memtomem` layout
+//! reached through [`SafeDir`] handles (Y2).
+
+use crate::error::{Error, Kind, Result};
+use crate::lockfile::LOCKFILE_NAME;
+use crate::names::AssetType;
+use crate::safefs::{EntryKind, SafeDir};
+use std::path::{Path, PathBuf};
+
+/// Name of the project's asset directory.
+pub const MEMTOMEM_DIR: &str = ".memtomem";
+
+/// The project root (Terms): `flag`, else the nearest ancestor of `cwd`
+/// (itself included) holding `.git` or `pyproject.toml`, else `cwd`.
+pub fn locate_root(flag: Option<&Path>, cwd: &Path) -> PathBuf {
+    if let Some(p) = flag {
+        return if p.is_absolute() {
+            p.to_owned()
+        } else {
+            cwd.join(p)
+        };
+    }
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists() || d.join("pyproject.toml").exists())
+        .unwrap_or(cwd)
+        .to_owned()
+}
+
+/// An opened project root.
+#[derive(Debug)]
+pub struct Project {
+    root: SafeDir,
+}
+
+impl Project {
+    /// Opens the project root (Y3: it must exist and be a directory).
+    ///
+    /// # Errors
+    /// `project-not-found`, `io`.
+    pub fn open(root: &Path) -> Result<Project> {
+        Ok(Project {
+            root: SafeDir::open_root(root)?,
+        })
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &SafeDir {
+        &self.root
+    }
+
+    /// Path of dest for `(ty, name)`: `<root>/.memtomem/<section>/<name>`.
+    pub fn dest_path(&self, ty: AssetType, name: &str) -> PathBuf {
+        self.root
+            .path()
+            .join(MEMTOMEM_DIR)
+            .join(ty.section())
+            .join(name)
+    }
+
+    /// Path of the lockfile.
+    pub fn lockfile_path(&self) -> PathBuf {
+        self.root.path().join(MEMTOMEM_DIR).join(LOCKFILE_NAME)
+    }
+
+    /// Opens `.memtomem` when it exists.
+    ///
+    /// # Errors
+    /// `unsafe-path` when it is a link or not a directory; `io`.
+    pub fn memtomem(&self) -> Result<Option<SafeDir>> {
+        self.root.open_dir(MEMTOMEM_DIR)
+    }
+
+    /// Opens `.memtomem`, creating it (0755) when absent (L4).
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    pub fn ensure_memtomem(&self) -> Result<SafeDir> {
+        self.root.ensure_dir(MEMTOMEM_DIR)
+    }
+
+    /// Opens the section directory of `ty` when it exists.
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    pub fn section(&self, ty: AssetType) -> Result<Option<SafeDir>> {
+        match self.memtomem()? {
+            Some(m) => m.open_dir(ty.section()),
+            None => Ok(None),
+        }
+    }
+
+    /// Opens the section directory of `ty`, creating it and `.memtomem`.
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    pub fn ensure_section(&self, ty: AssetType) -> Result<SafeDir> {
+        self.ensure_memtomem()?.ensure_dir(ty.section())
+    }
+
+    /// Reads the lockfile's bytes; `None` when absent.
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    pub fn read_lockfile(&self) -> Result<Option<Vec<u8>>> {
+        match self.memtomem()? {
+            Some(m) => m.read_file(LOCKFILE_NAME),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether dest of `(ty, name)` exists, checking every component from
+    /// the root for links (Y2).
+    ///
+    /// # Errors
+    /// `unsafe-path` when `.memtomem`, the section directory or dest is a
+    /// link (or not a directory); `io`.
+    pub fn dest_exists(&self, ty: AssetType, name: &str) -> Result<bool> {
+        let Some(section) = self.section(ty)? else {
+            return Ok(false);
+        };
+        match section.kind_of(name)? {
+            None => Ok(false),
+            Some(EntryKind::Dir) => Ok(true),
+            Some(_) => Err(Error::new(
+                Kind::UnsafePath,
+                format!(
+                    "{} is a symbolic link or not a directory; refusing to write through it (remove it and retry)",
+                    self.dest_path(ty, name).display()
+                ),
+            )),
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! Directory-handle file system access confined to the project root (Y2).
+//!
+//! Every path below the project root is reached one component at a time
+//! through `openat(O_NOFOLLOW)` on an open directory handle, so a symbolic
+//! link planted at `.memtomem`, a section directory, a dest or anything in
+//! between is refused with `unsafe-path` at the moment it is used, not by a
+//! check followed by a separate write. Modes are set with `fchmod` after
+//! creation so the umask never decides them (I3). Every I/O error names the
+//! path it happened on.
+
+use crate::error::{Error, Kind, Result};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags};
+use rustix::io::Errno;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+/// Mode of installed regular files (I3).
+pub const FILE_MODE: u32 = 0o644;
+/// Mode of installed files git records as executable (I3, ext).
+pub const EXEC_MODE: u32 = 0o755;
+/// Mode of every directory created (I3).
+pub const DIR_MODE: u32 = 0o755;
+/// Mode of the lockfile and the sidecar locks (L7, K1, I3).
+pub const PRIVATE_MODE: u32 = 0o600;
+
+/// What a directory entry is, read without following links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link (never followed).
+    Symlink,
+    /// Anything else (fifo, socket, device).
+    Other,
+}
+
+/// An open directory below (or at) the project root, with the path it was
+/// reached by for messages.
+#[derive(Debug)]
+pub struct SafeDir {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+fn io_err(op: &str, path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::io(op, path, e)
+}
+
+fn unsafe_path(path: &Path) -> Error {
+    Error::new(
+        Kind::UnsafePath,
+        format!(
+            "{} is a symbolic link or not a directory; refusing to write through it \
+             (remove the link and retry)",
+            path.display()
+        ),
+    )
+}
+
+impl SafeDir {
+    /// Opens the project root itself. A missing root or a non-directory is
+    /// `project-not-found` (Y3); nothing is created.
+    ///
+    /// # Errors
+    /// `project-not-found`, `io`.
+    pub fn open_root(path: &Path) -> Result<SafeDir> {
+        match rustix::fs::open(
+            path,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => Ok(SafeDir {
+                fd,
+                path: path.to_owned(),
+            }),
+            Err(Errno::NOENT) | Err(Errno::NOTDIR) => Err(Error::new(
+                Kind::ProjectNotFound,
+                format!(
+                    "project root {} does not exist or is not a directory (pass --project DIR)",
+                    path.display()
+                ),
+            )),
+            Err(e) => Err(io_err("open", path, e)),
+        }
+    }
+
+    /// The path this directory was reached by.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The raw directory handle.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Path of child `name`, for messages.
+    pub fn child_path(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// What `name` is, without following a link; `None` when absent.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn kind_of(&self, name: &str) -> Result<Option<EntryKind>> {
+        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(match FileType::from_raw_mode(st.st_mode) {
+                FileType::RegularFile => EntryKind::File,
+                FileType::Directory => EntryKind::Dir,
+                FileType::Symlink => EntryKind::Symlink,
+                _ => EntryKind::Other,
+            })),
+            Err(Errno::NOENT) => Ok(None),
+            Err(e) => Err(io_err("stat", &self.child_path(name), e)),
+        }
+    }
+
+    /// Largest modification time, in ns since the epoch, of `name` (no link
+    /// following); `None` when absent.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn mtime_ns(&self, name: &str) -> Result<Option<i128>> {
+        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(
+                st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
+            )),
+            Err(Errno::NOENT) => Ok(None),
+            Err(e) => Err(io_err("stat", &self.child_path(name), e)),
+        }
+    }
+
+    /// Opens child directory `name` without following a link.
+    /// `Ok(None)` when it does not exist.
+    ///
+    /// # Errors
+    /// `unsafe-path` when `name` is a link or not a directory; `io`.
+    pub fn open_dir(&self, name: &str) -> Result<Option<SafeDir>> {
+        let path = self.child_path(name);
+        match rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => Ok(Some(SafeDir { fd, path })),
+            Err(Errno::NOENT) => Ok(None),
+            Err(Errno::LOOP) | Err(Errno::NOTDIR) => Err(unsafe_path(&path)),
+            Err(e) => Err(io_err("open", &path, e)),
+        }
+    }
+
+    /// Opens the relative path `rel` (components separated by `/`) one
+    /// component at a time without following links. `Ok(None)` when some
+    /// component is absent.
+    ///
+    /// # Errors
+    /// `unsafe-path` when a component is a link or not a directory; `io`.
+    pub fn open_dir_path(&self, rel: &str) -> Result<Option<SafeDir>> {
+        let mut parts = rel.split('/').filter(|p| !p.is_empty());
+        let Some(first) = parts.next() else {
+            return Ok(Some(self.try_clone()?));
+        };
+        let Some(mut dir) = self.open_dir(first)? else {
+            return Ok(None);
+        };
+        for part in parts {
+            match dir.open_dir(part)? {
+                Some(d) => dir = d,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(dir))
+    }
+
+    /// Another handle on the same directory.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn try_clone(&self) -> Result<SafeDir> {
+        Ok(SafeDir {
+            fd: self
+                .fd
+                .try_clone()
+                .map_err(|e| io_err("dup", &self.path, e))?,
+            path: self.path.clone(),
+        })
+    }
+
+    /// Opens child directory `name`, creating it with mode 0755 when
+    /// absent (I3).
+    ///
+    /// # Errors
+    /// `unsafe-path` when `name` is a link or not a directory; `io`.
+    pub fn ensure_dir(&self, name: &str) -> Result<SafeDir> {
+        if let Some(d) = self.open_dir(name)? {
+            return Ok(d);
+        }
+        match rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(DIR_MODE)) {
+            Ok(()) => {
+                let d = self
+                    .open_dir(name)?
+                    .ok_or_else(|| io_err("open", &self.child_path(name), "vanished"))?;
+                rustix::fs::fchmod(&d.fd, Mode::from_raw_mode(DIR_MODE))
+                    .map_err(|e| io_err("chmod", d.path(), e))?;
+                Ok(d)
+            }
+            Err(Errno::EXIST) => self
+                .open_dir(name)?
+                .ok_or_else(|| io_err("open", &self.child_path(name), "vanished")),
+            Err(e) => Err(io_err("mkdir", &self.child_path(name), e)),
+        }
+    }
+
+    /// Creates a new directory `name` (it must not exist) with mode 0755.
+    ///
+    /// # Errors
+    /// `io` (including when it exists).
+    pub fn create_dir(&self, name: &str) -> Result<SafeDir> {
+        rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(DIR_MODE))
+            .map_err(|e| io_err("mkdir", &self.child_path(name), e))?;
+        let d = self
+            .open_dir(name)?
+            .ok_or_else(|| io_err("open", &self.child_path(name), "vanished"))?;
+        rustix::fs::fchmod(&d.fd, Mode::from_raw_mode(DIR_MODE))
+            .map_err(|e| io_err("chmod", d.path(), e))?;
+        Ok(d)
+    }
+
+    /// Creates file `name` (it must not exist; a link is never followed),
+    /// writes `bytes`, sets `mode` with `fchmod`, and fsyncs it when
+    /// `sync` is set.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn write_new_file(&self, name: &str, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
+        let path = self.child_path(name);
+        let fd = rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(mode),
+        )
+        .map_err(|e| io_err("create", &path, e))?;
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode))
+            .map_err(|e| io_err("chmod", &path, e))?;
+        let mut file = File::from(fd);
+        file.write_all(bytes)
+            .map_err(|e| io_err("write", &path, e))?;
+        if sync {
+            file.sync_all().map_err(|e| io_err("fsync", &path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads regular file `name` without following a link; `Ok(None)` when
+    /// absent.
+    ///
+    /// # Errors
+    /// `unsafe-path` when it is a link; `io`.
+    pub fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let path = self.child_path(name);
+        match rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => {
+                let mut file = File::from(fd);
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut buf)
+                    .map_err(|e| io_err("read", &path, e))?;
+                Ok(Some(buf))
+            }
+            Err(Errno::NOENT) => Ok(None),
+            Err(Errno::LOOP) => Err(unsafe_path(&path)),
+            Err(e) => Err(io_err("open", &path, e)),
+        }
+    }
+
+    /// Opens (creating with mode 0600 when absent) the lock file `name`
+    /// for `flock` (K1, K3). Never follows a link.
+    ///
+    /// # Errors
+    /// `unsafe-path` when it is a link; `io`.
+    pub fn open_lock_file(&self, name: &str) -> Result<File> {
+        let path = self.child_path(name);
+        match rustix::fs::openat(
+            &self.fd,
+            name,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(PRIVATE_MODE),
+        ) {
+            Ok(fd) => {
+                let st = rustix::fs::fstat(&fd).map_err(|e| io_err("stat", &path, e))?;
+                if st.st_mode & 0o7777 != PRIVATE_MODE {
+                    rustix::fs::fchmod(&fd, Mode::from_raw_mode(PRIVATE_MODE))
+                        .map_err(|e| io_err("chmod", &path, e))?;
+                }
+                Ok(File::from(fd))
+            }
+            Err(Errno::LOOP) => Err(unsafe_path(&path)),
+            Err(e) => Err(io_err("open", &path, e)),
+        }
+    }
+
+    /// Renames `from` in this directory to `to` in `to_dir`. With
+    /// `no_replace` an existing `to` makes it fail with `EEXIST`
+    /// (returned as `Ok(false)`).
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn rename(&self, from: &str, to_dir: &SafeDir, to: &str, no_replace: bool) -> Result<bool> {
+        let flags = if no_replace {
+            RenameFlags::NOREPLACE
+        } else {
+            RenameFlags::empty()
+        };
+        match rustix::fs::renameat_with(&self.fd, from, &to_dir.fd, to, flags) {
+            Ok(()) => Ok(true),
+            Err(Errno::EXIST) | Err(Errno::NOTEMPTY) if no_replace => Ok(false),
+            Err(e) => Err(io_err(
+                "rename",
+                &self.child_path(from),
+                format!("to {}: {e}", to_dir.child_path(to).display()),
+            )),
+        }
+    }
+
+    /// Atomically exchanges `a` and `b` in this directory (both must exist).
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn exchange(&self, a: &str, b: &str) -> Result<()> {
+        rustix::fs::renameat_with(&self.fd, a, &self.fd, b, RenameFlags::EXCHANGE).map_err(|e| {
+            io_err(
+                "exchange",
+                &self.child_path(a),
+                format!("with {}: {e}", self.child_path(b).display()),
+            )
+        })
+    }
+
+    /// Removes file `name`; absent is fine.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn remove_file(&self, name: &str) -> Result<()> {
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => Ok(()),
+            Err(e) => Err(io_err("remove", &self.child_path(name), e)),
+        }
+    }
+
+    /// Removes `name` and, when it is a directory, everything below it,
+    /// never following a link. Absent is fine.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn remove_tree(&self, name: &str) -> Result<()> {
+        match self.kind_of(name)? {
+            None => Ok(()),
+            Some(EntryKind::Dir) => {
+                if let Some(d) = self.open_dir(name)? {
+                    for (child, _) in d.entries()? {
+                        d.remove_tree(&child)?;
+                    }
+                }
+                match rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
+                    Ok(()) | Err(Errno::NOENT) => Ok(()),
+                    Err(e) => Err(io_err("remove", &self.child_path(name), e)),
+                }
+            }
+            Some(_) => self.remove_file(name),
+        }
+    }
+
+    /// The entries of this directory (without `.` and `..`), sorted by
+    /// name, with their kinds. Names that are not UTF-8 are skipped.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn entries(&self) -> Result<Vec<(String, EntryKind)>> {
+        let dup = self.try_clone()?;
+        let dir =
+            rustix::fs::Dir::read_from(&dup.fd).map_err(|e| io_err("read dir", &self.path, e))?;
+        let mut out = Vec::new();
+        for ent in dir {
+            let ent = ent.map_err(|e| io_err("read dir", &self.path, e))?;
+            let Ok(name) = ent.file_name().to_str() else {
+                continue;
+            };
+            if name == "." || name == ".." {
+                continue;
+            }
+            let name = name.to_owned();
+            // d_type can be unknown on some file systems: fall back to lstat.
+            let kind = match ent.file_type() {
+                FileType::RegularFile => EntryKind::File,
+                FileType::Directory => EntryKind::Dir,
+                FileType::Symlink => EntryKind::Symlink,
+                FileType::Unknown => self.kind_of(&name)?.unwrap_or(EntryKind::Other),
+                _ => EntryKind::Other,
+            };
+            out.push((name, kind));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// fsyncs this directory, making renames and creations in it durable.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn sync(&self) -> Result<()> {
+        rustix::fs::fsync(&self.fd).map_err(|e| io_err("fsync", &self.path, e))
+    }
+
+    /// Atomic replace (L7): writes `bytes` to a fresh temporary file in
+    /// this directory, fsyncs it, sets `mode`, renames it over `name`, then
+    /// fsyncs this directory. A reader sees the old or the new bytes, never
+    /// a mix. The temporary file is removed when any step fails.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn atomic_write(&self, name: &str, bytes: &[u8], mode: u32) -> Result<()> {
+        let tmp = temp_name(name);
+        let res = self
+            .write_new_file(&tmp, bytes, mode, true)
+            .and_then(|()| self.rename(&tmp, self, name, false).map(|_| ()));
+        if res.is_err() {
+            let _ = self.remove_file(&tmp);
+        }
+        res?;
+        self.sync()
+    }
+}
+
+/// A fresh, unique sibling name for `name`: `.<name>.tmp-<pid>-<n>`.
+/// Leftovers of a crashed writer carry the same prefix so later operations
+/// recognise and clean them.
+pub fn temp_name(name: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(".{name}.tmp-{}-{n}-{nanos:x}", std::process::id())
+}
