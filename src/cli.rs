@@ -2,9 +2,10 @@
 //! E3) and exit codes (E2).
 
 use crate::error::{Error, Kind};
-use crate::install::{self, Context, Installed};
+use crate::install::{self, Context, Installed, Restored};
 use crate::names::AssetType;
 use crate::status;
+use crate::update::{self, UpdateOptions, UpdateStatus};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -37,20 +38,52 @@ pub struct Cli {
 /// The verbs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Install an asset from the wiki HEAD, pinned to that commit.
+    /// Install an asset from the wiki HEAD, pinned to that commit; or, with
+    /// --all, restore every lockfile entry at its own pin.
     ///
     /// Refuses (and writes nothing) when the asset already has a lockfile
     /// entry or a dest directory, when the wiki has uncommitted changes in
     /// the asset directory, or when the lockfile is corrupt.
+    #[command(after_help = "Examples:\n  assetpin install skill review\n  assetpin install --all")]
     Install {
+        /// Asset type: skill, agent or command
+        #[arg(value_name = "TYPE", required_unless_present = "all")]
+        ty: Option<AssetType>,
+        /// Asset name (1-64 of A-Z a-z 0-9 . _ -)
+        #[arg(required_unless_present = "all")]
+        name: Option<String>,
+        /// Restore every lockfile entry whose dest is missing, at its pin
+        /// (never HEAD); present dests are left alone
+        #[arg(long, conflicts_with_all = ["ty", "name"])]
+        all: bool,
+    },
+    /// Move an installed asset to the wiki HEAD.
+    ///
+    /// Refuses when dest has local changes (dirty) unless --force, and when
+    /// the pin would move backward unless --force-head.
+    Update {
         /// Asset type: skill, agent or command
         #[arg(value_name = "TYPE")]
         ty: AssetType,
-        /// Asset name (1-64 of A-Z a-z 0-9 . _ -)
+        /// Asset name
         name: String,
+        /// Overwrite dirty files, keeping each modified one as <file>.bak
+        #[arg(long)]
+        force: bool,
+        /// Move the pin to HEAD even when HEAD does not descend from it
+        #[arg(long)]
+        force_head: bool,
+        /// Print the plan (add, modify, delete, keep; dirty marks) and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Abort with exit 3 (conflict) unless dest's mtime_ns, as
+        /// `status --json` printed it, is still N
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        expect_mtime_ns: Option<i128>,
     },
-    /// Show every lockfile entry with its pin and whether dest exists.
-    /// Takes no lock and never writes.
+    /// Show every asset's state: ok, behind, dirty, missing, stale-pin,
+    /// untracked (unknown without a wiki). Takes no lock, never writes, and
+    /// exits 0 whatever the drift.
     Status,
 }
 
@@ -61,9 +94,9 @@ struct Outcome {
     human: String,
 }
 
-fn installed_json(i: &Installed) -> Value {
+fn installed_json(status: &str, i: &Installed) -> Value {
     json!({
-        "status": "installed",
+        "status": status,
         "type": i.ty.as_str(),
         "name": i.name,
         "pin": i.pin,
@@ -92,6 +125,10 @@ fn error_json(e: &Error) -> Value {
     Value::Object(obj)
 }
 
+fn short(pin: &str) -> &str {
+    pin.get(..12).unwrap_or(pin)
+}
+
 fn context(cli: &Cli) -> Result<Context, Error> {
     let cwd = std::env::current_dir().map_err(|e| {
         Error::new(
@@ -105,59 +142,210 @@ fn context(cli: &Cli) -> Result<Context, Error> {
     })
 }
 
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+fn run_install(ctx: &Context, ty: AssetType, name: &str) -> Result<Outcome, Error> {
+    let i = install::install(ctx, ty, name)?;
+    warn_all(&i.warnings);
+    Ok(Outcome {
+        code: 0,
+        human: format!(
+            "installed {} {} at {} ({} files, {} bytes) into {}",
+            i.ty,
+            i.name,
+            short(&i.pin),
+            i.files.len(),
+            i.bytes,
+            i.dest.display()
+        ),
+        json: installed_json("installed", &i),
+    })
+}
+
+fn run_install_all(ctx: &Context) -> Result<Outcome, Error> {
+    let rows = install::install_all(ctx)?;
+    let mut human = String::new();
+    let mut failed = 0;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| match r {
+            Restored::Restored(i) => {
+                warn_all(&i.warnings);
+                human.push_str(&format!(
+                    "restored  {} {} at {}\n",
+                    i.ty,
+                    i.name,
+                    short(&i.pin)
+                ));
+                installed_json("restored", i)
+            }
+            Restored::Present { ty, name, pin } => {
+                human.push_str(&format!("present   {ty} {name} at {}\n", short(pin)));
+                json!({"status": "present", "type": ty.as_str(), "name": name, "pin": pin})
+            }
+            Restored::Failed { ty, name, error } => {
+                failed += 1;
+                eprintln!("{error}");
+                human.push_str(&format!("failed    {ty} {name}: {}\n", error.kind));
+                let mut v = error_json(error);
+                v["type"] = json!(ty.as_str());
+                v["name"] = json!(name);
+                v
+            }
+        })
+        .collect();
+    let restored = rows
+        .iter()
+        .filter(|r| matches!(r, Restored::Restored(_)))
+        .count();
+    human.push_str(&format!(
+        "{restored} restored, {} present, {failed} failed",
+        rows.len() - restored - failed
+    ));
+    Ok(Outcome {
+        code: if failed > 0 { 1 } else { 0 },
+        human,
+        json: json!({"status": if failed > 0 { "partial" } else { "done" }, "entries": items}),
+    })
+}
+
+fn run_update(
+    ctx: &Context,
+    ty: AssetType,
+    name: &str,
+    opts: &UpdateOptions,
+) -> Result<Outcome, Error> {
+    let u = update::update(ctx, ty, name, opts)?;
+    warn_all(&u.warnings);
+    let plan: Vec<Value> = u
+        .plan
+        .iter()
+        .map(|p| json!({"path": p.path, "action": p.action.as_str(), "dirty": p.dirty}))
+        .collect();
+    let status = match u.status {
+        UpdateStatus::UpToDate => "up-to-date",
+        UpdateStatus::Planned => "planned",
+        UpdateStatus::Updated => "updated",
+    };
+    let human = match u.status {
+        UpdateStatus::UpToDate => format!("{ty} {name} is up to date at {}", short(&u.to)),
+        UpdateStatus::Planned | UpdateStatus::Updated => {
+            let mut h = String::new();
+            for p in &u.plan {
+                h.push_str(&format!(
+                    "{:<7}{} {}\n",
+                    p.action.as_str(),
+                    if p.dirty { "*" } else { " " },
+                    p.path
+                ));
+            }
+            if u.status == UpdateStatus::Planned {
+                h.push_str(&format!(
+                    "dry run: would update {ty} {name} {} -> {}; nothing written",
+                    short(&u.from),
+                    short(&u.to)
+                ));
+                if !u.dirty_files.is_empty() && !opts.force {
+                    h.push_str(" (* = dirty: the real run refuses without --force)");
+                }
+            } else {
+                h.push_str(&format!(
+                    "updated {ty} {name} {} -> {}",
+                    short(&u.from),
+                    short(&u.to)
+                ));
+                for b in &u.backups {
+                    h.push_str(&format!("\nkept previous bytes as {b}"));
+                }
+            }
+            h
+        }
+    };
+    Ok(Outcome {
+        code: 0,
+        human,
+        json: json!({
+            "status": status,
+            "type": ty.as_str(),
+            "name": name,
+            "from": u.from,
+            "to": u.to,
+            "plan": plan,
+            "dirty_files": u.dirty_files,
+            "backups": u.backups,
+            "warnings": u.warnings,
+        }),
+    })
+}
+
+fn run_status(ctx: &Context) -> Result<Outcome, Error> {
+    let r = status::status(ctx)?;
+    let mut human = String::new();
+    match &r.wiki_head {
+        Some(h) => human.push_str(&format!("wiki HEAD {}\n", short(h))),
+        None => human.push_str(&format!(
+            "wiki not found at {}: ok/behind/stale-pin shown as unknown\n",
+            ctx.wiki.display()
+        )),
+    }
+    for row in &r.rows {
+        human.push_str(&format!(
+            "{:<8} {:<32} {:<10} {}",
+            row.ty.as_str(),
+            row.name,
+            row.state.as_str(),
+            row.pin.as_deref().map(short).unwrap_or("-")
+        ));
+        if !row.dirty_files.is_empty() {
+            human.push_str(&format!("  ({})", row.dirty_files.join(", ")));
+        }
+        human.push('\n');
+    }
+    if r.rows.is_empty() {
+        human.push_str("no assets installed\n");
+    }
+    Ok(Outcome {
+        code: 0,
+        human: human.trim_end().to_owned(),
+        json: r.to_json(),
+    })
+}
+
 fn run_verb(cli: &Cli) -> Result<Outcome, Error> {
     let ctx = context(cli)?;
     match &cli.command {
-        Command::Install { ty, name } => {
-            let i = install::install(&ctx, *ty, name)?;
-            for w in &i.warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(Outcome {
-                code: 0,
-                human: format!(
-                    "installed {} {} at {} ({} files, {} bytes) into {}",
-                    i.ty,
-                    i.name,
-                    &i.pin[..12],
-                    i.files.len(),
-                    i.bytes,
-                    i.dest.display()
-                ),
-                json: installed_json(&i),
-            })
-        }
-        Command::Status => {
-            let r = status::status(&ctx)?;
-            let mut human = String::new();
-            let rows: Vec<Value> = r
-                .rows
-                .iter()
-                .map(|row| {
-                    let state = match (&row.pin, row.dest_exists) {
-                        (None, _) => "untracked",
-                        (Some(_), true) => "ok",
-                        (Some(_), false) => "missing",
-                    };
-                    human.push_str(&format!(
-                        "{:<8} {:<32} {:<10} {}\n",
-                        row.ty.as_str(),
-                        row.name,
-                        state,
-                        row.pin.as_deref().map(|p| &p[..p.len().min(12)]).unwrap_or("-")
-                    ));
-                    json!({"type": row.ty.as_str(), "name": row.name, "pin": row.pin, "state": state})
-                })
-                .collect();
-            if rows.is_empty() {
-                human.push_str("no assets installed\n");
-            }
-            Ok(Outcome {
-                code: 0,
-                human: human.trim_end().to_owned(),
-                json: json!({"lockfile_version": r.lockfile_version, "assets": rows}),
-            })
-        }
+        Command::Install { all: true, .. } => run_install_all(&ctx),
+        Command::Install { ty, name, .. } => match (ty, name) {
+            (Some(ty), Some(name)) => run_install(&ctx, *ty, name),
+            // clap enforces TYPE and NAME without --all; stay panic-free anyway.
+            _ => Err(Error::new(
+                Kind::Io,
+                "install needs TYPE and NAME, or --all",
+            )),
+        },
+        Command::Update {
+            ty,
+            name,
+            force,
+            force_head,
+            dry_run,
+            expect_mtime_ns,
+        } => run_update(
+            &ctx,
+            *ty,
+            name,
+            &UpdateOptions {
+                force: *force,
+                force_head: *force_head,
+                dry_run: *dry_run,
+                expect_mtime_ns: *expect_mtime_ns,
+            },
+        ),
+        Command::Status => run_status(&ctx),
     }
 }
 

@@ -102,7 +102,7 @@ impl fmt::Display for Kind {
 
 /// A classified failure: a [`Kind`] and a message that names the path and,
 /// where there is one, the remedy.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("error[{kind}]: {message}")]
 pub struct Error {
     /// The contract kind (E1).

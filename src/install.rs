@@ -79,9 +79,7 @@ pub fn refuse_if_present(
 
 /// The lockfile and dest checks of I4/L5/L6/Y2, read-only.
 fn check_absent(project: &Project, ty: AssetType, name: &str) -> Result<()> {
-    let bytes = project.read_lockfile()?;
-    let path = project.lockfile_path().display().to_string();
-    let doc = lockfile::parse_strict(bytes.as_deref(), &path)?;
+    let doc = project.load_strict()?;
     let entry = lockfile::get(&doc, ty, name).is_some();
     let dest = project.dest_exists(ty, name)?;
     refuse_if_present(ty, name, entry, dest, &project.dest_path(ty, name))
@@ -146,4 +144,128 @@ pub fn install(ctx: &Context, ty: AssetType, name: &str) -> Result<Installed> {
         files: write.files,
         warnings: tree.warnings,
     })
+}
+
+/// How one entry fared in `install --all` (I8).
+#[derive(Debug, Clone)]
+pub enum Restored {
+    /// Dest was missing and was materialized from the pin.
+    Restored(Installed),
+    /// Dest was present and left alone.
+    Present {
+        /// Asset type.
+        ty: AssetType,
+        /// Asset name.
+        name: String,
+        /// The recorded pin.
+        pin: String,
+    },
+    /// The entry could not be restored (unknown pin, invalid name, ...).
+    Failed {
+        /// Asset type.
+        ty: AssetType,
+        /// Asset name as found in the lockfile.
+        name: String,
+        /// Why.
+        error: Error,
+    },
+}
+
+/// `install --all` (I8): restores every entry of the lockfile at its own
+/// pin, never HEAD. A missing dest is materialized from the pin and its
+/// entry rewritten with the same pin (new `installed_at`, digests of the
+/// bytes written); a present dest is left alone; an entry whose pin the
+/// wiki does not have is reported as failed. Pins never move.
+///
+/// # Errors
+/// `project-not-found`, `wiki-not-found`, `lockfile-corrupt`,
+/// `lockfile-version`, `unsafe-path`, `io`; per-entry failures are rows.
+pub fn install_all(ctx: &Context) -> Result<Vec<Restored>> {
+    let project = Project::open(&ctx.project)?;
+    let doc = project.load_strict()?;
+    let wiki = Wiki::open(&ctx.wiki)?;
+    let mut rows = Vec::new();
+    for ty in AssetType::ALL {
+        let names: Vec<(String, String)> = lockfile::entries(&doc, ty)
+            .map(|(n, e)| {
+                let pin = e.get("wiki_commit").and_then(|v| v.as_str()).unwrap_or("");
+                (n.to_owned(), pin.to_owned())
+            })
+            .collect();
+        for (name, pin) in names {
+            let row = match restore_one(&project, &wiki, ty, &name, &pin) {
+                Ok(Some(i)) => Restored::Restored(i),
+                Ok(None) => Restored::Present { ty, name, pin },
+                Err(error) => Restored::Failed { ty, name, error },
+            };
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+fn restore_one(
+    project: &Project,
+    wiki: &Wiki,
+    ty: AssetType,
+    name: &str,
+    pin: &str,
+) -> Result<Option<Installed>> {
+    validate_name(name)?;
+    if project.dest_exists(ty, name)? {
+        return Ok(None);
+    }
+    let commit = gix::ObjectId::from_hex(pin.as_bytes())
+        .ok()
+        .filter(|_| wiki.has_commit(pin))
+        .ok_or_else(|| {
+            Error::new(
+                Kind::StalePin,
+                format!(
+                    "{ty} {name:?} is pinned at {pin:?}, which wiki {} does not have \
+                     (fetch that commit into the wiki, or `assetpin update {ty} {name} --force-head`)",
+                    wiki.path().display()
+                ),
+            )
+        })?;
+    let tree = wiki.read_asset(commit, ty, name)?;
+    let section = project.ensure_section(ty)?;
+    let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
+    if project.dest_exists(ty, name)? {
+        return Ok(None);
+    }
+    stage::clean_stale(&section, name)?;
+    let staged = stage::stage(&section, name, &tree.files)?;
+    if !section.rename(&staged.name, &section, name, true)? {
+        let _ = section.remove_tree(&staged.name);
+        return Ok(None);
+    }
+    section.sync()?;
+    let write = EntryWrite {
+        wiki_commit: pin.to_owned(),
+        installed_at: now_utc_micros(),
+        files: tree.files.iter().map(|f| f.path.clone()).collect(),
+        digests: Some(staged.digests),
+    };
+    let memtomem = project.ensure_memtomem()?;
+    lock::transact(&DiskStore { dir: &memtomem }, |doc| {
+        // Only rewrite the entry if it still pins what we restored.
+        let same = lockfile::get(doc, ty, name)
+            .and_then(|e| e.get("wiki_commit"))
+            .and_then(|v| v.as_str())
+            == Some(pin);
+        if same {
+            lockfile::upsert(doc, ty, name, &write);
+        }
+        Ok(())
+    })?;
+    Ok(Some(Installed {
+        ty,
+        name: name.to_owned(),
+        pin: pin.to_owned(),
+        dest: project.dest_path(ty, name),
+        bytes: tree.total_bytes(),
+        files: write.files,
+        warnings: tree.warnings,
+    }))
 }

@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod digest;
+pub mod drift;
 pub mod error;
 pub mod install;
 pub mod lock;
@@ -23,6 +24,7 @@ pub mod safefs;
 pub mod skip;
 pub mod stage;
 pub mod status;
+pub mod update;
 pub mod wiki;
 
 pub use error::{Error, Kind, Result};

@@ -108,6 +108,34 @@ impl Project {
         }
     }
 
+    /// Loads the lockfile strictly, as a writer must (L4-L6), without a
+    /// lock: used for the refusal checks that precede the first write.
+    ///
+    /// # Errors
+    /// `lockfile-corrupt`, `lockfile-version`, `unsafe-path`, `io`.
+    pub fn load_strict(&self) -> Result<crate::lockfile::Document> {
+        let bytes = self.read_lockfile()?;
+        crate::lockfile::parse_strict(
+            bytes.as_deref(),
+            &self.lockfile_path().display().to_string(),
+        )
+    }
+
+    /// Opens dest of `(ty, name)` when it exists, checking every component
+    /// from the root for links (Y2).
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    pub fn dest(&self, ty: AssetType, name: &str) -> Result<Option<SafeDir>> {
+        if !self.dest_exists(ty, name)? {
+            return Ok(None);
+        }
+        match self.section(ty)? {
+            Some(s) => s.open_dir(name),
+            None => Ok(None),
+        }
+    }
+
     /// Whether dest of `(ty, name)` exists, checking every component from
     /// the root for links (Y2).
     ///

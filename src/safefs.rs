@@ -120,16 +120,17 @@ impl SafeDir {
         }
     }
 
-    /// Largest modification time, in ns since the epoch, of `name` (no link
-    /// following); `None` when absent.
+    /// Permission bits (`mode & 0o7777`) and mtime in ns of `name`,
+    /// without following a link; `None` when absent.
     ///
     /// # Errors
     /// `io`.
-    pub fn mtime_ns(&self, name: &str) -> Result<Option<i128>> {
+    pub fn meta(&self, name: &str) -> Result<Option<(u32, i128)>> {
         match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => Ok(Some(
+            Ok(st) => Ok(Some((
+                st.st_mode & 0o7777,
                 st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
-            )),
+            ))),
             Err(Errno::NOENT) => Ok(None),
             Err(e) => Err(io_err("stat", &self.child_path(name), e)),
         }

@@ -1,13 +1,50 @@
-//! `status`: a read-only report of every lockfile entry (K7, T1-T3).
-//! Takes no lock and never writes.
+//! `status`: a read-only report of every lockfile entry and untracked
+//! dest (CONTRACT K7, T1-T3). Takes no lock and never writes.
 
-use crate::error::Result;
+use crate::drift;
+use crate::error::{Error, Kind, Result};
 use crate::install::Context;
-use crate::lockfile;
+use crate::lockfile::{self, VERSION};
 use crate::names::AssetType;
 use crate::project::Project;
 use crate::safefs::EntryKind;
-use serde_json::Value;
+use crate::wiki::Wiki;
+use gix::ObjectId;
+use serde_json::{Value, json};
+
+/// The states of T1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Pin equals the wiki HEAD and dest is clean.
+    Ok,
+    /// Pin is a strict ancestor of HEAD.
+    Behind,
+    /// Some dest file is dirty (U2).
+    Dirty,
+    /// Dest is gone.
+    Missing,
+    /// Pin is not an ancestor of HEAD, or unknown to the wiki.
+    StalePin,
+    /// A dest directory without an entry.
+    Untracked,
+    /// The wiki is absent, so ok/behind/stale-pin cannot be told.
+    Unknown,
+}
+
+impl State {
+    /// The state's name as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::Behind => "behind",
+            State::Dirty => "dirty",
+            State::Missing => "missing",
+            State::StalePin => "stale-pin",
+            State::Untracked => "untracked",
+            State::Unknown => "unknown",
+        }
+    }
+}
 
 /// One row of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,25 +53,77 @@ pub struct Row {
     pub ty: AssetType,
     /// Asset name.
     pub name: String,
-    /// The recorded pin; `None` for an untracked dest.
+    /// The recorded pin (`wiki_commit` as found); `None` for untracked.
     pub pin: Option<String>,
-    /// Whether dest exists.
-    pub dest_exists: bool,
+    /// The state (T1).
+    pub state: State,
+    /// Dirty files, sorted (U2).
+    pub dirty_files: Vec<String>,
+    /// Largest mtime over the files in dest, ns since the epoch (U7).
+    pub mtime_ns: Option<i128>,
 }
 
-/// The whole report.
+/// The whole report (T3).
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The wiki HEAD, when the wiki is there.
+    pub wiki_head: Option<String>,
     /// The `version` value found in the lockfile (1 when absent).
     pub lockfile_version: Value,
-    /// One row per entry, then one per untracked dest.
+    /// One row per entry, then one per untracked dest, per section.
     pub rows: Vec<Row>,
 }
 
-/// Reads the project state without taking a lock (K7).
+impl Report {
+    /// The T3 JSON object.
+    pub fn to_json(&self) -> Value {
+        let assets: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "type": r.ty.as_str(),
+                    "name": r.name,
+                    "pin": r.pin,
+                    "state": r.state.as_str(),
+                    "dirty_files": r.dirty_files,
+                    "mtime_ns": r.mtime_ns.map(|n| n as i64),
+                })
+            })
+            .collect();
+        json!({
+            "wiki_head": self.wiki_head,
+            "lockfile_version": self.lockfile_version,
+            "assets": assets,
+        })
+    }
+}
+
+fn wiki_state(wiki: Option<&(Wiki, ObjectId)>, pin: Option<&str>) -> State {
+    let Some((wiki, head)) = wiki else {
+        return State::Unknown;
+    };
+    let Some(pin) = pin.filter(|p| wiki.has_commit(p)) else {
+        return State::StalePin;
+    };
+    let Ok(pin) = ObjectId::from_hex(pin.as_bytes()) else {
+        return State::StalePin;
+    };
+    if pin == *head {
+        return State::Ok;
+    }
+    match wiki.is_ancestor(pin, *head) {
+        Ok(true) => State::Behind,
+        _ => State::StalePin,
+    }
+}
+
+/// Reads the project state without taking a lock (K7). A missing or
+/// unusable wiki makes the states that need it `unknown` (T1).
 ///
 /// # Errors
-/// `project-not-found`, `lockfile-corrupt` (T2), `unsafe-path`, `io`.
+/// `project-not-found`, `lockfile-corrupt` (T2), `lockfile-version` (T2,
+/// with the version found in the `version` detail), `unsafe-path`, `io`.
 pub fn status(ctx: &Context) -> Result<Report> {
     let project = Project::open(&ctx.project)?;
     let bytes = project.read_lockfile()?;
@@ -42,40 +131,71 @@ pub fn status(ctx: &Context) -> Result<Report> {
         bytes.as_deref(),
         &project.lockfile_path().display().to_string(),
     )?;
+    if view.version != VERSION {
+        return Err(Error::new(
+            Kind::LockfileVersion,
+            format!(
+                "{} has version {}; this tool reads version {VERSION} only",
+                project.lockfile_path().display(),
+                view.version
+            ),
+        )
+        .with_detail("lockfile_version", view.version.clone()));
+    }
+    let wiki = Wiki::open(&ctx.wiki).ok().and_then(|w| {
+        let head = w.head().ok()?;
+        Some((w, head))
+    });
     let mut rows = Vec::new();
     for ty in AssetType::ALL {
         let section = project.section(ty)?;
         let mut seen = std::collections::BTreeSet::new();
         for (name, entry) in lockfile::entries(&view.doc, ty) {
             seen.insert(name.to_owned());
-            let dest_exists = match &section {
-                Some(s) => s.kind_of(name)? == Some(EntryKind::Dir),
-                None => false,
+            let dest = match (&section, crate::names::is_valid_name(name)) {
+                (Some(s), true) => s.open_dir(name).ok().flatten(),
+                _ => None,
+            };
+            let drift = drift::inspect(dest.as_ref(), entry)?;
+            let pin = entry.get("wiki_commit").and_then(Value::as_str);
+            let state = if !drift.exists {
+                State::Missing
+            } else if drift.is_dirty() {
+                State::Dirty
+            } else {
+                wiki_state(wiki.as_ref(), pin)
             };
             rows.push(Row {
                 ty,
                 name: name.to_owned(),
-                pin: entry
-                    .get("wiki_commit")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                dest_exists,
+                pin: pin.map(str::to_owned),
+                state,
+                dirty_files: drift.dirty_files,
+                mtime_ns: drift.mtime_ns,
             });
         }
         if let Some(s) = &section {
             for (name, kind) in s.entries()? {
-                if kind == EntryKind::Dir && !name.starts_with('.') && !seen.contains(&name) {
-                    rows.push(Row {
-                        ty,
-                        name,
-                        pin: None,
-                        dest_exists: true,
-                    });
+                if kind != EntryKind::Dir || name.starts_with('.') || seen.contains(&name) {
+                    continue;
                 }
+                let mtime_ns = match s.open_dir(&name)? {
+                    Some(d) => drift::walk(&d)?.values().map(|f| f.mtime_ns).max(),
+                    None => None,
+                };
+                rows.push(Row {
+                    ty,
+                    name,
+                    pin: None,
+                    state: State::Untracked,
+                    dirty_files: Vec::new(),
+                    mtime_ns,
+                });
             }
         }
     }
     Ok(Report {
+        wiki_head: wiki.map(|(_, h)| h.to_string()),
         lockfile_version: view.version,
         rows,
     })

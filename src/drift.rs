@@ -1,0 +1,186 @@
+//! Drift of a dest against its lockfile entry (CONTRACT U2, L9, T1, U7).
+//!
+//! Dest is read through [`SafeDir`] handles without following links, and
+//! only at paths that pass the L9 path rule, so nothing a lockfile says can
+//! make a reader look outside dest.
+
+use crate::digest::sha256_hex;
+use crate::error::Result;
+use crate::lockfile::entry::valid_rel_path;
+use crate::lockfile::{valid_digests, valid_manifest};
+use crate::safefs::{EntryKind, SafeDir};
+use crate::skip;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A regular file found in dest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestFile {
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i128,
+    /// Permission bits (`mode & 0o7777`).
+    pub mode: u32,
+}
+
+/// What dest holds, compared with its entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Whether dest exists (as a directory).
+    pub exists: bool,
+    /// Every regular file below dest, by relative path (links are not
+    /// followed and not listed).
+    pub files: BTreeMap<String, DestFile>,
+    /// Dirty files (U2), sorted.
+    pub dirty_files: Vec<String>,
+    /// The largest mtime over the files in dest, in ns (U7, T3); `None`
+    /// when dest is missing or holds no file.
+    pub mtime_ns: Option<i128>,
+}
+
+impl Drift {
+    /// True when some file is dirty.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_files.is_empty()
+    }
+}
+
+/// Lists every regular file below `dir`, recursively, without following
+/// links.
+///
+/// # Errors
+/// `io`.
+pub fn walk(dir: &SafeDir) -> Result<BTreeMap<String, DestFile>> {
+    let mut out = BTreeMap::new();
+    walk_into(dir, "", &mut out)?;
+    Ok(out)
+}
+
+fn walk_into(dir: &SafeDir, prefix: &str, out: &mut BTreeMap<String, DestFile>) -> Result<()> {
+    for (name, kind) in dir.entries()? {
+        let rel = format!("{prefix}{name}");
+        match kind {
+            EntryKind::File => {
+                if let Some((mode, mtime_ns)) = dir.meta(&name)? {
+                    out.insert(rel, DestFile { mtime_ns, mode });
+                }
+            }
+            EntryKind::Dir => {
+                if let Some(sub) = dir.open_dir(&name)? {
+                    walk_into(&sub, &format!("{rel}/"), out)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Reads the regular file at relative path `rel` below `dir` without
+/// following a link at any component; `None` when absent or not a
+/// regular file reachable that way.
+pub fn read_rel(dir: &SafeDir, rel: &str) -> Option<Vec<u8>> {
+    if !valid_rel_path(rel) {
+        return None;
+    }
+    let (parent, leaf) = match rel.rsplit_once('/') {
+        Some((p, l)) => (dir.open_dir_path(p).ok()??, l),
+        None => (dir.try_clone().ok()?, rel),
+    };
+    parent.read_file(leaf).ok()?
+}
+
+/// Parses an L2 timestamp into ns since the epoch.
+pub fn parse_installed_at(s: &str) -> Option<i128> {
+    let t = humantime::parse_rfc3339(s).ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(d.as_nanos() as i128)
+}
+
+/// Compares dest (`None` when absent) with `entry` (U2):
+/// * with valid digests (L9), a file is dirty when its bytes differ from
+///   its digest or it is missing; a touch that keeps the bytes is clean;
+/// * without, a file is dirty when its mtime is later than `installed_at`
+///   (the files of a valid manifest, else every file of dest but those
+///   the skip rules drop); a recorded file that is missing is dirty; an
+///   unreadable `installed_at` makes every file dirty.
+///
+/// `.bak` files never count as dirty.
+///
+/// # Errors
+/// `io`.
+pub fn inspect(dest: Option<&SafeDir>, entry: &Map<String, Value>) -> Result<Drift> {
+    let Some(dest) = dest else {
+        // Every recorded file is missing.
+        let mut dirty: Vec<String> = match valid_digests(entry) {
+            Some(d) => d.into_keys().collect(),
+            None => valid_manifest(entry).unwrap_or_default(),
+        };
+        dirty.sort();
+        dirty.dedup();
+        return Ok(Drift {
+            exists: false,
+            dirty_files: dirty,
+            ..Drift::default()
+        });
+    };
+    let files = walk(dest)?;
+    let mtime_ns = files.values().map(|f| f.mtime_ns).max();
+    let mut dirty = Vec::new();
+    if let Some(digests) = valid_digests(entry) {
+        for (rel, want) in &digests {
+            if skip::path_is_skipped(rel) {
+                continue;
+            }
+            match files
+                .contains_key(rel)
+                .then(|| read_rel(dest, rel))
+                .flatten()
+            {
+                Some(bytes) if sha256_hex(&bytes) == *want => {}
+                _ => dirty.push(rel.clone()),
+            }
+        }
+        // A recorded file without a digest still has to be there.
+        for rel in valid_manifest(entry).unwrap_or_default() {
+            if !digests.contains_key(&rel)
+                && !files.contains_key(&rel)
+                && !skip::path_is_skipped(&rel)
+            {
+                dirty.push(rel);
+            }
+        }
+    } else {
+        let since = entry
+            .get("installed_at")
+            .and_then(Value::as_str)
+            .and_then(parse_installed_at);
+        let newer = |rel: &str| match (files.get(rel), since) {
+            (Some(f), Some(t)) => f.mtime_ns > t,
+            _ => true,
+        };
+        match valid_manifest(entry) {
+            Some(manifest) => {
+                for rel in manifest {
+                    if !skip::path_is_skipped(&rel) && newer(&rel) {
+                        dirty.push(rel);
+                    }
+                }
+            }
+            None => {
+                for rel in files.keys() {
+                    if !skip::path_is_skipped(rel) && newer(rel) {
+                        dirty.push(rel.clone());
+                    }
+                }
+            }
+        }
+    }
+    dirty.sort();
+    dirty.dedup();
+    Ok(Drift {
+        exists: true,
+        files,
+        dirty_files: dirty,
+        mtime_ns,
+    })
+}
