@@ -5,7 +5,8 @@
 //! per-asset lock ([`clean_stale`]).
 
 use crate::digest::sha256_hex;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
+use crate::lockfile::entry::valid_rel_path;
 use crate::safefs::{EXEC_MODE, FILE_MODE, SafeDir};
 use crate::wiki::AssetFile;
 use rayon::prelude::*;
@@ -16,15 +17,26 @@ pub fn staging_prefix(name: &str) -> String {
     format!(".{name}.staging-")
 }
 
+/// Whether `entry` is a staging directory name of asset `name`:
+/// `.<name>.staging-<pid>-<n>-<hex>`. The suffix check matters: the lock
+/// file and staging directories of an asset called `<name>.staging-1`
+/// share the prefix but always hold another `.`.
+pub fn is_staging_of(entry: &str, name: &str) -> bool {
+    entry
+        .strip_prefix(&staging_prefix(name))
+        .is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        })
+}
+
 /// Removes leftover staging directories of `name` in `section`. Call only
 /// with the per-asset lock held: then no live process owns one.
 ///
 /// # Errors
 /// `io`.
 pub fn clean_stale(section: &SafeDir, name: &str) -> Result<()> {
-    let prefix = staging_prefix(name);
     for (entry, _) in section.entries()? {
-        if entry.starts_with(&prefix) {
+        if is_staging_of(&entry, name) {
             section.remove_tree(&entry)?;
         }
     }
@@ -64,6 +76,17 @@ pub fn stage(section: &SafeDir, name: &str, files: &[AssetFile]) -> Result<Stage
 }
 
 fn write_tree(root: &SafeDir, files: &[AssetFile]) -> Result<BTreeMap<String, String>> {
+    // Defence in depth: every path must name something strictly below the
+    // staging directory, whatever produced it.
+    if let Some(bad) = files.iter().find(|f| !valid_rel_path(&f.path)) {
+        return Err(Error::new(
+            Kind::UnsafePath,
+            format!(
+                "refusing to stage {:?}: not a relative path below dest",
+                bad.path
+            ),
+        ));
+    }
     // Directories first, parents before children, one handle each.
     let mut dirs: HashMap<String, SafeDir> = HashMap::new();
     for f in files {

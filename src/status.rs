@@ -165,12 +165,18 @@ pub fn status(ctx: &Context) -> Result<Report> {
             } else {
                 wiki_state(wiki.as_ref(), pin)
             };
+            // A missing dest is reported as missing, not as a list of files.
+            let dirty_files = if state == State::Missing {
+                Vec::new()
+            } else {
+                drift.dirty_files
+            };
             rows.push(Row {
                 ty,
                 name: name.to_owned(),
                 pin: pin.map(str::to_owned),
                 state,
-                dirty_files: drift.dirty_files,
+                dirty_files,
                 mtime_ns: drift.mtime_ns,
             });
         }

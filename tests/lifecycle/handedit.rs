@@ -1,0 +1,126 @@
+//! L9 through the lifecycle: hand-edited or merged lockfiles degrade to
+//! "no manifest" / "no digests", never crash, and never make `update`
+//! delete or write a path outside dest.
+
+use crate::support::*;
+use serde_json::json;
+
+/// The hand-edited shapes of issue 3, applied to entry `s`.
+fn shapes(pin: &str) -> Vec<(&'static str, serde_json::Value)> {
+    let d = "a".repeat(64);
+    vec![
+        ("files is a string", json!({"files": "SKILL.md"})),
+        ("files holds a number", json!({"files": [1]})),
+        ("digests is a list", json!({"digests": ["x"]})),
+        (
+            "files with ..",
+            json!({"files": ["../victim/SKILL.md", "../../outside.txt"]}),
+        ),
+        ("files with leading /", json!({"files": ["/etc/passwd"]})),
+        (
+            "files with backslash",
+            json!({"files": ["..\\victim\\SKILL.md"]}),
+        ),
+        (
+            "digest key with ..",
+            json!({"digests": {"../victim/SKILL.md": d}}),
+        ),
+        ("digest key absolute", json!({"digests": {"/tmp/x": d}})),
+        (
+            "files_commit differs",
+            json!({"files_commit": "b".repeat(40)}),
+        ),
+        (
+            "digests_installed_at differs",
+            json!({"digests_installed_at": "1999-01-01T00:00:00.000000Z"}),
+        ),
+        (
+            "63-character digest",
+            json!({"digests": {"SKILL.md": "a".repeat(63)}}),
+        ),
+        (
+            "upper-case digest",
+            json!({"digests": {"SKILL.md": "A".repeat(64)}}),
+        ),
+        (
+            "installed_at not a time",
+            json!({"installed_at": "yesterday"}),
+        ),
+        (
+            "wiki_commit a number",
+            json!({"wiki_commit": 7, "files_commit": pin}),
+        ),
+        (
+            "entry keys null",
+            json!({"files": null, "digests": null, "installed_at": null}),
+        ),
+    ]
+}
+
+#[test]
+fn l9_hand_edited_entries_degrade_and_never_reach_outside_dest() {
+    for (what, patch) in shapes("0".repeat(40).as_str()) {
+        let wiki = Wiki::new();
+        wiki.file("skills/s/SKILL.md", "v1\n")
+            .file("skills/victim/SKILL.md", "victim\n");
+        wiki.commit("v1");
+        let project = Project::new();
+        for n in ["s", "victim"] {
+            assetpin(&project, &wiki)
+                .args(["install", "skill", n])
+                .assert()
+                .success();
+        }
+        std::fs::write(project.path().join("outside.txt"), "keep me\n").unwrap();
+        let mut doc = project.lockfile_json();
+        for (k, v) in patch.as_object().unwrap() {
+            doc["skills"]["s"][k] = v.clone();
+        }
+        project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+        wiki.file("skills/s/SKILL.md", "v2\n");
+        wiki.commit("v2");
+
+        let victim_before = snapshot(project.dest("skill", "victim"));
+        let status = assetpin(&project, &wiki)
+            .args(["--json", "status"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            status.status.code(),
+            Some(0),
+            "{what}: status must not fail"
+        );
+        assert!(
+            !String::from_utf8_lossy(&status.stderr).contains("panicked"),
+            "{what}"
+        );
+
+        let out = assetpin(&project, &wiki)
+            .args(["update", "skill", "s", "--force", "--force-head"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+        assert!(
+            out.status.code() == Some(0) || first_line(&out.stderr).starts_with("error["),
+            "{what}: {stderr}"
+        );
+        assert_same(
+            &victim_before,
+            &snapshot(project.dest("skill", "victim")),
+            what,
+        );
+        assert_eq!(
+            std::fs::read(project.path().join("outside.txt")).unwrap(),
+            b"keep me\n",
+            "{what}"
+        );
+        if out.status.success() {
+            assert_eq!(
+                std::fs::read(project.dest("skill", "s").join("SKILL.md")).unwrap(),
+                b"v2\n",
+                "{what}"
+            );
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! `update` (U1-U6).
+
+use crate::support::*;
+use crate::*;
+
+#[test]
+fn u1_update_of_an_asset_without_entry_is_not_installed() {
+    let (wiki, project) = installed();
+    wiki.skill("other");
+    wiki.commit("other");
+    assert_refused_unchanged(
+        &project,
+        &wiki,
+        &["update", "skill", "other"],
+        "not-installed",
+        1,
+    );
+}
+
+#[test]
+fn u1_pin_at_head_and_clean_dest_writes_nothing() {
+    let (wiki, project) = installed();
+    let before = snapshot(project.path());
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["status"], "up-to-date");
+    assert_same(&before, &snapshot(project.path()), "project");
+}
+
+#[test]
+fn u2_a_touch_that_keeps_the_bytes_is_clean() {
+    let (wiki, project) = installed();
+    set_mtime(&project.dest("skill", "s").join("SKILL.md"), 4_000_000_000);
+    assert_eq!(row(&project, &wiki, "s")["state"], "ok");
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s"]);
+    assert_eq!((code, v["status"].as_str()), (0, Some("up-to-date")));
+}
+
+#[test]
+fn u2_changed_bytes_and_deleted_files_are_dirty() {
+    let (wiki, project) = installed();
+    let dest = project.dest("skill", "s");
+    std::fs::write(dest.join("SKILL.md"), "edited\n").unwrap();
+    std::fs::remove_file(dest.join("bin/run.sh")).unwrap();
+    // A file of the user's own is not recorded, so it is not dirty.
+    std::fs::write(dest.join("mine.md"), "mine\n").unwrap();
+    let r = row(&project, &wiki, "s");
+    assert_eq!(r["state"], "dirty");
+    assert_eq!(
+        r["dirty_files"],
+        serde_json::json!(["SKILL.md", "bin/run.sh"])
+    );
+}
+
+#[test]
+fn u2_without_valid_digests_the_mtime_rule_applies() {
+    let (wiki, project) = installed();
+    let mut doc = project.lockfile_json();
+    // Broken pairing (L9): digests no longer count.
+    doc["skills"]["s"]["digests_installed_at"] = "2000-01-01T00:00:00.000000Z".into();
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    assert_eq!(row(&project, &wiki, "s")["state"], "ok");
+    // Same bytes, later mtime: dirty by the fallback rule.
+    set_mtime(&project.dest("skill", "s").join("SKILL.md"), 4_000_000_000);
+    let r = row(&project, &wiki, "s");
+    assert_eq!(r["state"], "dirty");
+    assert_eq!(r["dirty_files"], serde_json::json!(["SKILL.md"]));
+    // An mtime before installed_at is clean again.
+    set_mtime(&project.dest("skill", "s").join("SKILL.md"), 1_000_000_000);
+    assert_eq!(row(&project, &wiki, "s")["state"], "ok");
+}
+
+#[test]
+fn u3_dirty_update_is_refused_naming_the_files() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/SKILL.md", "# s\nv2\n");
+    wiki.commit("v2");
+    std::fs::write(project.dest("skill", "s").join("SKILL.md"), "edited\n").unwrap();
+    assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "dirty", 1);
+    let out = assetpin(&project, &wiki)
+        .args(["update", "skill", "s"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SKILL.md"));
+}
+
+#[test]
+fn u3_force_keeps_bak_copies_and_restores_deleted_files() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/SKILL.md", "# s\nv2\n");
+    let head = {
+        wiki.commit("v2");
+        wiki.head()
+    };
+    let dest = project.dest("skill", "s");
+    std::fs::write(dest.join("SKILL.md"), "edited\n").unwrap();
+    std::fs::remove_file(dest.join("bin/run.sh")).unwrap();
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s", "--force"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        std::fs::read(dest.join("SKILL.md.bak")).unwrap(),
+        b"edited\n"
+    );
+    assert_eq!(std::fs::read(dest.join("SKILL.md")).unwrap(), b"# s\nv2\n");
+    assert_eq!(
+        std::fs::read(dest.join("bin/run.sh")).unwrap(),
+        b"#!/bin/sh\necho v1\n"
+    );
+    assert_eq!(mode(&dest.join("bin/run.sh")), 0o755);
+    let entry = project.entry("skill", "s");
+    assert_eq!(entry["wiki_commit"], head.as_str());
+    // The .bak is neither recorded nor dirty.
+    assert_eq!(
+        entry["files"],
+        serde_json::json!(["SKILL.md", "bin/run.sh"])
+    );
+    assert_eq!(row(&project, &wiki, "s")["state"], "ok");
+}
+
+#[test]
+fn u4_files_added_and_removed_upstream_are_reconciled() {
+    let (wiki, project) = installed();
+    let old_entry = project.entry("skill", "s");
+    wiki.remove("skills/s/bin/run.sh");
+    wiki.file("skills/s/docs/new.md", "new\n");
+    let head = wiki.commit("v2");
+    let dest = project.dest("skill", "s");
+    std::fs::write(dest.join("mine.md"), "mine\n").unwrap();
+    assetpin(&project, &wiki)
+        .args(["update", "skill", "s"])
+        .assert()
+        .success();
+    let files = files_of(&snapshot(&dest));
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(names, ["SKILL.md", "docs/new.md", "mine.md"]);
+    let entry = project.entry("skill", "s");
+    assert_eq!(entry["wiki_commit"], head.as_str());
+    assert_eq!(entry["files_commit"], head.as_str());
+    assert_eq!(
+        entry["files"],
+        serde_json::json!(["SKILL.md", "docs/new.md"])
+    );
+    assert_eq!(entry["digests"]["docs/new.md"], sha256(b"new\n").as_str());
+    assert_eq!(entry["digests_installed_at"], entry["installed_at"]);
+    assert_ne!(entry["installed_at"], old_entry["installed_at"]);
+}
+
+#[test]
+fn u5_a_pin_that_is_not_an_ancestor_of_head_is_stale() {
+    let wiki = Wiki::new();
+    wiki.file("skills/s/SKILL.md", "v1\n");
+    let c1 = wiki.commit("v1");
+    wiki.file("skills/s/SKILL.md", "v2\n");
+    let c2 = wiki.commit("v2");
+    let project = Project::new();
+    assetpin(&project, &wiki)
+        .args(["install", "skill", "s"])
+        .assert()
+        .success();
+    assert_eq!(project.entry("skill", "s")["wiki_commit"], c2.as_str());
+    // Roll the wiki back: HEAD no longer descends from the pin.
+    wiki.git(&["reset", "-q", "--hard", &c1]);
+    wiki.file("skills/s/SKILL.md", "v3\n");
+    let c3 = wiki.commit("v3 on the old line");
+    assert_eq!(row(&project, &wiki, "s")["state"], "stale-pin");
+    assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "stale-pin", 1);
+    assetpin(&project, &wiki)
+        .args(["update", "skill", "s", "--force-head"])
+        .assert()
+        .success();
+    assert_eq!(project.entry("skill", "s")["wiki_commit"], c3.as_str());
+    assert_eq!(
+        std::fs::read(project.dest("skill", "s").join("SKILL.md")).unwrap(),
+        b"v3\n"
+    );
+}
+
+#[test]
+fn u5_a_pin_unknown_to_the_wiki_is_stale() {
+    let (wiki, project) = installed();
+    let mut doc = project.lockfile_json();
+    doc["skills"]["s"]["wiki_commit"] = "0123456789abcdef0123456789abcdef01234567".into();
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    assert_eq!(row(&project, &wiki, "s")["state"], "stale-pin");
+    assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "stale-pin", 1);
+}
+
+#[test]
+fn u6_dry_run_prints_the_plan_and_writes_nothing() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/SKILL.md", "# s\nv2\n")
+        .file("skills/s/added.md", "a\n")
+        .remove("skills/s/bin/run.sh");
+    wiki.commit("v2");
+    let before = snapshot(project.path());
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s", "--dry-run"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["status"], "planned");
+    let plan: Vec<(String, String)> = v["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().into(),
+                p["action"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("SKILL.md", "modify"),
+        ("added.md", "add"),
+        ("bin/run.sh", "delete"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(plan, want);
+    assert_same(&before, &snapshot(project.path()), "project");
+    // The human plan says the same, with dirty marks.
+    std::fs::write(project.dest("skill", "s").join("SKILL.md"), "edited\n").unwrap();
+    let before = snapshot(project.path());
+    assetpin(&project, &wiki)
+        .args(["update", "skill", "s", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("modify * SKILL.md"))
+        .stdout(predicates::str::contains("keep").not());
+    assert_same(&before, &snapshot(project.path()), "project");
+}
+
+use predicates::prelude::PredicateBooleanExt;
