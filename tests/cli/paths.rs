@@ -1,0 +1,154 @@
+//! Y1-Y3: names and paths.
+
+use crate::support::*;
+use crate::{assert_refused, ok, refuses_unchanged, sample_wiki};
+use std::os::unix::fs::symlink;
+
+/// Y1: names of 1..=64 characters from `A-Z a-z 0-9 . _ -` install.
+#[test]
+fn y1_valid_names_install() {
+    let long = "a".repeat(64);
+    let names = ["a", "My-Skill_1.2", ".hidden", "x..y", &long];
+    let wiki = Wiki::with_skills(&names);
+    let project = Project::new();
+    for n in names {
+        ok(&project, &wiki, &["install", "skill", n]);
+        assert!(project.dest("skill", n).join("SKILL.md").is_file(), "{n}");
+        assert_eq!(
+            project.entry("skill", n)["wiki_commit"],
+            wiki.head().as_str(),
+            "{n}"
+        );
+    }
+}
+
+/// Y1: every other name is `invalid-name`, and nothing is created.
+#[test]
+fn y1_invalid_names_are_refused() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    let long = "a".repeat(65);
+    for bad in [
+        "", ".", "..", "../x", "-x", "a b", "a/b", "x/../y", "é", "a\\b", "a:b", &long,
+    ] {
+        // `--` so that clap passes `-x` through as the name.
+        let stderr = refuses_unchanged(
+            &project,
+            &wiki,
+            &["install", "skill", "--", bad],
+            "invalid-name",
+        );
+        assert!(
+            stderr.contains(&format!("{bad:?}")),
+            "message names {bad:?}: {stderr}"
+        );
+    }
+}
+
+/// Y1: the name is checked before anything is read: with neither the
+/// project nor the wiki present, an invalid name is still `invalid-name`.
+#[test]
+fn y1_name_checked_before_anything_is_read() {
+    let project = Project::new();
+    let missing = project.parent().join("nope");
+    let out = assetpin_at(&project.home(), &missing, &missing)
+        .args(["install", "skill", "../x"])
+        .output()
+        .unwrap();
+    assert_refused(&out, "invalid-name");
+    assert!(!missing.exists());
+}
+
+/// Plants a symbolic link at `rel` (inside the project) pointing to the
+/// project's `outside/` directory, which holds one file.
+fn plant_link(project: &Project, rel: &str) {
+    std::fs::write(project.outside().join("keep.txt"), "outside\n").unwrap();
+    let link = project.path().join(rel);
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    symlink(project.outside(), link).unwrap();
+}
+
+/// Y2: a link planted at `.memtomem` is refused with `unsafe-path`, and
+/// nothing is written inside the project or in the link's target.
+#[test]
+fn y2_symlinked_memtomem_dir_is_refused() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    plant_link(&project, ".memtomem");
+    // `refuses_unchanged` snapshots the whole temp dir: project and outside/.
+    refuses_unchanged(&project, &wiki, &["install", "skill", "x"], "unsafe-path");
+    assert_eq!(ls(&project.outside()), ["keep.txt"]);
+}
+
+/// Y2: a link planted at the section directory `.memtomem/skills`.
+#[test]
+fn y2_symlinked_section_dir_is_refused() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "agent", "a"]);
+    plant_link(&project, ".memtomem/skills");
+    refuses_unchanged(&project, &wiki, &["install", "skill", "x"], "unsafe-path");
+    assert_eq!(ls(&project.outside()), ["keep.txt"]);
+}
+
+/// Y2: a link planted at dest itself.
+#[test]
+fn y2_symlinked_dest_is_refused() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "skill", "other"]);
+    plant_link(&project, ".memtomem/skills/x");
+    refuses_unchanged(&project, &wiki, &["install", "skill", "x"], "unsafe-path");
+    assert_eq!(ls(&project.outside()), ["keep.txt"]);
+}
+
+/// Y2: a dangling link at `.memtomem` is refused too (nothing is created
+/// at its target).
+#[test]
+fn y2_dangling_link_at_memtomem_is_refused() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    let target = project.outside().join("not-there");
+    symlink(&target, project.memtomem()).unwrap();
+    refuses_unchanged(&project, &wiki, &["install", "skill", "x"], "unsafe-path");
+    assert!(!target.exists());
+}
+
+/// Y3: a missing project root is `project-not-found` and is not created.
+#[test]
+fn y3_missing_project_is_refused_and_not_created() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    let missing = project.parent().join("missing");
+    let before = snapshot(project.parent());
+    let out = assetpin_at(&project.home(), &missing, wiki.path())
+        .args(["install", "skill", "x"])
+        .output()
+        .unwrap();
+    assert_refused(&out, "project-not-found");
+    assert_same(
+        &before,
+        &snapshot(project.parent()),
+        "parent of the project",
+    );
+}
+
+/// Y3: a project root that is a regular file is `project-not-found`.
+#[test]
+fn y3_project_that_is_a_file_is_refused() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    let file = project.parent().join("file");
+    std::fs::write(&file, "not a dir").unwrap();
+    let before = snapshot(project.parent());
+    let out = assetpin_at(&project.home(), &file, wiki.path())
+        .args(["install", "skill", "x"])
+        .output()
+        .unwrap();
+    assert_refused(&out, "project-not-found");
+    assert_same(
+        &before,
+        &snapshot(project.parent()),
+        "parent of the project",
+    );
+}
