@@ -85,6 +85,9 @@ pub enum Command {
     /// untracked (unknown without a wiki). Takes no lock, never writes, and
     /// exits 0 whatever the drift.
     Status,
+    /// Run the conformance suite (the contract as executable cases)
+    /// against this binary or, with --adapter, another implementation.
+    Conform(crate::conform::ConformArgs),
 }
 
 /// A verb's result: exit code, JSON object, human text.
@@ -346,6 +349,8 @@ fn run_verb(cli: &Cli) -> Result<Outcome, Error> {
             },
         ),
         Command::Status => run_status(&ctx),
+        // Handled in main_with_args before any project is resolved.
+        Command::Conform(_) => Err(Error::new(Kind::Io, "conform is not a project verb")),
     }
 }
 
@@ -361,6 +366,9 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             return code;
         }
     };
+    if let Command::Conform(args) = cli.command {
+        return crate::conform::run(args);
+    }
     match run_verb(&cli) {
         Ok(out) => {
             if cli.json {

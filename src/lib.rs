@@ -12,6 +12,7 @@
 //! * the command line: `src/main.rs` and [`cli`].
 
 pub mod cli;
+pub mod conform;
 pub mod digest;
 pub mod drift;
 pub mod error;

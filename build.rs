@@ -1,0 +1,7 @@
+//! Rebuild when the embedded conformance data changes: `include_dir!`
+//! cannot tell cargo about files added to the case directory.
+fn main() {
+    println!("cargo:rerun-if-changed=tests/fixtures/cases");
+    println!("cargo:rerun-if-changed=adapters");
+    println!("cargo:rerun-if-changed=docs/CONTRACT.md");
+}

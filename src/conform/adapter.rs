@@ -1,0 +1,344 @@
+//! Adapters: how to drive one implementation (argv templates, environment,
+//! error-kind recognition, status parsing, claimed profiles and verbs).
+//! Format documented in `docs/conformance.md`; shipped examples are
+//! `adapters/reference.toml` and `adapters/memtomem.toml`.
+
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The reference adapter (this binary), embedded.
+pub const REFERENCE_TOML: &str = include_str!("../../adapters/reference.toml");
+/// The memtomem adapter, embedded.
+pub const MEMTOMEM_TOML: &str = include_str!("../../adapters/memtomem.toml");
+
+/// An adapter file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterFile {
+    /// Short name used in reports.
+    pub name: String,
+    /// What the implementation is.
+    #[serde(default)]
+    pub description: String,
+    /// Profiles claimed (`core`, `ext`).
+    pub profiles: Vec<String>,
+    /// Optional features (`json`, `project-flag`, `expect-mtime`).
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// How to find the program (`${exe}`).
+    pub program: ProgramSpec,
+    /// Working directory and environment for every verb.
+    #[serde(default)]
+    pub run: RunSpec,
+    /// Verb name -> argv template. Claimed verbs are the keys.
+    pub verbs: BTreeMap<String, Vec<String>>,
+    /// Arguments spliced at `${json}` when a step asks for JSON.
+    #[serde(default)]
+    pub json_args: Vec<String>,
+    /// Error-kind recognition.
+    pub errors: ErrorSpec,
+    /// Status output parsing.
+    pub status: StatusSpec,
+}
+
+/// Locating the program.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramSpec {
+    /// Use the running `assetpin` binary.
+    #[serde(default)]
+    pub current_exe: bool,
+    /// Environment variable naming the program path, checked first.
+    #[serde(default)]
+    pub env: Option<String>,
+    /// Name to look up on `PATH`.
+    #[serde(default)]
+    pub path_name: Option<String>,
+    /// Further candidates, relative to the directory the harness runs in.
+    #[serde(default)]
+    pub candidates: Vec<String>,
+    /// Shown when nothing is found.
+    #[serde(default)]
+    pub install_hint: String,
+}
+
+/// Working directory and environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// Working directory template (default `${project}`).
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Environment variables set (templates).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Environment variables removed.
+    #[serde(default)]
+    pub env_remove: Vec<String>,
+    /// Per-process timeout in seconds (default 60).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+/// How error kinds are recognised on stderr.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSpec {
+    /// Only look at the first stderr line (E1), else every line.
+    #[serde(default)]
+    pub first_line_only: bool,
+    /// A regex with a `kind` capture group giving the kind directly.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Ordered (kind, regex) pairs; the first that matches a line wins.
+    #[serde(default)]
+    pub kinds: Vec<KindPattern>,
+}
+
+/// One kind-recognition rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindPattern {
+    /// The E1 kind.
+    pub kind: String,
+    /// Regex over one stderr line.
+    pub pattern: String,
+}
+
+/// How status output is read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusSpec {
+    /// `json` (the T3 object on stdout) or `lines`.
+    pub format: String,
+    /// `lines`: a line that starts a section, with a `section` capture.
+    #[serde(default)]
+    pub section: Option<String>,
+    /// `lines`: a row, with `mark` (or `state`) and `name` captures.
+    #[serde(default)]
+    pub row: Option<String>,
+    /// `lines`: mark -> state.
+    #[serde(default)]
+    pub marks: BTreeMap<String, String>,
+}
+
+/// A loaded, resolved adapter.
+#[derive(Debug, Clone)]
+pub struct Adapter {
+    /// The file as written.
+    pub spec: AdapterFile,
+    /// The resolved program path (`${exe}`).
+    pub exe: PathBuf,
+    /// Compiled `errors.pattern`.
+    pub kind_re: Option<Regex>,
+    /// Compiled `errors.kinds`.
+    pub kind_rules: Vec<(String, Regex)>,
+    /// Compiled status section regex.
+    pub section_re: Option<Regex>,
+    /// Compiled status row regex.
+    pub row_re: Option<Regex>,
+}
+
+fn compile(what: &str, re: &str) -> Result<Regex, String> {
+    Regex::new(re).map_err(|e| format!("adapter {what}: bad regex {re:?}: {e}"))
+}
+
+impl Adapter {
+    /// Parses and resolves an adapter. `origin` names it in messages;
+    /// `self_exe` is the program for `current_exe = true` adapters.
+    ///
+    /// # Errors
+    /// Parse errors, bad regexes, a program that cannot be found (with the
+    /// adapter's install hint).
+    pub fn load(origin: &str, text: &str, self_exe: &Path) -> Result<Adapter, String> {
+        let spec: AdapterFile =
+            toml::from_str(text).map_err(|e| format!("adapter {origin}: {e}"))?;
+        for p in &spec.profiles {
+            if p != "core" && p != "ext" {
+                return Err(format!("adapter {origin}: unknown profile {p:?}"));
+            }
+        }
+        for v in spec.verbs.keys() {
+            if !super::case::VERBS.contains(&v.as_str()) {
+                return Err(format!(
+                    "adapter {origin}: unknown verb {v:?} (one of {:?})",
+                    super::case::VERBS
+                ));
+            }
+        }
+        let kind_re = spec
+            .errors
+            .pattern
+            .as_deref()
+            .map(|r| compile("errors.pattern", r))
+            .transpose()?;
+        let mut kind_rules = Vec::new();
+        for k in &spec.errors.kinds {
+            if crate::error::Kind::parse(&k.kind).is_none() {
+                return Err(format!("adapter {origin}: unknown error kind {:?}", k.kind));
+            }
+            kind_rules.push((k.kind.clone(), compile("errors.kinds", &k.pattern)?));
+        }
+        if spec.status.format != "json" && spec.status.format != "lines" {
+            return Err(format!(
+                "adapter {origin}: status.format must be \"json\" or \"lines\", not {:?}",
+                spec.status.format
+            ));
+        }
+        let section_re = spec
+            .status
+            .section
+            .as_deref()
+            .map(|r| compile("status.section", r))
+            .transpose()?;
+        let row_re = spec
+            .status
+            .row
+            .as_deref()
+            .map(|r| compile("status.row", r))
+            .transpose()?;
+        if spec.status.format == "lines" && row_re.is_none() {
+            return Err(format!(
+                "adapter {origin}: status.format = \"lines\" needs status.row"
+            ));
+        }
+        let exe = resolve_program(origin, &spec.program, self_exe)?;
+        Ok(Adapter {
+            spec,
+            exe,
+            kind_re,
+            kind_rules,
+            section_re,
+            row_re,
+        })
+    }
+
+    /// Loads `--adapter ARG`: a file path, or one of the embedded names
+    /// `reference` / `memtomem` when no such file exists.
+    ///
+    /// # Errors
+    /// As [`Adapter::load`], or an unreadable file.
+    pub fn from_arg(arg: Option<&str>, self_exe: &Path) -> Result<Adapter, String> {
+        let arg = arg.unwrap_or("reference");
+        if !Path::new(arg).exists() {
+            match arg {
+                "reference" => {
+                    return Adapter::load("reference (built in)", REFERENCE_TOML, self_exe);
+                }
+                "memtomem" => return Adapter::load("memtomem (built in)", MEMTOMEM_TOML, self_exe),
+                _ => {}
+            }
+        }
+        let text = std::fs::read_to_string(arg).map_err(|e| {
+            format!(
+                "cannot read adapter {arg}: {e}; pass a TOML adapter file \
+                 (see adapters/) or one of the built-in names `reference`, `memtomem`"
+            )
+        })?;
+        Adapter::load(arg, &text, self_exe)
+    }
+
+    /// Why this adapter cannot run `case`, or `None` when it claims it.
+    pub fn unsupported_reason(&self, case: &super::case::Case) -> Option<String> {
+        if !self.spec.profiles.contains(&case.profile) {
+            return Some(format!(
+                "profile {} not claimed by adapter {}",
+                case.profile, self.spec.name
+            ));
+        }
+        for v in case.verbs() {
+            if !self.spec.verbs.contains_key(v) {
+                return Some(format!(
+                    "verb {v} not claimed by adapter {}",
+                    self.spec.name
+                ));
+            }
+        }
+        for f in &case.requires {
+            if !self.spec.features.contains(f) {
+                return Some(format!(
+                    "feature {f} not claimed by adapter {}",
+                    self.spec.name
+                ));
+            }
+        }
+        if case.steps.iter().any(|s| s.json) && !self.spec.features.iter().any(|f| f == "json") {
+            return Some(format!(
+                "feature json not claimed by adapter {}",
+                self.spec.name
+            ));
+        }
+        None
+    }
+
+    /// The error kind recognised in `stderr`, if any.
+    pub fn recognise_kind(&self, stderr: &str) -> Option<String> {
+        let lines: Vec<&str> = if self.spec.errors.first_line_only {
+            stderr.lines().take(1).collect()
+        } else {
+            stderr.lines().collect()
+        };
+        for line in &lines {
+            if let Some(re) = &self.kind_re
+                && let Some(c) = re.captures(line)
+                && let Some(k) = c.name("kind")
+            {
+                return Some(k.as_str().to_owned());
+            }
+        }
+        for (kind, re) in &self.kind_rules {
+            if lines.iter().any(|l| re.is_match(l)) {
+                return Some(kind.clone());
+            }
+        }
+        None
+    }
+}
+
+fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<PathBuf, String> {
+    if p.current_exe {
+        return Ok(self_exe.to_path_buf());
+    }
+    let mut tried = Vec::new();
+    if let Some(var) = &p.env {
+        match std::env::var_os(var) {
+            Some(v) if !v.is_empty() => {
+                let path = PathBuf::from(v);
+                if path.is_file() {
+                    return Ok(path);
+                }
+                return Err(format!(
+                    "adapter {origin}: ${var} points at {}, which is not a file; {}",
+                    path.display(),
+                    p.install_hint
+                ));
+            }
+            _ => tried.push(format!("${var} (unset)")),
+        }
+    }
+    if let Some(name) = &p.path_name {
+        if let Some(paths) = std::env::var_os("PATH") {
+            for dir in std::env::split_paths(&paths) {
+                let c = dir.join(name);
+                if c.is_file() {
+                    return Ok(c);
+                }
+            }
+        }
+        tried.push(format!("{name} on PATH"));
+    }
+    for c in &p.candidates {
+        let path = PathBuf::from(c);
+        if path.is_file() {
+            return Ok(std::fs::canonicalize(&path).unwrap_or(path));
+        }
+        tried.push(c.clone());
+    }
+    Err(format!(
+        "adapter {origin}: program not found (tried {}); {}",
+        tried.join(", "),
+        p.install_hint
+    ))
+}

@@ -1,0 +1,725 @@
+//! Expectation checking: exit classes (E2), error kinds (E1), parallel
+//! outcome counts (K5, K6), JSON values by pointer (L1-L10, T3, E3),
+//! status rows (T1), files with bytes and modes (I2, I3), dest against the
+//! pinned tree (K6, I1), and "nothing changed" (I5, Y2).
+
+use super::adapter::Adapter;
+use super::case::{AssetCheck, FileCheck, RowCheck, Step, ValueCheck};
+use super::exec::ProcResult;
+use super::workspace::{HResult, Workspace, parse_mode};
+use regex::Regex;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// The outcome label of one process: `ok`, a recognised kind, or
+/// `exit <n>` / `killed`.
+pub fn outcome_label(ad: &Adapter, r: &ProcResult) -> String {
+    match r.code {
+        Some(0) => "ok".into(),
+        Some(n) => ad
+            .recognise_kind(&r.stderr)
+            .unwrap_or_else(|| format!("exit {n} (no kind recognised)")),
+        None if r.timed_out => "timed out".into(),
+        None => "killed by a signal".into(),
+    }
+}
+
+fn exit_ok(class: &str, code: Option<i32>) -> bool {
+    match class {
+        "ok" => code == Some(0),
+        "refused" => code == Some(1),
+        "usage" => code == Some(2),
+        "conflict" => code == Some(3),
+        "nonzero" => matches!(code, Some(c) if c != 0),
+        _ => true,
+    }
+}
+
+fn show(r: &ProcResult) -> String {
+    let clip = |s: &str| {
+        let s = s.trim_end();
+        if s.len() > 600 {
+            let mut end = 600;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}...", &s[..end])
+        } else {
+            s.to_owned()
+        }
+    };
+    format!(
+        "      argv: {}\n      exit: {}\n      stdout: {}\n      stderr: {}",
+        r.argv.join(" "),
+        r.code.map_or("none".into(), |c| c.to_string()),
+        clip(&r.stdout).replace('\n', "\n              "),
+        clip(&r.stderr).replace('\n', "\n              ")
+    )
+}
+
+/// Checks a verb step's results; fills `captures`. Returns failures.
+///
+/// # Errors
+/// Bad regexes or unknown variables in the case (harness errors).
+pub fn check_step(
+    ws: &Workspace,
+    ad: &Adapter,
+    step: &Step,
+    results: &[ProcResult],
+    captures: &mut BTreeMap<String, String>,
+) -> HResult<Vec<String>> {
+    let mut f = Vec::new();
+    if step.copies.is_some() {
+        let mut got: BTreeMap<String, usize> = BTreeMap::new();
+        for r in results {
+            *got.entry(outcome_label(ad, r)).or_default() += 1;
+        }
+        if !step.counts.is_empty() && got != step.counts {
+            f.push(format!(
+                "outcome counts: expected {:?}, observed {:?}",
+                step.counts, got
+            ));
+            if let Some(bad) = results
+                .iter()
+                .find(|r| !step.counts.contains_key(&outcome_label(ad, r)))
+            {
+                f.push(format!("    one unexpected copy:\n{}", show(bad)));
+            }
+        }
+        if let Some(e) = &step.exit
+            && let Some(r) = results.iter().find(|r| !exit_ok(e, r.code))
+        {
+            f.push(format!("exit: expected {e}, observed\n{}", show(r)));
+        }
+        return Ok(f);
+    }
+    let Some(r) = results.first() else {
+        return Err("no process result".into());
+    };
+    let class = step
+        .exit
+        .clone()
+        .unwrap_or_else(|| match step.kind.as_deref() {
+            Some("conflict") => "conflict".into(),
+            Some(_) => "refused".into(),
+            None => "ok".into(),
+        });
+    let mut mismatch = false;
+    if !exit_ok(&class, r.code) {
+        f.push(format!("exit: expected {class}"));
+        mismatch = true;
+    }
+    if let Some(k) = &step.kind {
+        let got = ad.recognise_kind(&r.stderr);
+        if got.as_deref() != Some(k.as_str()) {
+            f.push(format!(
+                "kind: expected {k}, observed {}",
+                got.unwrap_or_else(|| "none recognised".into())
+            ));
+            mismatch = true;
+        }
+    }
+    for re in &step.stderr_has {
+        let rx = regex(&ws.subst(re, &[])?)?;
+        if !r.stderr.lines().any(|l| rx.is_match(l)) {
+            f.push(format!("stderr: no line matches /{re}/"));
+            mismatch = true;
+        }
+    }
+    for re in &step.stderr_lacks {
+        let rx = regex(&ws.subst(re, &[])?)?;
+        if let Some(l) = r.stderr.lines().find(|l| rx.is_match(l)) {
+            f.push(format!(
+                "stderr: line {l:?} matches /{re}/, which must not appear"
+            ));
+            mismatch = true;
+        }
+    }
+    if let Some(re) = &step.stderr_first {
+        let rx = regex(&ws.subst(re, &[])?)?;
+        let first = r.stderr.lines().next().unwrap_or("");
+        if !rx.is_match(first) {
+            f.push(format!(
+                "stderr: first line {first:?} does not match /{re}/"
+            ));
+            mismatch = true;
+        }
+    }
+    for re in &step.stdout_has {
+        let rx = regex(&ws.subst(re, &[])?)?;
+        if !r.stdout.lines().any(|l| rx.is_match(l)) {
+            f.push(format!("stdout: no line matches /{re}/"));
+            mismatch = true;
+        }
+    }
+    if step.json {
+        match one_json_object(&r.stdout) {
+            Err(e) => {
+                if step.stdout_is_json || !step.stdout_json.is_empty() || !step.capture.is_empty() {
+                    f.push(format!("stdout: {e}"));
+                    mismatch = true;
+                }
+            }
+            Ok(doc) => {
+                for vc in &step.stdout_json {
+                    if let Some(m) = check_value(ws, &doc, vc, "stdout")? {
+                        f.push(m);
+                        mismatch = true;
+                    }
+                }
+                for (name, ptr) in &step.capture {
+                    match doc.pointer(ptr) {
+                        Some(Value::String(s)) => {
+                            captures.insert(name.clone(), s.clone());
+                        }
+                        Some(v @ Value::Number(_)) => {
+                            captures.insert(name.clone(), v.to_string());
+                        }
+                        other => {
+                            f.push(format!(
+                                "capture {name}: stdout {ptr} is {}, not a string or number",
+                                other.map_or("missing".into(), |v| v.to_string())
+                            ));
+                            mismatch = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !step.rows.is_empty() || step.row_count.is_some() {
+        match status_rows(ad, &r.stdout) {
+            Err(e) => {
+                f.push(format!("status: {e}"));
+                mismatch = true;
+            }
+            Ok(rows) => {
+                for want in &step.rows {
+                    if let Some(m) = check_row(&rows, want) {
+                        f.push(m);
+                        mismatch = true;
+                    }
+                }
+                if let Some(n) = step.row_count
+                    && rows.len() != n
+                {
+                    f.push(format!(
+                        "status: expected {n} rows, observed {}: {:?}",
+                        rows.len(),
+                        rows.iter()
+                            .map(|r| format!("{} {} {}", r.ty, r.name, r.state))
+                            .collect::<Vec<_>>()
+                    ));
+                    mismatch = true;
+                }
+            }
+        }
+    }
+    if mismatch {
+        f.push(format!("    observed:\n{}", show(r)));
+    }
+    Ok(f)
+}
+
+fn regex(s: &str) -> HResult<Regex> {
+    Regex::new(s).map_err(|e| format!("bad regex in case {s:?}: {e}"))
+}
+
+/// Stdout must be exactly one JSON object (E3).
+///
+/// # Errors
+/// A description of what stdout holds instead.
+pub fn one_json_object(stdout: &str) -> Result<Value, String> {
+    let mut it = serde_json::Deserializer::from_str(stdout).into_iter::<Value>();
+    match it.next() {
+        Some(Ok(v @ Value::Object(_))) => {
+            if it.next().is_some() {
+                Err("more than one JSON value on stdout".into())
+            } else {
+                Ok(v)
+            }
+        }
+        Some(Ok(v)) => Err(format!("JSON {} on stdout, not an object", kind_of(&v))),
+        Some(Err(e)) => Err(format!("stdout is not JSON ({e}): {:?}", clip(stdout))),
+        None => Err("stdout is empty, expected one JSON object".into()),
+    }
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// TOML value to JSON, with strings variable-substituted.
+fn to_json(ws: &Workspace, v: &toml::Value) -> HResult<Value> {
+    Ok(match v {
+        toml::Value::String(s) => Value::String(ws.subst(s, &[])?),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| to_json(ws, x))
+                .collect::<HResult<Vec<_>>>()?,
+        ),
+        toml::Value::Table(t) => {
+            let mut m = serde_json::Map::new();
+            for (k, x) in t {
+                m.insert(k.clone(), to_json(ws, x)?);
+            }
+            Value::Object(m)
+        }
+    })
+}
+
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.to_string() == y.to_string(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Checks one value; `None` when it holds.
+///
+/// # Errors
+/// Bad regexes or unknown variables in the case.
+pub fn check_value(
+    ws: &Workspace,
+    doc: &Value,
+    vc: &ValueCheck,
+    what: &str,
+) -> HResult<Option<String>> {
+    let ptr = ws.subst(&vc.pointer, &[])?;
+    let got = doc.pointer(&ptr);
+    let show = |v: Option<&Value>| v.map_or("nothing".into(), |v| clip(&v.to_string()));
+    if vc.absent {
+        return Ok(got.map(|v| {
+            format!(
+                "{what} {ptr}: expected absent, observed {}",
+                clip(&v.to_string())
+            )
+        }));
+    }
+    let Some(v) = got else {
+        return Ok(Some(format!(
+            "{what} {ptr}: expected a value, observed nothing"
+        )));
+    };
+    if let Some(e) = &vc.equals {
+        let want = to_json(ws, e)?;
+        if !json_eq(v, &want) {
+            return Ok(Some(format!(
+                "{what} {ptr}: expected {}, observed {}",
+                clip(&want.to_string()),
+                show(Some(v))
+            )));
+        }
+    }
+    if let Some(re) = &vc.matches {
+        let rx = regex(&ws.subst(re, &[])?)?;
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if !rx.is_match(&text) {
+            return Ok(Some(format!(
+                "{what} {ptr}: expected a match for /{re}/, observed {}",
+                show(Some(v))
+            )));
+        }
+    }
+    if let Some(other) = &vc.same_as {
+        let op = ws.subst(other, &[])?;
+        let w = doc.pointer(&op);
+        if w.is_none_or(|w| !json_eq(v, w)) {
+            return Ok(Some(format!(
+                "{what} {ptr}: expected the value at {op} ({}), observed {}",
+                show(w),
+                show(Some(v))
+            )));
+        }
+    }
+    if let Some(n) = vc.count {
+        let len = match v {
+            Value::Array(a) => Some(a.len()),
+            Value::Object(o) => Some(o.len()),
+            _ => None,
+        };
+        if len != Some(n) {
+            return Ok(Some(format!(
+                "{what} {ptr}: expected {n} members, observed {}",
+                len.map_or(format!("a {}", kind_of(v)), |l| l.to_string())
+            )));
+        }
+    }
+    if let Some(keys) = &vc.keys {
+        let got_keys: Vec<String> = match v {
+            Value::Object(o) => o.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        if &got_keys != keys {
+            return Ok(Some(format!(
+                "{what} {ptr}: expected keys in order {keys:?}, observed {got_keys:?}"
+            )));
+        }
+    }
+    if let Some(t) = &vc.ty {
+        let k = kind_of(v);
+        let ok = k == t || (t == "number" && k == "integer");
+        if !ok {
+            return Ok(Some(format!(
+                "{what} {ptr}: expected a {t}, observed a {k}"
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// A status row as read from any adapter.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// `skill`, `agent`, `command`.
+    pub ty: String,
+    /// Asset name.
+    pub name: String,
+    /// State.
+    pub state: String,
+    /// Dirty files, when reported.
+    pub dirty_files: Option<Vec<String>>,
+}
+
+/// Reads status rows from stdout per the adapter's status spec.
+///
+/// # Errors
+/// Output that does not fit the spec.
+pub fn status_rows(ad: &Adapter, stdout: &str) -> Result<Vec<Row>, String> {
+    if ad.spec.status.format == "json" {
+        let doc = one_json_object(stdout)?;
+        let assets = doc
+            .get("assets")
+            .and_then(Value::as_array)
+            .ok_or("status JSON has no \"assets\" array (T3)")?;
+        return Ok(assets
+            .iter()
+            .map(|a| Row {
+                ty: a.get("type").and_then(Value::as_str).unwrap_or("").into(),
+                name: a.get("name").and_then(Value::as_str).unwrap_or("").into(),
+                state: a.get("state").and_then(Value::as_str).unwrap_or("").into(),
+                dirty_files: a.get("dirty_files").and_then(Value::as_array).map(|v| {
+                    v.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                }),
+            })
+            .collect());
+    }
+    let mut rows = Vec::new();
+    let mut section = String::new();
+    let Some(row_re) = &ad.row_re else {
+        return Err("adapter has no status.row".into());
+    };
+    for line in stdout.lines() {
+        if let Some(s) = &ad.section_re
+            && let Some(c) = s.captures(line)
+            && let Some(m) = c.name("section")
+        {
+            section = m.as_str().trim_end_matches('s').to_owned();
+            continue;
+        }
+        if section.is_empty() {
+            continue;
+        }
+        if let Some(c) = row_re.captures(line) {
+            let name = c.name("name").map_or("", |m| m.as_str()).to_owned();
+            let state = if let Some(s) = c.name("state") {
+                s.as_str().to_owned()
+            } else if let Some(m) = c.name("mark") {
+                match ad.spec.status.marks.get(m.as_str()) {
+                    Some(s) => s.clone(),
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            rows.push(Row {
+                ty: section.clone(),
+                name,
+                state,
+                dirty_files: None,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+fn check_row(rows: &[Row], want: &RowCheck) -> Option<String> {
+    let Some(r) = rows.iter().find(|r| r.ty == want.ty && r.name == want.name) else {
+        return Some(format!(
+            "status: no row for {} {}; rows: {:?}",
+            want.ty,
+            want.name,
+            rows.iter()
+                .map(|r| format!("{} {} {}", r.ty, r.name, r.state))
+                .collect::<Vec<_>>()
+        ));
+    };
+    if r.state != want.state {
+        return Some(format!(
+            "status: {} {}: expected state {}, observed {}",
+            want.ty, want.name, want.state, r.state
+        ));
+    }
+    if let (Some(w), Some(g)) = (&want.dirty_files, &r.dirty_files) {
+        let mut g = g.clone();
+        g.sort();
+        let mut w = w.clone();
+        w.sort();
+        if g != w {
+            return Some(format!(
+                "status: {} {}: expected dirty_files {w:?}, observed {g:?}",
+                want.ty, want.name
+            ));
+        }
+    }
+    None
+}
+
+/// Checks one file expectation; `None` when it holds.
+///
+/// # Errors
+/// Bad hex, regex or variables in the case.
+pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<String>> {
+    let rel = ws.subst(&fc.path, &[])?;
+    let p = ws.root(fc.root).join(&rel);
+    let meta = std::fs::symlink_metadata(&p);
+    if fc.absent {
+        return Ok(meta
+            .ok()
+            .map(|_| format!("file {rel}: expected absent, it exists")));
+    }
+    let Ok(meta) = meta else {
+        return Ok(Some(format!("file {rel}: expected to exist, it does not")));
+    };
+    if meta.file_type().is_symlink() {
+        return Ok(Some(format!(
+            "file {rel}: is a symbolic link (to {})",
+            std::fs::read_link(&p).unwrap_or_default().display()
+        )));
+    }
+    if fc.dir && !meta.is_dir() {
+        return Ok(Some(format!("file {rel}: expected a directory")));
+    }
+    if let Some(m) = &fc.mode {
+        let want = parse_mode(m)?;
+        let got = meta.permissions().mode() & 0o7777;
+        if got != want {
+            return Ok(Some(format!(
+                "file {rel}: expected mode {want:o}, observed {got:o}"
+            )));
+        }
+    }
+    if let Some(entries) = &fc.entries {
+        let mut got: Vec<String> = std::fs::read_dir(&p)
+            .map_err(|e| format!("harness: read_dir {}: {e}", p.display()))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        got.sort();
+        let mut want = entries.clone();
+        want.sort();
+        if got != want {
+            return Ok(Some(format!(
+                "dir {rel}: expected entries {want:?}, observed {got:?}"
+            )));
+        }
+    }
+    if fc.text.is_some() || fc.hex.is_some() || fc.matches.is_some() {
+        if meta.is_dir() {
+            return Ok(Some(format!("file {rel}: is a directory")));
+        }
+        let bytes = std::fs::read(&p).map_err(|e| format!("harness: read {}: {e}", p.display()))?;
+        if fc.text.is_some() || fc.hex.is_some() {
+            let want = ws.content(fc.text.as_deref(), fc.hex.as_deref())?;
+            if bytes != want {
+                return Ok(Some(format!(
+                    "file {rel}: expected bytes {:?}, observed {:?}",
+                    clip(&String::from_utf8_lossy(&want)),
+                    clip(&String::from_utf8_lossy(&bytes))
+                )));
+            }
+        }
+        if let Some(re) = &fc.matches {
+            let rx = regex(&ws.subst(re, &[])?)?;
+            let text = String::from_utf8_lossy(&bytes);
+            if !rx.is_match(&text) {
+                return Ok(Some(format!(
+                    "file {rel}: content does not match /{re}/: {:?}",
+                    clip(&text)
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads the project's lockfile as JSON.
+///
+/// # Errors
+/// Missing or not JSON (a failure, not a harness error).
+pub fn lockfile(ws: &Workspace) -> Result<(Vec<u8>, Value), String> {
+    let p = ws.project.join(".memtomem/lock.json");
+    let bytes = std::fs::read(&p).map_err(|e| format!("lockfile: cannot read: {e}"))?;
+    let v: Value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("lockfile: not JSON: {e}"))?;
+    Ok((bytes, v))
+}
+
+/// L8: the bytes are the 2-space pretty serialization of their own
+/// document, without `\u` escapes of non-ASCII and without a trailing
+/// newline.
+pub fn check_canonical(bytes: &[u8], v: &Value) -> Option<String> {
+    let want = serde_json::to_string_pretty(v).ok()?;
+    if want.as_bytes() == bytes {
+        return None;
+    }
+    let got = String::from_utf8_lossy(bytes);
+    let at = want
+        .bytes()
+        .zip(got.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(want.len().min(got.len()));
+    Some(format!(
+        "lockfile: bytes are not the L8 serialization; first difference at byte {at}: \
+         expected {:?}, observed {:?}",
+        clip(&want[at.saturating_sub(20).min(want.len())..]),
+        clip(&got[at.saturating_sub(20).min(got.len())..])
+    ))
+}
+
+fn skipped(path: &str) -> bool {
+    path.split('/')
+        .any(|c| c == ".git" || c == ".DS_Store" || c == "__pycache__" || c.ends_with(".bak"))
+}
+
+/// K6/I1: dest equals the tree at the recorded pin (I2 skip rules applied)
+/// and every recorded digest matches dest.
+///
+/// # Errors
+/// git failures in the harness.
+pub fn check_asset(ws: &Workspace, doc: &Value, a: &AssetCheck) -> HResult<Vec<String>> {
+    let mut f = Vec::new();
+    let section = format!("{}s", a.ty);
+    let Some(entry) = doc.get(&section).and_then(|s| s.get(&a.name)) else {
+        f.push(format!("asset {} {}: no lockfile entry", a.ty, a.name));
+        return Ok(f);
+    };
+    let Some(pin) = entry.get("wiki_commit").and_then(Value::as_str) else {
+        f.push(format!(
+            "asset {} {}: entry has no wiki_commit",
+            a.ty, a.name
+        ));
+        return Ok(f);
+    };
+    let prefix = format!("{section}/{}/", a.name);
+    let listing = ws.git(&["ls-tree", "-r", "--full-tree", pin, "--", &prefix])?;
+    let mut want: BTreeMap<String, String> = BTreeMap::new();
+    for line in listing.lines() {
+        let Some((meta, path)) = line.split_once('\t') else {
+            continue;
+        };
+        let parts: Vec<&str> = meta.split_whitespace().collect();
+        if parts.len() != 3 || parts[1] != "blob" || parts[0] == "120000" {
+            continue;
+        }
+        let rel = path.strip_prefix(&prefix).unwrap_or(path).to_owned();
+        if !skipped(&rel) {
+            want.insert(rel, parts[2].to_owned());
+        }
+    }
+    let dest = ws.project.join(".memtomem").join(&section).join(&a.name);
+    let snap = super::workspace::snapshot(&dest, &[]);
+    let got: BTreeMap<&String, &super::workspace::Node> = snap
+        .iter()
+        .filter(|(_, n)| !matches!(n, super::workspace::Node::Dir(_)))
+        .collect();
+    let got_names: Vec<&String> = got.keys().copied().collect();
+    let want_names: Vec<&String> = want.keys().collect();
+    if got_names != want_names {
+        f.push(format!(
+            "asset {} {}: dest holds {got_names:?}, the tree at {} holds {want_names:?}",
+            a.ty,
+            a.name,
+            &pin[..pin.len().min(12)]
+        ));
+        return Ok(f);
+    }
+    for (rel, oid) in &want {
+        let blob = git_blob(ws, oid)?;
+        if let Some(super::workspace::Node::File(_, bytes)) = got.get(rel)
+            && *bytes != blob
+        {
+            f.push(format!(
+                "asset {} {}: {rel} differs from the pinned blob",
+                a.ty, a.name
+            ));
+        }
+    }
+    if let Some(Value::Object(d)) = entry.get("digests") {
+        for (rel, want) in d {
+            let path = dest.join(rel);
+            let got = std::fs::read(&path)
+                .map(|b| hex::encode(Sha256::digest(&b)))
+                .unwrap_or_else(|_| "unreadable".into());
+            if Some(got.as_str()) != want.as_str() {
+                f.push(format!(
+                    "asset {} {}: digest of {rel} is {got}, lockfile says {want}",
+                    a.ty, a.name
+                ));
+            }
+        }
+    }
+    Ok(f)
+}
+
+fn git_blob(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&ws.wiki)
+        .args(["cat-file", "blob", oid])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .map_err(|e| format!("harness: git cat-file: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("harness: git cat-file blob {oid} failed"));
+    }
+    Ok(out.stdout)
+}
+
+/// True when `p` exists (for messages).
+pub fn exists(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok()
+}

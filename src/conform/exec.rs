@@ -1,0 +1,260 @@
+//! Step execution: building argv from the adapter's templates and running
+//! one process, or N copies at once (K5, K6), and the outside actions
+//! (edit, delete, touch, wiki commit or rollback).
+
+use super::adapter::Adapter;
+use super::case::Step;
+use super::workspace::{HResult, Workspace, parse_mode, remove_any};
+use std::io::Read;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What one process did.
+#[derive(Debug, Clone)]
+pub struct ProcResult {
+    /// argv as run (for reports).
+    pub argv: Vec<String>,
+    /// Exit code; `None` when killed by a signal or the timeout.
+    pub code: Option<i32>,
+    /// Stdout, lossily decoded.
+    pub stdout: String,
+    /// Stderr, lossily decoded.
+    pub stderr: String,
+    /// Killed after the adapter's timeout.
+    pub timed_out: bool,
+}
+
+/// Builds the argv for copy `i` of a verb step.
+///
+/// # Errors
+/// Unclaimed verb or unknown variable.
+pub fn argv(ws: &Workspace, ad: &Adapter, step: &Step, i: usize) -> HResult<Vec<String>> {
+    let verb = step.verb.as_deref().unwrap_or_default();
+    let tpl = ad
+        .spec
+        .verbs
+        .get(verb)
+        .ok_or_else(|| format!("adapter {} has no template for verb {verb}", ad.spec.name))?;
+    let exe = ad.exe.display().to_string();
+    let idx = i.to_string();
+    let extra = [("exe", exe.as_str()), ("i", idx.as_str())];
+    let mut out = Vec::new();
+    for t in tpl {
+        match t.as_str() {
+            "${args}" => {
+                for a in &step.args {
+                    out.push(ws.subst(a, &extra)?);
+                }
+            }
+            "${json}" => {
+                if step.json {
+                    out.extend(ad.spec.json_args.iter().cloned());
+                }
+            }
+            _ => out.push(ws.subst(t, &extra)?),
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("adapter {}: empty argv for {verb}", ad.spec.name));
+    }
+    Ok(out)
+}
+
+fn spawn(ws: &Workspace, ad: &Adapter, argv: &[String]) -> HResult<Child> {
+    let exe = ad.exe.display().to_string();
+    let cwd = ws.subst(
+        ad.spec.run.cwd.as_deref().unwrap_or("${project}"),
+        &[("exe", &exe)],
+    )?;
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .current_dir(&cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for k in &ad.spec.run.env_remove {
+        cmd.env_remove(k);
+    }
+    for (k, v) in &ad.spec.run.env {
+        cmd.env(k, ws.subst(v, &[("exe", &exe)])?);
+    }
+    cmd.spawn()
+        .map_err(|e| format!("harness: cannot start {} (cwd {cwd}): {e}", argv[0]))
+}
+
+fn drain<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut r) = r {
+            let _ = r.read_to_end(&mut buf);
+        }
+        buf
+    })
+}
+
+/// Runs the step's verb: one process, or `copies` processes started
+/// together and then awaited (a barrier-ish start for races).
+///
+/// # Errors
+/// A process could not be started, or argv could not be built.
+pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Step) -> HResult<Vec<ProcResult>> {
+    let n = step.copies.unwrap_or(1);
+    let argvs: Vec<Vec<String>> = (0..n)
+        .map(|i| argv(ws, ad, step, i))
+        .collect::<HResult<_>>()?;
+    // Build everything first, then start all copies back to back.
+    let mut children = Vec::with_capacity(n);
+    for a in &argvs {
+        match spawn(ws, ad, a) {
+            Ok(c) => children.push(c),
+            Err(e) => {
+                for mut c in children {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                return Err(e);
+            }
+        }
+    }
+    let readers: Vec<_> = children
+        .iter_mut()
+        .map(|c| (drain(c.stdout.take()), drain(c.stderr.take())))
+        .collect();
+    let timeout = Duration::from_secs(ad.spec.run.timeout_secs.unwrap_or(60));
+    let start = Instant::now();
+    let mut status: Vec<Option<(Option<i32>, bool)>> = vec![None; n];
+    loop {
+        let mut pending = false;
+        for (k, c) in children.iter_mut().enumerate() {
+            if status[k].is_some() {
+                continue;
+            }
+            match c.try_wait() {
+                Ok(Some(s)) => status[k] = Some((s.code(), false)),
+                Ok(None) if start.elapsed() > timeout => {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                    status[k] = Some((None, true));
+                }
+                Ok(None) => pending = true,
+                Err(e) => return Err(format!("harness: waiting for a process: {e}")),
+            }
+        }
+        if !pending {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut out = Vec::with_capacity(n);
+    for ((k, (ro, re)), a) in readers.into_iter().enumerate().zip(argvs) {
+        let stdout = ro.join().unwrap_or_default();
+        let stderr = re.join().unwrap_or_default();
+        let (code, timed_out) = status[k].unwrap_or((None, false));
+        out.push(ProcResult {
+            argv: a,
+            code,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            timed_out,
+        });
+    }
+    Ok(out)
+}
+
+/// Performs an outside action (not the implementation's doing).
+///
+/// # Errors
+/// I/O or git failures, unknown labels.
+pub fn run_action(ws: &mut Workspace, step: &Step, n: usize) -> HResult<()> {
+    let action = step.action.as_deref().unwrap_or_default();
+    let path = match &step.path {
+        Some(p) => Some(ws.root(step.root).join(ws.subst(p, &[])?)),
+        None => None,
+    };
+    let need = || {
+        path.clone()
+            .ok_or_else(|| format!("action {action} needs a path"))
+    };
+    match action {
+        "write" => {
+            let p = need()?;
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
+            }
+            let bytes = ws.content(step.text.as_deref(), step.hex.as_deref())?;
+            std::fs::write(&p, bytes)
+                .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+            if let Some(m) = &step.mode {
+                chmod(&p, parse_mode(m)?)?;
+            }
+        }
+        "append" => {
+            let p = need()?;
+            let mut bytes =
+                std::fs::read(&p).map_err(|e| format!("harness: read {}: {e}", p.display()))?;
+            bytes.extend(ws.content(step.text.as_deref(), step.hex.as_deref())?);
+            std::fs::write(&p, bytes)
+                .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+        }
+        "delete" => remove_any(&need()?)?,
+        "touch" => {
+            // New mtime, same bytes: at least 10 ms later than now so that
+            // coarse clocks still see a change.
+            let p = need()?;
+            std::thread::sleep(Duration::from_millis(15));
+            let f = std::fs::File::options()
+                .write(true)
+                .open(&p)
+                .map_err(|e| format!("harness: open {}: {e}", p.display()))?;
+            let t = std::time::SystemTime::now() + Duration::from_secs(2);
+            f.set_modified(t)
+                .map_err(|e| format!("harness: set mtime of {}: {e}", p.display()))?;
+        }
+        "chmod" => {
+            let p = need()?;
+            let m = step.mode.as_deref().ok_or("action chmod needs `mode`")?;
+            chmod(&p, parse_mode(m)?)?;
+        }
+        "symlink" => {
+            let p = need()?;
+            let t = ws.subst(
+                step.target
+                    .as_deref()
+                    .ok_or("action symlink needs `target`")?,
+                &[],
+            )?;
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
+            }
+            let _ = remove_any(&p);
+            symlink(&t, &p).map_err(|e| format!("harness: symlink {}: {e}", p.display()))?;
+        }
+        "mkdir" => {
+            let p = need()?;
+            std::fs::create_dir_all(&p)
+                .map_err(|e| format!("harness: mkdir {}: {e}", p.display()))?;
+        }
+        "wiki-commit" => {
+            let c = step.commit.as_ref().ok_or("wiki-commit needs `commit`")?;
+            ws.commit(c, 100 + n)?;
+        }
+        "wiki-reset" => {
+            let label = step.to.as_deref().ok_or("wiki-reset needs `to`")?;
+            let id = ws
+                .vars
+                .get(&format!("commit.{label}"))
+                .cloned()
+                .ok_or_else(|| format!("wiki-reset: no commit labelled {label:?}"))?;
+            ws.git(&["reset", "-q", "--hard", &id])?;
+        }
+        "sleep" => std::thread::sleep(Duration::from_millis(step.ms.unwrap_or(10))),
+        other => return Err(format!("unknown action {other:?}")),
+    }
+    Ok(())
+}
+
+fn chmod(p: &std::path::Path, m: u32) -> HResult<()> {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m))
+        .map_err(|e| format!("harness: chmod {}: {e}", p.display()))
+}

@@ -1,0 +1,344 @@
+//! `assetpin conform`: the executable form of `docs/CONTRACT.md`.
+//!
+//! Cases are data (`tests/fixtures/cases/<group>/<name>.toml`, format in
+//! `docs/conformance.md`), embedded in the binary; an adapter
+//! (`adapters/*.toml`) says how to drive one implementation. Each case runs
+//! in its own temporary directories, cases run in parallel, and the report
+//! shows each case's outcome (passed, failed, unsupported, error) and a
+//! clause × outcome table. A run with zero cases, a contract clause
+//! without a case, or a case that refers to something missing fails.
+//!
+//! Modules, one job each: [`case`] (model and validation), [`source`]
+//! (embedded or `--cases` sets, clause ids from the contract), [`adapter`],
+//! [`workspace`] (temp dirs, wiki via git, snapshots), [`exec`] (steps),
+//! [`check`] (expectations), [`runner`] (one case), [`coverage`],
+//! [`report`] (human, JSON, JUnit).
+
+pub mod adapter;
+pub mod case;
+pub mod check;
+pub mod coverage;
+pub mod exec;
+pub mod report;
+pub mod runner;
+pub mod source;
+pub mod workspace;
+
+use adapter::Adapter;
+use case::Case;
+use rayon::prelude::*;
+use runner::{CaseResult, Outcome};
+use serde::Deserialize;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table per case, failures with expected vs observed, the
+    /// per-clause table, and `N passed, N failed[, N skipped]`.
+    Human,
+    /// One JSON object.
+    Json,
+    /// JUnit XML, one testcase per case.
+    Junit,
+}
+
+/// Run the conformance suite (docs/CONTRACT.md as executable cases)
+/// against an implementation.
+///
+/// By default runs the cases built into this binary against this binary.
+/// Exit status: 0 when every case passed or is unsupported by the adapter,
+/// 1 when a case failed or errored, when no case ran, or when a contract
+/// clause has no case; 2 on a usage error.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_long_help = "\
+EXAMPLES:
+    assetpin conform
+    assetpin conform --adapter adapters/memtomem.toml
+    assetpin conform --filter K6 --format json
+    assetpin conform --cases my-cases/ --format junit > junit.xml
+
+Adapters are TOML files (see adapters/reference.toml and docs/conformance.md);
+`reference` and `memtomem` also name the built-in copies.")]
+pub struct ConformArgs {
+    /// Adapter file describing the implementation under test, or a
+    /// built-in name (`reference`, `memtomem`)
+    #[arg(long, value_name = "FILE|NAME", default_value = "reference")]
+    pub adapter: String,
+
+    /// Read cases from this directory instead of the built-in set
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+
+    /// Only run cases whose id contains this text, or that cite this
+    /// clause id (repeatable; any match selects)
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Vec<String>,
+
+    /// Cases run at once [default: number of CPUs]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Report format on stdout
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Also write a JUnit XML report to this file
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Known divergences (TOML, see tests/conformance/peer-divergences.toml):
+    /// a listed case that fails is expected; a listed case that passes, or an
+    /// unlisted one that fails, fails the run
+    #[arg(long, value_name = "FILE")]
+    pub known: Option<PathBuf>,
+
+    /// List the selected cases and exit
+    #[arg(long)]
+    pub list: bool,
+
+    /// Program for adapters that use the current executable (default:
+    /// this binary). Set by the test harness.
+    #[arg(skip)]
+    pub self_exe: Option<PathBuf>,
+}
+
+/// One known divergence of an implementation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Divergence {
+    /// Case id.
+    pub case: String,
+    /// Clause id the divergence breaks.
+    pub clause: String,
+    /// What the implementation does.
+    pub does: String,
+    /// Why it matters.
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DivergenceFile {
+    #[serde(default)]
+    divergence: Vec<Divergence>,
+}
+
+/// Reads a known-divergences file.
+///
+/// # Errors
+/// Unreadable or malformed file (the message names it).
+pub fn load_divergences(path: &Path) -> Result<Vec<Divergence>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read known-divergences file {}: {e}", path.display()))?;
+    parse_divergences(&path.display().to_string(), &text)
+}
+
+/// Parses a known-divergences document.
+///
+/// # Errors
+/// Malformed TOML.
+pub fn parse_divergences(origin: &str, text: &str) -> Result<Vec<Divergence>, String> {
+    let f: DivergenceFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    Ok(f.divergence)
+}
+
+/// Loads the case set (built in, or `dir`) and validates every case
+/// against the contract's clause ids.
+///
+/// # Errors
+/// Every problem found, one message each.
+pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
+    let cases = match dir {
+        Some(d) => source::dir_cases(d)?,
+        None => source::embedded_cases()?,
+    };
+    let clauses = source::contract_clauses();
+    let errs: Vec<String> = cases.iter().flat_map(|c| c.validate(&clauses)).collect();
+    if errs.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errs)
+    }
+}
+
+/// True when `case` is selected by `filters` (empty selects all).
+pub fn selected(case: &Case, filters: &[String]) -> bool {
+    filters.is_empty()
+        || filters
+            .iter()
+            .any(|f| case.id.contains(f.as_str()) || case.clauses.iter().any(|c| c == f))
+}
+
+/// Runs `cases` on a pool of `jobs` threads, calling `tick` after each.
+pub fn run_cases(
+    cases: &[&Case],
+    ad: &Adapter,
+    jobs: usize,
+    tick: &(dyn Fn(&CaseResult) + Sync),
+) -> Vec<CaseResult> {
+    let run = || {
+        cases
+            .par_iter()
+            .map(|c| {
+                let r = runner::run_case(c, ad);
+                tick(&r);
+                r
+            })
+            .collect::<Vec<_>>()
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+/// Entry point of `assetpin conform`; returns the exit code.
+pub fn run(args: ConformArgs) -> i32 {
+    let self_exe = match args
+        .self_exe
+        .clone()
+        .map(Ok)
+        .unwrap_or_else(std::env::current_exe)
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot find the running executable: {e}");
+            return 1;
+        }
+    };
+    let ad = match Adapter::from_arg(Some(&args.adapter), &self_exe) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let all = match load_cases(args.cases.as_deref()) {
+        Ok(c) => c,
+        Err(errs) => {
+            for e in &errs {
+                eprintln!("error: {e}");
+            }
+            eprintln!(
+                "error: {} problem(s) in the case set; nothing was run",
+                errs.len()
+            );
+            return 1;
+        }
+    };
+    let known = match &args.known {
+        Some(p) => match load_divergences(p) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        },
+        None => Vec::new(),
+    };
+    let mut run_errors = Vec::new();
+    for d in &known {
+        if !all.iter().any(|c| c.id == d.case) {
+            run_errors.push(format!(
+                "known divergence names case {:?}, which is not in the case set",
+                d.case
+            ));
+        }
+    }
+    let chosen: Vec<&Case> = all.iter().filter(|c| selected(c, &args.filter)).collect();
+    if args.list {
+        for c in &chosen {
+            let note = ad
+                .unsupported_reason(c)
+                .map(|r| format!("  (unsupported: {r})"))
+                .unwrap_or_default();
+            println!(
+                "{:<48} {:<12} {}{note}",
+                c.id,
+                c.clauses.join(" "),
+                c.summary
+            );
+        }
+        return 0;
+    }
+    if all.is_empty() {
+        run_errors.push(format!(
+            "no cases found in {}; a run with zero cases fails",
+            args.cases
+                .as_ref()
+                .map_or("the built-in set".into(), |p| p.display().to_string())
+        ));
+    } else if chosen.is_empty() {
+        run_errors.push(format!("--filter {:?} selected no case", args.filter));
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(chosen.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed}] {bar:40} {pos}/{len} {msg}",
+        ) {
+            b.set_style(style);
+        }
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let results = run_cases(&chosen, &ad, jobs, &|r: &CaseResult| {
+        bar.set_message(r.id.clone());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+
+    let cov = coverage::coverage(&source::contract_clauses(), &all, &results);
+    if !cov.uncovered.is_empty() {
+        run_errors.push(format!(
+            "contract clause(s) without a case: {}",
+            cov.uncovered.join(", ")
+        ));
+    }
+    let known_ids: Vec<String> = known.iter().map(|d| d.case.clone()).collect();
+    for r in &results {
+        if r.outcome == Outcome::Passed && known_ids.contains(&r.id) {
+            run_errors.push(format!(
+                "{} is listed as a known divergence but passed; remove it from {}",
+                r.id,
+                args.known
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            ));
+        }
+    }
+    let program = format!("{}; {}", ad.spec.description, ad.exe.display());
+    let report = report::Report {
+        adapter: &ad.spec.name,
+        program,
+        results: &results,
+        coverage: &cov,
+        run_errors: &run_errors,
+        known: &known_ids,
+    };
+    match args.format {
+        Format::Human => print!("{}", report.human()),
+        Format::Json => println!("{}", report.json()),
+        Format::Junit => print!("{}", report.junit()),
+    }
+    if let Some(p) = &args.junit
+        && let Err(e) = std::fs::write(p, report.junit())
+    {
+        eprintln!("error: cannot write JUnit report {}: {e}", p.display());
+        return 1;
+    }
+    let bad = results.iter().any(|r| match r.outcome {
+        Outcome::Error => true,
+        Outcome::Failed => !known_ids.contains(&r.id),
+        _ => false,
+    });
+    if bad || !run_errors.is_empty() { 1 } else { 0 }
+}

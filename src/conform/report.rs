@@ -1,0 +1,290 @@
+//! Report formats: a human table with failures and the per-clause table,
+//! `--format json`, and `--format junit` (one testcase per case).
+
+use super::coverage::Coverage;
+use super::runner::{CaseResult, Outcome};
+use serde_json::json;
+use std::fmt::Write as _;
+
+/// Everything a report needs.
+#[derive(Debug)]
+pub struct Report<'a> {
+    /// Adapter name.
+    pub adapter: &'a str,
+    /// Adapter description and program.
+    pub program: String,
+    /// Case results, in case order.
+    pub results: &'a [CaseResult],
+    /// Clause coverage.
+    pub coverage: &'a Coverage,
+    /// Problems that fail the run regardless of cases (vacuous pass).
+    pub run_errors: &'a [String],
+    /// Failed cases that a known-divergences file lists.
+    pub known: &'a [String],
+}
+
+impl Report<'_> {
+    /// Count of results with outcome `o`.
+    pub fn count(&self, o: Outcome) -> usize {
+        self.results.iter().filter(|r| r.outcome == o).count()
+    }
+
+    /// The closing line: `N passed, N failed, N skipped` (errors count as
+    /// failed; unsupported as skipped).
+    pub fn summary_line(&self) -> String {
+        let skipped = self.count(Outcome::Unsupported);
+        let mut s = format!(
+            "{} passed, {} failed",
+            self.count(Outcome::Passed),
+            self.count(Outcome::Failed) + self.count(Outcome::Error)
+        );
+        if skipped > 0 {
+            let _ = write!(s, ", {skipped} skipped");
+        }
+        s
+    }
+
+    /// The human report.
+    pub fn human(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "assetpin conform: adapter {} ({}), {} cases",
+            self.adapter,
+            self.program,
+            self.results.len()
+        );
+        let _ = writeln!(o);
+        let w = self
+            .results
+            .iter()
+            .map(|r| r.id.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let _ = writeln!(
+            o,
+            "{:<w$}  {:<11}  {:>7}  CLAUSES",
+            "CASE", "OUTCOME", "TIME"
+        );
+        for r in self.results {
+            let mut outcome = r.outcome.as_str().to_owned();
+            if r.outcome == Outcome::Failed && self.known.contains(&r.id) {
+                outcome = "failed*".into();
+            }
+            let _ = writeln!(
+                o,
+                "{:<w$}  {:<11}  {:>5}ms  {}",
+                r.id,
+                outcome,
+                r.duration.as_millis(),
+                r.clauses.join(" ")
+            );
+        }
+        let bad: Vec<&CaseResult> = self
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Error))
+            .collect();
+        if !bad.is_empty() {
+            let _ = writeln!(o, "\nFailures (expected vs observed):");
+            for r in bad {
+                let known = if self.known.contains(&r.id) {
+                    " [known divergence]"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    o,
+                    "\n--- {} [{}] {}{known}\n    {}",
+                    r.id,
+                    r.outcome.as_str(),
+                    r.clauses.join(" "),
+                    r.summary
+                );
+                for d in &r.details {
+                    let _ = writeln!(o, "    {d}");
+                }
+            }
+        }
+        let _ = writeln!(o, "\nClauses:");
+        let _ = writeln!(
+            o,
+            "{:<7}{:>6}{:>8}{:>8}{:>13}{:>7}  TITLE",
+            "CLAUSE", "CASES", "PASSED", "FAILED", "UNSUPPORTED", "ERROR"
+        );
+        for c in &self.coverage.rows {
+            let _ = writeln!(
+                o,
+                "{:<7}{:>6}{:>8}{:>8}{:>13}{:>7}  {}",
+                c.clause, c.cases, c.passed, c.failed, c.unsupported, c.error, c.title
+            );
+        }
+        if !self.known.is_empty() {
+            let n = self
+                .results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Failed && self.known.contains(&r.id))
+                .count();
+            let _ = writeln!(
+                o,
+                "\n{n} failed case(s) marked * are known divergences listed in the expectations file."
+            );
+        }
+        for e in self.run_errors {
+            let _ = writeln!(o, "\nrun failed: {e}");
+        }
+        let _ = writeln!(o);
+        o.push_str(&self.summary_line());
+        o.push('\n');
+        o
+    }
+
+    /// The JSON report.
+    pub fn json(&self) -> String {
+        let cases: Vec<_> = self
+            .results
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "group": r.group,
+                    "clauses": r.clauses,
+                    "summary": r.summary,
+                    "outcome": r.outcome.as_str(),
+                    "known_divergence": r.outcome == Outcome::Failed && self.known.contains(&r.id),
+                    "duration_ms": r.duration.as_millis() as u64,
+                    "details": r.details,
+                })
+            })
+            .collect();
+        let clauses: Vec<_> = self
+            .coverage
+            .rows
+            .iter()
+            .map(|c| {
+                json!({"clause": c.clause, "cases": c.cases, "passed": c.passed,
+                       "failed": c.failed, "unsupported": c.unsupported, "error": c.error})
+            })
+            .collect();
+        let v = json!({
+            "adapter": self.adapter,
+            "program": self.program,
+            "summary": {
+                "cases": self.results.len(),
+                "passed": self.count(Outcome::Passed),
+                "failed": self.count(Outcome::Failed),
+                "unsupported": self.count(Outcome::Unsupported),
+                "error": self.count(Outcome::Error),
+            },
+            "run_errors": self.run_errors,
+            "clauses": clauses,
+            "cases": cases,
+        });
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    }
+
+    /// The JUnit XML report: one `<testcase>` per case; failed is
+    /// `<failure>`, error is `<error>`, unsupported is `<skipped>`.
+    pub fn junit(&self) -> String {
+        let mut o = String::new();
+        let total: f64 = self.results.iter().map(|r| r.duration.as_secs_f64()).sum();
+        let _ = writeln!(o, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+        let _ = writeln!(
+            o,
+            r#"<testsuites name="assetpin-conform" tests="{}" failures="{}" errors="{}" skipped="{}" time="{total:.3}">"#,
+            self.results.len(),
+            self.count(Outcome::Failed),
+            self.count(Outcome::Error) + usize::from(!self.run_errors.is_empty()),
+            self.count(Outcome::Unsupported)
+        );
+        let _ = writeln!(
+            o,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}" time="{total:.3}">"#,
+            xml(self.adapter),
+            self.results.len(),
+            self.count(Outcome::Failed),
+            self.count(Outcome::Error),
+            self.count(Outcome::Unsupported)
+        );
+        for r in self.results {
+            let _ = write!(
+                o,
+                r#"    <testcase classname="{}.{}" name="{}" time="{:.3}""#,
+                xml(self.adapter),
+                xml(&r.group),
+                xml(&r.id),
+                r.duration.as_secs_f64()
+            );
+            let body = xml(&format!(
+                "{}\n{}",
+                r.clauses.join(" "),
+                r.details.join("\n")
+            ));
+            let first = xml(r.details.first().map_or("", String::as_str));
+            match r.outcome {
+                Outcome::Passed => {
+                    let _ = writeln!(o, "/>");
+                }
+                Outcome::Failed => {
+                    let _ = writeln!(
+                        o,
+                        ">\n      <failure message=\"{first}\">{body}</failure>\n    </testcase>"
+                    );
+                }
+                Outcome::Error => {
+                    let _ = writeln!(
+                        o,
+                        ">\n      <error message=\"{first}\">{body}</error>\n    </testcase>"
+                    );
+                }
+                Outcome::Unsupported => {
+                    let _ = writeln!(
+                        o,
+                        ">\n      <skipped message=\"{first}\"/>\n    </testcase>"
+                    );
+                }
+            }
+        }
+        for e in self.run_errors {
+            let _ = writeln!(
+                o,
+                "    <testcase classname=\"{}.run\" name=\"run\">\n      <error message=\"{}\"/>\n    </testcase>",
+                xml(self.adapter),
+                xml(e)
+            );
+        }
+        let _ = writeln!(o, "  </testsuite>\n</testsuites>");
+        o
+    }
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0
+/// cannot carry.
+pub fn xml(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            '\n' => o.push_str("&#10;"),
+            '\t' | '\r' => o.push(' '),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => o.push('?'),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn xml_escapes_markup_and_controls() {
+        assert_eq!(xml("a<b>&\"'\u{1}"), "a&lt;b&gt;&amp;&quot;&apos;?");
+    }
+}

@@ -1,0 +1,195 @@
+//! Running one case against one adapter in its own temporary directories:
+//! set up the wiki and project, run the steps in order, check the
+//! expectations, and classify the result.
+
+use super::adapter::Adapter;
+use super::case::Case;
+use super::check;
+use super::exec;
+use super::workspace::{Workspace, diff, snapshot};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// How a case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Every expectation held.
+    Passed,
+    /// An expectation did not hold (details say which).
+    Failed,
+    /// The adapter does not claim the case's profile, verbs or features.
+    Unsupported,
+    /// The harness itself failed (bad case, missing git, ...).
+    Error,
+}
+
+impl Outcome {
+    /// Lower-case name used in every report format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Unsupported => "unsupported",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// The result of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// Case id (`<group>/<name>`).
+    pub id: String,
+    /// Group directory.
+    pub group: String,
+    /// Clause ids the case checks.
+    pub clauses: Vec<String>,
+    /// The case summary.
+    pub summary: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Expected-vs-observed lines (failed), the reason (unsupported,
+    /// error).
+    pub details: Vec<String>,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// Runs one case. Never panics; harness trouble is [`Outcome::Error`].
+pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
+    let start = Instant::now();
+    let (outcome, details) = match ad.unsupported_reason(case) {
+        Some(r) => (Outcome::Unsupported, vec![r]),
+        None => match run_inner(case, ad) {
+            Ok(f) if f.is_empty() => (Outcome::Passed, f),
+            Ok(f) => (Outcome::Failed, f),
+            Err(e) => (Outcome::Error, vec![e]),
+        },
+    };
+    CaseResult {
+        id: case.id.clone(),
+        group: case.group.clone(),
+        clauses: case.clauses.clone(),
+        summary: case.summary.clone(),
+        outcome,
+        details,
+        duration: start.elapsed(),
+    }
+}
+
+fn setup(case: &Case) -> Result<Workspace, String> {
+    let mut ws = Workspace::new()?;
+    let w = &case.wiki;
+    if !w.absent {
+        if w.not_git {
+            std::fs::create_dir_all(&ws.wiki).map_err(|e| format!("harness: {e}"))?;
+        } else {
+            ws.init_wiki()?;
+            for (n, c) in w.commit.iter().enumerate() {
+                ws.commit(c, n)?;
+            }
+        }
+        for f in &w.worktree {
+            ws.apply_file(&ws.wiki.clone(), f)?;
+        }
+    }
+    let p = &case.project;
+    if p.is_file {
+        std::fs::write(&ws.project, b"not a directory\n").map_err(|e| format!("harness: {e}"))?;
+    } else if !p.absent {
+        std::fs::create_dir_all(&ws.project).map_err(|e| format!("harness: {e}"))?;
+        if p.marker {
+            std::fs::create_dir_all(ws.project.join(".git"))
+                .map_err(|e| format!("harness: {e}"))?;
+        }
+        for f in &p.files {
+            ws.apply_file(&ws.project.clone(), f)?;
+        }
+    }
+    Ok(ws)
+}
+
+fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
+    let mut ws = setup(case)?;
+    let outside0 = snapshot(&ws.outside, &[]);
+    let project0 = snapshot(&ws.project, &[]);
+    let mut failures = Vec::new();
+    for (n, step) in case.steps.iter().enumerate() {
+        if step.action.is_some() {
+            exec::run_action(&mut ws, step, n)?;
+            continue;
+        }
+        let before = snapshot(&ws.project, &[]);
+        let wiki_before = snapshot(&ws.wiki, &[".git"]);
+        let results = exec::run_verb(&ws, ad, step)?;
+        let mut caps = BTreeMap::new();
+        let mut f = check::check_step(&ws, ad, step, &results, &mut caps)?;
+        for (k, v) in caps {
+            ws.vars.insert(format!("var.{k}"), v);
+        }
+        if step.unchanged {
+            let d = diff(&before, &snapshot(&ws.project, &[]));
+            if !d.is_empty() {
+                f.push(format!(
+                    "project changed (expected unchanged): {}",
+                    d.join("; ")
+                ));
+            }
+        }
+        let d = diff(&wiki_before, &snapshot(&ws.wiki, &[".git"]));
+        if !d.is_empty() {
+            f.push(format!("the wiki work tree was written: {}", d.join("; ")));
+        }
+        if !f.is_empty() {
+            let verb = step.verb.as_deref().unwrap_or("");
+            failures.push(format!("step {} ({verb} {}):", n + 1, step.args.join(" ")));
+            failures.extend(f.into_iter().map(|l| format!("  {l}")));
+            return Ok(failures);
+        }
+    }
+    let d = diff(&outside0, &snapshot(&ws.outside, &[]));
+    if !d.is_empty() {
+        failures.push(format!(
+            "written outside the project (Y2): {}",
+            d.join("; ")
+        ));
+    }
+    if case.expect.project_unchanged {
+        let d = diff(&project0, &snapshot(&ws.project, &[]));
+        if !d.is_empty() {
+            failures.push(format!(
+                "project changed (expected unchanged): {}",
+                d.join("; ")
+            ));
+        }
+    }
+    for fc in &case.expect.files {
+        if let Some(m) = check::check_file(&ws, fc)? {
+            failures.push(m);
+        }
+    }
+    let e = &case.expect;
+    if !e.lockfile.is_empty() || e.lockfile_canonical || !e.assets.is_empty() {
+        match check::lockfile(&ws) {
+            Err(m) => failures.push(m),
+            Ok((bytes, doc)) => {
+                for vc in &e.lockfile {
+                    if let Some(m) = check::check_value(&ws, &doc, vc, "lockfile")? {
+                        failures.push(m);
+                    }
+                }
+                if e.lockfile_canonical
+                    && let Some(m) = check::check_canonical(&bytes, &doc)
+                {
+                    failures.push(m);
+                }
+                for a in &e.assets {
+                    if a.matches_pin {
+                        failures.extend(check::check_asset(&ws, &doc, a)?);
+                    }
+                }
+            }
+        }
+    }
+    Ok(failures)
+}

@@ -1,0 +1,164 @@
+//! Where cases and clause ids come from: the case set embedded in the
+//! binary (`tests/fixtures/cases`), or a directory given with `--cases`;
+//! clause ids are parsed from the embedded `docs/CONTRACT.md`.
+
+use super::case::Case;
+use include_dir::{Dir, include_dir};
+use std::path::Path;
+
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/cases");
+
+/// The contract text this binary was built with.
+pub const CONTRACT: &str = include_str!("../../docs/CONTRACT.md");
+
+/// Clause ids of the contract, in document order: every bullet that
+/// starts with `- <Letter><digits> ` under a section heading.
+pub fn contract_clauses() -> Vec<String> {
+    clauses_of(CONTRACT)
+}
+
+/// Clause ids found in a contract text.
+pub fn clauses_of(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("- ") else {
+            continue;
+        };
+        let id: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+        let mut chars = id.chars();
+        let ok = matches!(chars.next(), Some(c) if c.is_ascii_uppercase())
+            && id.len() >= 2
+            && chars.all(|c| c.is_ascii_digit());
+        if ok && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// The clause's one-line title (its first words), for reports.
+pub fn clause_title(id: &str) -> String {
+    for line in CONTRACT.lines() {
+        if let Some(rest) = line.strip_prefix(&format!("- {id} ")) {
+            let t: String = rest.chars().take(60).collect();
+            return t;
+        }
+    }
+    String::new()
+}
+
+/// Loads the embedded case set.
+///
+/// # Errors
+/// Every case file that fails to parse, one message each.
+pub fn embedded_cases() -> Result<Vec<Case>, Vec<String>> {
+    let mut files = Vec::new();
+    collect_embedded(&EMBEDDED, &mut files);
+    parse_all(files)
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, String)>) {
+    for f in dir.files() {
+        if f.path().extension().is_some_and(|e| e == "toml") {
+            let text = String::from_utf8_lossy(f.contents()).into_owned();
+            out.push((f.path().to_string_lossy().into_owned(), text));
+        }
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, out);
+    }
+}
+
+/// Loads every `*.toml` under `dir` (one directory level of groups, or
+/// deeper).
+///
+/// # Errors
+/// The directory cannot be read, or case files fail to parse.
+pub fn dir_cases(dir: &Path) -> Result<Vec<Case>, Vec<String>> {
+    let meta = std::fs::metadata(dir).map_err(|e| {
+        vec![format!(
+            "cannot read cases directory {}: {e}; pass an existing directory to --cases",
+            dir.display()
+        )]
+    })?;
+    if !meta.is_dir() {
+        return Err(vec![format!(
+            "--cases {} is not a directory",
+            dir.display()
+        )]);
+    }
+    let mut files = Vec::new();
+    let mut errs = Vec::new();
+    walk(dir, dir, &mut files, &mut errs);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    parse_all(files)
+}
+
+fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>, errs: &mut Vec<String>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            errs.push(format!("cannot read {}: {e}", dir.display()));
+            return;
+        }
+    };
+    for ent in rd.flatten() {
+        let p = ent.path();
+        if p.is_dir() {
+            walk(base, &p, out, errs);
+        } else if p.extension().is_some_and(|e| e == "toml") {
+            match std::fs::read_to_string(&p) {
+                Ok(t) => {
+                    let rel = p.strip_prefix(base).unwrap_or(&p);
+                    out.push((rel.to_string_lossy().into_owned(), t));
+                }
+                Err(e) => errs.push(format!("cannot read case {}: {e}", p.display())),
+            }
+        }
+    }
+}
+
+fn parse_all(mut files: Vec<(String, String)>) -> Result<Vec<Case>, Vec<String>> {
+    files.sort();
+    let mut cases = Vec::new();
+    let mut errs = Vec::new();
+    for (path, text) in files {
+        let id = path.trim_end_matches(".toml").replace('\\', "/");
+        let id = if id.contains('/') {
+            id
+        } else {
+            format!("top/{id}")
+        };
+        match Case::parse(&id, &text) {
+            Ok(c) => cases.push(c),
+            Err(e) => errs.push(e),
+        }
+    }
+    if errs.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_has_every_group() {
+        let c = contract_clauses();
+        for id in ["Y1", "Y3", "L1", "L10", "K7", "I8", "U7", "T3", "E4"] {
+            assert!(c.contains(&id.to_owned()), "{id} missing from {c:?}");
+        }
+        assert_eq!(c.len(), 3 + 10 + 7 + 8 + 7 + 3 + 4);
+    }
+
+    #[test]
+    fn embedded_cases_parse() {
+        let cases = embedded_cases().expect("embedded cases parse");
+        assert!(cases.len() >= 120, "only {} cases", cases.len());
+    }
+}

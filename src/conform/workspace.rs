@@ -1,0 +1,373 @@
+//! A case's private directories (project, wiki, home, outside) under one
+//! temporary directory, the wiki built with `git` (the harness may shell
+//! out; only the implementation under test must not), variable
+//! substitution, and tree snapshots for "nothing changed" checks (I5, Y2).
+
+use super::case::{Commit, FileSpec, Root};
+use std::collections::BTreeMap;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The directories of one case run, removed on drop.
+#[derive(Debug)]
+pub struct Workspace {
+    _tmp: tempfile::TempDir,
+    /// The project root (may not exist).
+    pub project: PathBuf,
+    /// The wiki (may not exist).
+    pub wiki: PathBuf,
+    /// `$HOME` for the implementation.
+    pub home: PathBuf,
+    /// A directory outside project and wiki: symlink targets (Y2).
+    pub outside: PathBuf,
+    /// Variables: `commit.<label>`, `var.<name>`.
+    pub vars: BTreeMap<String, String>,
+}
+
+/// A `Result` whose error is a harness failure message.
+pub type HResult<T> = Result<T, String>;
+
+fn io<T>(what: &str, p: &Path, r: std::io::Result<T>) -> HResult<T> {
+    r.map_err(|e| format!("harness: {what} {}: {e}", p.display()))
+}
+
+/// Parses an octal mode such as `"644"`.
+pub fn parse_mode(m: &str) -> HResult<u32> {
+    u32::from_str_radix(m, 8).map_err(|_| format!("bad octal mode {m:?}"))
+}
+
+impl Workspace {
+    /// Creates the directories (`project` only when `project_dir`).
+    ///
+    /// # Errors
+    /// When the temporary directory cannot be made.
+    pub fn new() -> HResult<Workspace> {
+        let tmp = tempfile::Builder::new()
+            .prefix("assetpin-conform-")
+            .tempdir()
+            .map_err(|e| format!("harness: cannot create a temporary directory: {e}"))?;
+        let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_owned());
+        let ws = Workspace {
+            project: base.join("project"),
+            wiki: base.join("wiki"),
+            home: base.join("home"),
+            outside: base.join("outside"),
+            _tmp: tmp,
+            vars: BTreeMap::new(),
+        };
+        for d in [&ws.home, &ws.outside] {
+            io("create", d, std::fs::create_dir_all(d))?;
+        }
+        Ok(ws)
+    }
+
+    /// The directory a [`Root`] names.
+    pub fn root(&self, r: Root) -> &Path {
+        match r {
+            Root::Project => &self.project,
+            Root::Wiki => &self.wiki,
+            Root::Outside => &self.outside,
+            Root::Home => &self.home,
+        }
+    }
+
+    /// Substitutes `${project}`, `${wiki}`, `${home}`, `${outside}`,
+    /// `${commit.L}`, `${var.N}` and `extra` names; `$$` is a literal `$`.
+    ///
+    /// # Errors
+    /// An unknown variable (the case refers to something missing).
+    pub fn subst(&self, s: &str, extra: &[(&str, &str)]) -> HResult<String> {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(pos) = rest.find('$') {
+            out.push_str(&rest[..pos]);
+            let after = &rest[pos + 1..];
+            if let Some(a) = after.strip_prefix('$') {
+                out.push('$');
+                rest = a;
+            } else if let Some(a) = after.strip_prefix('{') {
+                let end = a
+                    .find('}')
+                    .ok_or_else(|| format!("unterminated ${{...}} in {s:?}"))?;
+                let name = &a[..end];
+                out.push_str(&self.lookup(name, extra)?);
+                rest = &a[end + 1..];
+            } else {
+                out.push('$');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn lookup(&self, name: &str, extra: &[(&str, &str)]) -> HResult<String> {
+        if let Some((_, v)) = extra.iter().find(|(k, _)| *k == name) {
+            return Ok((*v).to_owned());
+        }
+        let p = |p: &Path| p.display().to_string();
+        match name {
+            "project" => Ok(p(&self.project)),
+            "wiki" => Ok(p(&self.wiki)),
+            "home" => Ok(p(&self.home)),
+            "outside" => Ok(p(&self.outside)),
+            _ => self.vars.get(name).cloned().ok_or_else(|| {
+                format!(
+                    "the case refers to ${{{name}}}, which is not defined at this point \
+                     (known: project, wiki, home, outside, {})",
+                    self.vars.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            }),
+        }
+    }
+
+    /// Writes one [`FileSpec`] under `root`.
+    ///
+    /// # Errors
+    /// I/O failures, bad hex or mode, unknown variables.
+    pub fn apply_file(&self, root: &Path, f: &FileSpec) -> HResult<()> {
+        let path = root.join(self.subst(&f.path, &[])?);
+        if f.delete {
+            return remove_any(&path);
+        }
+        if let Some(parent) = path.parent() {
+            io("create", parent, std::fs::create_dir_all(parent))?;
+        }
+        if f.dir {
+            io("create", &path, std::fs::create_dir_all(&path))?;
+        } else if let Some(t) = &f.symlink {
+            let _ = remove_any(&path);
+            io("symlink", &path, symlink(self.subst(t, &[])?, &path))?;
+            return Ok(());
+        } else if f.gitlink.is_some() {
+            return Ok(()); // handled by the commit builder
+        } else {
+            let bytes = self.content(f.text.as_deref(), f.hex.as_deref())?;
+            let _ = remove_any(&path);
+            io("write", &path, std::fs::write(&path, bytes))?;
+        }
+        let mode = match (&f.mode, f.exec) {
+            (Some(m), _) => Some(parse_mode(m)?),
+            (None, true) => Some(0o755),
+            (None, false) if !f.dir => Some(0o644),
+            _ => None,
+        };
+        if let Some(m) = mode {
+            io(
+                "chmod",
+                &path,
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Bytes from `text` (substituted) or `hex`.
+    ///
+    /// # Errors
+    /// Bad hex or unknown variables.
+    pub fn content(&self, text: Option<&str>, hex_s: Option<&str>) -> HResult<Vec<u8>> {
+        match (text, hex_s) {
+            (Some(t), None) => Ok(self.subst(t, &[])?.into_bytes()),
+            (None, Some(h)) => {
+                let clean: String = h.chars().filter(|c| !c.is_whitespace()).collect();
+                hex::decode(clean).map_err(|e| format!("bad hex {h:?}: {e}"))
+            }
+            (None, None) => Ok(Vec::new()),
+            (Some(_), Some(_)) => Err("give `text` or `hex`, not both".into()),
+        }
+    }
+
+    /// Runs git in the wiki.
+    ///
+    /// # Errors
+    /// git missing or failing (stderr included).
+    pub fn git(&self, args: &[&str]) -> HResult<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.wiki)
+            .args([
+                "-c",
+                "user.name=conform",
+                "-c",
+                "user.email=conform@example.invalid",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "core.hooksPath=/dev/null",
+            ])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", &self.home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("harness: cannot run git (is it installed?): {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "harness: git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    /// Creates the wiki repository (empty, branch `main`).
+    ///
+    /// # Errors
+    /// git failures.
+    pub fn init_wiki(&self) -> HResult<()> {
+        io("create", &self.wiki, std::fs::create_dir_all(&self.wiki))?;
+        self.git(&["init", "-q", "-b", "main"])?;
+        Ok(())
+    }
+
+    /// Makes one wiki commit and records its label.
+    ///
+    /// # Errors
+    /// git or I/O failures.
+    pub fn commit(&mut self, c: &Commit, n: usize) -> HResult<String> {
+        for f in &c.files {
+            if let Some(id) = &f.gitlink {
+                let path = self.subst(&f.path, &[])?;
+                self.git(&[
+                    "update-index",
+                    "--add",
+                    "--cacheinfo",
+                    &format!("160000,{id},{path}"),
+                ])?;
+            } else {
+                self.apply_file(&self.wiki.clone(), f)?;
+            }
+        }
+        self.git(&["add", "-A"])?;
+        self.git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("commit {}", n + 1),
+        ])?;
+        let id = self.git(&["rev-parse", "HEAD"])?;
+        if let Some(l) = &c.label {
+            self.vars.insert(format!("commit.{l}"), id.clone());
+        }
+        Ok(id)
+    }
+}
+
+/// Removes a file, link or directory tree; missing is fine.
+///
+/// # Errors
+/// Other I/O failures.
+pub fn remove_any(path: &Path) -> HResult<()> {
+    match std::fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if m.is_dir() => io("remove", path, std::fs::remove_dir_all(path)),
+        Ok(_) => io("remove", path, std::fs::remove_file(path)),
+    }
+}
+
+/// One node of a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A directory and its permission bits.
+    Dir(u32),
+    /// A file: permission bits and bytes.
+    File(u32, Vec<u8>),
+    /// A symbolic link and its target.
+    Link(PathBuf),
+}
+
+/// A tree: relative path -> node; links are not followed.
+pub type Snapshot = BTreeMap<String, Node>;
+
+/// Snapshots `root` (empty when missing). `skip` names top-level entries
+/// left out (such as `.git` in the wiki).
+pub fn snapshot(root: &Path, skip: &[&str]) -> Snapshot {
+    let mut out = BTreeMap::new();
+    if let Ok(m) = std::fs::symlink_metadata(root) {
+        if m.is_dir() {
+            snap_dir(root, "", skip, &mut out);
+        } else {
+            out.insert(String::new(), node_of(root, &m));
+        }
+    }
+    out
+}
+
+fn node_of(p: &Path, m: &std::fs::Metadata) -> Node {
+    let mode = m.permissions().mode() & 0o7777;
+    if m.file_type().is_symlink() {
+        Node::Link(std::fs::read_link(p).unwrap_or_default())
+    } else if m.is_dir() {
+        Node::Dir(mode)
+    } else {
+        Node::File(mode, std::fs::read(p).unwrap_or_default())
+    }
+}
+
+fn snap_dir(dir: &Path, rel: &str, skip: &[&str], out: &mut Snapshot) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if rel.is_empty() && skip.contains(&name.as_str()) {
+            continue;
+        }
+        let r = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let p = e.path();
+        let Ok(m) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let node = node_of(&p, &m);
+        let is_dir = matches!(node, Node::Dir(_));
+        out.insert(r.clone(), node);
+        if is_dir {
+            snap_dir(&p, &r, skip, out);
+        }
+    }
+}
+
+/// Differences between two snapshots, one line each (at most 20).
+pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    let mut d = Vec::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => d.push(format!("removed {k}")),
+            Some(w) if w != v => d.push(format!("changed {k} ({})", describe_change(v, w))),
+            _ => {}
+        }
+    }
+    for k in after.keys() {
+        if !before.contains_key(k) {
+            d.push(format!("created {k}"));
+        }
+    }
+    d.truncate(20);
+    d
+}
+
+fn describe_change(a: &Node, b: &Node) -> String {
+    match (a, b) {
+        (Node::File(m1, b1), Node::File(m2, b2)) => {
+            let mut s = Vec::new();
+            if m1 != m2 {
+                s.push(format!("mode {m1:o} -> {m2:o}"));
+            }
+            if b1 != b2 {
+                s.push(format!("{} -> {} bytes", b1.len(), b2.len()));
+            }
+            s.join(", ")
+        }
+        (Node::Dir(m1), Node::Dir(m2)) => format!("mode {m1:o} -> {m2:o}"),
+        _ => "type changed".into(),
+    }
+}

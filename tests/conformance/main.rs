@@ -1,0 +1,163 @@
+//! `cargo test --test conformance`: the conformance cases
+//! (tests/fixtures/cases) as one libtest test per case, against the
+//! reference binary and, when it is installed, against the memtomem peer.
+//!
+//! The peer's known divergences live in `peer-divergences.toml` beside this
+//! file (case, clause, what the peer does, why it matters). A listed case
+//! that starts passing, or an unlisted case that fails, fails its test.
+//! Without the peer its tests are ignored, with a message saying how to
+//! install it (`scripts/install-peer.sh`).
+
+use assetpin::conform::adapter::{Adapter, MEMTOMEM_TOML, REFERENCE_TOML};
+use assetpin::conform::runner::{CaseResult, Outcome, run_case};
+use assetpin::conform::{Divergence, coverage, load_cases, parse_divergences, source};
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::Path;
+use std::sync::Arc;
+
+const DIVERGENCES: &str = include_str!("peer-divergences.toml");
+
+fn explain(r: &CaseResult) -> String {
+    format!(
+        "{} [{}] {}\n  {}\n  {}",
+        r.id,
+        r.outcome.as_str(),
+        r.clauses.join(" "),
+        r.summary,
+        r.details.join("\n  ")
+    )
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let cases = match load_cases(None) {
+        Ok(c) => c,
+        Err(errs) => {
+            eprintln!("conformance cases do not load:\n{}", errs.join("\n"));
+            std::process::exit(1);
+        }
+    };
+    let cases: Vec<_> = cases.into_iter().map(Arc::new).collect();
+    let exe = Path::new(env!("CARGO_BIN_EXE_assetpin"));
+    let mut trials = Vec::new();
+
+    // The suite itself: not vacuous, every clause covered.
+    {
+        let cases = cases.clone();
+        trials.push(Trial::test("suite::every_clause_has_a_case", move || {
+            let all: Vec<_> = cases.iter().map(|c| (**c).clone()).collect();
+            if all.is_empty() {
+                return Err("no cases".into());
+            }
+            let cov = coverage::coverage(&source::contract_clauses(), &all, &[]);
+            if cov.uncovered.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("clauses without a case: {}", cov.uncovered.join(", ")).into())
+            }
+        }));
+    }
+
+    let reference = match Adapter::load("adapters/reference.toml", REFERENCE_TOML, exe) {
+        Ok(a) => Arc::new(a),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    for c in &cases {
+        let (c, ad) = (c.clone(), reference.clone());
+        trials.push(Trial::test(format!("reference::{}", c.id), move || {
+            let r = run_case(&c, &ad);
+            match r.outcome {
+                Outcome::Passed => Ok(()),
+                Outcome::Unsupported => {
+                    Err(format!("the reference must claim every case: {}", explain(&r)).into())
+                }
+                _ => Err(explain(&r).into()),
+            }
+        }));
+    }
+
+    let divergences: Vec<Divergence> = match parse_divergences("peer-divergences.toml", DIVERGENCES)
+    {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    {
+        let (cases, divs) = (cases.clone(), divergences.clone());
+        trials.push(Trial::test(
+            "suite::divergences_name_real_cases",
+            move || {
+                let bad: Vec<_> = divs
+                    .iter()
+                    .filter(|d| {
+                        !cases
+                            .iter()
+                            .any(|c| c.id == d.case && c.clauses.contains(&d.clause))
+                    })
+                    .map(|d| format!("{} ({})", d.case, d.clause))
+                    .collect();
+                if bad.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "peer-divergences.toml names cases or clauses not in the set: {}",
+                        bad.join(", ")
+                    )
+                    .into())
+                }
+            },
+        ));
+    }
+    let peer = match Adapter::load("adapters/memtomem.toml", MEMTOMEM_TOML, exe) {
+        Ok(a) => Some(Arc::new(a)),
+        Err(e) => {
+            eprintln!(
+                "note: memtomem peer tests are ignored: {e}\n      \
+                 run scripts/install-peer.sh (or set ASSETPIN_MM) to include them"
+            );
+            None
+        }
+    };
+    let divergences = Arc::new(divergences);
+    for c in &cases {
+        let (c, ad, divs) = (c.clone(), peer.clone(), divergences.clone());
+        let ignored = ad.is_none();
+        trials.push(
+            Trial::test(
+                format!("memtomem::{}", c.id),
+                move || -> Result<(), Failed> {
+                    let Some(ad) = ad else {
+                        return Ok(());
+                    };
+                    let r = run_case(&c, &ad);
+                    let listed = divs.iter().find(|d| d.case == c.id);
+                    match (r.outcome, listed) {
+                        (Outcome::Passed | Outcome::Unsupported, None) => Ok(()),
+                        (Outcome::Failed, Some(_)) => Ok(()),
+                        (Outcome::Passed | Outcome::Unsupported, Some(d)) => Err(format!(
+                            "listed as a peer divergence ({}: {}) but now {}; remove it from \
+                         tests/conformance/peer-divergences.toml and docs/peer-report.md",
+                            d.clause,
+                            d.does,
+                            r.outcome.as_str()
+                        )
+                        .into()),
+                        (_, _) => Err(format!(
+                            "unlisted peer failure; fix the case or add it to \
+                         tests/conformance/peer-divergences.toml and docs/peer-report.md:\n{}",
+                            explain(&r)
+                        )
+                        .into()),
+                    }
+                },
+            )
+            .with_ignored_flag(ignored),
+        );
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
