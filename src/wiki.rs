@@ -306,6 +306,12 @@ impl Wiki {
                 let rel = format!("{dir_rel}{fname}");
                 let repo_rel = format!("{base}/{rel}");
                 if ft.is_dir() {
+                    // A checked-out submodule's files belong to it, not to
+                    // the wiki; I2 skips submodules, so they are not compared.
+                    if matches!(items.get(&rel), Some(TreeItem::Submodule)) {
+                        seen.insert(rel);
+                        continue;
+                    }
                     let tracked_below = items
                         .range(format!("{rel}/")..)
                         .next()

@@ -7,6 +7,7 @@
 //! The entry validators of L9 live in [`entry`].
 
 pub mod entry;
+pub mod pyjson;
 
 use crate::error::{Error, Kind, Result};
 use crate::names::AssetType;
@@ -201,12 +202,12 @@ pub fn remove(doc: &mut Document, ty: AssetType, name: &str) -> bool {
 
 /// Serializes `doc` as the peer does (L8): Python's
 /// `json.dumps(doc, indent=2, ensure_ascii=False)`: 2-space indent, `": "`
-/// and `","` separators, raw UTF-8, no trailing newline.
+/// and `","` separators, raw UTF-8, no trailing newline, numbers spelled
+/// as Python spells them ([`pyjson`]).
 pub fn serialize(doc: &Document) -> Vec<u8> {
     use serde::Serialize;
     let mut out = Vec::with_capacity(256);
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, pyjson::PyFormatter::default());
     doc.serialize(&mut ser)
         .expect("serializing a serde_json::Value into a Vec cannot fail");
     out

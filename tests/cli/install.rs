@@ -271,7 +271,6 @@ fn i2_json_result_carries_warnings() {
 /// I2 / I1: a submodule that is checked out in the wiki work tree is not
 /// "uncommitted": its files belong to the submodule, not to the wiki.
 #[test]
-#[ignore = "bug: wiki.rs check_clean descends into a checked-out submodule and reports its files as untracked"]
 fn i2_checked_out_submodule_is_skipped_not_uncommitted() {
     let lib = Wiki::new();
     lib.file("lib.md", "library\n");
