@@ -147,7 +147,7 @@ fn context(cli: &Cli) -> Result<Context, Error> {
 
 fn warn_all(warnings: &[String]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        say_err(&format!("warning: {w}"));
     }
 }
 
@@ -192,7 +192,7 @@ fn run_install_all(ctx: &Context) -> Result<Outcome, Error> {
             }
             Restored::Failed { ty, name, error } => {
                 failed += 1;
-                eprintln!("{error}");
+                say_err(&error.to_string());
                 human.push_str(&format!("failed    {ty} {name}: {}\n", error.kind));
                 let mut v = error_json(error);
                 v["type"] = json!(ty.as_str());
@@ -371,19 +371,37 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     }
     match run_verb(&cli) {
         Ok(out) => {
-            if cli.json {
-                println!("{}", out.json);
-            } else if !out.human.is_empty() {
-                println!("{}", out.human);
+            let text = if cli.json {
+                out.json.to_string()
+            } else {
+                out.human
+            };
+            if (!text.is_empty() && !say(&text)) && out.code == 0 {
+                // The result could not be reported (closed stdout, full disk).
+                return 1;
             }
             out.code
         }
         Err(e) => {
-            eprintln!("{e}");
+            say_err(&e.to_string());
             if cli.json {
-                println!("{}", error_json(&e));
+                say(&error_json(&e).to_string());
             }
             e.kind.exit_code()
         }
     }
+}
+
+/// Writes a line to stdout; false when it could not be written (a closed
+/// pipe must not panic the way `println!` does, E4).
+fn say(line: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}
+
+/// Writes a line to stderr, ignoring failures (E4).
+fn say_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

@@ -292,7 +292,6 @@ fn e4_odd_wikis() {
 
 /// E4: a closed stdout (EPIPE) is a failure to report, not a panic.
 #[test]
-#[ignore = "bug: cli.rs prints with println!, which panics on EPIPE (exit 101)"]
 fn e4_closed_stdout_is_not_a_panic() {
     let wiki = sample_wiki();
     let project = Project::new();
