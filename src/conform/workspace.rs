@@ -229,6 +229,12 @@ impl Workspace {
     /// # Errors
     /// git or I/O failures.
     pub fn commit(&mut self, c: &Commit, n: usize) -> HResult<String> {
+        for f in c.files.iter().filter(|f| f.gitlink.is_none()) {
+            self.apply_file(&self.wiki.clone(), f)?;
+        }
+        self.git(&["add", "-A"])?;
+        // Gitlinks go in after `add -A`, which would drop them again: they
+        // have no work tree of their own.
         for f in &c.files {
             if let Some(id) = &f.gitlink {
                 let path = self.subst(&f.path, &[])?;
@@ -238,11 +244,8 @@ impl Workspace {
                     "--cacheinfo",
                     &format!("160000,{id},{path}"),
                 ])?;
-            } else {
-                self.apply_file(&self.wiki.clone(), f)?;
             }
         }
-        self.git(&["add", "-A"])?;
         self.git(&[
             "commit",
             "-q",
