@@ -6,7 +6,8 @@
 //! (I1), check the lockfile and dest (L5, L6, I4, Y2). Then take the
 //! per-asset lock and repeat the state checks (K3), stage and rename dest
 //! into place (I6), and only then upsert the entry under the sidecar lock
-//! (I7, K1, K2).
+//! (I7, K1, K2). That order is written once in [`crate::protocol`]; this
+//! module gives its steps on disk.
 
 use crate::digest::now_utc_micros;
 use crate::error::{Error, Kind, Result};
@@ -14,8 +15,10 @@ use crate::lock::{self, AssetLock, DiskStore};
 use crate::lockfile::{self, EntryWrite};
 use crate::names::{AssetType, validate_name};
 use crate::project::Project;
+use crate::protocol::{self, InstallSteps};
+use crate::safefs::SafeDir;
 use crate::stage;
-use crate::wiki::Wiki;
+use crate::wiki::{AssetTree, Wiki};
 use std::path::{Path, PathBuf};
 
 /// Where an operation runs: the project root and the wiki location,
@@ -85,7 +88,8 @@ fn check_absent(project: &Project, ty: AssetType, name: &str) -> Result<()> {
     refuse_if_present(ty, name, entry, dest, &project.dest_path(ty, name))
 }
 
-/// Installs asset `(ty, name)` from the wiki HEAD into the project.
+/// Installs asset `(ty, name)` from the wiki HEAD into the project, in
+/// the order of [`protocol::install`] (K2-K4, I4-I7).
 ///
 /// # Errors
 /// `invalid-name`, `project-not-found`, `wiki-not-found`,
@@ -96,54 +100,115 @@ pub fn install(ctx: &Context, ty: AssetType, name: &str) -> Result<Installed> {
     validate_name(name)?;
     let project = Project::open(&ctx.project)?;
     let wiki = Wiki::open(&ctx.wiki)?;
-    let commit = wiki.head()?;
-    let tree = wiki.read_asset(commit, ty, name)?;
-    wiki.check_clean(commit, ty, name)?;
-    check_absent(&project, ty, name)?;
-
-    // First write: the section directory and the per-asset lock (K3).
-    let section = project.ensure_section(ty)?;
-    let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
-    check_absent(&project, ty, name)?;
-    stage::clean_stale(&section, name)?;
-
-    let staged = stage::stage(&section, name, &tree.files)?;
-    if !section.rename(&staged.name, &section, name, true)? {
-        let _ = section.remove_tree(&staged.name);
-        return Err(
-            refuse_if_present(ty, name, false, true, &project.dest_path(ty, name)).unwrap_err(),
-        );
-    }
-    section.sync()?;
-
-    let write = EntryWrite {
-        wiki_commit: commit.to_string(),
-        installed_at: now_utc_micros(),
-        files: tree.files.iter().map(|f| f.path.clone()).collect(),
-        digests: Some(staged.digests),
+    let steps = DiskInstall {
+        project: &project,
+        wiki: &wiki,
+        ty,
+        name,
     };
-    let memtomem = project.ensure_memtomem()?;
-    let upsert = lock::transact(&DiskStore { dir: &memtomem }, |doc| {
-        if lockfile::get(doc, ty, name).is_some() {
-            return refuse_if_present(ty, name, true, true, &project.dest_path(ty, name));
-        }
-        lockfile::upsert(doc, ty, name, &write);
-        Ok(())
-    });
-    if let Err(e) = upsert {
-        // Keep I5's promise as far as we can: take dest back out.
-        let _ = section.remove_tree(name);
-        return Err(e);
-    }
+    let (commit, tree) = protocol::install(&steps)?;
     Ok(Installed {
         ty,
         name: name.to_owned(),
-        pin: write.wiki_commit,
+        pin: commit.to_string(),
         dest: project.dest_path(ty, name),
         bytes: tree.total_bytes(),
-        files: write.files,
+        files: tree.files.iter().map(|f| f.path.clone()).collect(),
         warnings: tree.warnings,
     })
+}
+
+/// The steps of [`protocol::install`] on disk: git objects, `flock` and
+/// staged renames.
+struct DiskInstall<'a> {
+    project: &'a Project,
+    wiki: &'a Wiki,
+    ty: AssetType,
+    name: &'a str,
+}
+
+/// The held per-asset lock and the section directory it guards.
+struct Held {
+    section: SafeDir,
+    _lock: AssetLock,
+}
+
+impl InstallSteps for DiskInstall<'_> {
+    type Pin = gix::ObjectId;
+    type Tree = AssetTree;
+    type Held = Held;
+    type Staged = stage::Staged;
+
+    fn resolve(&self) -> Result<gix::ObjectId> {
+        self.wiki.head()
+    }
+
+    fn read(&self, commit: &gix::ObjectId) -> Result<AssetTree> {
+        let tree = self.wiki.read_asset(*commit, self.ty, self.name)?;
+        self.wiki.check_clean(*commit, self.ty, self.name)?;
+        Ok(tree)
+    }
+
+    fn check_absent(&self) -> Result<()> {
+        check_absent(self.project, self.ty, self.name)
+    }
+
+    fn lock_asset(&self) -> Result<Held> {
+        // First write: the section directory and the per-asset lock (K3).
+        let section = self.project.ensure_section(self.ty)?;
+        let lock = AssetLock::acquire(&section, &lock::asset_lock_name(self.name))?;
+        Ok(Held {
+            section,
+            _lock: lock,
+        })
+    }
+
+    fn clean_stale(&self, held: &Held) -> Result<()> {
+        stage::clean_stale(&held.section, self.name)
+    }
+
+    fn stage(&self, held: &Held, tree: &AssetTree) -> Result<stage::Staged> {
+        stage::stage(&held.section, self.name, &tree.files)
+    }
+
+    fn place(&self, held: &Held, staged: &stage::Staged) -> Result<()> {
+        let section = &held.section;
+        if !section.rename(&staged.name, section, self.name, true)? {
+            let _ = section.remove_tree(&staged.name);
+            return refuse_if_present(
+                self.ty,
+                self.name,
+                false,
+                true,
+                &self.project.dest_path(self.ty, self.name),
+            );
+        }
+        section.sync()
+    }
+
+    fn record(
+        &self,
+        _held: &Held,
+        commit: &gix::ObjectId,
+        tree: &AssetTree,
+        staged: stage::Staged,
+    ) -> Result<()> {
+        let write = EntryWrite {
+            wiki_commit: commit.to_string(),
+            installed_at: now_utc_micros(),
+            files: tree.files.iter().map(|f| f.path.clone()).collect(),
+            digests: Some(staged.digests),
+        };
+        let memtomem = self.project.ensure_memtomem()?;
+        let dest_path = self.project.dest_path(self.ty, self.name);
+        lock::transact(&DiskStore { dir: &memtomem }, |doc| {
+            protocol::record_new_entry(doc, self.ty, self.name, &write, &dest_path)
+        })
+    }
+
+    fn unplace(&self, held: &Held) {
+        let _ = held.section.remove_tree(self.name);
+    }
 }
 
 /// How one entry fared in `install --all` (I8).

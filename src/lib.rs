@@ -16,15 +16,18 @@ pub mod conform;
 pub mod digest;
 pub mod drift;
 pub mod error;
+pub mod failpoint;
 pub mod install;
 pub mod lock;
 pub mod lockfile;
 pub mod names;
 pub mod project;
+pub mod protocol;
 pub mod safefs;
 pub mod skip;
 pub mod stage;
 pub mod status;
+pub mod sync;
 pub mod update;
 pub mod wiki;
 

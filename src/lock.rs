@@ -14,7 +14,7 @@
 
 use crate::error::{Error, Result};
 use crate::lockfile::{self, Document, LOCKFILE_NAME};
-use crate::safefs::{PRIVATE_MODE, SafeDir};
+use crate::safefs::{PRIVATE_MODE, SafeDir, temp_prefix};
 use std::fs::File;
 
 /// Sidecar lock file name inside `.memtomem/` (K1).
@@ -69,6 +69,10 @@ pub trait LockfileStore {
     fn read(&self) -> Result<Option<Vec<u8>>>;
     /// Replaces the lockfile with `bytes` atomically (L7).
     fn replace(&self, bytes: &[u8]) -> Result<()>;
+    /// Removes the temporary files of [`LockfileStore::replace`] that a
+    /// crashed writer left. Called with the sidecar lock held, when no
+    /// live writer owns one (L7, I6).
+    fn clean_temps(&self) -> Result<()>;
     /// The lockfile's path, for messages.
     fn display(&self) -> String;
 }
@@ -91,15 +95,25 @@ impl LockfileStore for DiskStore<'_> {
     fn replace(&self, bytes: &[u8]) -> Result<()> {
         self.dir.atomic_write(LOCKFILE_NAME, bytes, PRIVATE_MODE)
     }
+    fn clean_temps(&self) -> Result<()> {
+        let prefix = temp_prefix(LOCKFILE_NAME);
+        for (entry, _) in self.dir.entries()? {
+            if entry.starts_with(&prefix) {
+                self.dir.remove_file(&entry)?;
+            }
+        }
+        Ok(())
+    }
     fn display(&self) -> String {
         self.dir.child_path(LOCKFILE_NAME).display().to_string()
     }
 }
 
 /// One read-modify-write of the lockfile (K1, K2, L5-L7): takes the
-/// sidecar lock, loads strictly, applies `mutate`, writes atomically when
-/// the bytes changed, and releases the lock. `mutate` returning an error
-/// leaves the file untouched.
+/// sidecar lock, removes temporary files a crashed writer left, loads
+/// strictly, applies `mutate`, writes atomically when the bytes changed,
+/// and releases the lock. `mutate` returning an error leaves the file
+/// untouched.
 ///
 /// # Errors
 /// `lockfile-corrupt`, `lockfile-version`, the errors of `mutate`, `io`.
@@ -108,12 +122,15 @@ pub fn transact<S: LockfileStore, T>(
     mutate: impl FnOnce(&mut Document) -> Result<T>,
 ) -> Result<T> {
     let _guard = store.lock()?;
+    crate::failpoint!("upsert::after-lock");
+    store.clean_temps()?;
     let before = store.read()?;
     let mut doc = lockfile::parse_strict(before.as_deref(), &store.display())?;
     let out = mutate(&mut doc)?;
     let after = lockfile::serialize(&doc);
     if before.as_deref() != Some(after.as_slice()) {
         store.replace(&after)?;
+        crate::failpoint!("upsert::after-replace");
     }
     Ok(out)
 }

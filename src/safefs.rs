@@ -426,26 +426,36 @@ impl SafeDir {
     /// Atomic replace (L7): writes `bytes` to a fresh temporary file in
     /// this directory, fsyncs it, sets `mode`, renames it over `name`, then
     /// fsyncs this directory. A reader sees the old or the new bytes, never
-    /// a mix. The temporary file is removed when any step fails.
+    /// a mix. The temporary file is removed when any step fails; one a
+    /// crash leaves starts with [`temp_prefix`]`(name)`. Its one user is
+    /// the lockfile upsert, whence the failpoints' names.
     ///
     /// # Errors
     /// `io`.
     pub fn atomic_write(&self, name: &str, bytes: &[u8], mode: u32) -> Result<()> {
         let tmp = temp_name(name);
-        let res = self
-            .write_new_file(&tmp, bytes, mode, true)
-            .and_then(|()| self.rename(&tmp, self, name, false).map(|_| ()));
+        let res = self.write_new_file(&tmp, bytes, mode, true).and_then(|()| {
+            crate::failpoint!("upsert::after-tmp-write");
+            self.rename(&tmp, self, name, false).map(|_| ())
+        });
         if res.is_err() {
             let _ = self.remove_file(&tmp);
         }
         res?;
+        crate::failpoint!("upsert::after-rename");
         self.sync()
     }
 }
 
-/// A fresh, unique sibling name for `name`: `.<name>.tmp-<pid>-<n>`.
-/// Leftovers of a crashed writer carry the same prefix so later operations
-/// recognise and clean them.
+/// The prefix of every [`temp_name`] of `name`: `.<name>.tmp-`.
+pub fn temp_prefix(name: &str) -> String {
+    format!(".{name}.tmp-")
+}
+
+/// A fresh, unique sibling name for `name`:
+/// `.<name>.tmp-<pid>-<n>-<nanos hex>`. Leftovers of a crashed writer
+/// carry the prefix [`temp_prefix`] so later operations recognise and
+/// clean them (`lock::transact` for the lockfile).
 pub fn temp_name(name: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -454,5 +464,5 @@ pub fn temp_name(name: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!(".{name}.tmp-{}-{n}-{nanos:x}", std::process::id())
+    format!("{}{}-{n}-{nanos:x}", temp_prefix(name), std::process::id())
 }

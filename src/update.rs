@@ -363,6 +363,7 @@ pub fn update(
     let dest = project.dest(ty, name)?;
     let (files, backups) = new_dest_files(dest.as_ref(), &prep, tree);
     let staged = stage::stage(&section, name, &files)?;
+    crate::failpoint!("update::after-stage");
     if dest.is_some() {
         section.exchange(&staged.name, name)?;
     } else if !section.rename(&staged.name, &section, name, true)? {
@@ -376,8 +377,10 @@ pub fn update(
         ));
     }
     section.sync()?;
+    crate::failpoint!("update::after-exchange");
     // The old tree now sits under the staging name.
     section.remove_tree(&staged.name)?;
+    crate::failpoint!("update::after-cleanup");
 
     let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
     let write = EntryWrite {
@@ -397,5 +400,6 @@ pub fn update(
         lockfile::upsert(doc, ty, name, &write);
         Ok(())
     })?;
+    crate::failpoint!("update::after-upsert");
     Ok(outcome(&prep, UpdateStatus::Updated, backups))
 }

@@ -1,0 +1,153 @@
+//! The install protocol (CONTRACT K2-K4, I4-I7), written once.
+//!
+//! [`install`] fixes the order of the steps of one install; what a step
+//! does is given by an [`InstallSteps`] implementation. The real install
+//! (`install::install`) implements the steps with git, `flock` and the
+//! disk; the loom models of `tests/concurrency` implement them on an
+//! in-memory file system built on [`crate::sync`], so the ordering that is
+//! model-checked is this very function (see `docs/concurrency.md`).
+//!
+//! The order, and the clause each step serves:
+//! 1. resolve the wiki commit once (K4) and read the asset's bytes at that
+//!    commit (I1, I2): the pin recorded is the pin the bytes came from;
+//! 2. check that neither the lockfile entry nor dest exists (I4), before
+//!    any write (I5);
+//! 3. take the per-asset lock, the first write, and repeat the check (K3):
+//!    a concurrent install of the same asset may have won meanwhile;
+//! 4. remove stale staging directories, stage the tree in a sibling of
+//!    dest and rename it into place without replacing (I6);
+//! 5. only then upsert the entry under the sidecar lock (I7, K1, K2),
+//!    taking dest back out when that fails.
+
+use crate::error::Result;
+use crate::install::refuse_if_present;
+use crate::lockfile::{self, Document, EntryWrite};
+use crate::names::AssetType;
+use std::path::Path;
+
+/// The steps of one install of one asset, in the protocol's terms. Every
+/// method is called by [`install`] at most once, in the documented order.
+pub trait InstallSteps {
+    /// A resolved wiki commit (K4).
+    type Pin;
+    /// The asset's files as read at a pin (I1, I2).
+    type Tree;
+    /// The held per-asset lock and what the locked steps need (K3).
+    type Held;
+    /// A complete staged tree, not yet in place (I6).
+    type Staged;
+
+    /// Resolves the wiki commit to install from; called once (K4).
+    ///
+    /// # Errors
+    /// `wiki-not-found`, `io`.
+    fn resolve(&self) -> Result<Self::Pin>;
+
+    /// Reads the asset's bytes from the tree of `pin` (never from the work
+    /// tree) and checks that the work tree agrees with it (I1, I2, K4).
+    ///
+    /// # Errors
+    /// `asset-not-found`, `uncommitted`, `io`.
+    fn read(&self, pin: &Self::Pin) -> Result<Self::Tree>;
+
+    /// Refuses with `already-installed` when the lockfile entry or dest
+    /// exists (I4); reads only. Called before and again after the
+    /// per-asset lock is taken (K3).
+    ///
+    /// # Errors
+    /// `already-installed`, `lockfile-corrupt`, `lockfile-version`,
+    /// `unsafe-path`, `io`.
+    fn check_absent(&self) -> Result<()>;
+
+    /// Takes the per-asset lock (K3): the first write of an install.
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    fn lock_asset(&self) -> Result<Self::Held>;
+
+    /// Removes staging directories a crashed process left (I6). With the
+    /// per-asset lock held no live process owns one.
+    ///
+    /// # Errors
+    /// `io`.
+    fn clean_stale(&self, held: &Self::Held) -> Result<()>;
+
+    /// Writes `tree` into a fresh staging sibling of dest (I3, I6).
+    ///
+    /// # Errors
+    /// `io`.
+    fn stage(&self, held: &Self::Held, tree: &Self::Tree) -> Result<Self::Staged>;
+
+    /// Renames the staged tree to dest without replacing it (I6). When
+    /// dest exists, removes the staging directory and refuses with
+    /// `already-installed` (I4).
+    ///
+    /// # Errors
+    /// `already-installed`, `io`.
+    fn place(&self, held: &Self::Held, staged: &Self::Staged) -> Result<()>;
+
+    /// Upserts the entry for the bytes of `tree` at `pin` under the sidecar
+    /// lock (I7, K1, K2, L2), with [`record_new_entry`].
+    ///
+    /// # Errors
+    /// `already-installed`, `lockfile-corrupt`, `lockfile-version`, `io`.
+    fn record(
+        &self,
+        held: &Self::Held,
+        pin: &Self::Pin,
+        tree: &Self::Tree,
+        staged: Self::Staged,
+    ) -> Result<()>;
+
+    /// Takes dest back out after [`InstallSteps::record`] failed, keeping
+    /// I5's promise as far as it can; best effort.
+    fn unplace(&self, held: &Self::Held);
+}
+
+/// Runs one install in the protocol's order (K2-K4, I4-I7; see the module
+/// documentation) and returns the pin recorded and the tree installed.
+///
+/// # Errors
+/// The errors of the steps; every refusal before [`InstallSteps::stage`]
+/// leaves the project unchanged (I5).
+pub fn install<S: InstallSteps>(steps: &S) -> Result<(S::Pin, S::Tree)> {
+    let pin = steps.resolve()?;
+    let tree = steps.read(&pin)?;
+    steps.check_absent()?;
+
+    let held = steps.lock_asset()?;
+    // K3: another process may have installed the asset while we waited.
+    steps.check_absent()?;
+    steps.clean_stale(&held)?;
+    let staged = steps.stage(&held, &tree)?;
+    crate::failpoint!("install::after-stage");
+    steps.place(&held, &staged)?;
+    crate::failpoint!("install::after-rename");
+    if let Err(e) = steps.record(&held, &pin, &tree, staged) {
+        steps.unplace(&held);
+        return Err(e);
+    }
+    crate::failpoint!("install::after-upsert");
+    drop(held);
+    Ok((pin, tree))
+}
+
+/// The mutation an install applies under the sidecar lock (I4, I7, L2):
+/// refuses with `already-installed` when an entry for `(ty, name)`
+/// appeared since the checks, else upserts `write`.
+///
+/// # Errors
+/// `already-installed`.
+pub fn record_new_entry(
+    doc: &mut Document,
+    ty: AssetType,
+    name: &str,
+    write: &EntryWrite,
+    dest_path: &Path,
+) -> Result<()> {
+    if lockfile::get(doc, ty, name).is_some() {
+        return refuse_if_present(ty, name, true, true, dest_path);
+    }
+    lockfile::upsert(doc, ty, name, write);
+    Ok(())
+}
