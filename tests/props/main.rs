@@ -1,0 +1,43 @@
+//! Property tests of the reference (issue 5). Each property names the
+//! contract clauses it checks (docs/CONTRACT.md) and compares the reference
+//! with an oracle written independently in the test.
+//!
+//! * [`lockfile`]: L3, L8, L10 and the upsert algebra, with a differential
+//!   check of the bytes against Python's `json.dumps` (`python3`).
+//! * [`validators`]: the L9 validators against an oracle.
+//! * [`names`]: Y1 against an oracle.
+//! * [`skip`]: I2, I3 on random trees committed to a real git wiki.
+//! * [`refusal`]: I4, I5 for every combination of entry and dest.
+//! * [`machine`]: a `proptest-state-machine` model of install, update,
+//!   status and `install --all` against outside edits and wiki history.
+//!
+//! Default case counts keep `cargo test --release --test props` under
+//! three minutes on two cores; `PROPTEST_CASES=N` runs every property N
+//! times instead.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod lockfile;
+mod machine;
+mod names;
+mod refusal;
+mod skip;
+mod validators;
+
+use proptest::test_runner::Config;
+
+/// A proptest config running `default_cases` cases, or `$PROPTEST_CASES`
+/// when that is set.
+pub fn config(default_cases: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(default_cases);
+    Config {
+        cases,
+        // Git-backed cases are slow to shrink; keep shrinking bounded.
+        max_shrink_iters: 512,
+        ..Config::default()
+    }
+}
