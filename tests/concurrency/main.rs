@@ -1,6 +1,24 @@
-//! Concurrency of the install path (CONTRACT K1-K6).
+//! Concurrency of the install path (CONTRACT K1-K6) and its crash safety
+//! (I6, I7, L7): loom models, real-process races, crash injection. See
+//! docs/concurrency.md for what runs where and how.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+#[cfg(not(loom))]
 mod processes;
+
+// Loom models of the lock and install protocols on an in-memory file
+// system (docs/concurrency.md); they run once on std threads without
+// `--cfg loom`.
+mod loom_install;
+mod loom_lockfile;
+mod memfs;
+
+// Real processes and crash injection; not part of the loom run.
+#[cfg(not(loom))]
+mod crash;
+#[cfg(not(loom))]
+mod soak;
+#[cfg(not(loom))]
+mod upserts;

@@ -1,0 +1,495 @@
+//! An in-memory file system and wiki on `assetpin::sync` primitives, and
+//! the real protocols' steps on it: [`MemStore`] implements
+//! `lock::LockfileStore` (driven by the real `lock::transact`) and
+//! [`MemInstall`] implements `protocol::InstallSteps` (driven by the real
+//! `protocol::install`). Under `--cfg loom` every file-system operation and
+//! every lock is a loom primitive, so loom explores the interleavings of
+//! these operations; otherwise the models run once on std threads.
+//!
+//! Each [`Faults`] flag removes one guard, for the negative controls.
+#![allow(dead_code)]
+
+use assetpin::lock::{self, LockfileStore};
+use assetpin::lockfile::{self, EntryWrite};
+use assetpin::protocol::{self, InstallSteps};
+use assetpin::sync::{Mutex, MutexGuard};
+use assetpin::{AssetType, Error, Result};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The lockfile's path in the memory file system.
+pub const LOCKFILE: &str = "lock.json";
+/// Prefix of the lockfile's temporary files.
+pub const LOCKFILE_TMP: &str = ".lock.json.tmp-";
+
+/// A tree of files: relative path to bytes.
+pub type Tree = BTreeMap<String, Vec<u8>>;
+
+/// Guards removed for the negative controls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// K1: `transact` runs without the sidecar lock.
+    pub no_sidecar_lock: bool,
+    /// L7: the lockfile is rewritten in place, in two writes, instead of a
+    /// temporary file renamed over it.
+    pub write_in_place: bool,
+    /// K3: the check after the per-asset lock is skipped.
+    pub no_recheck: bool,
+    /// K4: bytes are copied from the work tree and the pin is read after
+    /// the copy, instead of resolving the pin once and reading at it.
+    pub pin_after_copy: bool,
+}
+
+/// The wiki: commits (index = pin) and HEAD.
+#[derive(Debug)]
+struct WikiState {
+    commits: Vec<Tree>,
+    head: usize,
+}
+
+/// A file system (one flat map from path to bytes; a directory is a path
+/// prefix), the sidecar lock, the per-asset locks and a wiki.
+#[derive(Debug)]
+pub struct Fs {
+    files: Mutex<BTreeMap<String, Vec<u8>>>,
+    sidecar: Mutex<()>,
+    asset_locks: BTreeMap<String, Mutex<()>>,
+    wiki: Mutex<WikiState>,
+    /// The guards removed.
+    pub faults: Faults,
+}
+
+/// The 40-hex pin of commit index `i`.
+pub fn pin_hex(i: usize) -> String {
+    format!("{i:040x}")
+}
+
+/// Index of a 40-hex pin.
+pub fn pin_index(hex: &str) -> usize {
+    usize::from_str_radix(hex, 16).expect("pin is hex")
+}
+
+/// A one-file tree whose bytes name `tag`.
+pub fn tree(tag: &str) -> Tree {
+    BTreeMap::from([("SKILL.md".to_owned(), format!("# {tag}\n").into_bytes())])
+}
+
+impl Fs {
+    /// A file system holding `files`, with per-asset locks for `assets`
+    /// and a wiki whose only commit (pin 0) is `first`.
+    pub fn new(files: Tree, assets: &[&str], first: Tree, faults: Faults) -> Fs {
+        Fs {
+            files: Mutex::new(files),
+            sidecar: Mutex::new(()),
+            asset_locks: assets
+                .iter()
+                .map(|a| ((*a).to_owned(), Mutex::new(())))
+                .collect(),
+            wiki: Mutex::new(WikiState {
+                commits: vec![first],
+                head: 0,
+            }),
+            faults,
+        }
+    }
+
+    /// The bytes of `path`.
+    pub fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.lock().unwrap().get(path).cloned()
+    }
+
+    /// Creates or overwrites `path`.
+    pub fn put(&self, path: &str, bytes: &[u8]) {
+        self.files
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), bytes.to_vec());
+    }
+
+    /// Writes every file of `tree` below directory `dir`, in one step.
+    pub fn put_tree(&self, dir: &str, tree: &Tree) {
+        let mut files = self.files.lock().unwrap();
+        for (rel, bytes) in tree {
+            files.insert(format!("{dir}/{rel}"), bytes.clone());
+        }
+    }
+
+    /// Renames file `from` over `to` (replacing it). False when `from` is
+    /// missing.
+    pub fn rename_file(&self, from: &str, to: &str) -> bool {
+        let mut files = self.files.lock().unwrap();
+        match files.remove(from) {
+            Some(b) => {
+                files.insert(to.to_owned(), b);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Renames directory `from` to `to` when `to` does not exist
+    /// (`RENAME_NOREPLACE`). False when it does.
+    pub fn rename_dir_noreplace(&self, from: &str, to: &str) -> bool {
+        let mut files = self.files.lock().unwrap();
+        let to_prefix = format!("{to}/");
+        if files.keys().any(|k| k.starts_with(&to_prefix)) {
+            return false;
+        }
+        let from_prefix = format!("{from}/");
+        let moved: Vec<String> = files
+            .keys()
+            .filter(|k| k.starts_with(&from_prefix))
+            .cloned()
+            .collect();
+        for k in moved {
+            let b = files.remove(&k).unwrap();
+            files.insert(format!("{to_prefix}{}", &k[from_prefix.len()..]), b);
+        }
+        true
+    }
+
+    /// Removes every path starting with `prefix`.
+    pub fn remove_prefix(&self, prefix: &str) {
+        self.files
+            .lock()
+            .unwrap()
+            .retain(|k, _| !k.starts_with(prefix));
+    }
+
+    /// Whether directory `dir` exists (holds a file).
+    pub fn dir_exists(&self, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        self.files
+            .lock()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with(&prefix))
+    }
+
+    /// The files below directory `dir`, relative to it.
+    pub fn tree_at(&self, dir: &str) -> Tree {
+        let prefix = format!("{dir}/");
+        self.files
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&prefix)
+                    .map(|rel| (rel.to_owned(), v.clone()))
+            })
+            .collect()
+    }
+
+    /// Every path, for leftover checks.
+    pub fn paths(&self) -> Vec<String> {
+        self.files.lock().unwrap().keys().cloned().collect()
+    }
+
+    /// Commits `tree` in the wiki and moves HEAD to it; returns its index.
+    pub fn commit(&self, tree: Tree) -> usize {
+        let mut w = self.wiki.lock().unwrap();
+        w.commits.push(tree);
+        w.head = w.commits.len() - 1;
+        w.head
+    }
+
+    /// The tree of commit `i`.
+    pub fn commit_tree(&self, i: usize) -> Tree {
+        self.wiki.lock().unwrap().commits[i].clone()
+    }
+
+    fn head(&self) -> usize {
+        self.wiki.lock().unwrap().head
+    }
+}
+
+/// The lockfile in memory, written by one writer (`id` names its
+/// temporary file).
+pub struct MemStore<'a> {
+    /// The file system.
+    pub fs: &'a Fs,
+    /// The writer's id.
+    pub id: usize,
+}
+
+impl<'a> LockfileStore for MemStore<'a> {
+    type Guard = Option<MutexGuard<'a, ()>>;
+    fn lock(&self) -> Result<Self::Guard> {
+        if self.fs.faults.no_sidecar_lock {
+            return Ok(None);
+        }
+        Ok(Some(self.fs.sidecar.lock().unwrap()))
+    }
+    fn read(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self.fs.read(LOCKFILE))
+    }
+    fn replace(&self, bytes: &[u8]) -> Result<()> {
+        if self.fs.faults.write_in_place {
+            self.fs.put(LOCKFILE, &bytes[..bytes.len() / 2]);
+            self.fs.put(LOCKFILE, bytes);
+            return Ok(());
+        }
+        let tmp = format!("{LOCKFILE_TMP}{}", self.id);
+        self.fs.put(&tmp, bytes);
+        if !self.fs.rename_file(&tmp, LOCKFILE) {
+            return Err(Error::new(
+                assetpin::Kind::Io,
+                format!("{tmp} vanished before its rename"),
+            ));
+        }
+        Ok(())
+    }
+    fn clean_temps(&self) -> Result<()> {
+        self.fs.remove_prefix(LOCKFILE_TMP);
+        Ok(())
+    }
+    fn display(&self) -> String {
+        format!("mem:{LOCKFILE}")
+    }
+}
+
+/// The entry writer `id` upserts.
+pub fn entry_write(id: usize) -> EntryWrite {
+    EntryWrite {
+        wiki_commit: pin_hex(id),
+        installed_at: "2024-01-02T03:04:05.000000Z".into(),
+        files: vec!["SKILL.md".into()],
+        digests: None,
+    }
+}
+
+/// `bytes` (a lockfile, or none) with entry `name` of writer `id` upserted,
+/// computed without any store.
+pub fn with_entry(bytes: Option<&[u8]>, id: usize, name: &str) -> Vec<u8> {
+    let mut doc = lockfile::parse_strict(bytes, LOCKFILE).unwrap();
+    lockfile::upsert(&mut doc, AssetType::Skill, name, &entry_write(id));
+    lockfile::serialize(&doc)
+}
+
+/// One upsert of a distinct entry `name` through the real `transact`.
+pub fn upsert(fs: &Fs, id: usize, name: &str) -> Result<()> {
+    let write = entry_write(id);
+    lock::transact(&MemStore { fs, id }, |doc| {
+        lockfile::upsert(doc, AssetType::Skill, name, &write);
+        Ok(())
+    })
+}
+
+/// Dest of skill `name`.
+pub fn dest(name: &str) -> String {
+    format!("skills/{name}")
+}
+
+/// The install steps of one process installing skill `name`.
+pub struct MemInstall<'a> {
+    /// The file system.
+    pub fs: &'a Fs,
+    /// The process's id (names its staging directory and temporary file).
+    pub id: usize,
+    /// The skill installed.
+    pub name: &'a str,
+    /// Writes done so far (staging, rename, lockfile).
+    pub writes: Cell<u32>,
+    locked: Cell<bool>,
+}
+
+impl<'a> MemInstall<'a> {
+    /// The steps of process `id` installing skill `name`.
+    pub fn new(fs: &'a Fs, id: usize, name: &'a str) -> Self {
+        MemInstall {
+            fs,
+            id,
+            name,
+            writes: Cell::new(0),
+            locked: Cell::new(false),
+        }
+    }
+
+    fn staging_prefix(&self) -> String {
+        format!("skills/.{}.staging-", self.name)
+    }
+
+    fn wrote(&self) {
+        self.writes.set(self.writes.get() + 1);
+    }
+}
+
+/// A staged tree: its directory and the digests of its bytes.
+pub struct MemStaged {
+    dir: String,
+    digests: BTreeMap<String, String>,
+}
+
+impl<'a> InstallSteps for MemInstall<'a> {
+    type Pin = usize;
+    type Tree = Tree;
+    type Held = Option<MutexGuard<'a, ()>>;
+    type Staged = MemStaged;
+
+    fn resolve(&self) -> Result<usize> {
+        Ok(self.fs.head())
+    }
+
+    fn read(&self, pin: &usize) -> Result<Tree> {
+        let w = self.fs.wiki.lock().unwrap();
+        // The control copies the work tree (HEAD now), not the pin's tree.
+        let at = if self.fs.faults.pin_after_copy {
+            w.head
+        } else {
+            *pin
+        };
+        Ok(w.commits[at].clone())
+    }
+
+    fn check_absent(&self) -> Result<()> {
+        if self.fs.faults.no_recheck && self.locked.get() {
+            return Ok(());
+        }
+        let bytes = self.fs.read(LOCKFILE);
+        let doc = lockfile::parse_strict(bytes.as_deref(), LOCKFILE)?;
+        let entry = lockfile::get(&doc, AssetType::Skill, self.name).is_some();
+        let dest_exists = self.fs.dir_exists(&dest(self.name));
+        assetpin::install::refuse_if_present(
+            AssetType::Skill,
+            self.name,
+            entry,
+            dest_exists,
+            Path::new(&dest(self.name)),
+        )
+    }
+
+    fn lock_asset(&self) -> Result<Self::Held> {
+        let guard = self.fs.asset_locks[self.name].lock().unwrap();
+        self.locked.set(true);
+        Ok(Some(guard))
+    }
+
+    fn clean_stale(&self, _held: &Self::Held) -> Result<()> {
+        self.fs.remove_prefix(&self.staging_prefix());
+        Ok(())
+    }
+
+    fn stage(&self, _held: &Self::Held, tree: &Tree) -> Result<MemStaged> {
+        self.wrote();
+        let dir = format!("{}{}", self.staging_prefix(), self.id);
+        self.fs.put_tree(&dir, tree);
+        let digests = tree
+            .iter()
+            .map(|(k, v)| (k.clone(), assetpin::digest::sha256_hex(v)))
+            .collect();
+        Ok(MemStaged { dir, digests })
+    }
+
+    fn place(&self, _held: &Self::Held, staged: &MemStaged) -> Result<()> {
+        self.wrote();
+        if !self.fs.rename_dir_noreplace(&staged.dir, &dest(self.name)) {
+            self.fs.remove_prefix(&format!("{}/", staged.dir));
+            return assetpin::install::refuse_if_present(
+                AssetType::Skill,
+                self.name,
+                false,
+                true,
+                Path::new(&dest(self.name)),
+            );
+        }
+        Ok(())
+    }
+
+    fn record(
+        &self,
+        _held: &Self::Held,
+        pin: &usize,
+        tree: &Tree,
+        staged: MemStaged,
+    ) -> Result<()> {
+        self.wrote();
+        // The control reads the pin only now, after the copy.
+        let pin = if self.fs.faults.pin_after_copy {
+            self.fs.head()
+        } else {
+            *pin
+        };
+        let write = EntryWrite {
+            wiki_commit: pin_hex(pin),
+            installed_at: "2024-01-02T03:04:05.000000Z".into(),
+            files: tree.keys().cloned().collect(),
+            digests: Some(staged.digests),
+        };
+        let dest_path = dest(self.name);
+        lock::transact(
+            &MemStore {
+                fs: self.fs,
+                id: self.id,
+            },
+            |doc| {
+                protocol::record_new_entry(
+                    doc,
+                    AssetType::Skill,
+                    self.name,
+                    &write,
+                    Path::new(&dest_path),
+                )
+            },
+        )
+    }
+
+    fn unplace(&self, _held: &Self::Held) {
+        self.fs.remove_prefix(&format!("{}/", dest(self.name)));
+    }
+}
+
+/// The parsed lockfile of `fs` (empty when absent).
+pub fn doc_of(fs: &Fs) -> lockfile::Document {
+    let bytes = fs.read(LOCKFILE);
+    lockfile::parse_strict(bytes.as_deref(), LOCKFILE).expect("lockfile parses")
+}
+
+/// Checks K4/K6/L2 for skill `name`: its entry exists, dest equals the
+/// tree of the recorded pin, and the digests match dest's bytes.
+pub fn assert_pinned_tree(fs: &Fs, name: &str) {
+    let doc = doc_of(fs);
+    let entry = lockfile::get(&doc, AssetType::Skill, name)
+        .and_then(|e| e.as_object())
+        .unwrap_or_else(|| panic!("no entry for {name}"));
+    let pin = pin_index(entry["wiki_commit"].as_str().unwrap());
+    let installed = fs.tree_at(&dest(name));
+    assert_eq!(
+        installed,
+        fs.commit_tree(pin),
+        "K4: dest of {name} differs from the tree at its recorded pin {pin}"
+    );
+    let digests = lockfile::valid_digests(entry).expect("L2: digests");
+    let actual: BTreeMap<String, String> = installed
+        .iter()
+        .map(|(k, v)| (k.clone(), assetpin::digest::sha256_hex(v)))
+        .collect();
+    assert_eq!(digests, actual, "K6: digests match dest");
+}
+
+/// Asserts nothing but the lockfile, the dests and the per-asset state is
+/// left: no staging directory and no lockfile temporary file (I6, L7).
+pub fn assert_no_leftovers(fs: &Fs) {
+    for p in fs.paths() {
+        assert!(
+            !p.contains(".staging-") && !p.starts_with(LOCKFILE_TMP),
+            "leftover {p}"
+        );
+    }
+}
+
+/// A negative control: runs model `f`, whose guard was removed, and
+/// passes only when loom finds the violation (the model panics in some
+/// interleaving). Fails when loom explores every interleaving within its
+/// bounds and finds nothing.
+#[cfg(loom)]
+#[track_caller]
+pub fn assert_loom_finds(guard: &str, f: impl Fn() + Sync + Send + 'static) {
+    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assetpin::sync::model(f)))
+        .is_err();
+    assert!(
+        found,
+        "negative control ({guard}): loom found no violation with the guard removed"
+    );
+    eprintln!("negative control ({guard}): loom found the violation, as it must");
+}

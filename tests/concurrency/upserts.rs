@@ -1,0 +1,335 @@
+//! K1, K5 with many real processes: 32 processes of 20 upserts each into
+//! one lockfile, and 16 processes mixing installs of distinct and of
+//! identical assets, with and without the peer.
+//!
+//! Upsert workers are this test binary run again with `ASSETPIN_TEST_JOB`
+//! set ([`worker`]): [`worker_entry`] then runs the job through the
+//! library (`lock::transact`) instead of testing. No extra binary or CLI
+//! verb is needed.
+
+use crate::support::*;
+use assetpin::AssetType;
+use assetpin::digest::now_utc_micros;
+use assetpin::lock::{self, DiskStore, FlockGuard, SIDECAR_NAME};
+use assetpin::lockfile::{self, EntryWrite};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The variable that makes this test binary a worker.
+const JOB_ENV: &str = "ASSETPIN_TEST_JOB";
+
+/// This test binary, run as a worker for `job` (fields separated by
+/// tabs): `upsert <project> <prefix> <count>` upserts entries
+/// `<prefix>-0..count` into the lockfile, one `transact` each; `hold
+/// <project> <ready-file>` takes the sidecar and the per-asset lock of
+/// skill `held`, creates the ready file and sleeps.
+pub fn worker(job: &[&str]) -> Command {
+    let mut c = Command::new(std::env::current_exe().expect("current exe"));
+    c.args([
+        "--exact",
+        "upserts::worker_entry",
+        "--nocapture",
+        "--test-threads=1",
+        "--quiet",
+    ])
+    .env(JOB_ENV, job.join("\t"))
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    c
+}
+
+/// The names of the entries a worker `upsert <project> <prefix> <count>`
+/// writes, in order.
+pub fn upsert_names(prefix: &str, count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("{prefix}-{i}")).collect()
+}
+
+fn run_job(job: &str) {
+    let fields: Vec<&str> = job.split('\t').collect();
+    let project = assetpin::project::Project::open(Path::new(fields[1])).expect("project");
+    let memtomem = project.ensure_memtomem().expect(".memtomem");
+    match fields[0] {
+        "upsert" => {
+            let count: usize = fields[3].parse().expect("count");
+            for (i, name) in upsert_names(fields[2], count).iter().enumerate() {
+                let write = EntryWrite {
+                    wiki_commit: format!("{i:040x}"),
+                    installed_at: now_utc_micros(),
+                    files: vec!["SKILL.md".into()],
+                    digests: None,
+                };
+                lock::transact(&DiskStore { dir: &memtomem }, |doc| {
+                    lockfile::upsert(doc, AssetType::Skill, name, &write);
+                    Ok(())
+                })
+                .expect("upsert");
+            }
+        }
+        "hold" => {
+            let _sidecar = FlockGuard::acquire(&memtomem, SIDECAR_NAME).expect("sidecar");
+            let section = project.ensure_section(AssetType::Skill).expect("section");
+            let _asset =
+                FlockGuard::acquire(&section, &lock::asset_lock_name("held")).expect("lock");
+            std::fs::write(fields[2], b"ready").expect("ready file");
+            std::thread::sleep(Duration::from_secs(120));
+        }
+        other => panic!("unknown job {other:?}"),
+    }
+}
+
+/// The entry point of [`worker`]. Run as a plain test, it runs the
+/// upsert job in process as a baseline: 20 upserts leave 20 entries.
+#[test]
+fn worker_entry() {
+    if let Ok(job) = std::env::var(JOB_ENV) {
+        run_job(&job);
+        return;
+    }
+    let project = Project::new();
+    let path = project.path();
+    run_job(&["upsert", path.to_str().unwrap(), "base", "20"].join("\t"));
+    assert_eq!(skill_names(&project), upsert_names("base", 20));
+}
+
+/// The entry names of lockfile section `skills`, in file order.
+pub fn skill_names(project: &Project) -> Vec<String> {
+    project.lockfile_json()["skills"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Waits for `child` at most `limit`, killing it when it runs longer.
+pub fn wait_limited(mut child: Child, limit: Duration, what: &str) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "{what} still ran after {limit:?} (blocked?): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// K1, K5: 32 processes × 20 upserts of distinct entries into one
+/// lockfile leave 640 entries, and no temporary file.
+#[test]
+fn k5_32_processes_x_20_upserts_leave_640_entries() {
+    let project = Project::new();
+    let path = project.path();
+    let start = Instant::now();
+    let children: Vec<Child> = (0..32)
+        .map(|p| {
+            worker(&["upsert", path.to_str().unwrap(), &format!("p{p}"), "20"])
+                .spawn()
+                .expect("spawn worker")
+        })
+        .collect();
+    for (p, c) in children.into_iter().enumerate() {
+        let out = wait_limited(c, Duration::from_secs(120), "upsert worker");
+        assert!(
+            out.status.success(),
+            "worker p{p}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let elapsed = start.elapsed();
+    let mut got = skill_names(&project);
+    got.sort();
+    let mut want: Vec<String> = (0..32)
+        .flat_map(|p| upsert_names(&format!("p{p}"), 20))
+        .collect();
+    want.sort();
+    assert_eq!(got.len(), 640, "K5: lost updates");
+    assert_eq!(got, want);
+    let temps: Vec<String> = ls(&project.memtomem())
+        .into_iter()
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(temps.is_empty(), "temporary files left: {temps:?}");
+    eprintln!("32 processes x 20 upserts: 640 entries in {elapsed:.2?}");
+}
+
+/// Spawns every command, then waits for all of them.
+fn race(cmds: Vec<Command>) -> Vec<Output> {
+    let children: Vec<Child> = cmds
+        .into_iter()
+        .map(|mut c| {
+            c.stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| wait_limited(c, Duration::from_secs(120), "install"))
+        .collect()
+}
+
+/// 16 processes, 8 installing distinct assets `d0..d7` and 8 installing
+/// the same asset `same`; with `mm`, every odd process is the peer's
+/// `mm context install`. Checks K5 (no lost entry), K6 (one winner for
+/// `same`, the others refuse naming both sides) and that every dest
+/// equals its committed tree with matching digests.
+fn mixed_race(mm: Option<&Path>) {
+    let distinct: Vec<String> = (0..8).map(|i| format!("d{i}")).collect();
+    let wiki = Wiki::new();
+    for n in distinct.iter().map(String::as_str).chain(["same"]) {
+        wiki.file(&format!("skills/{n}/SKILL.md"), format!("# {n}\n"))
+            .file(
+                &format!("skills/{n}/ref/notes.md"),
+                format!("notes of {n}\n"),
+            );
+    }
+    wiki.commit("assets");
+    let project = Project::new();
+    let targets: Vec<&str> = (0..16)
+        .map(|i| if i < 8 { distinct[i].as_str() } else { "same" })
+        .collect();
+    let cmds = targets
+        .iter()
+        .enumerate()
+        .map(|(i, n)| match mm {
+            Some(mm) if i % 2 == 1 => {
+                let mut c = mm_std(mm, &project, &wiki);
+                c.args(["context", "install", "skill", n]);
+                c
+            }
+            _ => {
+                let mut c = assetpin_std(&project, &wiki);
+                c.args(["install", "skill", n]);
+                c
+            }
+        })
+        .collect();
+    let outs = race(cmds);
+    let all: Vec<String> = targets
+        .iter()
+        .zip(&outs)
+        .map(|(n, o)| {
+            format!(
+                "{n}: {:?} {}",
+                o.status,
+                String::from_utf8_lossy(&o.stderr).trim_end()
+            )
+        })
+        .collect();
+    for (i, o) in outs.iter().enumerate().take(8) {
+        assert!(o.status.success(), "K5: {}", all[i]);
+    }
+    let same: Vec<&Output> = outs[8..].iter().collect();
+    assert_eq!(
+        same.iter().filter(|o| o.status.success()).count(),
+        1,
+        "K6: one winner: {all:#?}"
+    );
+    for o in same.iter().filter(|o| !o.status.success()) {
+        assert_eq!(o.status.code(), Some(1), "{all:#?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("lockfile_entry="),
+            "I4: the refusal names both sides: {all:#?}"
+        );
+    }
+    let mut names = skill_names(&project);
+    names.sort();
+    let mut want: Vec<String> = distinct.clone();
+    want.push("same".into());
+    want.sort();
+    assert_eq!(names, want, "K5: entries");
+    let head = wiki.head();
+    for n in &want {
+        let entry = project.entry("skill", n);
+        assert_eq!(entry["wiki_commit"], head.as_str(), "{n}");
+        let dest: BTreeMap<String, Vec<u8>> = files_of(&snapshot(project.dest("skill", n)))
+            .into_iter()
+            .map(|(k, (_, b))| (k, b))
+            .collect();
+        let expected: BTreeMap<String, Vec<u8>> = ["SKILL.md", "ref/notes.md"]
+            .into_iter()
+            .map(|f| (f.to_owned(), wiki.committed(&format!("skills/{n}/{f}"))))
+            .collect();
+        assert_eq!(dest, expected, "K6: dest of {n} equals the tree at the pin");
+        if let Some(d) = entry["digests"].as_object() {
+            for (f, bytes) in &dest {
+                assert_eq!(d[f], sha256(bytes).as_str(), "digest of {n}/{f}");
+            }
+        }
+    }
+}
+
+/// K5, K6: 16 `assetpin` processes mixing distinct and identical assets.
+#[test]
+fn k5_k6_sixteen_processes_mixing_distinct_and_identical() {
+    mixed_race(None);
+}
+
+/// K1, K5, K6 across implementations: the same race with every other
+/// process being the peer's `mm context install`.
+#[test]
+fn k5_k6_sixteen_processes_mixing_tools() {
+    let Some(mm) = require_peer() else { return };
+    mixed_race(Some(&mm));
+}
+
+/// A process killed (SIGKILL) while holding the sidecar and a per-asset
+/// lock never blocks the next one: the kernel drops a dead holder's
+/// `flock` (K1, K3).
+#[test]
+fn k1_k3_killed_lock_holder_never_blocks() {
+    let wiki = Wiki::with_skills(&["held"]);
+    let project = Project::new();
+    let ready = project.parent().join("ready");
+    let mut holder = worker(&[
+        "hold",
+        project.path().to_str().unwrap(),
+        ready.to_str().unwrap(),
+    ])
+    .spawn()
+    .expect("spawn holder");
+    let start = Instant::now();
+    while !ready.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "holder never ready"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(holder.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill");
+    let status = holder.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    let mut install = assetpin_std(&project, &wiki);
+    install
+        .args(["install", "skill", "held"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = wait_limited(
+        install.spawn().unwrap(),
+        Duration::from_secs(20),
+        "install after a killed lock holder",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(skill_names(&project), ["held"]);
+}
