@@ -95,6 +95,81 @@ fn floor_write(dir: &Path, files: &[(String, Vec<u8>)], parallel: bool) {
     }
 }
 
+/// The steps of [`install`] timed separately for the asset `name` (the
+/// "where does the time go" breakdown): (step, median ns) over `runs`
+/// installs into fresh projects under `scratch`.
+fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'static str, u64)> {
+    use assetpin::digest::now_utc_micros;
+    use assetpin::lock::{self, AssetLock, DiskStore};
+    use assetpin::lockfile::{self, EntryWrite};
+    use assetpin::project::Project;
+    use assetpin::stage;
+    use assetpin::wiki::Wiki;
+    const STEPS: [&str; 7] = [
+        "open_wiki_head",
+        "read_asset",
+        "check_clean",
+        "checks_locks",
+        "stage",
+        "rename_sync",
+        "upsert",
+    ];
+    let ty = AssetType::Skill;
+    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); STEPS.len()];
+    for r in 0..runs {
+        let root = scratch.join(format!("breakdown{r}"));
+        std::fs::create_dir(&root).expect("project dir");
+        let mut t = Instant::now();
+        let mut lap = |k: usize, t: &mut Instant| {
+            samples[k].push(t.elapsed().as_nanos() as u64);
+            *t = Instant::now();
+        };
+        let project = Project::open(&root).expect("project");
+        let wiki = Wiki::open(wiki).expect("wiki");
+        let commit = wiki.head().expect("head");
+        lap(0, &mut t);
+        let tree = wiki.read_asset(commit, ty, name).expect("read");
+        lap(1, &mut t);
+        wiki.check_clean(commit, ty, name).expect("clean");
+        lap(2, &mut t);
+        let _ = project.load_strict().expect("lockfile");
+        let section = project.ensure_section(ty).expect("section");
+        let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name)).expect("lock");
+        let _ = project.load_strict().expect("lockfile");
+        stage::clean_stale(&section, name).expect("clean stale");
+        lap(3, &mut t);
+        let staged = stage::stage(&section, name, &tree.files).expect("stage");
+        lap(4, &mut t);
+        section
+            .rename(&staged.name, &section, name, true)
+            .expect("rename");
+        section.sync().expect("sync");
+        lap(5, &mut t);
+        let write = EntryWrite {
+            wiki_commit: commit.to_string(),
+            installed_at: now_utc_micros(),
+            files: tree.files.iter().map(|f| f.path.clone()).collect(),
+            digests: Some(staged.digests),
+        };
+        let memtomem = project.ensure_memtomem().expect(".memtomem");
+        lock::transact(&DiskStore { dir: &memtomem }, |doc| {
+            lockfile::upsert(doc, ty, name, &write);
+            Ok(())
+        })
+        .expect("upsert");
+        lap(6, &mut t);
+        std::fs::remove_dir_all(&root).expect("remove");
+    }
+    STEPS
+        .iter()
+        .zip(samples.iter_mut())
+        .map(|(s, v)| {
+            v.sort_unstable();
+            (*s, percentile(v, 50.0))
+        })
+        .collect()
+}
+
 struct Case {
     n: usize,
     bytes: u64,
@@ -221,9 +296,29 @@ fn main() {
             "ratio_to_floor": ratio, "ratio_to_floor_par": ratio_par,
         }));
     }
+    println!();
+    println!("install steps, median per step (outside criterion)");
+    let mut steps = json!({});
+    for (case, asset) in cases.iter().zip(&assets) {
+        let runs = if quick() || case.n >= 1000 { 3 } else { 10 };
+        let b = breakdown(scratch.path(), &wiki, &asset.name, runs);
+        let total: u64 = b.iter().map(|(_, ns)| ns).sum();
+        let line: Vec<String> = b
+            .iter()
+            .map(|(s, ns)| format!("{s} {:.2}ms", *ns as f64 / 1e6))
+            .collect();
+        println!(
+            "  files={:<6} sum {:.1}ms: {}",
+            case.n,
+            total as f64 / 1e6,
+            line.join(", ")
+        );
+        steps[case.n.to_string()] =
+            json!(b.into_iter().collect::<std::collections::BTreeMap<_, _>>());
+    }
     let path = write_report(
         "install_throughput",
-        &json!({"machine": machine_json(), "cases": rows}),
+        &json!({"machine": machine_json(), "cases": rows, "install_steps_median_ns": steps}),
     );
     println!("report: {}", path.display());
 }

@@ -311,6 +311,71 @@ fn k2_wiki(dir: &Path) {
     make_wiki(dir, &assets);
 }
 
+/// Phases of one uncontended upsert, timed separately (the "where does
+/// the time go" breakdown): (phase, median ns) for a lockfile of
+/// `entries` entries over `iters` upserts.
+fn breakdown(entries: usize, iters: usize) -> Vec<(&'static str, u64)> {
+    let scratch = scratch("breakdown");
+    seed_lockfile(scratch.path(), entries);
+    let project = Project::open(scratch.path()).expect("open project");
+    let dir = project.ensure_memtomem().expect(".memtomem");
+    let store = DiskStore { dir: &dir };
+    const PHASES: [&str; 9] = [
+        "lock",
+        "read",
+        "parse",
+        "upsert",
+        "serialize",
+        "write",
+        "fsync",
+        "rename",
+        "dir_fsync",
+    ];
+    let mut samples: Vec<Vec<u64>> = vec![Vec::with_capacity(iters); PHASES.len()];
+    for i in 0..iters {
+        let name = entry_name(i % entries);
+        let mut write = entry_write(&name);
+        let mut t = Instant::now();
+        let mut lap = |k: usize, t: &mut Instant| {
+            samples[k].push(t.elapsed().as_nanos() as u64);
+            *t = Instant::now();
+        };
+        let guard = store.lock().expect("lock");
+        lap(0, &mut t);
+        let before = store.read().expect("read");
+        lap(1, &mut t);
+        let mut doc = lockfile::parse_strict(before.as_deref(), "lock.json").expect("parse");
+        lap(2, &mut t);
+        write.installed_at = now_utc_micros();
+        lockfile::upsert(&mut doc, AssetType::Skill, &name, &write);
+        lap(3, &mut t);
+        let after = lockfile::serialize(&doc);
+        lap(4, &mut t);
+        let tmp = assetpin::safefs::temp_name(lockfile::LOCKFILE_NAME);
+        dir.write_new_file(&tmp, &after, PRIVATE_MODE, false)
+            .expect("write tmp");
+        lap(5, &mut t);
+        std::fs::File::open(dir.child_path(&tmp))
+            .and_then(|f| f.sync_all())
+            .expect("fsync tmp");
+        lap(6, &mut t);
+        dir.rename(&tmp, &dir, lockfile::LOCKFILE_NAME, false)
+            .expect("rename");
+        lap(7, &mut t);
+        dir.sync().expect("fsync dir");
+        lap(8, &mut t);
+        drop(guard);
+    }
+    PHASES
+        .iter()
+        .zip(samples.iter_mut())
+        .map(|(p, v)| {
+            v.sort_unstable();
+            (*p, percentile(v, 50.0))
+        })
+        .collect()
+}
+
 struct Shared {
     records: RefCell<Records>,
 }
@@ -548,6 +613,23 @@ fn summarize(shared: &Shared) {
         println!("  speed-up of the narrow window: {:.2}x", w / n);
         k2["speedup"] = json!(w / n);
     }
+    println!();
+    println!("uncontended upsert, median per phase (single writer, outside criterion)");
+    let mut phases = json!({});
+    for entries in entry_counts() {
+        let b = breakdown(entries, if quick() { 30 } else { 200 });
+        let total: u64 = b.iter().map(|(_, ns)| ns).sum();
+        let line: Vec<String> = b
+            .iter()
+            .map(|(p, ns)| format!("{p} {:.0}µs", *ns as f64 / 1e3))
+            .collect();
+        println!(
+            "  entries={entries:<5} sum {:.0}µs: {}",
+            total as f64 / 1e3,
+            line.join(", ")
+        );
+        phases[entries.to_string()] = json!(b.into_iter().collect::<BTreeMap<_, _>>());
+    }
     let path = write_report(
         "lock_contention",
         &json!({
@@ -555,6 +637,7 @@ fn summarize(shared: &Shared) {
             "batch_per_writer": BATCH,
             "upserts": rows,
             "protocol_shape": k2,
+            "upsert_phases_median_ns": phases,
         }),
     );
     println!("report: {}", path.display());

@@ -175,7 +175,7 @@ print()
 print(f"peer comparison (load average before report: {' '.join(load)})")
 print(f"{'workload':<48} {'memtomem':>12} {'assetpin':>12} {'ratio':>10}")
 print(f"{'install skill (2 files), wall, median of %d' % runs:<48} "
-      f"{ip*1e3:>10.1}ms {ia*1e3:>10.2}ms {ip/ia:>9.1}x")
+      f"{ip*1e3:>10.1f}ms {ia*1e3:>10.2f}ms {ip/ia:>9.1f}x")
 print(f"{'8 procs x 12 upserts, 100 entries, upserts/s':<48} "
       f"{up:>12.0f} {ua:>12.0f} {ua/up:>9.1f}x")
 json.dump({"loadavg": " ".join(load), "runs": runs, "trials": trials,
