@@ -60,7 +60,12 @@ pub struct Staged {
 /// # Errors
 /// `io`; the staging directory is removed on failure.
 pub fn stage(section: &SafeDir, name: &str, files: &[AssetFile]) -> Result<Staged> {
-    let staging = crate::safefs::temp_name(name).replacen(".tmp-", ".staging-", 1);
+    // `.<name>.staging-<pid>-<n>-<hex>`: the unique suffix of a temp name
+    // after this asset's own prefix (replacing the first `.tmp-` would hit
+    // a name such as `x.tmp-y` and leave a directory never cleaned).
+    let tmp = crate::safefs::temp_name(name);
+    let suffix = &tmp[crate::safefs::temp_prefix(name).len()..];
+    let staging = format!("{}{suffix}", staging_prefix(name));
     let root = section.create_dir(&staging)?;
     let res = write_tree(&root, files);
     match res {
@@ -125,4 +130,23 @@ fn write_tree(root: &SafeDir, files: &[AssetFile]) -> Result<BTreeMap<String, St
     }
     root.sync()?;
     Ok(digests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// I6: a staging directory is recognised as its asset's (and so
+    /// cleaned after a crash) even when the name holds `.tmp-`.
+    #[test]
+    fn i6_staging_name_is_recognised_for_any_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let section = SafeDir::open_root(dir.path()).unwrap();
+        for name in ["x", "x.tmp-y", "a.staging-1"] {
+            let staged = stage(&section, name, &[]).unwrap();
+            assert!(is_staging_of(&staged.name, name), "{}", staged.name);
+            clean_stale(&section, name).unwrap();
+            assert!(section.kind_of(&staged.name).unwrap().is_none());
+        }
+    }
 }
