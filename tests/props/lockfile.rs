@@ -46,7 +46,7 @@ fn arb_float() -> impl Strategy<Value = Value> {
         Just(1.0e16f64),
         Just(1.5e-7f64),
     ]
-    .prop_map(|f| Value::from(f))
+    .prop_map(Value::from)
 }
 
 /// Any JSON value; `floats` says whether floats may appear.

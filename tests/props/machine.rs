@@ -259,11 +259,11 @@ impl Model {
     fn install_all(&mut self) -> Expect {
         let mut rows = BTreeSet::new();
         let mut code = 0;
-        for a in 0..ASSETS.len() {
+        for (a, (_, name)) in ASSETS.iter().enumerate() {
             let Some(e) = self.entries[a].clone() else {
                 continue;
             };
-            let name = ASSETS[a].1.to_owned();
+            let name = (*name).to_owned();
             if self.dest[a].is_some() {
                 rows.insert((name, "present".into()));
                 continue;
