@@ -20,18 +20,30 @@ pub use std::sync::{Arc, Mutex, MutexGuard};
 pub use std::thread;
 
 /// Runs `f` as a model: under loom, once per interleaving loom explores
-/// (bounded by `LOOM_MAX_PREEMPTIONS`, 2 when unset); otherwise once.
+/// (bounded by `LOOM_MAX_PREEMPTIONS`, 4 when unset), printing how many
+/// it explored; otherwise once.
 pub fn model<F>(f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
     #[cfg(loom)]
     {
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let mut builder = loom::model::Builder::new();
         if builder.preemption_bound.is_none() {
-            builder.preemption_bound = Some(2);
+            builder.preemption_bound = Some(4);
         }
-        builder.check(f);
+        let runs = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = runs.clone();
+        builder.check(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            f()
+        });
+        eprintln!(
+            "loom: {} interleavings explored (preemption bound {:?})",
+            runs.load(Ordering::Relaxed),
+            builder.preemption_bound
+        );
     }
     #[cfg(not(loom))]
     f();
