@@ -558,3 +558,103 @@ fn l3_l10_oracle_examples() {
     w.apply(&mut m);
     assert_eq!(text(&m), text(got.as_object().unwrap()));
 }
+
+/// The JSON type name an error message should report.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+proptest! {
+    #![proptest_config(crate::config(256))]
+
+    /// L5, L6: the strict (writer) loader refuses a top-level value that is
+    /// not an object and a section that is not an object with
+    /// `lockfile-corrupt`, naming the type it found, and a `version` other
+    /// than 1 with `lockfile-version`; the tolerant (reader) loader reports
+    /// the version found (missing reads as 1).
+    #[test]
+    fn l5_l6_strict_loader_classifies(
+        doc in arb_doc(false),
+        top in arb_value(false),
+        version in prop_oneof![
+            Just(None),
+            Just(Some(Value::from(1))),
+            Just(Some(Value::from(2))),
+            Just(Some(Value::from(0))),
+            Just(Some(Value::from("1"))),
+            arb_value(false).prop_map(Some),
+        ],
+        bad_section in proptest::option::of((
+            proptest::sample::select(vec!["skills", "agents", "commands"]),
+            arb_value(false).prop_filter("not an object", |v| !v.is_object()),
+        )),
+    ) {
+        use assetpin::Kind;
+        // Another top-level type.
+        if !top.is_object() {
+            let bytes = serde_json::to_vec(&top).unwrap();
+            let e = lockfile::parse_strict(Some(&bytes), "lock.json").unwrap_err();
+            prop_assert_eq!(e.kind, Kind::LockfileCorrupt);
+            let needle = format!("JSON {}", json_type(&top));
+            prop_assert!(e.message.contains(&needle), "{}", e.message);
+            prop_assert_eq!(lockfile::parse_tolerant(Some(&bytes), "t").unwrap_err().kind, Kind::LockfileCorrupt);
+        }
+        // The version and the sections.
+        let mut d = doc.clone();
+        match &version {
+            None => { d.shift_remove("version"); }
+            Some(v) => { d.insert("version".into(), v.clone()); }
+        }
+        if let Some((sec, v)) = &bad_section {
+            d.insert((*sec).into(), v.clone());
+        }
+        let bytes = lockfile::serialize(&d);
+        let is_one = version.as_ref().is_none_or(|v| v.as_u64() == Some(1));
+        let got = lockfile::parse_strict(Some(&bytes), "lock.json");
+        match (is_one, &bad_section) {
+            (false, _) => prop_assert_eq!(got.unwrap_err().kind, Kind::LockfileVersion),
+            (true, Some((_, v))) => {
+                let e = got.unwrap_err();
+                prop_assert_eq!(e.kind, Kind::LockfileCorrupt);
+                let needle = format!("JSON {}", json_type(v));
+                prop_assert!(e.message.contains(&needle), "{}", e.message);
+            }
+            (true, None) => prop_assert_eq!(text(&got.unwrap()), text(&d)),
+        }
+        let view = lockfile::parse_tolerant(Some(&bytes), "lock.json").unwrap();
+        prop_assert_eq!(view.version, version.unwrap_or(Value::from(1)));
+        prop_assert_eq!(text(&view.doc), text(&d));
+        // Invalid UTF-8 and invalid JSON are corrupt too.
+        let mut broken = bytes.clone();
+        broken.push(0xff);
+        prop_assert_eq!(lockfile::parse_strict(Some(&broken), "t").unwrap_err().kind, Kind::LockfileCorrupt);
+        prop_assert_eq!(lockfile::parse_strict(Some(&bytes[..bytes.len() - 1]), "t").unwrap_err().kind, Kind::LockfileCorrupt);
+    }
+
+    /// L1: `entries` yields exactly the object-valued entries of a section,
+    /// in file order, and `get` any entry; missing sections yield nothing.
+    #[test]
+    fn l1_entries_and_get(doc in arb_doc(false), ty in arb_type(), name in arb_name()) {
+        let want: Vec<(String, String)> = match doc.get(ty.section()) {
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter(|(_, v)| v.is_object())
+                .map(|(k, v)| (k.clone(), serde_json::to_string(v).unwrap()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let got: Vec<(String, String)> = lockfile::entries(&doc, ty)
+            .map(|(k, v)| (k.to_owned(), serde_json::to_string(v).unwrap()))
+            .collect();
+        prop_assert_eq!(got, want);
+        let want_get = doc.get(ty.section()).and_then(|s| s.get(name.as_str()));
+        prop_assert_eq!(lockfile::get(&doc, ty, &name), want_get);
+    }
+}

@@ -84,3 +84,26 @@ proptest! {
         prop_assert!(before == snapshot(project.path()), "project changed");
     }
 }
+
+/// Terms: the CLI spelling, the section and the display of each type
+/// round-trip, and nothing else parses as a type or a section.
+#[test]
+fn terms_type_spellings_round_trip() {
+    use std::str::FromStr;
+    let spellings = [
+        (AssetType::Skill, "skill", "skills"),
+        (AssetType::Agent, "agent", "agents"),
+        (AssetType::Command, "command", "commands"),
+    ];
+    for (ty, cli, section) in spellings {
+        assert_eq!(ty.as_str(), cli);
+        assert_eq!(ty.section(), section);
+        assert_eq!(ty.to_string(), cli);
+        assert_eq!(AssetType::from_str(cli), Ok(ty));
+        assert_eq!(AssetType::from_section(section), Some(ty));
+        assert_eq!(AssetType::from_section(cli), None);
+        assert!(AssetType::from_str(section).is_err());
+    }
+    assert_eq!(AssetType::from_section(""), None);
+    assert!(AssetType::from_str("").is_err());
+}
