@@ -202,19 +202,13 @@ impl SafeDir {
         if let Some(d) = self.open_dir(name)? {
             return Ok(d);
         }
-        match rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(DIR_MODE)) {
-            Ok(()) => {
-                let d = self
-                    .open_dir(name)?
-                    .ok_or_else(|| io_err("open", &self.child_path(name), "vanished"))?;
-                rustix::fs::fchmod(&d.fd, Mode::from_raw_mode(DIR_MODE))
-                    .map_err(|e| io_err("chmod", d.path(), e))?;
-                Ok(d)
-            }
-            Err(Errno::EXIST) => self
+        match self.create_dir(name) {
+            Ok(d) => Ok(d),
+            // Another process created it meanwhile: use theirs.
+            Err(_) if self.kind_of(name)? == Some(EntryKind::Dir) => self
                 .open_dir(name)?
                 .ok_or_else(|| io_err("open", &self.child_path(name), "vanished")),
-            Err(e) => Err(io_err("mkdir", &self.child_path(name), e)),
+            Err(e) => Err(e),
         }
     }
 
