@@ -105,8 +105,17 @@ pub fn install(ctx: &Context, ty: AssetType, name: &str) -> Result<Installed> {
         wiki: &wiki,
         ty,
         name,
+        restore: None,
     };
-    let (commit, tree) = protocol::install(&steps)?;
+    installed(&project, ty, name, protocol::install(&steps)?)
+}
+
+fn installed(
+    project: &Project,
+    ty: AssetType,
+    name: &str,
+    (commit, tree): (gix::ObjectId, AssetTree),
+) -> Result<Installed> {
     Ok(Installed {
         ty,
         name: name.to_owned(),
@@ -125,6 +134,9 @@ struct DiskInstall<'a> {
     wiki: &'a Wiki,
     ty: AssetType,
     name: &'a str,
+    /// `install --all` (I8): install at this recorded pin instead of HEAD;
+    /// the entry exists already and is only rewritten at the same pin.
+    restore: Option<(gix::ObjectId, &'a str)>,
 }
 
 /// The held per-asset lock and the section directory it guards.
@@ -140,17 +152,28 @@ impl InstallSteps for DiskInstall<'_> {
     type Staged = stage::Staged;
 
     fn resolve(&self) -> Result<gix::ObjectId> {
-        self.wiki.head()
+        match self.restore {
+            Some((pin, _)) => Ok(pin),
+            None => self.wiki.head(),
+        }
     }
 
     fn read(&self, commit: &gix::ObjectId) -> Result<AssetTree> {
         let tree = self.wiki.read_asset(*commit, self.ty, self.name)?;
-        self.wiki.check_clean(*commit, self.ty, self.name)?;
+        // The work tree speaks for HEAD only; a restore reads an older pin.
+        if self.restore.is_none() {
+            self.wiki.check_clean(*commit, self.ty, self.name)?;
+        }
         Ok(tree)
     }
 
     fn check_absent(&self) -> Result<()> {
-        check_absent(self.project, self.ty, self.name)
+        if self.restore.is_none() {
+            return check_absent(self.project, self.ty, self.name);
+        }
+        let dest = self.project.dest_exists(self.ty, self.name)?;
+        let dest_path = self.project.dest_path(self.ty, self.name);
+        refuse_if_present(self.ty, self.name, false, dest, &dest_path)
     }
 
     fn lock_asset(&self) -> Result<Held> {
@@ -201,8 +224,19 @@ impl InstallSteps for DiskInstall<'_> {
         };
         let memtomem = self.project.ensure_memtomem()?;
         let dest_path = self.project.dest_path(self.ty, self.name);
-        lock::transact(&DiskStore { dir: &memtomem }, |doc| {
-            protocol::record_new_entry(doc, self.ty, self.name, &write, &dest_path)
+        lock::transact(&DiskStore { dir: &memtomem }, |doc| match self.restore {
+            None => protocol::record_new_entry(doc, self.ty, self.name, &write, &dest_path),
+            Some((_, pin)) => {
+                // Only rewrite the entry if it still pins what was restored.
+                let same = lockfile::get(doc, self.ty, self.name)
+                    .and_then(|e| e.get("wiki_commit"))
+                    .and_then(|v| v.as_str())
+                    == Some(pin);
+                if same {
+                    lockfile::upsert(doc, self.ty, self.name, &write);
+                }
+                Ok(())
+            }
         })
     }
 
@@ -293,44 +327,17 @@ fn restore_one(
                 ),
             )
         })?;
-    let tree = wiki.read_asset(commit, ty, name)?;
-    let section = project.ensure_section(ty)?;
-    let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
-    if project.dest_exists(ty, name)? {
-        return Ok(None);
-    }
-    stage::clean_stale(&section, name)?;
-    let staged = stage::stage(&section, name, &tree.files)?;
-    if !section.rename(&staged.name, &section, name, true)? {
-        let _ = section.remove_tree(&staged.name);
-        return Ok(None);
-    }
-    section.sync()?;
-    let write = EntryWrite {
-        wiki_commit: pin.to_owned(),
-        installed_at: now_utc_micros(),
-        files: tree.files.iter().map(|f| f.path.clone()).collect(),
-        digests: Some(staged.digests),
-    };
-    let memtomem = project.ensure_memtomem()?;
-    lock::transact(&DiskStore { dir: &memtomem }, |doc| {
-        // Only rewrite the entry if it still pins what we restored.
-        let same = lockfile::get(doc, ty, name)
-            .and_then(|e| e.get("wiki_commit"))
-            .and_then(|v| v.as_str())
-            == Some(pin);
-        if same {
-            lockfile::upsert(doc, ty, name, &write);
-        }
-        Ok(())
-    })?;
-    Ok(Some(Installed {
+    let steps = DiskInstall {
+        project,
+        wiki,
         ty,
-        name: name.to_owned(),
-        pin: pin.to_owned(),
-        dest: project.dest_path(ty, name),
-        bytes: tree.total_bytes(),
-        files: write.files,
-        warnings: tree.warnings,
-    }))
+        name,
+        restore: Some((commit, pin)),
+    };
+    match protocol::install(&steps) {
+        Ok(done) => installed(project, ty, name, done).map(Some),
+        // Another process restored it while we waited for the lock.
+        Err(e) if e.kind == Kind::AlreadyInstalled => Ok(None),
+        Err(e) => Err(e),
+    }
 }
