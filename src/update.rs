@@ -109,6 +109,9 @@ pub struct UpdateOutcome {
 struct Prepared {
     from: String,
     drift: Drift,
+    /// Dirty files whose bytes are not already HEAD's: the local changes
+    /// an update would lose (U3).
+    blocking: Vec<String>,
     tree: Option<AssetTree>,
     old_files: BTreeSet<String>,
     plan: Vec<PlanItem>,
@@ -208,6 +211,7 @@ fn prepare(
         return Ok(Prepared {
             from,
             drift,
+            blocking: Vec::new(),
             tree: None,
             old_files,
             plan: Vec::new(),
@@ -216,16 +220,34 @@ fn prepare(
 
     let tree = wiki.read_asset(head, ty, name)?;
     wiki.check_clean(head, ty, name)?;
-    if drift.is_dirty() && !opts.force && !opts.dry_run {
+    // A dirty file that already is what HEAD makes it (same bytes, or gone
+    // where HEAD removed it) loses nothing to the update; an update
+    // interrupted after its exchange leaves dest so. Only the others stand
+    // in the way.
+    let blocking: Vec<String> = drift
+        .dirty_files
+        .iter()
+        .filter(|rel| {
+            let head_bytes = tree
+                .files
+                .iter()
+                .find(|f| &f.path == *rel)
+                .map(|f| &f.bytes);
+            let current = dest.as_ref().and_then(|d| drift::read_rel(d, rel));
+            current.as_ref() != head_bytes
+        })
+        .cloned()
+        .collect();
+    if !blocking.is_empty() && !opts.force && !opts.dry_run {
         return Err(Error::new(
             Kind::Dirty,
             format!(
                 "{ty} {name:?} has local changes in {}: {} (pass --force to overwrite them; each modified file is kept as <file>.bak)",
                 project.dest_path(ty, name).display(),
-                drift.dirty_files.join(", ")
+                blocking.join(", ")
             ),
         )
-        .with_detail("dirty_files", drift.dirty_files.clone()));
+        .with_detail("dirty_files", blocking));
     }
 
     let dirty: BTreeSet<&String> = drift.dirty_files.iter().collect();
@@ -257,6 +279,7 @@ fn prepare(
     Ok(Prepared {
         from,
         drift,
+        blocking,
         tree: Some(tree),
         old_files,
         plan,
@@ -293,7 +316,7 @@ fn new_dest_files(
                 );
             }
         }
-        for rel in &prep.drift.dirty_files {
+        for rel in &prep.blocking {
             if let Some(bytes) = drift::read_rel(dest, rel) {
                 let bak = format!("{rel}{BAK_SUFFIX}");
                 files.insert(

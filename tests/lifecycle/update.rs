@@ -230,3 +230,26 @@ fn u6_dry_run_prints_the_plan_and_writes_nothing() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/SKILL.md", "# s\nv2\n")
+        .remove("skills/s/bin/run.sh");
+    let head = wiki.commit("v2");
+    let dest = project.dest("skill", "s");
+    // The user made by hand exactly the change the wiki made.
+    std::fs::write(dest.join("SKILL.md"), "# s\nv2\n").unwrap();
+    std::fs::remove_file(dest.join("bin/run.sh")).unwrap();
+    assert_eq!(row(&project, &wiki, "s")["state"], "dirty");
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["backups"], serde_json::json!([]));
+    assert_eq!(project.entry("skill", "s")["wiki_commit"], head.as_str());
+    assert!(!dest.join("SKILL.md.bak").exists());
+    // A change the wiki did not make still blocks.
+    wiki.file("skills/s/SKILL.md", "# s\nv3\n");
+    wiki.commit("v3");
+    std::fs::write(dest.join("SKILL.md"), "mine\n").unwrap();
+    assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "dirty", 1);
+}
