@@ -37,3 +37,25 @@ proptest! {
         prop_assert_eq!(ls(&section), vec![".other.staging-1-0-a", ".s.lock", "s"]);
     }
 }
+
+/// L5, K1: a read-modify-write that finds the lockfile corrupt refuses
+/// with `lockfile-corrupt` naming the file, runs no mutation and leaves
+/// the bytes as they were.
+#[test]
+fn l5_transact_refuses_corrupt_naming_the_file() {
+    use assetpin::lock::{DiskStore, transact};
+    use assetpin::safefs::SafeDir;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lock.json"), "[1]").unwrap();
+    let sd = SafeDir::open_root(dir.path()).unwrap();
+    let mut ran = false;
+    let e = transact(&DiskStore { dir: &sd }, |_| {
+        ran = true;
+        Ok(())
+    })
+    .unwrap_err();
+    assert_eq!(e.kind, assetpin::Kind::LockfileCorrupt);
+    assert!(e.message.contains("lock.json"), "{}", e.message);
+    assert!(!ran);
+    assert_eq!(std::fs::read(dir.path().join("lock.json")).unwrap(), b"[1]");
+}
