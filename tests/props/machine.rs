@@ -230,7 +230,16 @@ impl Model {
         if dry_run {
             return Expect::NoWrite;
         }
-        if !dirty.is_empty() && !force {
+        // Sharpening U3: a dirty file that already is what HEAD makes it
+        // (HEAD's bytes, or gone where HEAD removed it) loses nothing to
+        // the update; only the others block it, and only they get a `.bak`.
+        let current = |p: &String| self.dest[a].as_ref().and_then(|d| d.get(p)).cloned();
+        let blocking: Vec<String> = dirty
+            .iter()
+            .filter(|p| current(p) != head.get(*p).cloned())
+            .cloned()
+            .collect();
+        if !blocking.is_empty() && !force {
             return Expect::Refused("dirty");
         }
         // U3, U4: the HEAD tree, the user's own files kept, and a `.bak`
@@ -242,7 +251,7 @@ impl Model {
                     new.insert(p.clone(), b.clone());
                 }
             }
-            for p in &dirty {
+            for p in &blocking {
                 if let Some(b) = old.get(p) {
                     new.insert(format!("{p}.bak"), b.clone());
                 }
