@@ -160,14 +160,7 @@ fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'sta
         lap(6, &mut t);
         std::fs::remove_dir_all(&root).expect("remove");
     }
-    STEPS
-        .iter()
-        .zip(samples.iter_mut())
-        .map(|(s, v)| {
-            v.sort_unstable();
-            (*s, percentile(v, 50.0))
-        })
-        .collect()
+    phase_medians(&STEPS, &mut samples)
 }
 
 struct Case {

@@ -366,14 +366,7 @@ fn breakdown(entries: usize, iters: usize) -> Vec<(&'static str, u64)> {
         lap(8, &mut t);
         drop(guard);
     }
-    PHASES
-        .iter()
-        .zip(samples.iter_mut())
-        .map(|(p, v)| {
-            v.sort_unstable();
-            (*p, percentile(v, 50.0))
-        })
-        .collect()
+    phase_medians(&PHASES, &mut samples)
 }
 
 struct Shared {

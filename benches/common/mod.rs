@@ -328,3 +328,16 @@ pub fn fmt_ns(ns: u64) -> String {
         format!("{:.1}ms", ns as f64 / 1e6)
     }
 }
+
+/// The median (ns) of each phase's samples, paired with the phase's name;
+/// sorts each sample vector in place.
+pub fn phase_medians(names: &[&'static str], samples: &mut [Vec<u64>]) -> Vec<(&'static str, u64)> {
+    names
+        .iter()
+        .zip(samples.iter_mut())
+        .map(|(n, v)| {
+            v.sort_unstable();
+            (*n, percentile(v, 50.0))
+        })
+        .collect()
+}
