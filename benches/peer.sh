@@ -41,6 +41,9 @@ fi
 echo "building assetpin (release) ..." >&2
 (cd "$REPO" && cargo build --release --quiet --bin assetpin --example bench_upsert)
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
+# A relative CARGO_TARGET_DIR is relative to the repo (cargo runs there);
+# the runs below cd into scratch projects, so make it absolute.
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$REPO/$TARGET_DIR" ;; esac
 AP="$TARGET_DIR/release/assetpin"
 UPSERT="$TARGET_DIR/release/examples/bench_upsert"
 

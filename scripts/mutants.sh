@@ -1,51 +1,66 @@
 #!/usr/bin/env bash
 # Mutation testing of the core (issue 5, docs/mutants.md) with cargo-mutants.
 #
-#   scripts/mutants.sh                          # the files below, all mutants
+#   scripts/mutants.sh                          # the issue's files, all mutants
 #   scripts/mutants.sh --shard 0/4              # extra cargo-mutants flags pass through
 #   MUTANTS_FILES="src/names.rs src/skip.rs" scripts/mutants.sh
 #
-# It mutates a fresh clone of HEAD in place (never the working tree that
-# other people edit), in release mode so the property tests run at full
-# speed, building and running only the tests aimed at this code: the
-# property tests (tests/props) and the crate's unit tests. Results land in
-# $MUTANTS_OUT/mutants.out (default target/mutants-out/mutants.out).
+# It mutates a fresh clone of HEAD (never the working tree that other
+# people edit). The tests run per mutant are the property tests
+# (tests/props) and the crate's unit tests, through cargo-nextest so the
+# first failing test ends the run, with proptest's shrinking turned off
+# (PROPTEST_MAX_SHRINK_ITERS=0): a mutant is caught as soon as one
+# property fails. The build uses the `mutants` cargo profile (Cargo.toml):
+# the crate at opt-level 1 without debug info, dependencies optimized.
+# The clone's dependencies are built once up front and copied into each
+# of MUTANTS_JOBS (default 2) build directories.
+#
+# Results: $MUTANTS_OUT/mutants.out/{caught,missed,timeout,unviable}.txt
+# (default target/mutants-out).
 #
 # Needs: cargo install cargo-mutants --locked   (v27.1.0 was used)
-# Knobs: MUTANTS_TARGET_DIR (cargo target dir; point it at one whose release
-#          dependencies are built to skip a full first build; nothing else
-#          may use it during the run, since the tests run the binary built
-#          there), MUTANTS_TIMEOUT (seconds per test run, default 300),
-#        MUTANTS_CARGO_ARGS (test targets, default "--test=props --lib"),
+#        cargo-nextest                          (0.9.143 was used)
+# Knobs: MUTANTS_JOBS (parallel build/test jobs, default 2),
+#        MUTANTS_TIMEOUT (seconds per test run, default 240),
 #        MUTANTS_FILES (the source files to mutate).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 OUT="${MUTANTS_OUT:-$REPO/target/mutants-out}"
 SRC="${MUTANTS_SRC:-$REPO/target/mutants-src}"
-TIMEOUT="${MUTANTS_TIMEOUT:-300}"
-export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$REPO/target/mutants-build}"
-read -r -a CARGO_ARGS <<< "${MUTANTS_CARGO_ARGS:---test=props --lib}"
-read -r -a FILES <<< "${MUTANTS_FILES:-src/lockfile/mod.rs src/lockfile/entry.rs src/names.rs src/skip.rs src/lock.rs src/install.rs src/protocol.rs src/update.rs src/drift.rs src/stage.rs}"
+TIMEOUT="${MUTANTS_TIMEOUT:-240}"
+JOBS="${MUTANTS_JOBS:-2}"
+read -r -a FILES <<< "${MUTANTS_FILES:-src/lockfile/mod.rs src/lockfile/entry.rs src/lockfile/pyjson.rs src/names.rs src/skip.rs src/lock.rs src/install.rs src/protocol.rs src/update.rs}"
 
-command -v cargo-mutants >/dev/null || {
-    echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
-    exit 1
-}
+for tool in cargo-mutants cargo-nextest; do
+    command -v "$tool" >/dev/null || {
+        echo "$tool is not installed: cargo install $tool --locked" >&2
+        exit 1
+    }
+done
+# Each job builds in its own copy of the clone; a shared target dir would
+# let one job's build replace the binary another job is testing.
+unset CARGO_TARGET_DIR
+export PROPTEST_MAX_SHRINK_ITERS=0
 
 # A fresh clone of HEAD: the commit that docs/mutants.md records.
 rm -rf "$SRC"
 git clone -q "$REPO" "$SRC"
 echo "mutating commit $(git -C "$SRC" rev-parse HEAD) in $SRC" >&2
+# Build the dependencies once; --copy-target gives every job a copy.
+(cd "$SRC" && cargo nextest run --cargo-profile mutants --test props --lib --no-run)
 
 args=()
 for f in "${FILES[@]}"; do args+=(--file "$f"); done
-for a in "${CARGO_ARGS[@]}"; do args+=(--cargo-arg "$a"); done
 mkdir -p "$OUT"
 exec cargo mutants "${args[@]}" \
     --dir "$SRC" \
-    --in-place \
-    --profile release \
+    --copy-target=true \
+    --jobs "$JOBS" \
+    --profile mutants \
+    --test-tool nextest \
+    --cargo-arg=--test=props --cargo-arg=--lib \
+    --baseline skip \
     --timeout "$TIMEOUT" \
-    --build-timeout 1800 \
+    --build-timeout 900 \
     --output "$OUT" \
     "$@"

@@ -30,16 +30,19 @@ mod validators;
 use proptest::test_runner::Config;
 
 /// A proptest config running `default_cases` cases, or `$PROPTEST_CASES`
-/// when that is set.
+/// when that is set. Shrinking stops after 512 steps, or
+/// `$PROPTEST_MAX_SHRINK_ITERS` (the mutation run sets 0: it needs to know
+/// that a property fails, not its smallest counterexample).
 pub fn config(default_cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(default_cases);
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+    };
     Config {
-        cases,
+        cases: env("PROPTEST_CASES").unwrap_or(default_cases),
         // Git-backed cases are slow to shrink; keep shrinking bounded.
-        max_shrink_iters: 512,
+        max_shrink_iters: env("PROPTEST_MAX_SHRINK_ITERS").unwrap_or(512),
         ..Config::default()
     }
 }
