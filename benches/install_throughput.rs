@@ -101,7 +101,7 @@ fn floor_write(dir: &Path, files: &[(String, Vec<u8>)], parallel: bool) {
 fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'static str, u64)> {
     use assetpin::digest::now_utc_micros;
     use assetpin::lock::{self, AssetLock, DiskStore};
-    use assetpin::lockfile::{self, EntryWrite};
+    use assetpin::lockfile::EntryWrite;
     use assetpin::project::Project;
     use assetpin::stage;
     use assetpin::wiki::Wiki;
@@ -152,9 +152,8 @@ fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'sta
             digests: Some(staged.digests),
         };
         let memtomem = project.ensure_memtomem().expect(".memtomem");
-        lock::transact(&DiskStore { dir: &memtomem }, |doc| {
-            lockfile::upsert(doc, ty, name, &write);
-            Ok(())
+        lock::transact_upsert(&DiskStore { dir: &memtomem }, ty, name, &write, |_| {
+            Ok(true)
         })
         .expect("upsert");
         lap(6, &mut t);

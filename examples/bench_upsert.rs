@@ -1,8 +1,8 @@
 //! The `assetpin` twin of `scripts/peer_upsert.py`, for `benches/peer.sh`:
 //! performs N lockfile upserts of distinct entries through
-//! [`assetpin::lock::transact`] (sidecar `flock`, strict load, upsert,
-//! serialize, atomic replace), the same read-modify-write an install does
-//! after writing dest.
+//! [`assetpin::lock::transact_upsert`] (sidecar `flock`, validating scan,
+//! in-place upsert, atomic replace), the same read-modify-write an install
+//! does after writing dest.
 //!
 //! ```text
 //! bench_upsert --project DIR --prefix P [--count N] [--start-at EPOCH_SECS]
@@ -17,8 +17,8 @@
 
 use assetpin::AssetType;
 use assetpin::digest::{now_utc_micros, sha256_hex};
-use assetpin::lock::{DiskStore, transact};
-use assetpin::lockfile::{self, EntryWrite};
+use assetpin::lock::{DiskStore, transact_upsert};
+use assetpin::lockfile::EntryWrite;
 use assetpin::project::Project;
 use clap::Parser;
 use std::collections::BTreeMap;
@@ -84,10 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t0 = Instant::now();
     for (name, write) in &mut writes {
         write.installed_at = now_utc_micros();
-        transact(&store, |doc| {
-            lockfile::upsert(doc, AssetType::Skill, name, write);
-            Ok(())
-        })?;
+        transact_upsert(&store, AssetType::Skill, name, write, |_| Ok(true))?;
     }
     let elapsed = t0.elapsed().as_secs_f64();
     println!(

@@ -224,20 +224,18 @@ impl InstallSteps for DiskInstall<'_> {
         };
         let memtomem = self.project.ensure_memtomem()?;
         let dest_path = self.project.dest_path(self.ty, self.name);
-        lock::transact(&DiskStore { dir: &memtomem }, |doc| match self.restore {
-            None => protocol::record_new_entry(doc, self.ty, self.name, &write, &dest_path),
-            Some((_, pin)) => {
+        let store = DiskStore { dir: &memtomem };
+        lock::transact_upsert(&store, self.ty, self.name, &write, |existing| {
+            match self.restore {
+                None => protocol::record_new_entry(existing, self.ty, self.name, &dest_path),
                 // Only rewrite the entry if it still pins what was restored.
-                let same = lockfile::get(doc, self.ty, self.name)
+                Some((_, pin)) => Ok(existing
                     .and_then(|e| e.get("wiki_commit"))
                     .and_then(|v| v.as_str())
-                    == Some(pin);
-                if same {
-                    lockfile::upsert(doc, self.ty, self.name, &write);
-                }
-                Ok(())
+                    == Some(pin)),
             }
-        })
+        })?;
+        Ok(())
     }
 
     fn unplace(&self, held: &Held) {

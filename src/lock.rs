@@ -2,7 +2,9 @@
 //!
 //! * The sidecar lock `.memtomem/.lock.json.lock` serializes every
 //!   read-modify-write of the lockfile, and is held for load, mutate and
-//!   write only (K1, K2): [`transact`].
+//!   write only (K1, K2): [`transact`] for any change of the document,
+//!   [`transact_upsert`] for the upsert of one entry (install, update),
+//!   which edits canonical bytes in place ([`lockfile::splice`]).
 //! * The per-asset lock `.memtomem/<section>/.<name>.lock` is held for a
 //!   whole install or update of one asset (K3): [`AssetLock`].
 //!
@@ -13,8 +15,10 @@
 //! the next one.
 
 use crate::error::{Error, Result};
-use crate::lockfile::{self, Document, LOCKFILE_NAME};
+use crate::lockfile::{self, Document, EntryWrite, LOCKFILE_NAME};
+use crate::names::AssetType;
 use crate::safefs::{PRIVATE_MODE, SafeDir, temp_prefix};
+use serde_json::Value;
 use std::fs::File;
 
 /// Sidecar lock file name inside `.memtomem/` (K1).
@@ -121,14 +125,64 @@ pub fn transact<S: LockfileStore, T>(
     store: &S,
     mutate: impl FnOnce(&mut Document) -> Result<T>,
 ) -> Result<T> {
+    read_modify_write(store, |before| {
+        let mut doc = lockfile::parse_strict(before, &store.display())?;
+        let out = mutate(&mut doc)?;
+        Ok((Some(lockfile::serialize(&doc)), out))
+    })
+}
+
+/// The upsert of one entry as one read-modify-write (K1, K2, L2, L3,
+/// L5-L8, L10): under the sidecar lock, `decide` sees the entry now stored
+/// for `(ty, name)` (`None` when there is none, of any JSON type
+/// otherwise) and returns whether to write `write` into it. Returns what `decide` returned.
+///
+/// The bytes written equal those of [`transact`] with
+/// [`lockfile::upsert`]; when the lockfile is already in the canonical
+/// layout (L8) they are produced by editing it in place
+/// ([`lockfile::splice`]) rather than by parsing and re-serializing the
+/// whole document, which keeps the time under the lock short.
+///
+/// # Errors
+/// `lockfile-corrupt`, `lockfile-version`, the errors of `decide`, `io`.
+pub fn transact_upsert<S: LockfileStore>(
+    store: &S,
+    ty: AssetType,
+    name: &str,
+    write: &EntryWrite,
+    decide: impl FnOnce(Option<&Value>) -> Result<bool>,
+) -> Result<bool> {
+    read_modify_write(store, |before| {
+        if let Some(located) = before.and_then(|b| lockfile::splice::locate(b, ty, name)) {
+            if !decide(located.existing())? {
+                return Ok((None, false));
+            }
+            return Ok((Some(located.upsert(write)), true));
+        }
+        let mut doc = lockfile::parse_strict(before, &store.display())?;
+        if !decide(lockfile::get(&doc, ty, name))? {
+            return Ok((None, false));
+        }
+        lockfile::upsert(&mut doc, ty, name, write);
+        Ok((Some(lockfile::serialize(&doc)), true))
+    })
+}
+
+/// The protocol both transactions share: lock, clean crash leftovers,
+/// read, compute the new bytes (`None`: no change), replace when they
+/// differ, unlock (on drop of the guard).
+fn read_modify_write<S: LockfileStore, T>(
+    store: &S,
+    compute: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T)>,
+) -> Result<T> {
     let _guard = store.lock()?;
     crate::failpoint!("upsert::after-lock");
     store.clean_temps()?;
     let before = store.read()?;
-    let mut doc = lockfile::parse_strict(before.as_deref(), &store.display())?;
-    let out = mutate(&mut doc)?;
-    let after = lockfile::serialize(&doc);
-    if before.as_deref() != Some(after.as_slice()) {
+    let (after, out) = compute(before.as_deref())?;
+    if let Some(after) = after
+        && before.as_deref() != Some(after.as_slice())
+    {
         store.replace(&after)?;
         crate::failpoint!("upsert::after-replace");
     }

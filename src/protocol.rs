@@ -21,8 +21,8 @@
 
 use crate::error::Result;
 use crate::install::refuse_if_present;
-use crate::lockfile::{self, Document, EntryWrite};
 use crate::names::AssetType;
+use serde_json::Value;
 use std::path::Path;
 
 /// The steps of one install of one asset, in the protocol's terms. Every
@@ -132,22 +132,21 @@ pub fn install<S: InstallSteps>(steps: &S) -> Result<(S::Pin, S::Tree)> {
     Ok((pin, tree))
 }
 
-/// The mutation an install applies under the sidecar lock (I4, I7, L2):
-/// refuses with `already-installed` when an entry for `(ty, name)`
-/// appeared since the checks, else upserts `write`.
+/// The decision an install makes under the sidecar lock (I4, I7, L2),
+/// for [`crate::lock::transact_upsert`]: given the entry now stored for
+/// `(ty, name)`, refuses with `already-installed` when one appeared since
+/// the checks, else says to write the new entry.
 ///
 /// # Errors
 /// `already-installed`.
 pub fn record_new_entry(
-    doc: &mut Document,
+    existing: Option<&Value>,
     ty: AssetType,
     name: &str,
-    write: &EntryWrite,
     dest_path: &Path,
-) -> Result<()> {
-    if lockfile::get(doc, ty, name).is_some() {
-        return refuse_if_present(ty, name, true, true, dest_path);
+) -> Result<bool> {
+    if existing.is_some() {
+        refuse_if_present(ty, name, true, true, dest_path)?;
     }
-    lockfile::upsert(doc, ty, name, write);
-    Ok(())
+    Ok(true)
 }

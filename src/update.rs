@@ -419,9 +419,8 @@ pub fn update(
         ),
     };
     let memtomem = project.ensure_memtomem()?;
-    lock::transact(&DiskStore { dir: &memtomem }, |doc| {
-        lockfile::upsert(doc, ty, name, &write);
-        Ok(())
+    lock::transact_upsert(&DiskStore { dir: &memtomem }, ty, name, &write, |_| {
+        Ok(true)
     })?;
     crate::failpoint!("update::after-upsert");
     Ok(outcome(&prep, UpdateStatus::Updated, backups))

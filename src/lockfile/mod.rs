@@ -8,6 +8,7 @@
 
 pub mod entry;
 pub mod pyjson;
+pub mod splice;
 
 use crate::error::{Error, Kind, Result};
 use crate::names::AssetType;

@@ -1,4 +1,4 @@
-//! Loom models of the lockfile protocol, `lock::transact` itself, on the
+//! Loom models of the lockfile protocol, `lock::transact_upsert` itself, on the
 //! in-memory store: no lost update (K1, K5) and no partial document seen
 //! by a reader (L7). Each has a negative control that removes the guard
 //! and requires loom to find the violation. Without `--cfg loom` the

@@ -267,13 +267,14 @@ pub fn with_entry(bytes: Option<&[u8]>, id: usize, name: &str) -> Vec<u8> {
     lockfile::serialize(&doc)
 }
 
-/// One upsert of a distinct entry `name` through the real `transact`.
+/// One upsert of a distinct entry `name` through the real
+/// `transact_upsert`, the path install and update take.
 pub fn upsert(fs: &Fs, id: usize, name: &str) -> Result<()> {
     let write = entry_write(id);
-    lock::transact(&MemStore { fs, id }, |doc| {
-        lockfile::upsert(doc, AssetType::Skill, name, &write);
-        Ok(())
+    lock::transact_upsert(&MemStore { fs, id }, AssetType::Skill, name, &write, |_| {
+        Ok(true)
     })
+    .map(|_| ())
 }
 
 /// Dest of skill `name`.
@@ -417,21 +418,14 @@ impl<'a> InstallSteps for MemInstall<'a> {
             digests: Some(staged.digests),
         };
         let dest_path = dest(self.name);
-        lock::transact(
-            &MemStore {
-                fs: self.fs,
-                id: self.id,
-            },
-            |doc| {
-                protocol::record_new_entry(
-                    doc,
-                    AssetType::Skill,
-                    self.name,
-                    &write,
-                    Path::new(&dest_path),
-                )
-            },
-        )
+        let store = MemStore {
+            fs: self.fs,
+            id: self.id,
+        };
+        lock::transact_upsert(&store, AssetType::Skill, self.name, &write, |existing| {
+            protocol::record_new_entry(existing, AssetType::Skill, self.name, Path::new(&dest_path))
+        })?;
+        Ok(())
     }
 
     fn unplace(&self, _held: &Self::Held) {

@@ -4,7 +4,7 @@
 //!
 //! Upsert workers are this test binary run again with `ASSETPIN_TEST_JOB`
 //! set ([`worker`]): [`worker_entry`] then runs the job through the
-//! library (`lock::transact`) instead of testing. No extra binary or CLI
+//! library (`lock::transact_upsert`) instead of testing. No extra binary or CLI
 //! verb is needed.
 
 use crate::support::*;
@@ -61,11 +61,9 @@ fn run_job(job: &str) {
                     files: vec!["SKILL.md".into()],
                     digests: None,
                 };
-                lock::transact(&DiskStore { dir: &memtomem }, |doc| {
-                    lockfile::upsert(doc, AssetType::Skill, name, &write);
-                    Ok(())
-                })
-                .expect("upsert");
+                let store = DiskStore { dir: &memtomem };
+                lock::transact_upsert(&store, AssetType::Skill, name, &write, |_| Ok(true))
+                    .expect("upsert");
             }
         }
         "hold" => {

@@ -511,6 +511,54 @@ proptest! {
         prop_assert_eq!(lockfile::serialize(&restored), lockfile::serialize(&once));
     }
 
+    /// L8, L3, L5: the in-place upsert of `transact_upsert`
+    /// (`lockfile::splice`) writes the same bytes as load + upsert +
+    /// serialize, sees the same existing entry, and is taken for every
+    /// canonical document except one whose entry is not an object (left to
+    /// the full path); a document not in the canonical layout (compact, a
+    /// trailing newline) never takes it.
+    #[test]
+    fn l8_splice_equals_rebuild(
+        doc in arb_doc(false), floaty in arb_doc(true),
+        ty in arb_type(), name in arb_name(), w in arb_write(),
+    ) {
+        let rebuild = |bytes: &[u8]| -> Result<(Option<Value>, Vec<u8>), TestCaseError> {
+            let mut d = lockfile::parse_strict(Some(bytes), "t")
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let existing = lockfile::get(&d, ty, &name).cloned();
+            lockfile::upsert(&mut d, ty, &name, &w);
+            Ok((existing, lockfile::serialize(&d)))
+        };
+        let canonical = lockfile::serialize(&doc);
+        let (existing, want) = rebuild(&canonical)?;
+        match lockfile::splice::locate(&canonical, ty, &name) {
+            Some(loc) => {
+                prop_assert_eq!(loc.existing(), existing.as_ref());
+                let got = loc.upsert(&w);
+                prop_assert!(got == want, "splice:\n{}\nrebuild:\n{}", show(&got), show(&want));
+            }
+            None => prop_assert!(
+                existing.as_ref().is_some_and(|e| !e.is_object()),
+                "canonical document not spliced:\n{}", show(&canonical)
+            ),
+        }
+        let compact = serde_json::to_vec(&doc).unwrap();
+        prop_assert!(lockfile::splice::locate(&compact, ty, &name).is_none());
+        let mut newline = canonical.clone();
+        newline.push(b'\n');
+        prop_assert!(lockfile::splice::locate(&newline, ty, &name).is_none());
+        // With floats the first writing may differ from Python's (see
+        // l3_load_write_identity); from the second on, splice == rebuild.
+        let second = lockfile::serialize(
+            &lockfile::parse_strict(Some(&lockfile::serialize(&floaty)), "t")
+                .map_err(|e| TestCaseError::fail(e.to_string()))?,
+        );
+        if let Some(loc) = lockfile::splice::locate(&second, ty, &name) {
+            let (_, want) = rebuild(&second)?;
+            prop_assert!(loc.upsert(&w) == want, "with floats:\n{}", show(&second));
+        }
+    }
+
     /// L4, L1: a missing lockfile is `{"version": 1}` for writers and
     /// readers; the first upsert appends the section after `version`.
     #[test]
