@@ -11,7 +11,7 @@ use crate::support::*;
 use assetpin::AssetType;
 use assetpin::digest::now_utc_micros;
 use assetpin::lock::{self, DiskStore, FlockGuard, SIDECAR_NAME};
-use assetpin::lockfile::{self, EntryWrite};
+use assetpin::lockfile::EntryWrite;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
