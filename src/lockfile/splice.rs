@@ -136,7 +136,11 @@ fn serialize_value(v: &Value) -> Vec<u8> {
 /// lockfile (see the module docs). `None` means: take the full path.
 pub fn locate<'a>(bytes: &'a [u8], ty: AssetType, name: &str) -> Option<Located<'a>> {
     let text = std::str::from_utf8(bytes).ok()?;
-    let mut sc = Scanner { b: bytes, i: 0 };
+    let mut sc = Scanner {
+        b: bytes,
+        i: 0,
+        keys: Vec::new(),
+    };
     let top = sc.object(0, true)?;
     if sc.i != bytes.len() {
         return None;
@@ -211,6 +215,9 @@ struct Member {
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
+    /// Keys of the objects being scanned, innermost last (a stack reused
+    /// for the duplicate check, so objects cost no allocation).
+    keys: Vec<Range<usize>>,
 }
 
 impl Scanner<'_> {
@@ -255,7 +262,9 @@ impl Scanner<'_> {
     }
 
     /// `{}` or `{\n<indent+1>"k": v,\n...\n<indent>}` with distinct keys.
-    /// Members are returned always; children are kept for depth 0 only.
+    /// Members are returned when `keep` (the top level and the sections
+    /// below it), with children for the top level's; other objects are
+    /// only checked.
     fn object(&mut self, depth: usize, keep: bool) -> Option<Vec<Member>> {
         self.eat(b"{")?;
         let mut members = Vec::new();
@@ -263,17 +272,21 @@ impl Scanner<'_> {
             return Some(members);
         }
         self.eat(b"\n")?;
+        let first_key = self.keys.len();
         loop {
             self.indent(depth + 1)?;
             let key = self.string()?;
+            self.keys.push(key.clone());
             self.eat(b": ")?;
             let start = self.i;
             let children = self.value(depth + 1, keep && depth == 0)?;
-            members.push(Member {
-                key,
-                value: start..self.i,
-                children: if keep && depth == 0 { children } else { None },
-            });
+            if keep {
+                members.push(Member {
+                    key,
+                    value: start..self.i,
+                    children: if depth == 0 { children } else { None },
+                });
+            }
             if self.eat(b",\n").is_none() {
                 break;
             }
@@ -283,9 +296,12 @@ impl Scanner<'_> {
         self.eat(b"}")?;
         // Python keeps one of duplicate keys: such a document is not
         // canonical. Canonical keys have one spelling, so raw bytes compare.
-        let mut keys: Vec<&[u8]> = members.iter().map(|m| &self.b[m.key.clone()]).collect();
-        keys.sort_unstable();
-        if keys.windows(2).any(|w| w[0] == w[1]) {
+        let b = self.b;
+        let keys = &mut self.keys[first_key..];
+        keys.sort_unstable_by(|x, y| b[x.clone()].cmp(&b[y.clone()]));
+        let duplicate = keys.windows(2).any(|w| b[w[0].clone()] == b[w[1].clone()]);
+        self.keys.truncate(first_key);
+        if duplicate {
             return None;
         }
         Some(members)
@@ -317,6 +333,12 @@ impl Scanner<'_> {
         let start = self.i;
         self.eat(b"\"")?;
         loop {
+            self.skip_plain();
+            // Plain bytes are skipped; this is the next special one.
+            let rest = &self.b[self.i..];
+            self.i += rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
             match self.peek()? {
                 b'"' => {
                     self.i += 1;
@@ -339,9 +361,27 @@ impl Scanner<'_> {
                     }
                     _ => return None,
                 },
-                c if c < 0x20 => return None,
-                _ => self.i += 1,
+                // A raw control character: invalid JSON.
+                _ => return None,
             }
+        }
+    }
+
+    /// Skips 8 bytes at a time while none of them is `"`, `\\` or a
+    /// control character (strings are most of a lockfile's bytes).
+    fn skip_plain(&mut self) {
+        const ONES: u64 = u64::from_ne_bytes([1; 8]);
+        const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+        // Some byte of `v` is below `n` (n <= 128); no false negatives.
+        let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            let v = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
+            let quote = v ^ (ONES * u64::from(b'"'));
+            let backslash = v ^ (ONES * u64::from(b'\\'));
+            if below(quote, 1) | below(backslash, 1) | below(v, 0x20) != 0 {
+                return;
+            }
+            self.i += 8;
         }
     }
 
