@@ -21,8 +21,20 @@ pub fn python_float_repr(f: f64) -> String {
     if f == 0.0 {
         return format!("{sign}0.0");
     }
-    // Rust's `{:e}` prints the shortest round-tripping digits too.
-    let e = format!("{:e}", f.abs());
+    // Rust's `{:e}` prints the shortest round-tripping digits too, but on
+    // an exact tie between two such spellings it may pick the upper one,
+    // where Python picks the one nearer the true value, half to even
+    // (1568386953221709.25 → `...709.2`). The exactly rounded spelling of
+    // the same length is Python's whenever it still round-trips.
+    let shortest = format!("{:e}", f.abs());
+    let len = shortest.split_once('e').map_or(0, |(m, _)| m.len());
+    let places = len.saturating_sub(2); // digits after the point
+    let exact = format!("{:.places$e}", f.abs());
+    let e = if exact.parse::<f64>() == Ok(f.abs()) {
+        exact
+    } else {
+        shortest
+    };
     let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mant.chars().filter(|c| *c != '.').collect();
@@ -139,6 +151,9 @@ mod tests {
             ("5e-324", "5e-324"),
             ("1.7976931348623157e308", "1.7976931348623157e+308"),
             ("123456789012345678.5", "1.2345678901234568e+17"),
+            // An exact tie between two 17-digit spellings: half to even.
+            ("1568386953221709.25", "1568386953221709.2"),
+            ("1568386953221709.75", "1568386953221709.8"),
         ] {
             assert_eq!(python_number(text), py, "{text}");
         }

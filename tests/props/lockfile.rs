@@ -35,11 +35,23 @@ fn arb_int() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// Floats whose 17-digit spellings tie: `m + 0.25` for `2^50 <= m < 2^51`
+/// lies exactly halfway between two shortest round-tripping spellings
+/// (Python picks half to even; CI found `...709.2` written as `...709.3`).
+fn arb_tie_float() -> impl Strategy<Value = f64> {
+    (
+        (1u64 << 50)..(1u64 << 51),
+        prop_oneof![Just(0.25), Just(0.75)],
+    )
+        .prop_map(|(m, frac)| m as f64 + frac)
+}
+
 /// Finite floats. Their text is whatever `serde_json` picks; documents
 /// holding them are compared through Python (see [`python_dumps`]).
 fn arb_float() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<f64>().prop_filter("finite", |f| f.is_finite()),
+        arb_tie_float(),
         (-1.0e6f64..1.0e6),
         Just(0.1f64),
         Just(-0.0f64),
@@ -361,6 +373,39 @@ pub fn python_dumps(docs: &[Document]) -> Vec<Vec<u8>> {
     parts
 }
 
+const PY_REPR: &str = r#"
+import struct, sys
+for line in sys.stdin.read().split():
+    print(repr(struct.unpack("<d", bytes.fromhex(line))[0]))
+"#;
+
+/// Python's `repr(float)` of each float (passed bit-exact as hex).
+fn python_reprs(fs: &[f64]) -> Vec<String> {
+    let input: String = fs
+        .iter()
+        .map(|f| format!("{}\n", hex(&f.to_le_bytes())))
+        .collect();
+    let mut child = Command::new("python3")
+        .args(["-c", PY_REPR])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for the L8 differential check");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 failed");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let reprs: Vec<String> = text.lines().map(str::to_owned).collect();
+    assert_eq!(reprs.len(), fs.len(), "one repr per float");
+    reprs
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn show(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -396,6 +441,30 @@ proptest! {
             let tolerant = lockfile::parse_tolerant(Some(want), "lock.json")
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(lockfile::serialize(&tolerant.doc), want.clone());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(crate::config(32))]
+
+    /// L8: every float is spelled as Python's `repr(float)`, exact ties
+    /// between two shortest spellings included.
+    #[test]
+    fn l8_float_repr_matches_python(
+        fs in proptest::collection::vec(
+            prop_oneof![
+                any::<f64>().prop_filter("finite", |f| f.is_finite()),
+                arb_tie_float(),
+                -1.0e20f64..1.0e20,
+            ],
+            1..200,
+        )
+    ) {
+        let py = python_reprs(&fs);
+        for (f, want) in fs.iter().zip(&py) {
+            let got = lockfile::pyjson::python_float_repr(*f);
+            prop_assert!(got == *want, "{:?} ({:016x}): reference {got}, python {want}", f, f.to_bits());
         }
     }
 }
