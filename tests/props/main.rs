@@ -8,6 +8,7 @@
 //! * [`names`]: Y1 against an oracle.
 //! * [`skip`]: I2, I3 on random trees committed to a real git wiki.
 //! * [`refusal`]: I4, I5 for every combination of entry and dest.
+//! * [`restore`]: I8, `install --all` at each entry's own pin.
 //! * [`leftovers`]: L7, I6 crash leftovers cleaned by the next write.
 //! * [`machine`]: a `proptest-state-machine` model of install, update,
 //!   status and `install --all` against outside edits and wiki history.
@@ -24,6 +25,7 @@ mod lockfile;
 mod machine;
 mod names;
 mod refusal;
+mod restore;
 mod skip;
 mod validators;
 
