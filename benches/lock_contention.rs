@@ -342,44 +342,48 @@ fn breakdown(entries: usize, iters: usize) -> Vec<(&'static str, u64)> {
         };
         let guard = store.lock().expect("lock");
         lap(0, &mut t);
-        let before = store.read().expect("read").expect("seeded");
+        store.clean_temps().expect("clean temps");
         lap(1, &mut t);
+        let before = store.read().expect("read").expect("seeded");
+        lap(2, &mut t);
         let located = lockfile::splice::locate(&before, AssetType::Skill, &name)
             .expect("the seeded lockfile is canonical");
-        lap(2, &mut t);
+        lap(3, &mut t);
         write.installed_at = now_utc_micros();
         let after = located.upsert(&write);
-        lap(3, &mut t);
+        lap(4, &mut t);
         let tmp = assetpin::safefs::temp_name(lockfile::LOCKFILE_NAME);
         dir.write_new_file(&tmp, &after, PRIVATE_MODE, false)
             .expect("write tmp");
-        lap(4, &mut t);
+        lap(5, &mut t);
         std::fs::File::open(dir.child_path(&tmp))
             .and_then(|f| f.sync_all())
             .expect("fsync tmp");
-        lap(5, &mut t);
+        lap(6, &mut t);
         dir.rename(&tmp, &dir, lockfile::LOCKFILE_NAME, false)
             .expect("rename");
-        lap(6, &mut t);
-        dir.sync().expect("fsync dir");
         lap(7, &mut t);
         drop(guard);
+        // After the unlock, as in `transact_upsert`.
         let mut t = Instant::now();
-        let mut doc = lockfile::parse_strict(Some(&before), "lock.json").expect("parse");
+        dir.sync().expect("fsync dir");
         lap(8, &mut t);
-        lockfile::upsert(&mut doc, AssetType::Skill, &name, &write);
+        let mut doc = lockfile::parse_strict(Some(&before), "lock.json").expect("parse");
         lap(9, &mut t);
-        let full = lockfile::serialize(&doc);
+        lockfile::upsert(&mut doc, AssetType::Skill, &name, &write);
         lap(10, &mut t);
+        let full = lockfile::serialize(&doc);
+        lap(11, &mut t);
         assert!(full == after, "splice and rebuild disagree");
     }
     phase_medians(&PHASES, &mut samples)
 }
 
 /// The phases of [`breakdown`]; the first [`CRITICAL`] are the critical
-/// section of `transact_upsert`.
-const PHASES: [&str; 11] = [
+/// section of `transact_upsert`, `dir_fsync` follows the unlock.
+const PHASES: [&str; 12] = [
     "lock",
+    "clean_temps",
     "read",
     "locate",
     "splice",

@@ -71,8 +71,14 @@ pub trait LockfileStore {
     fn lock(&self) -> Result<Self::Guard>;
     /// The lockfile's bytes, `None` when absent (L4).
     fn read(&self) -> Result<Option<Vec<u8>>>;
-    /// Replaces the lockfile with `bytes` atomically (L7).
+    /// Replaces the lockfile with `bytes` atomically (L7); the rename is
+    /// visible at once and durable after [`LockfileStore::sync`].
     fn replace(&self, bytes: &[u8]) -> Result<()>;
+    /// Makes the last [`LockfileStore::replace`] durable (the directory
+    /// fsync of L7). Needs no lock; stores without durability do nothing.
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
     /// Removes the temporary files of [`LockfileStore::replace`] that a
     /// crashed writer left. Called with the sidecar lock held, when no
     /// live writer owns one (L7, I6).
@@ -97,7 +103,10 @@ impl LockfileStore for DiskStore<'_> {
         self.dir.read_file(LOCKFILE_NAME)
     }
     fn replace(&self, bytes: &[u8]) -> Result<()> {
-        self.dir.atomic_write(LOCKFILE_NAME, bytes, PRIVATE_MODE)
+        self.dir.atomic_replace(LOCKFILE_NAME, bytes, PRIVATE_MODE)
+    }
+    fn sync(&self) -> Result<()> {
+        self.dir.sync()
     }
     fn clean_temps(&self) -> Result<()> {
         let prefix = temp_prefix(LOCKFILE_NAME);
@@ -170,21 +179,35 @@ pub fn transact_upsert<S: LockfileStore>(
 
 /// The protocol both transactions share: lock, clean crash leftovers,
 /// read, compute the new bytes (`None`: no change), replace when they
-/// differ, unlock (on drop of the guard).
+/// differ, unlock, then make the replace durable.
+///
+/// The directory fsync comes after the unlock (K2 keeps the lock to load,
+/// mutate, write): the rename is already visible to the next writer, and
+/// no caller returns before its own fsync, which also makes every earlier
+/// rename in the directory durable. Holding the lock over it would make
+/// each waiting writer pay for it once more.
 fn read_modify_write<S: LockfileStore, T>(
     store: &S,
     compute: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T)>,
 ) -> Result<T> {
-    let _guard = store.lock()?;
-    crate::failpoint!("upsert::after-lock");
-    store.clean_temps()?;
-    let before = store.read()?;
-    let (after, out) = compute(before.as_deref())?;
-    if let Some(after) = after
-        && before.as_deref() != Some(after.as_slice())
-    {
-        store.replace(&after)?;
-        crate::failpoint!("upsert::after-replace");
+    let (out, wrote) = {
+        let _guard = store.lock()?;
+        crate::failpoint!("upsert::after-lock");
+        store.clean_temps()?;
+        let before = store.read()?;
+        let (after, out) = compute(before.as_deref())?;
+        let mut wrote = false;
+        if let Some(after) = after
+            && before.as_deref() != Some(after.as_slice())
+        {
+            store.replace(&after)?;
+            crate::failpoint!("upsert::after-replace");
+            wrote = true;
+        }
+        (out, wrote)
+    };
+    if wrote {
+        store.sync()?;
     }
     Ok(out)
 }

@@ -427,6 +427,18 @@ impl SafeDir {
     /// # Errors
     /// `io`.
     pub fn atomic_write(&self, name: &str, bytes: &[u8], mode: u32) -> Result<()> {
+        self.atomic_replace(name, bytes, mode)?;
+        self.sync()
+    }
+
+    /// [`SafeDir::atomic_write`] without its last step, the directory
+    /// fsync: the new bytes are visible at once but the rename is not yet
+    /// durable until the caller calls [`SafeDir::sync`]. The lockfile
+    /// upsert fsyncs after releasing its sidecar lock (L7, K2).
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn atomic_replace(&self, name: &str, bytes: &[u8], mode: u32) -> Result<()> {
         let tmp = temp_name(name);
         let res = self.write_new_file(&tmp, bytes, mode, true).and_then(|()| {
             crate::failpoint!("upsert::after-tmp-write");
@@ -437,7 +449,7 @@ impl SafeDir {
         }
         res?;
         crate::failpoint!("upsert::after-rename");
-        self.sync()
+        Ok(())
     }
 }
 
