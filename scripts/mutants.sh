@@ -29,7 +29,7 @@ OUT="${MUTANTS_OUT:-$REPO/target/mutants-out}"
 SRC="${MUTANTS_SRC:-$REPO/target/mutants-src}"
 TIMEOUT="${MUTANTS_TIMEOUT:-240}"
 JOBS="${MUTANTS_JOBS:-2}"
-read -r -a FILES <<< "${MUTANTS_FILES:-src/lockfile/mod.rs src/lockfile/entry.rs src/lockfile/pyjson.rs src/names.rs src/skip.rs src/lock.rs src/install.rs src/protocol.rs src/update.rs}"
+read -r -a FILES <<< "${MUTANTS_FILES:-src/lockfile/mod.rs src/lockfile/entry.rs src/lockfile/pyjson.rs src/lockfile/splice.rs src/names.rs src/skip.rs src/lock.rs src/install.rs src/protocol.rs src/update.rs}"
 
 for tool in cargo-mutants cargo-nextest; do
     command -v "$tool" >/dev/null || {
