@@ -59,8 +59,11 @@ pub struct Entry {
 pub enum Expect {
     /// Exit 0 and the state changed as the model says.
     Done,
-    /// Exit 0, nothing written (U1 up to date, U6 dry run).
+    /// Exit 0, nothing written (U1 up to date).
     NoWrite,
+    /// U6 dry run: exit 0, nothing written, and this plan in `--json`:
+    /// (path, action, dirty) per file.
+    Plan(BTreeSet<(String, &'static str, bool)>),
     /// Exit 1 with `error[kind]` and nothing written (E1, E2, I5).
     Refused(&'static str),
     /// `install --all`: rows (name, status) and the exit code (I8).
@@ -228,7 +231,25 @@ impl Model {
             return Expect::Refused("uncommitted");
         }
         if dry_run {
-            return Expect::NoWrite;
+            // U6: every file of HEAD (keep when dest already has its bytes,
+            // modify when the entry recorded it, else add) and every
+            // recorded file HEAD removed (delete), with its dirty mark.
+            let current = |p: &String| self.dest[a].as_ref().and_then(|d| d.get(p));
+            let mut plan = BTreeSet::new();
+            for (p, b) in &head {
+                let action = if current(p) == Some(b) {
+                    "keep"
+                } else if entry.files.contains_key(p) {
+                    "modify"
+                } else {
+                    "add"
+                };
+                plan.insert((p.clone(), action, dirty.contains(p)));
+            }
+            for p in entry.files.keys().filter(|p| !head.contains_key(*p)) {
+                plan.insert((p.clone(), "delete", dirty.contains(p)));
+            }
+            return Expect::Plan(plan);
         }
         // Sharpening U3: a dirty file that already is what HEAD makes it
         // (HEAD's bytes, or gone where HEAD removed it) loses nothing to
@@ -606,7 +627,12 @@ impl StateMachineTest for MachineTest {
                 dry_run,
             } => {
                 let (ty, name) = ASSETS[*a];
-                let mut args = vec!["update", ty, name];
+                // `--json` for the dry run's plan (U6).
+                let mut args = if *dry_run {
+                    vec!["--json", "update", ty, name]
+                } else {
+                    vec!["update", ty, name]
+                };
                 for (on, flag) in [
                     (*force, "--force"),
                     (*force_head, "--force-head"),
@@ -688,6 +714,26 @@ impl StateMachineTest for MachineTest {
                     assert_eq!(out.status.code(), Some(0), "{ctx}");
                     let after = snapshot(sut.project.path());
                     assert!(before == after, "{ctx}\nwrote:\n{}", before.diff(&after));
+                }
+                Expect::Plan(plan) => {
+                    assert_eq!(out.status.code(), Some(0), "{ctx}");
+                    let after = snapshot(sut.project.path());
+                    assert!(before == after, "{ctx}\nwrote:\n{}", before.diff(&after));
+                    let v: Value = serde_json::from_slice(&out.stdout).expect("--json output");
+                    assert_eq!(v["status"], "planned", "{ctx}");
+                    let got: BTreeSet<(String, &str, bool)> = v["plan"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| {
+                            (
+                                r["path"].as_str().unwrap().to_owned(),
+                                r["action"].as_str().unwrap(),
+                                r["dirty"].as_bool().unwrap(),
+                            )
+                        })
+                        .collect();
+                    assert_eq!(&got, plan, "{ctx}");
                 }
                 Expect::Refused(kind) => {
                     assert_eq!(out.status.code(), Some(1), "{ctx}");
@@ -835,4 +881,58 @@ prop_state_machine! {
     /// the model after every step.
     #[test]
     fn lifecycle_matches_model(sequential 1..12 => MachineTest);
+}
+
+/// One asset that is present (the commit's directory exists).
+fn arb_present() -> impl Strategy<Value = Content> {
+    arb_content().prop_filter_map("asset present", |c| c)
+}
+
+proptest! {
+    #![proptest_config(crate::config(24))]
+
+    /// U2, U3, U4, U6 on the path every update takes: install, outside
+    /// edits, one wiki commit, then `update --dry-run --json` (its plan
+    /// must be the model's, file by file) and the real `update`, checked
+    /// step by step as in [`lifecycle_matches_model`], where a dry run
+    /// that reaches a plan is rare.
+    #[test]
+    fn u6_plan_then_update_matches_model(
+        first in arb_present(),
+        second in arb_present(),
+        edits in proptest::collection::vec(
+            (
+                proptest::sample::select(EDIT_FILES.to_vec()),
+                proptest::sample::select(vec!["v1\n", "v2\n", "mine\n"]),
+            ),
+            0..3,
+        ),
+        force in any::<bool>(),
+    ) {
+        let n = ASSETS.len();
+        let mut assets = vec![None; n];
+        assets[0] = Some(first);
+        let mut model = Model {
+            commits: vec![Commit { parent: None, assets }],
+            head: 0,
+            wiki_dirty: vec![false; n],
+            entries: vec![None; n],
+            dest: vec![None; n],
+            last: Expect::Outside,
+        };
+        let mut next = vec![None; n];
+        next[0] = Some(second);
+        let mut steps = vec![Step::Install(0)];
+        steps.extend(edits.into_iter().map(|(file, bytes)| Step::Edit { a: 0, file, bytes }));
+        steps.push(Step::WikiCommit(next));
+        for dry_run in [true, false] {
+            steps.push(Step::Update { a: 0, force, force_head: false, dry_run });
+        }
+        let mut sut = MachineTest::init_test(&model);
+        for step in steps {
+            model = Machine::apply(model, &step);
+            sut = MachineTest::apply(sut, &model, step);
+            MachineTest::check_invariants(&sut, &model);
+        }
+    }
 }
