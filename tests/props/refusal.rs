@@ -151,3 +151,61 @@ proptest! {
         })?;
     }
 }
+
+proptest! {
+    #![proptest_config(crate::config(12))]
+
+    /// I5, I7, I8: when the lockfile write fails after dest was placed
+    /// (here the sidecar lock's path is a directory, so `flock` cannot be
+    /// taken), `install` and `install --all` take dest back out: they fail
+    /// with `error[io]` naming the sidecar, and no dest and no lockfile
+    /// change remain. Assets with an entry go through `install --all`
+    /// (restore at the pin), the others through `install`.
+    #[test]
+    fn i5_i7_failed_record_takes_dest_back_out(
+        case in proptest::sample::subsequence((0..ASSETS.len()).collect::<Vec<_>>(), 1..=ASSETS.len())
+            .prop_flat_map(|ix| {
+                let n = ix.len();
+                (Just(ix), proptest::collection::vec(any::<bool>(), n))
+            }),
+    ) {
+        WIKI.with(|wiki| -> Result<(), TestCaseError> {
+            let (ix, with_entry) = case;
+            let project = Project::new();
+            let mut skills = serde_json::Map::new();
+            for (i, e) in ix.iter().zip(&with_entry) {
+                if *e {
+                    skills.insert(ASSETS[*i].into(), json!({"wiki_commit": wiki.head(), "note": "kept"}));
+                }
+            }
+            let doc = json!({"version": 1, "skills": skills});
+            project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+            let lock_path = project.path().join(".memtomem/lock.json");
+            let lock_before = std::fs::read(&lock_path).unwrap();
+            std::fs::create_dir_all(project.path().join(".memtomem/.lock.json.lock")).unwrap();
+
+            let mut runs: Vec<Vec<&str>> = ix
+                .iter()
+                .zip(&with_entry)
+                .filter(|(_, e)| !**e)
+                .map(|(i, _)| vec!["install", "skill", ASSETS[*i]])
+                .collect();
+            if with_entry.iter().any(|e| *e) {
+                runs.push(vec!["install", "--all"]);
+            }
+            for args in runs {
+                let out = assetpin(&project, wiki).args(&args).output().unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                prop_assert_eq!(out.status.code(), Some(1), "{:?}: {}", args, stderr);
+                prop_assert!(stderr.contains("error[io]: "), "{:?}: {}", args, stderr);
+                prop_assert!(stderr.contains(".lock.json.lock"), "{:?}: {}", args, stderr);
+            }
+            for i in &ix {
+                let dest = project.dest("skill", ASSETS[*i]);
+                prop_assert!(!dest.exists(), "{} was left in place", dest.display());
+            }
+            prop_assert!(std::fs::read(&lock_path).unwrap() == lock_before, "lock.json changed");
+            Ok(())
+        })?;
+    }
+}
