@@ -5,30 +5,31 @@
 #   scripts/mutants.sh --shard 0/4              # extra cargo-mutants flags pass through
 #   MUTANTS_FILES="src/names.rs src/skip.rs" scripts/mutants.sh
 #
-# It mutates a fresh clone of HEAD (never the working tree that other
-# people edit). The tests run per mutant are the property tests
+# It mutates a clone of HEAD in place (never the working tree that other
+# people edit); the clone and its target directory are kept between runs,
+# so only the crate itself is rebuilt per mutant. (cargo-mutants' default,
+# a copy of the tree per job, rebuilt every dependency here: the copied
+# target directory was never fresh.) The tests run per mutant are the property tests
 # (tests/props) and the crate's unit tests, through cargo-nextest so the
 # first failing test ends the run, with proptest's shrinking turned off
 # (PROPTEST_MAX_SHRINK_ITERS=0): a mutant is caught as soon as one
 # property fails. The build uses the `mutants` cargo profile (Cargo.toml):
-# the crate at opt-level 1 without debug info, dependencies optimized.
-# The clone's dependencies are built once up front and copied into each
-# of MUTANTS_JOBS (default 2) build directories.
+# the crate at opt-level 1 without debug info, dependencies optimized,
+# built once up front. One mutant at a time: cargo and nextest already
+# use both cores.
 #
 # Results: $MUTANTS_OUT/mutants.out/{caught,missed,timeout,unviable}.txt
 # (default target/mutants-out).
 #
 # Needs: cargo install cargo-mutants --locked   (v27.1.0 was used)
 #        cargo-nextest                          (0.9.143 was used)
-# Knobs: MUTANTS_JOBS (parallel build/test jobs, default 2),
-#        MUTANTS_TIMEOUT (seconds per test run, default 240),
+# Knobs: MUTANTS_TIMEOUT (seconds per test run, default 240),
 #        MUTANTS_FILES (the source files to mutate).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 OUT="${MUTANTS_OUT:-$REPO/target/mutants-out}"
 SRC="${MUTANTS_SRC:-$REPO/target/mutants-src}"
 TIMEOUT="${MUTANTS_TIMEOUT:-240}"
-JOBS="${MUTANTS_JOBS:-2}"
 read -r -a FILES <<< "${MUTANTS_FILES:-src/lockfile/mod.rs src/lockfile/entry.rs src/lockfile/pyjson.rs src/lockfile/splice.rs src/names.rs src/skip.rs src/lock.rs src/install.rs src/protocol.rs src/update.rs}"
 
 for tool in cargo-mutants cargo-nextest; do
@@ -37,16 +38,21 @@ for tool in cargo-mutants cargo-nextest; do
         exit 1
     }
 done
-# Each job builds in its own copy of the clone; a shared target dir would
-# let one job's build replace the binary another job is testing.
+# The clone's own target directory, never a shared one.
 unset CARGO_TARGET_DIR
 export PROPTEST_MAX_SHRINK_ITERS=0
 
-# A fresh clone of HEAD: the commit that docs/mutants.md records.
-rm -rf "$SRC"
-git clone -q "$REPO" "$SRC"
+# The clone, reset to HEAD: the commit that docs/mutants.md records.
+if [ -d "$SRC/.git" ]; then
+    git -C "$SRC" fetch -q "$REPO" HEAD
+    git -C "$SRC" reset -q --hard FETCH_HEAD
+    git -C "$SRC" clean -q -fdx -e target
+else
+    rm -rf "$SRC"
+    git clone -q "$REPO" "$SRC"
+fi
 echo "mutating commit $(git -C "$SRC" rev-parse HEAD) in $SRC" >&2
-# Build the dependencies once; --copy-target gives every job a copy.
+# Build the dependencies and the unmutated crate once.
 (cd "$SRC" && cargo nextest run --cargo-profile mutants --test props --lib --no-run)
 
 args=()
@@ -54,8 +60,7 @@ for f in "${FILES[@]}"; do args+=(--file "$f"); done
 mkdir -p "$OUT"
 exec cargo mutants "${args[@]}" \
     --dir "$SRC" \
-    --copy-target=true \
-    --jobs "$JOBS" \
+    --in-place \
     --profile mutants \
     --test-tool nextest \
     --cargo-arg=--test=props --cargo-arg=--lib \
