@@ -9,6 +9,7 @@
 //! * [`skip`]: I2, I3 on random trees committed to a real git wiki.
 //! * [`refusal`]: I4, I5 for every combination of entry and dest.
 //! * [`restore`]: I8, `install --all` at each entry's own pin.
+//! * [`conflict`]: U7, `update --expect-mtime-ns`.
 //! * [`leftovers`]: L7, I6 crash leftovers cleaned by the next write.
 //! * [`machine`]: a `proptest-state-machine` model of install, update,
 //!   status and `install --all` against outside edits and wiki history.
@@ -20,6 +21,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod conflict;
 mod leftovers;
 mod lockfile;
 mod machine;
