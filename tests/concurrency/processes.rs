@@ -250,3 +250,56 @@ fn k6_mixed_tools_same_asset_one_wins() {
         .collect();
     assert_eq!(got, expected);
 }
+
+/// I8 under K3: 6 concurrent `install --all` processes restoring the same
+/// 12 missing dests all succeed; a process that finds a dest restored by
+/// another while it waited for the asset lock counts it as present, not
+/// as a failure; every dest equals the tree at its pin afterwards.
+#[test]
+fn i8_concurrent_install_all_restore_each_dest_once() {
+    let names: Vec<String> = (0..12).map(|i| format!("r{i:02}")).collect();
+    let wiki = Wiki::new();
+    for n in &names {
+        wiki.skill(n);
+        for i in 0..20 {
+            wiki.file(&format!("skills/{n}/more/f{i}.md"), format!("{n} {i}\n"));
+        }
+    }
+    wiki.commit("assets");
+    let project = Project::new();
+    for n in &names {
+        let o = assetpin_std(&project, &wiki)
+            .args(["install", "skill", n])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{n}: {}", describe(&o));
+        std::fs::remove_dir_all(project.dest("skill", n)).unwrap();
+    }
+    let outs = race(
+        (0..6)
+            .map(|_| {
+                let mut c = assetpin_std(&project, &wiki);
+                c.args(["install", "--all"]);
+                c
+            })
+            .collect(),
+    );
+    for o in &outs {
+        assert!(o.status.success(), "{}", describe(o));
+    }
+    for n in &names {
+        assert_eq!(
+            project.entry("skill", n)["wiki_commit"],
+            wiki.head().as_str()
+        );
+        let dest = files_of(&snapshot(project.dest("skill", n)));
+        assert_eq!(dest.len(), 21, "{n}: {:?}", dest.keys());
+        for (rel, (_, bytes)) in &dest {
+            assert_eq!(
+                bytes,
+                &wiki.committed(&format!("skills/{n}/{rel}")),
+                "{n}/{rel}"
+            );
+        }
+    }
+}
