@@ -150,3 +150,29 @@ pub fn record_new_entry(
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Kind;
+
+    /// I7, K1: the decision under the sidecar lock writes the entry only
+    /// when none is stored; one stored since the checks (a writer that
+    /// skipped the per-asset lock, or a hand edit) is refused, naming dest.
+    #[test]
+    fn record_new_entry_writes_only_when_no_entry_is_stored() {
+        let dest = Path::new("/p/.claude/skills/a");
+        let written = record_new_entry(None, AssetType::Skill, "a", dest);
+        assert!(matches!(written, Ok(true)), "{written:?}");
+
+        let entry = serde_json::json!({"pin": "0".repeat(40)});
+        let err = record_new_entry(Some(&entry), AssetType::Skill, "a", dest).unwrap_err();
+        assert_eq!(err.kind, Kind::AlreadyInstalled);
+        assert!(
+            err.message.contains("/p/.claude/skills/a"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.details["lockfile_entry"], true);
+    }
+}
