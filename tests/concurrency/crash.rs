@@ -614,3 +614,48 @@ fn i6_l7_kill_at_every_failpoint() {
     // after-rename, after-lock and after-tmp-write of the install's upsert.
     assert_eq!(counts.orphan_dest, 3, "{}", counts.line());
 }
+
+/// I7, I5, K1: an entry that appears after an install's checks, written
+/// by a writer that skipped the per-asset lock (a hand edit made under
+/// the sidecar lock), is seen by the install's own upsert: the install
+/// refuses `already-installed`, takes its dest back out and leaves the
+/// foreign entry as it found it. The install is held at
+/// `install::after-rename` (dest placed, no entry yet) by a failpoint
+/// sleep while the entry is written.
+#[cfg(feature = "failpoints")]
+#[test]
+fn i7_entry_written_behind_the_asset_lock_is_refused_at_upsert() {
+    let scene = Scene::new();
+    let dest = scene.project.dest("skill", "n0");
+    let mut cmd = scene.assetpin(&["install", "skill", "n0"]);
+    cmd.env("FAILPOINTS", "install::after-rename=sleep(5000)");
+    let child = cmd.spawn().expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !dest.exists() {
+        assert!(Instant::now() < deadline, "install never placed dest");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The foreign entry: `keep`'s entry under the name `n0`.
+    let project = assetpin::project::Project::open(&scene.project.path()).unwrap();
+    let dir = project.ensure_memtomem().unwrap();
+    assetpin::lock::transact(&assetpin::lock::DiskStore { dir: &dir }, |doc| {
+        let keep = lockfile::get(doc, assetpin::AssetType::Skill, "keep")
+            .unwrap()
+            .clone();
+        doc["skills"]
+            .as_object_mut()
+            .unwrap()
+            .insert("n0".into(), keep);
+        Ok(())
+    })
+    .unwrap();
+    let foreign = scene.doc();
+
+    let out = wait_limited(child, Duration::from_secs(60), "held install");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error[already-installed]: "), "{err}");
+    assert!(!dest.exists(), "I5: the install took its dest back out");
+    assert_eq!(scene.doc(), foreign, "the foreign entry is left as it was");
+    assert_eq!(scene.staging_dirs("n0"), 0, "I6: no staging left");
+}
