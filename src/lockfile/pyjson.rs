@@ -158,4 +158,20 @@ mod tests {
             assert_eq!(python_number(text), py, "{text}");
         }
     }
+
+    /// L8 for a float that reaches the formatter as an `f64` (a typed
+    /// value rather than a parsed `Value`): spelled as Python's repr too.
+    /// (serde_json writes a non-finite `f64` as `null` before the
+    /// formatter sees it.)
+    #[test]
+    fn l8_f64_values_as_python_writes_them() {
+        use serde::Serialize;
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, PyFormatter::default());
+        [1e16_f64, 1e-7, 0.5].serialize(&mut ser).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[\n  1e+16,\n  1e-07,\n  0.5\n]"
+        );
+    }
 }

@@ -3,6 +3,8 @@
 //! `installed_at`, digests of the bytes written, unknown keys kept),
 //! leaves present dests and their entries alone, and reports a pin that
 //! lacks the asset as a failed row, for random mixes of these states.
+//! And U3 on a missing dest: `update` refuses `dirty` (every recorded file
+//! is missing) and writes nothing; `update --force` writes HEAD's tree.
 
 use crate::support::{Project, Wiki, assetpin, files_of, git, sha256, snapshot};
 use proptest::prelude::*;
@@ -92,6 +94,26 @@ fn files_at(wiki: &Wiki, commit: &str, name: &str) -> Vec<(String, Vec<u8>)> {
 
 const OLD_TIME: &str = "2020-01-01T00:00:00.000000Z";
 
+/// An entry pinning `pin` for `files`, with an unknown key and, when
+/// `digests`, the files' digests.
+fn entry_of(pin: &str, files: &[(String, Vec<u8>)], digests: bool) -> Value {
+    let mut entry = json!({
+        "wiki_commit": pin,
+        "installed_at": OLD_TIME,
+        "files": files.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        "files_commit": pin,
+        "x-note": "kept",
+    });
+    if digests {
+        entry["digests"] = files
+            .iter()
+            .map(|(p, b)| (p.clone(), Value::from(sha256(b))))
+            .collect();
+        entry["digests_installed_at"] = json!(OLD_TIME);
+    }
+    entry
+}
+
 proptest! {
     #![proptest_config(crate::config(16))]
 
@@ -105,18 +127,7 @@ proptest! {
                 let name = ASSETS[*i];
                 let pin = &h.commits[s.pin];
                 let files = files_at(&h.wiki, pin, name);
-                let mut entry = json!({
-                    "wiki_commit": pin,
-                    "installed_at": OLD_TIME,
-                    "files": files.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
-                    "files_commit": pin,
-                    "x-note": "kept",
-                });
-                if s.digests {
-                    entry["digests"] = files.iter().map(|(p, b)| (p.clone(), Value::from(sha256(b)))).collect();
-                    entry["digests_installed_at"] = json!(OLD_TIME);
-                }
-                skills.insert(name.into(), entry);
+                skills.insert(name.into(), entry_of(pin, &files, s.digests));
                 if s.dest {
                     let dest = project.dest("skill", name);
                     for (p, b) in &files {
@@ -169,6 +180,50 @@ proptest! {
                 }
             }
             prop_assert_eq!(out.status.code(), Some(if failed { 1 } else { 0 }), "{}", stderr);
+            Ok(())
+        })?;
+    }
+
+    /// U2, U3, E1: an installed asset whose dest was removed reads as
+    /// every recorded file missing: `update` refuses `dirty` and leaves
+    /// the project as it was; `update --force` writes HEAD's tree at dest
+    /// and pins HEAD, keeping the entry's unknown keys.
+    #[test]
+    fn u3_update_of_a_missing_dest(a in 0..ASSETS.len(), old in any::<bool>(), force in any::<bool>(), digests in any::<bool>()) {
+        HISTORY.with(|h| -> Result<(), TestCaseError> {
+            // r3 exists at HEAD only.
+            let pin = &h.commits[if old && a < 3 { 0 } else { 1 }];
+            let name = ASSETS[a];
+            let project = Project::new();
+            let files = files_at(&h.wiki, pin, name);
+            let doc = json!({"version": 1, "skills": {name: entry_of(pin, &files, digests)}});
+            project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+            std::fs::create_dir_all(project.dest("skill", name).parent().unwrap()).unwrap();
+            let before = snapshot(project.path());
+
+            let mut cmd = assetpin(&project, &h.wiki);
+            cmd.args(["update", "skill", name]);
+            if force {
+                cmd.arg("--force");
+            }
+            let out = cmd.output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let dest = project.dest("skill", name);
+            if !force {
+                prop_assert_eq!(out.status.code(), Some(1), "{}", stderr);
+                prop_assert!(stderr.starts_with("error[dirty]: "), "{}", stderr);
+                let after = snapshot(project.path());
+                prop_assert!(after == before, "a refused update wrote: {}", before.diff(&after));
+                return Ok(());
+            }
+            prop_assert_eq!(out.status.code(), Some(0), "{}", stderr);
+            let head = &h.commits[1];
+            let got: Vec<(String, Vec<u8>)> = files_of(&snapshot(&dest))
+                .into_iter().map(|(p, (_, b))| (p, b)).collect();
+            prop_assert_eq!(got, files_at(&h.wiki, head, name), "{} dest is HEAD's tree", name);
+            let entry = project.entry("skill", name);
+            prop_assert_eq!(&entry["wiki_commit"], &json!(head));
+            prop_assert_eq!(&entry["x-note"], "kept");
             Ok(())
         })?;
     }
