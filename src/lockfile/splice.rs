@@ -487,4 +487,27 @@ mod tests {
             );
         }
     }
+
+    /// Nesting up to [`MAX_DEPTH`] takes the fast path like any other
+    /// canonical document; one level deeper is left to serde_json.
+    #[test]
+    fn l8_nesting_to_max_depth_is_spliced() {
+        let nested = |levels: usize| {
+            let mut x = serde_json::json!([]);
+            for _ in 1..levels {
+                x = serde_json::json!([x]);
+            }
+            serialize(
+                &parse_strict(Some(format!(r#"{{"version":1,"x":{x}}}"#).as_bytes()), "t").unwrap(),
+            )
+        };
+        // "x" sits at depth 1, so its innermost array at depth `levels`.
+        let deepest = nested(MAX_DEPTH);
+        let loc = locate(&deepest, AssetType::Skill, "a").expect("depth MAX_DEPTH is spliced");
+        assert_eq!(
+            loc.upsert(&write()),
+            rebuild(&deepest, AssetType::Skill, "a")
+        );
+        assert!(locate(&nested(MAX_DEPTH + 1), AssetType::Skill, "a").is_none());
+    }
 }

@@ -628,6 +628,41 @@ proptest! {
         }
     }
 
+    /// L5, L8: the in-place upsert is taken only for canonical bytes. A
+    /// canonical document with one byte replaced, inserted or deleted
+    /// (structural characters, whitespace, a letter, a stray UTF-8 lead
+    /// byte) is either refused by `splice::locate` or still canonical:
+    /// it parses, re-serializes to the same bytes, and the splice writes
+    /// what the rebuild writes. So a document the scanner wrongly accepts
+    /// cannot be written back unchecked.
+    #[test]
+    fn l5_l8_splice_accepts_only_canonical_bytes(
+        doc in arb_doc(false), at in any::<prop::sample::Index>(), op in 0..3u8,
+        byte in prop::sample::select(b" \t\nx\"\\,:{}[]01.e-\xc3".to_vec()),
+        ty in arb_type(), name in arb_name(), w in arb_write(),
+    ) {
+        let mut bytes = lockfile::serialize(&doc);
+        let i = at.index(bytes.len());
+        match op {
+            0 => bytes[i] = byte,
+            1 => bytes.insert(i, byte),
+            _ => { bytes.remove(i); }
+        }
+        if let Some(loc) = lockfile::splice::locate(&bytes, ty, &name) {
+            let parsed = lockfile::parse_strict(Some(&bytes), "t").map_err(|e| {
+                TestCaseError::fail(format!("accepted bytes that do not load ({e}):\n{}", show(&bytes)))
+            })?;
+            prop_assert!(
+                lockfile::serialize(&parsed) == bytes,
+                "accepted bytes that are not canonical:\n{}", show(&bytes)
+            );
+            let mut d = parsed;
+            prop_assert_eq!(loc.existing(), lockfile::get(&d, ty, &name));
+            lockfile::upsert(&mut d, ty, &name, &w);
+            prop_assert!(loc.upsert(&w) == lockfile::serialize(&d), "{}", show(&bytes));
+        }
+    }
+
     /// L4, L1: a missing lockfile is `{"version": 1}` for writers and
     /// readers; the first upsert appends the section after `version`.
     #[test]
