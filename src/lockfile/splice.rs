@@ -470,6 +470,8 @@ mod tests {
             b"{\n  \"x\": \"\\u00e9\"\n}",                // Python writes é raw
             b"{\n  \"x\": \"\\/\"\n}",                    // Python writes /
             b"{\n  \"x\": \"\\u000a\"\n}",                // Python writes \n
+            b"{\n  \"x\": \"\\u001F\"\n}",                // Python writes \u001f
+            b"{\n  \"x\": \"\\u011f\"\n}",                // Python writes ğ raw
             b"{\n  \"x\": -0\n}",                         // Python writes 0
             b"{\n  \"x\": 1,\n  \"x\": 2\n}",             // duplicate key
             b"{\n  \"x\": 01\n}",                         // invalid
