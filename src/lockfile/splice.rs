@@ -512,4 +512,39 @@ mod tests {
         );
         assert!(locate(&nested(MAX_DEPTH + 1), AssetType::Skill, "a").is_none());
     }
+
+    /// A byte `skip_plain` must stop at: `"`, `\\` or a control character.
+    fn special(c: u8) -> bool {
+        c == b'"' || c == b'\\' || c < 0x20
+    }
+
+    /// Bytes near the classes' edges (0x1f/0x20, around `"` and `\\`, the
+    /// high bit) over-represented, so each SWAR test meets its borders.
+    fn arb_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let byte = prop_oneof![
+            8 => prop::sample::select(b"aZ ~!#[]\x7f\x80\xc3\xa9\xff\x20\x21\x23\x5b\x5d".to_vec()),
+            4 => any::<u8>(),
+            1 => prop::sample::select(b"\"\\\x00\x01\x1f\n\t".to_vec()),
+        ];
+        prop::collection::vec(byte, 0..72)
+    }
+
+    proptest::proptest! {
+        /// `skip_plain` skips exactly the whole 8-byte chunks free of
+        /// special bytes, from the start: never past a special byte (the
+        /// scan after it would miss a quote or a raw control character),
+        /// and never stops before a plain chunk (its reason to exist).
+        #[test]
+        fn skip_plain_skips_exactly_the_plain_chunks(b in arb_bytes(), start in 0..8usize) {
+            let start = start.min(b.len());
+            let mut sc = Scanner { b: &b, i: start, keys: Vec::new() };
+            sc.skip_plain();
+            let mut want = start;
+            while want + 8 <= b.len() && !b[want..want + 8].iter().copied().any(special) {
+                want += 8;
+            }
+            proptest::prop_assert_eq!(sc.i, want, "{:?}", b);
+        }
+    }
 }
