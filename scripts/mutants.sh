@@ -2,6 +2,7 @@
 # Mutation testing of the core (issue 5, docs/mutants.md) with cargo-mutants.
 #
 #   scripts/mutants.sh                          # the issue's files, all mutants
+#   scripts/mutants.sh --iterate                # only the mutants the last run did not catch
 #   scripts/mutants.sh --shard 0/4              # extra cargo-mutants flags pass through
 #   MUTANTS_FILES="src/names.rs src/skip.rs" scripts/mutants.sh
 #
