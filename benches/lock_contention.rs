@@ -319,6 +319,49 @@ fn k2_wiki(dir: &Path) {
     make_wiki(dir, &assets);
 }
 
+/// Writers in the paired comparison with the floor (the issue's target:
+/// 8 processes on a 100-entry lockfile).
+const PAIRED_WRITERS: usize = 8;
+
+/// The floor and the protocol measured in alternation: `pairs` pairs of
+/// one floor batch (as many write + fsync + rename ops as one round has
+/// upserts) and one round of [`PAIRED_WRITERS`] writer processes, back to
+/// back, the order flipped every pair. Returns each pair's ratio of the
+/// round's upserts/s to the floor's ops/s. Why: this disk's fsync latency
+/// drifts by up to 3x within a minute, so a floor measured seconds before
+/// the protocol can make the ratio anything from 0.5 to 1.6; a pair sees
+/// the same disk.
+fn paired_ratios(entries: usize, pairs: usize) -> Vec<f64> {
+    let scratch = scratch("paired");
+    let floor_dir = scratch.path().join("floor");
+    std::fs::create_dir_all(&floor_dir).expect("floor dir");
+    let size = seed_lockfile(scratch.path(), entries);
+    let ops = PAIRED_WRITERS * BATCH;
+    let floor_rate = || {
+        let total: u64 = floor_loop(&floor_dir, size, ops as u64, false).iter().sum();
+        ops as f64 / (total as f64 / 1e9)
+    };
+    let round_rate = || {
+        let (el, _) = round_processes(scratch.path(), PAIRED_WRITERS, entries);
+        ops as f64 / el.as_secs_f64()
+    };
+    // One unrecorded pair warms the page cache and the workers' binary.
+    floor_rate();
+    round_rate();
+    (0..pairs)
+        .map(|i| {
+            let (floor, round) = if i % 2 == 0 {
+                let f = floor_rate();
+                (f, round_rate())
+            } else {
+                let r = round_rate();
+                (floor_rate(), r)
+            };
+            round / floor
+        })
+        .collect()
+}
+
 /// Phases of one uncontended upsert, timed separately (the "where does
 /// the time go" breakdown): (phase, median ns) for a lockfile of
 /// `entries` entries over `iters` upserts. The critical section is the
@@ -635,6 +678,24 @@ fn summarize(shared: &Shared) {
         k2["speedup"] = json!(w / n);
     }
     println!();
+    let pairs = if quick() { 3 } else { 21 };
+    println!(
+        "paired: {PAIRED_WRITERS} writer processes vs the floor, alternating, {pairs} pairs \
+         (ratio of upserts/s to the floor's ops/s within each pair)"
+    );
+    let mut paired = json!({});
+    for entries in entry_counts() {
+        let mut r = paired_ratios(entries, pairs);
+        let (lo, hi) = (
+            r.iter().copied().fold(f64::INFINITY, f64::min),
+            r.iter().copied().fold(0.0, f64::max),
+        );
+        let med = median(&mut r);
+        println!("  entries={entries:<5} median ratio {med:.2} (min {lo:.2}, max {hi:.2})");
+        paired[entries.to_string()] =
+            json!({"median_ratio": med, "min": lo, "max": hi, "ratios": r});
+    }
+    println!();
     println!("uncontended upsert, median per phase (single writer, outside criterion)");
     let mut phases = json!({});
     for entries in entry_counts() {
@@ -659,6 +720,7 @@ fn summarize(shared: &Shared) {
             "upserts": rows,
             "protocol_shape": k2,
             "upsert_phases_median_ns": phases,
+            "paired_8_processes": paired,
         }),
     );
     println!("report: {}", path.display());
