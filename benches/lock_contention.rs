@@ -525,6 +525,64 @@ fn bench_upserts(c: &mut Criterion, shared: &Shared) {
     }
 }
 
+/// One K2 round: [`K2_WRITERS`] install processes of `role` into a fresh
+/// project at `project` (removed after); (wall time, per-install ns).
+fn k2_round(wiki: &Path, project: &Path, role: &str) -> (Duration, Vec<u64>) {
+    std::fs::create_dir_all(project).expect("project dir");
+    let workers = (0..K2_WRITERS)
+        .map(|a| {
+            spawn_worker(
+                role,
+                &[
+                    wiki.display().to_string(),
+                    project.display().to_string(),
+                    format!("s{a}"),
+                ],
+            )
+        })
+        .collect();
+    let (el, lines) = run_workers(workers);
+    let lats = lines.iter().flat_map(|l| decode_lats(l)).collect();
+    // K5: all entries landed.
+    let bytes = std::fs::read(project.join(".memtomem/lock.json")).expect("lockfile");
+    let doc = lockfile::parse_strict(Some(&bytes), "lock.json").expect("ok");
+    assert_eq!(
+        lockfile::entries(&doc, AssetType::Skill).count(),
+        K2_WRITERS
+    );
+    std::fs::remove_dir_all(project).expect("remove project");
+    (el, lats)
+}
+
+/// K2 in alternating pairs (see [`paired_ratios`] for why): per pair,
+/// the whole-install-lock round's wall time over the narrow window's.
+fn paired_k2(pairs: usize) -> Vec<f64> {
+    let scratch = scratch("k2-paired");
+    let wiki = scratch.path().join("wiki");
+    k2_wiki(&wiki);
+    let mut n = 0usize;
+    let mut round = |role: &str| {
+        n += 1;
+        k2_round(&wiki, &scratch.path().join(format!("p{n}")), role)
+            .0
+            .as_secs_f64()
+    };
+    round("install-narrow");
+    round("install-wide");
+    (0..pairs)
+        .map(|i| {
+            let (narrow, wide) = if i % 2 == 0 {
+                let a = round("install-narrow");
+                (a, round("install-wide"))
+            } else {
+                let b = round("install-wide");
+                (round("install-narrow"), b)
+            };
+            wide / narrow
+        })
+        .collect()
+}
+
 fn bench_k2(c: &mut Criterion, shared: &Shared) {
     let scratch = scratch("k2");
     let wiki = scratch.path().join("wiki");
@@ -544,33 +602,10 @@ fn bench_k2(c: &mut Criterion, shared: &Shared) {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         round_no += 1;
-                        let project = scratch.path().join(format!("p{round_no}"));
-                        std::fs::create_dir_all(&project).expect("project dir");
-                        let workers = (0..K2_WRITERS)
-                            .map(|a| {
-                                spawn_worker(
-                                    role,
-                                    &[
-                                        wiki.display().to_string(),
-                                        project.display().to_string(),
-                                        format!("s{a}"),
-                                    ],
-                                )
-                            })
-                            .collect();
-                        let (el, lines) = run_workers(workers);
-                        let lats = lines.iter().flat_map(|l| decode_lats(l)).collect();
+                        let (el, lats) =
+                            k2_round(&wiki, &scratch.path().join(format!("p{round_no}")), role);
                         total += el;
                         record(shared, label, el.as_secs_f64(), K2_WRITERS as u64, lats);
-                        // K5: all entries landed.
-                        let bytes =
-                            std::fs::read(project.join(".memtomem/lock.json")).expect("lockfile");
-                        let doc = lockfile::parse_strict(Some(&bytes), "lock.json").expect("ok");
-                        assert_eq!(
-                            lockfile::entries(&doc, AssetType::Skill).count(),
-                            K2_WRITERS
-                        );
-                        std::fs::remove_dir_all(&project).expect("remove project");
                     }
                     total
                 })
@@ -695,6 +730,19 @@ fn summarize(shared: &Shared) {
         paired[entries.to_string()] =
             json!({"median_ratio": med, "min": lo, "max": hi, "ratios": r});
     }
+    println!();
+    let mut k2_ratios = paired_k2(if quick() { 3 } else { 15 });
+    let (lo, hi) = (
+        k2_ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        k2_ratios.iter().copied().fold(0.0, f64::max),
+    );
+    let k2_med = median(&mut k2_ratios);
+    println!(
+        "paired K2: whole-install lock round / narrow window round, alternating, {} pairs: \
+         median {k2_med:.2}x (min {lo:.2}, max {hi:.2})",
+        k2_ratios.len()
+    );
+    k2["paired_speedup"] = json!({"median": k2_med, "min": lo, "max": hi, "ratios": k2_ratios});
     println!();
     println!("uncontended upsert, median per phase (single writer, outside criterion)");
     let mut phases = json!({});
