@@ -319,6 +319,40 @@ fn k2_wiki(dir: &Path) {
     make_wiki(dir, &assets);
 }
 
+/// `pairs` pairs of measurements `a` and `b`, back to back, `a` first in
+/// even pairs and `b` first in odd ones (after one unrecorded pair that
+/// warms the page cache and the workers' binary), so slow drift of the
+/// disk hits both alike: `(a, b)` per pair.
+fn alternating(
+    pairs: usize,
+    mut a: impl FnMut() -> f64,
+    mut b: impl FnMut() -> f64,
+) -> Vec<(f64, f64)> {
+    a();
+    b();
+    (0..pairs)
+        .map(|i| {
+            if i % 2 == 0 {
+                let x = a();
+                (x, b())
+            } else {
+                let y = b();
+                (a(), y)
+            }
+        })
+        .collect()
+}
+
+/// (median, min, max) of `v`, which is sorted in place.
+fn spread(v: &mut [f64]) -> (f64, f64, f64) {
+    let med = median(v);
+    (
+        med,
+        v.first().copied().unwrap_or(0.0),
+        v.last().copied().unwrap_or(0.0),
+    )
+}
+
 /// Writers in the paired comparison with the floor (the issue's target:
 /// 8 processes on a 100-entry lockfile).
 const PAIRED_WRITERS: usize = 8;
@@ -345,20 +379,9 @@ fn paired_ratios(entries: usize, pairs: usize) -> Vec<f64> {
         let (el, _) = round_processes(scratch.path(), PAIRED_WRITERS, entries);
         ops as f64 / el.as_secs_f64()
     };
-    // One unrecorded pair warms the page cache and the workers' binary.
-    floor_rate();
-    round_rate();
-    (0..pairs)
-        .map(|i| {
-            let (floor, round) = if i % 2 == 0 {
-                let f = floor_rate();
-                (f, round_rate())
-            } else {
-                let r = round_rate();
-                (floor_rate(), r)
-            };
-            round / floor
-        })
+    alternating(pairs, floor_rate, round_rate)
+        .into_iter()
+        .map(|(floor, round)| round / floor)
         .collect()
 }
 
@@ -560,26 +583,15 @@ fn paired_k2(pairs: usize) -> Vec<f64> {
     let scratch = scratch("k2-paired");
     let wiki = scratch.path().join("wiki");
     k2_wiki(&wiki);
-    let mut n = 0usize;
-    let mut round = |role: &str| {
-        n += 1;
-        k2_round(&wiki, &scratch.path().join(format!("p{n}")), role)
-            .0
-            .as_secs_f64()
+    let n = std::cell::Cell::new(0usize);
+    let round = |role: &str| {
+        n.set(n.get() + 1);
+        let project = scratch.path().join(format!("p{}", n.get()));
+        k2_round(&wiki, &project, role).0.as_secs_f64()
     };
-    round("install-narrow");
-    round("install-wide");
-    (0..pairs)
-        .map(|i| {
-            let (narrow, wide) = if i % 2 == 0 {
-                let a = round("install-narrow");
-                (a, round("install-wide"))
-            } else {
-                let b = round("install-wide");
-                (round("install-narrow"), b)
-            };
-            wide / narrow
-        })
+    alternating(pairs, || round("install-narrow"), || round("install-wide"))
+        .into_iter()
+        .map(|(narrow, wide)| wide / narrow)
         .collect()
 }
 
@@ -721,22 +733,14 @@ fn summarize(shared: &Shared) {
     let mut paired = json!({});
     for entries in entry_counts() {
         let mut r = paired_ratios(entries, pairs);
-        let (lo, hi) = (
-            r.iter().copied().fold(f64::INFINITY, f64::min),
-            r.iter().copied().fold(0.0, f64::max),
-        );
-        let med = median(&mut r);
+        let (med, lo, hi) = spread(&mut r);
         println!("  entries={entries:<5} median ratio {med:.2} (min {lo:.2}, max {hi:.2})");
         paired[entries.to_string()] =
             json!({"median_ratio": med, "min": lo, "max": hi, "ratios": r});
     }
     println!();
     let mut k2_ratios = paired_k2(if quick() { 3 } else { 15 });
-    let (lo, hi) = (
-        k2_ratios.iter().copied().fold(f64::INFINITY, f64::min),
-        k2_ratios.iter().copied().fold(0.0, f64::max),
-    );
-    let k2_med = median(&mut k2_ratios);
+    let (k2_med, lo, hi) = spread(&mut k2_ratios);
     println!(
         "paired K2: whole-install lock round / narrow window round, alternating, {} pairs: \
          median {k2_med:.2}x (min {lo:.2}, max {hi:.2})",
