@@ -542,15 +542,21 @@ fn bench_upserts(c: &mut Criterion, shared: &Shared) {
         }
         group.finish();
         // Every entry is still there: no lost updates (K5) under the load.
-        let bytes = std::fs::read(scratch.path().join(".memtomem/lock.json")).expect("lockfile");
-        let doc = lockfile::parse_strict(Some(&bytes), "lock.json").expect("parses");
-        assert_eq!(lockfile::entries(&doc, AssetType::Skill).count(), entries);
+        assert_skill_entries(scratch.path(), entries);
     }
 }
 
+/// K5 under load: the project's lockfile holds `n` skill entries.
+fn assert_skill_entries(project: &Path, n: usize) {
+    let bytes = std::fs::read(project.join(".memtomem/lock.json")).expect("lockfile");
+    let doc = lockfile::parse_strict(Some(&bytes), "lock.json").expect("parses");
+    assert_eq!(lockfile::entries(&doc, AssetType::Skill).count(), n);
+}
+
 /// One K2 round: [`K2_WRITERS`] install processes of `role` into a fresh
-/// project at `project` (removed after); (wall time, per-install ns).
-fn k2_round(wiki: &Path, project: &Path, role: &str) -> (Duration, Vec<u64>) {
+/// project in `scratch` (removed after); (wall time, per-install ns).
+fn k2_round(wiki: &Path, scratch: &Path, role: &str) -> (Duration, Vec<u64>) {
+    let project = &scratch.join("project");
     std::fs::create_dir_all(project).expect("project dir");
     let workers = (0..K2_WRITERS)
         .map(|a| {
@@ -566,13 +572,7 @@ fn k2_round(wiki: &Path, project: &Path, role: &str) -> (Duration, Vec<u64>) {
         .collect();
     let (el, lines) = run_workers(workers);
     let lats = lines.iter().flat_map(|l| decode_lats(l)).collect();
-    // K5: all entries landed.
-    let bytes = std::fs::read(project.join(".memtomem/lock.json")).expect("lockfile");
-    let doc = lockfile::parse_strict(Some(&bytes), "lock.json").expect("ok");
-    assert_eq!(
-        lockfile::entries(&doc, AssetType::Skill).count(),
-        K2_WRITERS
-    );
+    assert_skill_entries(project, K2_WRITERS);
     std::fs::remove_dir_all(project).expect("remove project");
     (el, lats)
 }
@@ -583,12 +583,7 @@ fn paired_k2(pairs: usize) -> Vec<f64> {
     let scratch = scratch("k2-paired");
     let wiki = scratch.path().join("wiki");
     k2_wiki(&wiki);
-    let n = std::cell::Cell::new(0usize);
-    let round = |role: &str| {
-        n.set(n.get() + 1);
-        let project = scratch.path().join(format!("p{}", n.get()));
-        k2_round(&wiki, &project, role).0.as_secs_f64()
-    };
+    let round = |role: &str| k2_round(&wiki, scratch.path(), role).0.as_secs_f64();
     alternating(pairs, || round("install-narrow"), || round("install-wide"))
         .into_iter()
         .map(|(narrow, wide)| wide / narrow)
@@ -602,7 +597,6 @@ fn bench_k2(c: &mut Criterion, shared: &Shared) {
     let mut group = c.benchmark_group("protocol_shape");
     configure(&mut group);
     group.throughput(Throughput::Elements(K2_WRITERS as u64));
-    let mut round_no = 0usize;
     for (label, role) in [
         ("narrow_window", "install-narrow"),
         ("whole_install_lock", "install-wide"),
@@ -613,9 +607,7 @@ fn bench_k2(c: &mut Criterion, shared: &Shared) {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        round_no += 1;
-                        let (el, lats) =
-                            k2_round(&wiki, &scratch.path().join(format!("p{round_no}")), role);
+                        let (el, lats) = k2_round(&wiki, scratch.path(), role);
                         total += el;
                         record(shared, label, el.as_secs_f64(), K2_WRITERS as u64, lats);
                     }

@@ -161,12 +161,20 @@ impl Scene {
     }
 
     fn remove_entries(&self, names: &[String]) {
-        let project = assetpin::project::Project::open(&self.project.path()).unwrap();
-        let dir = project.ensure_memtomem().unwrap();
-        assetpin::lock::transact(&assetpin::lock::DiskStore { dir: &dir }, |doc| {
+        self.edit_lockfile(|doc| {
             for n in names {
                 lockfile::remove(doc, assetpin::AssetType::Skill, n);
             }
+        });
+    }
+
+    /// Edits the lockfile in-process under the sidecar lock, as another
+    /// writer would.
+    fn edit_lockfile(&self, edit: impl FnOnce(&mut lockfile::Document)) {
+        let project = assetpin::project::Project::open(&self.project.path()).unwrap();
+        let dir = project.ensure_memtomem().unwrap();
+        assetpin::lock::transact(&assetpin::lock::DiskStore { dir: &dir }, |doc| {
+            edit(doc);
             Ok(())
         })
         .unwrap();
@@ -636,9 +644,7 @@ fn i7_entry_written_behind_the_asset_lock_is_refused_at_upsert() {
         std::thread::sleep(Duration::from_millis(5));
     }
     // The foreign entry: `keep`'s entry under the name `n0`.
-    let project = assetpin::project::Project::open(&scene.project.path()).unwrap();
-    let dir = project.ensure_memtomem().unwrap();
-    assetpin::lock::transact(&assetpin::lock::DiskStore { dir: &dir }, |doc| {
+    scene.edit_lockfile(|doc| {
         let keep = lockfile::get(doc, assetpin::AssetType::Skill, "keep")
             .unwrap()
             .clone();
@@ -646,9 +652,7 @@ fn i7_entry_written_behind_the_asset_lock_is_refused_at_upsert() {
             .as_object_mut()
             .unwrap()
             .insert("n0".into(), keep);
-        Ok(())
-    })
-    .unwrap();
+    });
     let foreign = scene.doc();
 
     let out = wait_limited(child, Duration::from_secs(60), "held install");

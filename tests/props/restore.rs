@@ -92,6 +92,14 @@ fn files_at(wiki: &Wiki, commit: &str, name: &str) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Dest's files as (path below dest, bytes), in the order of [`files_at`].
+fn tree_of(dest: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    files_of(&snapshot(dest))
+        .into_iter()
+        .map(|(p, (_, b))| (p, b))
+        .collect()
+}
+
 const OLD_TIME: &str = "2020-01-01T00:00:00.000000Z";
 
 /// An entry pinning `pin` for `files`, with an unknown key and, when
@@ -167,9 +175,7 @@ proptest! {
                 } else {
                     prop_assert_eq!(&row["status"], "restored", "{}: {} / {}", name, row, stderr);
                     // The pin's bytes, not HEAD's.
-                    let got: Vec<(String, Vec<u8>)> = files_of(&snapshot(&dest))
-                        .into_iter().map(|(p, (_, b))| (p, b)).collect();
-                    prop_assert_eq!(&got, &files, "{} dest bytes", name);
+                    prop_assert_eq!(&tree_of(&dest), &files, "{} dest bytes", name);
                     prop_assert_eq!(&entry["wiki_commit"], &json!(pin));
                     prop_assert_eq!(&entry["files_commit"], &json!(pin));
                     prop_assert_eq!(&entry["x-note"], "kept");
@@ -218,9 +224,7 @@ proptest! {
             }
             prop_assert_eq!(out.status.code(), Some(0), "{}", stderr);
             let head = &h.commits[1];
-            let got: Vec<(String, Vec<u8>)> = files_of(&snapshot(&dest))
-                .into_iter().map(|(p, (_, b))| (p, b)).collect();
-            prop_assert_eq!(got, files_at(&h.wiki, head, name), "{} dest is HEAD's tree", name);
+            prop_assert_eq!(tree_of(&dest), files_at(&h.wiki, head, name), "{} dest is HEAD's tree", name);
             let entry = project.entry("skill", name);
             prop_assert_eq!(&entry["wiki_commit"], &json!(head));
             prop_assert_eq!(&entry["x-note"], "kept");
