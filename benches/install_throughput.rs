@@ -152,10 +152,8 @@ fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'sta
             digests: Some(staged.digests),
         };
         let memtomem = project.ensure_memtomem().expect(".memtomem");
-        lock::transact_upsert(&DiskStore { dir: &memtomem }, ty, name, &write, |_| {
-            Ok(true)
-        })
-        .expect("upsert");
+        lock::transact_upsert(&DiskStore::new(&memtomem), ty, name, &write, |_| Ok(true))
+            .expect("upsert");
         lap(6, &mut t);
         std::fs::remove_dir_all(&root).expect("remove");
     }

@@ -124,7 +124,7 @@ fn batch_for(w: usize, entries: usize) -> Vec<(String, EntryWrite)> {
 fn upsert_batch(root: &Path, batch: &mut [(String, EntryWrite)], ready: impl FnOnce()) -> Vec<u64> {
     let project = Project::open(root).expect("open project");
     let dir = project.ensure_memtomem().expect(".memtomem");
-    let store = DiskStore { dir: &dir };
+    let store = DiskStore::new(&dir);
     ready();
     let mut lats = Vec::with_capacity(batch.len());
     for (name, write) in batch.iter_mut() {
@@ -278,7 +278,7 @@ fn install_whole_lock(ctx: &Context, ty: AssetType, name: &str) -> Result<()> {
     // The same upsert as `lock::transact_upsert` (in place when the bytes
     // are canonical, else load + upsert + serialize), under the lock
     // already held.
-    let store = DiskStore { dir: &memtomem };
+    let store = DiskStore::new(&memtomem);
     let before = store.read()?;
     let after = match before
         .as_deref()
@@ -396,7 +396,7 @@ fn breakdown(entries: usize, iters: usize) -> Vec<(&'static str, u64)> {
     seed_lockfile(scratch.path(), entries);
     let project = Project::open(scratch.path()).expect("open project");
     let dir = project.ensure_memtomem().expect(".memtomem");
-    let store = DiskStore { dir: &dir };
+    let store = DiskStore::new(&dir);
     let mut samples: Vec<Vec<u64>> = vec![Vec::with_capacity(iters); PHASES.len()];
     for i in 0..iters {
         let name = entry_name(i % entries);
@@ -430,24 +430,28 @@ fn breakdown(entries: usize, iters: usize) -> Vec<(&'static str, u64)> {
             .expect("rename");
         lap(7, &mut t);
         drop(guard);
-        // After the unlock, as in `transact_upsert`.
+        // After the unlock, as in `transact_upsert`: the replaced
+        // lockfile's inode is freed at the release.
         let mut t = Instant::now();
-        dir.sync().expect("fsync dir");
+        store.release();
         lap(8, &mut t);
-        let mut doc = lockfile::parse_strict(Some(&before), "lock.json").expect("parse");
+        dir.sync().expect("fsync dir");
         lap(9, &mut t);
-        lockfile::upsert(&mut doc, AssetType::Skill, &name, &write);
+        let mut doc = lockfile::parse_strict(Some(&before), "lock.json").expect("parse");
         lap(10, &mut t);
-        let full = lockfile::serialize(&doc);
+        lockfile::upsert(&mut doc, AssetType::Skill, &name, &write);
         lap(11, &mut t);
+        let full = lockfile::serialize(&doc);
+        lap(12, &mut t);
         assert!(full == after, "splice and rebuild disagree");
     }
     phase_medians(&PHASES, &mut samples)
 }
 
 /// The phases of [`breakdown`]; the first [`CRITICAL`] are the critical
-/// section of `transact_upsert`, `dir_fsync` follows the unlock.
-const PHASES: [&str; 12] = [
+/// section of `transact_upsert`, `release` and `dir_fsync` follow the
+/// unlock.
+const PHASES: [&str; 13] = [
     "lock",
     "clean_temps",
     "read",
@@ -456,6 +460,7 @@ const PHASES: [&str; 12] = [
     "write",
     "fsync",
     "rename",
+    "release",
     "dir_fsync",
     "full_parse",
     "full_upsert",

@@ -67,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let project = Project::open(&args.project)?;
     let dir = project.ensure_memtomem()?;
-    let store = DiskStore { dir: &dir };
+    let store = DiskStore::new(&dir);
     let mut writes: Vec<(String, EntryWrite)> = (0..args.count)
         .map(|i| {
             let name = format!("{}-{i}", args.prefix);

@@ -224,7 +224,7 @@ impl InstallSteps for DiskInstall<'_> {
         };
         let memtomem = self.project.ensure_memtomem()?;
         let dest_path = self.project.dest_path(self.ty, self.name);
-        let store = DiskStore { dir: &memtomem };
+        let store = DiskStore::new(&memtomem);
         lock::transact_upsert(&store, self.ty, self.name, &write, |existing| {
             match self.restore {
                 None => protocol::record_new_entry(existing, self.ty, self.name, &dest_path),

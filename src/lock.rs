@@ -19,6 +19,7 @@ use crate::lockfile::{self, Document, EntryWrite, LOCKFILE_NAME};
 use crate::names::AssetType;
 use crate::safefs::{PRIVATE_MODE, SafeDir, temp_prefix};
 use serde_json::Value;
+use std::cell::RefCell;
 use std::fs::File;
 
 /// Sidecar lock file name inside `.memtomem/` (K1).
@@ -79,6 +80,10 @@ pub trait LockfileStore {
     fn sync(&self) -> Result<()> {
         Ok(())
     }
+    /// Lets go of the lockfile that [`LockfileStore::read`] loaded, which
+    /// [`LockfileStore::replace`] may have unlinked. Called after the
+    /// unlock; stores that keep nothing do nothing.
+    fn release(&self) {}
     /// Removes the temporary files of [`LockfileStore::replace`] that a
     /// crashed writer left. Called with the sidecar lock held, when no
     /// live writer owns one (L7, I6).
@@ -88,10 +93,26 @@ pub trait LockfileStore {
 }
 
 /// The on-disk store: `lock.json` and its sidecar lock in `.memtomem/`.
+///
+/// [`LockfileStore::read`] keeps the lockfile it read open until
+/// [`LockfileStore::release`]: when the rename of the replace unlinks that
+/// file, freeing its inode and blocks (about 100 µs on ext4 with
+/// `discard`, a synchronous discard included) then happens at the close,
+/// after the unlock, and not inside the rename, under the lock.
 #[derive(Debug)]
 pub struct DiskStore<'a> {
-    /// The `.memtomem` directory.
-    pub dir: &'a SafeDir,
+    dir: &'a SafeDir,
+    read_open: RefCell<Option<File>>,
+}
+
+impl<'a> DiskStore<'a> {
+    /// The store of the `.memtomem` directory `dir`.
+    pub fn new(dir: &'a SafeDir) -> DiskStore<'a> {
+        DiskStore {
+            dir,
+            read_open: RefCell::new(None),
+        }
+    }
 }
 
 impl LockfileStore for DiskStore<'_> {
@@ -100,7 +121,14 @@ impl LockfileStore for DiskStore<'_> {
         FlockGuard::acquire(self.dir, SIDECAR_NAME)
     }
     fn read(&self) -> Result<Option<Vec<u8>>> {
-        self.dir.read_file(LOCKFILE_NAME)
+        let read = self.dir.read_file_open(LOCKFILE_NAME)?;
+        Ok(read.map(|(bytes, file)| {
+            *self.read_open.borrow_mut() = Some(file);
+            bytes
+        }))
+    }
+    fn release(&self) {
+        self.read_open.borrow_mut().take();
     }
     fn replace(&self, bytes: &[u8]) -> Result<()> {
         self.dir.atomic_replace(LOCKFILE_NAME, bytes, PRIVATE_MODE)
@@ -179,13 +207,14 @@ pub fn transact_upsert<S: LockfileStore>(
 
 /// The protocol both transactions share: lock, clean crash leftovers,
 /// read, compute the new bytes (`None`: no change), replace when they
-/// differ, unlock, then make the replace durable.
+/// differ, unlock, release the file read, then make the replace durable.
 ///
 /// The directory fsync comes after the unlock (K2 keeps the lock to load,
 /// mutate, write): the rename is already visible to the next writer, and
 /// no caller returns before its own fsync, which also makes every earlier
 /// rename in the directory durable. Holding the lock over it would make
-/// each waiting writer pay for it once more.
+/// each waiting writer pay for it once more. The release of the replaced
+/// file comes after the unlock for the same reason (see [`DiskStore`]).
 fn read_modify_write<S: LockfileStore, T>(
     store: &S,
     compute: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T)>,
@@ -206,8 +235,55 @@ fn read_modify_write<S: LockfileStore, T>(
         }
         (out, wrote)
     };
+    store.release();
     if wrote {
         store.sync()?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::now_utc_micros;
+
+    /// Descriptors of this process open on `path`, deleted or not (a
+    /// deleted file's link reads `<path> (deleted)`).
+    fn fds_on(path: &std::path::Path) -> Vec<String> {
+        let path = path.display().to_string();
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .map(|l| l.display().to_string())
+            .filter(|l| l.starts_with(&path))
+            .collect()
+    }
+
+    /// The lockfile that an upsert read (and its rename unlinked) is let
+    /// go by the time the transaction returns, while the store lives on:
+    /// its inode is freed after the unlock, not held for the store's
+    /// lifetime nor freed under the lock.
+    #[test]
+    fn k2_the_replaced_lockfile_is_released_after_the_unlock() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SafeDir::open_root(tmp.path()).unwrap();
+        let lockfile = dir.child_path(LOCKFILE_NAME);
+        let store = DiskStore::new(&dir);
+        let write = EntryWrite {
+            wiki_commit: "a".repeat(40),
+            installed_at: now_utc_micros(),
+            files: vec![],
+            digests: None,
+        };
+        // The first upsert creates the lockfile, the second replaces it.
+        for name in ["one", "two"] {
+            transact_upsert(&store, AssetType::Skill, name, &write, |_| Ok(true)).unwrap();
+        }
+        assert_eq!(fds_on(&lockfile), Vec::<String>::new());
+        // The check sees a kept file: a bare read keeps it until release.
+        assert!(store.read().unwrap().is_some());
+        assert_eq!(fds_on(&lockfile).len(), 1);
+        store.release();
+        assert_eq!(fds_on(&lockfile), Vec::<String>::new());
+    }
 }

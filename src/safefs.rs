@@ -259,6 +259,16 @@ impl SafeDir {
     /// # Errors
     /// `unsafe-path` when it is a link; `io`.
     pub fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.read_file_open(name)?.map(|(bytes, _)| bytes))
+    }
+
+    /// [`SafeDir::read_file`] that also returns the open file, so that the
+    /// caller decides when its inode may be freed (see
+    /// `lock::LockfileStore::release`).
+    ///
+    /// # Errors
+    /// `unsafe-path` when it is a link; `io`.
+    pub fn read_file_open(&self, name: &str) -> Result<Option<(Vec<u8>, File)>> {
         let path = self.child_path(name);
         match rustix::fs::openat(
             &self.fd,
@@ -271,7 +281,7 @@ impl SafeDir {
                 let mut buf = Vec::new();
                 std::io::Read::read_to_end(&mut file, &mut buf)
                     .map_err(|e| io_err("read", &path, e))?;
-                Ok(Some(buf))
+                Ok(Some((buf, file)))
             }
             Err(Errno::NOENT) => Ok(None),
             Err(Errno::LOOP) => Err(unsafe_path(&path)),

@@ -419,9 +419,7 @@ pub fn update(
         ),
     };
     let memtomem = project.ensure_memtomem()?;
-    lock::transact_upsert(&DiskStore { dir: &memtomem }, ty, name, &write, |_| {
-        Ok(true)
-    })?;
+    lock::transact_upsert(&DiskStore::new(&memtomem), ty, name, &write, |_| Ok(true))?;
     crate::failpoint!("update::after-upsert");
     Ok(outcome(&prep, UpdateStatus::Updated, backups))
 }

@@ -173,7 +173,7 @@ impl Scene {
     fn edit_lockfile(&self, edit: impl FnOnce(&mut lockfile::Document)) {
         let project = assetpin::project::Project::open(&self.project.path()).unwrap();
         let dir = project.ensure_memtomem().unwrap();
-        assetpin::lock::transact(&assetpin::lock::DiskStore { dir: &dir }, |doc| {
+        assetpin::lock::transact(&assetpin::lock::DiskStore::new(&dir), |doc| {
             edit(doc);
             Ok(())
         })

@@ -61,7 +61,7 @@ fn run_job(job: &str) {
                     files: vec!["SKILL.md".into()],
                     digests: None,
                 };
-                let store = DiskStore { dir: &memtomem };
+                let store = DiskStore::new(&memtomem);
                 lock::transact_upsert(&store, AssetType::Skill, name, &write, |_| Ok(true))
                     .expect("upsert");
             }

@@ -49,7 +49,7 @@ fn l5_transact_refuses_corrupt_naming_the_file() {
     std::fs::write(dir.path().join("lock.json"), "[1]").unwrap();
     let sd = SafeDir::open_root(dir.path()).unwrap();
     let mut ran = false;
-    let e = transact(&DiskStore { dir: &sd }, |_| {
+    let e = transact(&DiskStore::new(&sd), |_| {
         ran = true;
         Ok(())
     })
