@@ -17,7 +17,9 @@
 //! 3. **Protocol shape (K2).** 8 concurrent install processes of distinct
 //!    50-file skills into one project: the reference `install` (sidecar lock
 //!    over load/mutate/write only) against the same steps with the sidecar
-//!    lock held over the whole install.
+//!    lock held over the whole install, and against the install's disk
+//!    part alone (its writes and fsyncs, the wiki read before the clock:
+//!    the round's floor).
 //!
 //! A summary table (upserts/s, p50, p99, ratio to the floor) is printed and
 //! written to `target/bench-report/lock_contention.json`.
@@ -215,18 +217,22 @@ fn worker_main(role: &str) {
             let lats = upsert_batch(&root, &mut batch, worker_ready_wait_go);
             worker_done(&encode_lats(&lats));
         }
-        "install-narrow" | "install-wide" => {
+        "install-narrow" | "install-wide" | "install-disk" => {
             let ctx = Context {
                 wiki: PathBuf::from(&args[0]),
                 project: PathBuf::from(&args[1]),
             };
             let name = &args[2];
+            // The disk part's asset is read from the wiki before the start.
+            let read = (role == "install-disk").then(|| read_head(&ctx, name));
             worker_ready_wait_go();
             let t = Instant::now();
-            if role == "install-narrow" {
-                install(&ctx, AssetType::Skill, name).expect("install");
-            } else {
-                install_whole_lock(&ctx, AssetType::Skill, name).expect("install (wide)");
+            match read {
+                Some(read) => install_disk_part(&ctx, name, read).expect("install (disk part)"),
+                None if role == "install-narrow" => {
+                    install(&ctx, AssetType::Skill, name).expect("install");
+                }
+                None => install_whole_lock(&ctx, AssetType::Skill, name).expect("install (wide)"),
             }
             worker_done(&t.elapsed().as_nanos().to_string());
         }
@@ -292,6 +298,45 @@ fn install_whole_lock(ctx: &Context, ty: AssetType, name: &str) -> Result<()> {
         }
     };
     store.replace(&after)
+}
+
+/// The wiki HEAD and skill `name`'s files at it (the read-only start of
+/// an install, done by [`install_disk_part`]'s worker before the clock).
+fn read_head(ctx: &Context, name: &str) -> (gix::ObjectId, assetpin::wiki::AssetTree) {
+    let wiki = Wiki::open(&ctx.wiki).expect("open wiki");
+    let commit = wiki.head().expect("wiki HEAD");
+    let tree = wiki
+        .read_asset(commit, AssetType::Skill, name)
+        .expect("read asset");
+    (commit, tree)
+}
+
+/// The disk part of an install, for the K2 floor: what
+/// [`assetpin::install::install`] writes (per-asset lock, staging with an
+/// fsync per file and directory, rename into place, section fsync, the
+/// lockfile upsert with its fsyncs), without reading the wiki or checking
+/// its work tree, the project or the lockfile first.
+fn install_disk_part(
+    ctx: &Context,
+    name: &str,
+    (commit, tree): (gix::ObjectId, assetpin::wiki::AssetTree),
+) -> Result<()> {
+    let project = Project::open(&ctx.project)?;
+    let section = project.ensure_section(AssetType::Skill)?;
+    let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
+    let staged = stage::stage(&section, name, &tree.files)?;
+    section.rename(&staged.name, &section, name, true)?;
+    section.sync()?;
+    let write = EntryWrite {
+        wiki_commit: commit.to_string(),
+        installed_at: now_utc_micros(),
+        files: tree.files.iter().map(|f| f.path.clone()).collect(),
+        digests: Some(staged.digests),
+    };
+    let memtomem = project.ensure_memtomem()?;
+    let store = DiskStore::new(&memtomem);
+    lock::transact_upsert(&store, AssetType::Skill, name, &write, |_| Ok(true))?;
+    Ok(())
 }
 
 /// A wiki with `K2_WRITERS` skills of `K2_FILES` text files (~2 KiB each,
@@ -364,15 +409,18 @@ const PAIRED_WRITERS: usize = 8;
 /// round's upserts/s to the floor's ops/s. Why: this disk's fsync latency
 /// drifts by up to 3x within a minute, so a floor measured seconds before
 /// the protocol can make the ratio anything from 0.5 to 1.6; a pair sees
-/// the same disk.
-fn paired_ratios(entries: usize, pairs: usize) -> Vec<f64> {
+/// the same disk. With `dir_sync`, the floor also fsyncs the directory
+/// after each rename, as L7 requires of the protocol.
+fn paired_ratios(entries: usize, pairs: usize, dir_sync: bool) -> Vec<f64> {
     let scratch = scratch("paired");
     let floor_dir = scratch.path().join("floor");
     std::fs::create_dir_all(&floor_dir).expect("floor dir");
     let size = seed_lockfile(scratch.path(), entries);
     let ops = PAIRED_WRITERS * BATCH;
     let floor_rate = || {
-        let total: u64 = floor_loop(&floor_dir, size, ops as u64, false).iter().sum();
+        let total: u64 = floor_loop(&floor_dir, size, ops as u64, dir_sync)
+            .iter()
+            .sum();
         ops as f64 / (total as f64 / 1e9)
     };
     let round_rate = || {
@@ -582,16 +630,20 @@ fn k2_round(wiki: &Path, scratch: &Path, role: &str) -> (Duration, Vec<u64>) {
     (el, lats)
 }
 
-/// K2 in alternating pairs (see [`paired_ratios`] for why): per pair,
-/// the whole-install-lock round's wall time over the narrow window's.
-fn paired_k2(pairs: usize) -> Vec<f64> {
+/// K2 in alternating pairs (see [`paired_ratios`] for why): `pairs`
+/// pairs of the narrow window's round and, per `other` role, a round of
+/// that role; wall times in s, `(narrow, other)` per pair, one list per
+/// role. `install-wide` is the whole-install lock (the ratio of a pair is
+/// `wide / narrow`); `install-disk` is the disk part of the install alone,
+/// the round's floor (`narrow / disk`).
+fn paired_k2(pairs: usize, others: &[&str]) -> Vec<Vec<(f64, f64)>> {
     let scratch = scratch("k2-paired");
     let wiki = scratch.path().join("wiki");
     k2_wiki(&wiki);
     let round = |role: &str| k2_round(&wiki, scratch.path(), role).0.as_secs_f64();
-    alternating(pairs, || round("install-narrow"), || round("install-wide"))
-        .into_iter()
-        .map(|(narrow, wide)| wide / narrow)
+    others
+        .iter()
+        .map(|other| alternating(pairs, || round("install-narrow"), || round(other)))
         .collect()
 }
 
@@ -729,21 +781,62 @@ fn summarize(shared: &Shared) {
     );
     let mut paired = json!({});
     for entries in entry_counts() {
-        let mut r = paired_ratios(entries, pairs);
+        let mut r = paired_ratios(entries, pairs, false);
         let (med, lo, hi) = spread(&mut r);
         println!("  entries={entries:<5} median ratio {med:.2} (min {lo:.2}, max {hi:.2})");
         paired[entries.to_string()] =
             json!({"median_ratio": med, "min": lo, "max": hi, "ratios": r});
     }
+    // The target's configuration once more, against the floor that L7
+    // permits: the directory fsync is the one step the bare floor skips.
+    let mut r = paired_ratios(100, pairs, true);
+    let (med, lo, hi) = spread(&mut r);
+    println!("  entries=100   vs floor+dirsync: median ratio {med:.2} (min {lo:.2}, max {hi:.2})");
+    paired["100_vs_floor_dirsync"] =
+        json!({"median_ratio": med, "min": lo, "max": hi, "ratios": r});
     println!();
-    let mut k2_ratios = paired_k2(if quick() { 3 } else { 15 });
-    let (k2_med, lo, hi) = spread(&mut k2_ratios);
-    println!(
-        "paired K2: whole-install lock round / narrow window round, alternating, {} pairs: \
-         median {k2_med:.2}x (min {lo:.2}, max {hi:.2})",
-        k2_ratios.len()
+    let k2_pairs = paired_k2(
+        if quick() { 3 } else { 15 },
+        &["install-wide", "install-disk"],
     );
-    k2["paired_speedup"] = json!({"median": k2_med, "min": lo, "max": hi, "ratios": k2_ratios});
+    for ((key, what), pairs) in [
+        (
+            "paired_speedup",
+            "whole-install lock round / narrow window round",
+        ),
+        (
+            "paired_disk_part",
+            "narrow window round / its disk part alone",
+        ),
+    ]
+    .into_iter()
+    .zip(&k2_pairs)
+    {
+        // Both ratios are slower / faster: wide / narrow, narrow / disk.
+        let mut ratios: Vec<f64> = pairs
+            .iter()
+            .map(|&(n, o)| {
+                if key == "paired_speedup" {
+                    o / n
+                } else {
+                    n / o
+                }
+            })
+            .collect();
+        let mut narrow_s: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+        let mut other_s: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+        let (med, lo, hi) = spread(&mut ratios);
+        let (narrow_med, other_med) = (median(&mut narrow_s), median(&mut other_s));
+        println!(
+            "paired K2: {what}, alternating, {} pairs: median {med:.2}x (min {lo:.2}, \
+             max {hi:.2}); median rounds: narrow {:.1} ms, other {:.1} ms",
+            ratios.len(),
+            narrow_med * 1e3,
+            other_med * 1e3
+        );
+        k2[key] = json!({"median": med, "min": lo, "max": hi, "ratios": ratios,
+            "median_narrow_round_s": narrow_med, "median_other_round_s": other_med});
+    }
     println!();
     println!("uncontended upsert, median per phase (single writer, outside criterion)");
     let mut phases = json!({});
