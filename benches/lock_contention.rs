@@ -275,12 +275,7 @@ fn install_whole_lock(ctx: &Context, ty: AssetType, name: &str) -> Result<()> {
         return refuse_if_present(ty, name, false, true, &project.dest_path(ty, name));
     }
     section.sync()?;
-    let write = EntryWrite {
-        wiki_commit: commit.to_string(),
-        installed_at: now_utc_micros(),
-        files: tree.files.iter().map(|f| f.path.clone()).collect(),
-        digests: Some(staged.digests),
-    };
+    let write = installed_entry(commit, &tree, staged);
     // The same upsert as `lock::transact_upsert` (in place when the bytes
     // are canonical, else load + upsert + serialize), under the lock
     // already held.
@@ -298,6 +293,21 @@ fn install_whole_lock(ctx: &Context, ty: AssetType, name: &str) -> Result<()> {
         }
     };
     store.replace(&after)
+}
+
+/// The entry an install records for `tree` at `commit`, staged as
+/// `staged` (L2), as `install` builds it.
+fn installed_entry(
+    commit: gix::ObjectId,
+    tree: &assetpin::wiki::AssetTree,
+    staged: stage::Staged,
+) -> EntryWrite {
+    EntryWrite {
+        wiki_commit: commit.to_string(),
+        installed_at: now_utc_micros(),
+        files: tree.files.iter().map(|f| f.path.clone()).collect(),
+        digests: Some(staged.digests),
+    }
 }
 
 /// The wiki HEAD and skill `name`'s files at it (the read-only start of
@@ -327,12 +337,7 @@ fn install_disk_part(
     let staged = stage::stage(&section, name, &tree.files)?;
     section.rename(&staged.name, &section, name, true)?;
     section.sync()?;
-    let write = EntryWrite {
-        wiki_commit: commit.to_string(),
-        installed_at: now_utc_micros(),
-        files: tree.files.iter().map(|f| f.path.clone()).collect(),
-        digests: Some(staged.digests),
-    };
+    let write = installed_entry(commit, &tree, staged);
     let memtomem = project.ensure_memtomem()?;
     let store = DiskStore::new(&memtomem);
     lock::transact_upsert(&store, AssetType::Skill, name, &write, |_| Ok(true))?;
