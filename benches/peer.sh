@@ -4,8 +4,7 @@
 #
 #   1. whole-process wall time of installing a two-file skill
 #      (`mm context install skill demo` vs `assetpin install skill demo`),
-#      each run on a fresh project, median of RUNS (hyperfine when
-#      installed, else a python timing loop);
+#      each run on a fresh project, median of RUNS (hyperfine -N);
 #   2. 8 processes upserting concurrently into a 100-entry lockfile, each
 #      rewriting 12 entries with the full L2 field set, through the peer's
 #      own in-process upsert (scripts/peer_upsert.py) and through
@@ -17,8 +16,12 @@
 #   benches/peer.sh                  # RUNS=20 TRIALS=7 by default
 #   RUNS=10 TRIALS=3 benches/peer.sh
 #
-# Installs nothing itself. Builds `cargo build --release` (honouring
-# CARGO_TARGET_DIR). Writes target/bench-report/peer.json.
+# Builds `cargo build --release` (honouring CARGO_TARGET_DIR). Uses the
+# hyperfine on PATH (or $HYPERFINE); without one, installs hyperfine
+# 1.20.0 into target/tools through cargo (~40 s, once). A python timing
+# loop used to stand in for it, but its spawn overhead added ~2.5 ms to
+# every run: a 4.9 ms install measured 7.7 ms, and the ratio 45x, not 73x.
+# Writes target/bench-report/peer.json.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -36,6 +39,19 @@ if [ ! -x "$MM" ] || [ ! -x "$PEER_PY" ]; then
     echo "peer.sh: memtomem peer not found at $PEER_DIR;" \
         "install it with scripts/install-peer.sh (or set ASSETPIN_PEER_DIR)" >&2
     exit 2
+fi
+
+HYPERFINE="${HYPERFINE:-$(command -v hyperfine || true)}"
+if [ -z "$HYPERFINE" ]; then
+    HYPERFINE="$REPO/target/tools/bin/hyperfine"
+    if [ ! -x "$HYPERFINE" ]; then
+        echo "peer.sh: hyperfine not on PATH; installing hyperfine 1.20.0 into $REPO/target/tools ..." >&2
+        cargo install hyperfine --locked --version 1.20.0 --root "$REPO/target/tools" --quiet || {
+            echo "peer.sh: could not install hyperfine; install it (apt-get install hyperfine," \
+                "or cargo install hyperfine) or set HYPERFINE to its path" >&2
+            exit 2
+        }
+    fi
 fi
 
 echo "building assetpin (release) ..." >&2
@@ -84,26 +100,11 @@ declare -A INSTALL_MEDIAN
 time_install() { # name, command... -> median seconds on stdout
     local name="$1"
     shift
-    if command -v hyperfine >/dev/null 2>&1; then
-        hyperfine -N --style basic --warmup 2 --runs "$RUNS" \
-            --prepare "bash $WORK/fresh.sh" \
-            --export-json "$WORK/hf-$name.json" "$*" >&2
-        python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' \
-            "$WORK/hf-$name.json"
-    else
-        python3 - "$WORK/fresh.sh" "$RUNS" "$@" <<'PY'
-import statistics, subprocess, sys, time
-fresh, runs, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-times = []
-for i in range(runs + 2):
-    subprocess.run(["bash", fresh], check=True)
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    if i >= 2:  # two warm-up runs
-        times.append(time.perf_counter() - t)
-print(statistics.median(times))
-PY
-    fi
+    "$HYPERFINE" -N --style basic --warmup 2 --runs "$RUNS" \
+        --prepare "bash $WORK/fresh.sh" \
+        --export-json "$WORK/hf-$name.json" "$*" >&2
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' \
+        "$WORK/hf-$name.json"
 }
 # `env -C` runs each tool with the project as its working directory (the
 # peer has no --project flag), the same way for both.
