@@ -804,30 +804,23 @@ fn summarize(shared: &Shared) {
         if quick() { 3 } else { 15 },
         &["install-wide", "install-disk"],
     );
-    for ((key, what), pairs) in [
+    // Each ratio is the slower round over the faster: wide / narrow,
+    // narrow / disk part; `(narrow, other)` seconds in.
+    type Ratio = fn(f64, f64) -> f64;
+    let ratio_of: [(&str, &str, Ratio); 2] = [
         (
             "paired_speedup",
             "whole-install lock round / narrow window round",
+            |narrow, wide| wide / narrow,
         ),
         (
             "paired_disk_part",
             "narrow window round / its disk part alone",
+            |narrow, disk| narrow / disk,
         ),
-    ]
-    .into_iter()
-    .zip(&k2_pairs)
-    {
-        // Both ratios are slower / faster: wide / narrow, narrow / disk.
-        let mut ratios: Vec<f64> = pairs
-            .iter()
-            .map(|&(n, o)| {
-                if key == "paired_speedup" {
-                    o / n
-                } else {
-                    n / o
-                }
-            })
-            .collect();
+    ];
+    for ((key, what, ratio), pairs) in ratio_of.into_iter().zip(&k2_pairs) {
+        let mut ratios: Vec<f64> = pairs.iter().map(|&(n, o)| ratio(n, o)).collect();
         let mut narrow_s: Vec<f64> = pairs.iter().map(|p| p.0).collect();
         let mut other_s: Vec<f64> = pairs.iter().map(|p| p.1).collect();
         let (med, lo, hi) = spread(&mut ratios);

@@ -82,7 +82,9 @@ pub trait LockfileStore {
     }
     /// Lets go of the lockfile that [`LockfileStore::read`] loaded, which
     /// [`LockfileStore::replace`] may have unlinked. Called after the
-    /// unlock; stores that keep nothing do nothing.
+    /// unlock (a transaction that fails under the lock returns without
+    /// it, and the store's drop lets the file go); stores that keep
+    /// nothing do nothing.
     fn release(&self) {}
     /// Removes the temporary files of [`LockfileStore::replace`] that a
     /// crashed writer left. Called with the sidecar lock held, when no
