@@ -209,6 +209,12 @@ struct Member {
     children: Option<Vec<Member>>,
 }
 
+/// A byte that ends a run of plain string bytes: `"`, `\\` or a control
+/// character ([`Scanner::skip_plain`] skips runs free of them).
+fn special(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
 /// A validating pass over Python's `json.dumps(indent=2,
 /// ensure_ascii=False)` layout. Every method returns `None` at the first
 /// byte that is not canonical.
@@ -336,9 +342,7 @@ impl Scanner<'_> {
             self.skip_plain();
             // Plain bytes are skipped; this is the next special one.
             let rest = &self.b[self.i..];
-            self.i += rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            self.i += rest.iter().position(|&c| special(c))?;
             match self.peek()? {
                 b'"' => {
                     self.i += 1;
@@ -511,11 +515,6 @@ mod tests {
             rebuild(&deepest, AssetType::Skill, "a")
         );
         assert!(locate(&nested(MAX_DEPTH + 1), AssetType::Skill, "a").is_none());
-    }
-
-    /// A byte `skip_plain` must stop at: `"`, `\\` or a control character.
-    fn special(c: u8) -> bool {
-        c == b'"' || c == b'\\' || c < 0x20
     }
 
     /// Bytes near the classes' edges (0x1f/0x20, around `"` and `\\`, the
