@@ -1,5 +1,5 @@
 //! `cargo bench --bench install_throughput`: installing one asset of 1,
-//! 100, 1,000 and 10,000 files through [`assetpin::install::install`]
+//! 100, 1,000 and 10,000 files through [`assetpin::ops::install`]
 //! (wiki read at a commit, work-tree check, staging with parallel hashing
 //! and writing, fsync of every file and directory, rename into place,
 //! lockfile upsert), into a fresh project each time.
@@ -19,7 +19,7 @@
 mod common;
 
 use assetpin::AssetType;
-use assetpin::install::{Context, install};
+use assetpin::ops::{Context, install};
 use common::*;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use rayon::prelude::*;
@@ -99,11 +99,11 @@ fn floor_write(dir: &Path, files: &[(String, Vec<u8>)], parallel: bool) {
 /// "where does the time go" breakdown): (step, median ns) over `runs`
 /// installs into fresh projects under `scratch`.
 fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'static str, u64)> {
-    use assetpin::digest::now_utc_micros;
+    use assetpin::fs::project::Project;
+    use assetpin::fs::stage;
+    use assetpin::lock::lockfile::EntryWrite;
+    use assetpin::lock::lockfile::timestamp::now_utc_micros;
     use assetpin::lock::{self, AssetLock, DiskStore};
-    use assetpin::lockfile::EntryWrite;
-    use assetpin::project::Project;
-    use assetpin::stage;
     use assetpin::wiki::Wiki;
     const STEPS: [&str; 7] = [
         "open_wiki_head",

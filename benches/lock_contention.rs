@@ -31,16 +31,17 @@
 
 mod common;
 
-use assetpin::digest::{now_utc_micros, sha256_hex};
-use assetpin::install::{Context, install, refuse_if_present};
+use assetpin::asset::validate_name;
+use assetpin::fs::project::Project;
+use assetpin::fs::safedir::PRIVATE_MODE;
+use assetpin::fs::stage;
+use assetpin::lock::install_order::refuse_if_present;
+use assetpin::lock::lockfile::{self, EntryWrite};
 use assetpin::lock::{self, AssetLock, DiskStore, FlockGuard, LockfileStore, SIDECAR_NAME};
-use assetpin::lockfile::{self, EntryWrite};
-use assetpin::names::validate_name;
-use assetpin::project::Project;
-use assetpin::safefs::PRIVATE_MODE;
-use assetpin::stage;
+use assetpin::ops::{Context, install};
 use assetpin::wiki::Wiki;
 use assetpin::{AssetType, Result};
+use assetpin::{fs::digest::sha256_hex, lock::lockfile::timestamp::now_utc_micros};
 use common::*;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use serde_json::json;
@@ -249,7 +250,7 @@ fn check_absent(project: &Project, ty: AssetType, name: &str) -> Result<()> {
 }
 
 /// The counterfactual for K2: the same steps as
-/// [`assetpin::install::install`], but with the sidecar lock taken first
+/// [`assetpin::ops::install`], but with the sidecar lock taken first
 /// and held over the whole install (wiki read, work-tree check, staging,
 /// hashing, fsyncs, rename) and the lockfile read-modify-write done inside
 /// it. Built from the library's public pieces; not a supported code path
@@ -322,7 +323,7 @@ fn read_head(ctx: &Context, name: &str) -> (gix::ObjectId, assetpin::wiki::Asset
 }
 
 /// The disk part of an install, for the K2 floor: what
-/// [`assetpin::install::install`] writes (per-asset lock, staging with an
+/// [`assetpin::ops::install`] writes (per-asset lock, staging with an
 /// fsync per file and directory, rename into place, section fsync, the
 /// lockfile upsert with its fsyncs), without reading the wiki or checking
 /// its work tree, the project or the lockfile first.
@@ -471,7 +472,7 @@ fn breakdown(entries: usize, iters: usize) -> Vec<(&'static str, u64)> {
         write.installed_at = now_utc_micros();
         let after = located.upsert(&write);
         lap(4, &mut t);
-        let tmp = assetpin::safefs::temp_name(lockfile::LOCKFILE_NAME);
+        let tmp = assetpin::fs::safedir::temp_name(lockfile::LOCKFILE_NAME);
         dir.write_new_file(&tmp, &after, PRIVATE_MODE, false)
             .expect("write tmp");
         lap(5, &mut t);

@@ -16,10 +16,10 @@
 //! `{"project", "prefix", "count", "elapsed_s", "upserts_per_s"}`.
 
 use assetpin::AssetType;
-use assetpin::digest::{now_utc_micros, sha256_hex};
+use assetpin::fs::project::Project;
+use assetpin::lock::lockfile::EntryWrite;
 use assetpin::lock::{DiskStore, transact_upsert};
-use assetpin::lockfile::EntryWrite;
-use assetpin::project::Project;
+use assetpin::{fs::digest::sha256_hex, lock::lockfile::timestamp::now_utc_micros};
 use clap::Parser;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,11 +1,11 @@
 //! The command line: argument parsing (clap), output (human and `--json`,
 //! E3) and exit codes (E2).
 
+use crate::asset::AssetType;
 use crate::error::{Error, Kind};
-use crate::install::{self, Context, Installed, Restored};
-use crate::names::AssetType;
-use crate::status;
-use crate::update::{self, UpdateOptions, UpdateStatus};
+use crate::ops::status;
+use crate::ops::update::{self, UpdateOptions, UpdateStatus};
+use crate::ops::{self, Context, Installed, Restored};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -134,13 +134,13 @@ fn short(pin: &str) -> &str {
 
 fn context(cli: &Cli) -> Result<Context, Error> {
     let cwd = std::env::current_dir().map_err(|e| {
-        Error::new(
-            Kind::ProjectNotFound,
-            format!("cannot read the current directory: {e}"),
+        Error::project_not_found(
+            std::path::Path::new("."),
+            &format!("cannot be read as the current directory ({e})"),
         )
     })?;
     Ok(Context {
-        project: crate::project::locate_root(cli.project.as_deref(), &cwd),
+        project: crate::fs::project::locate_root(cli.project.as_deref(), &cwd),
         wiki: crate::wiki::locate(cli.wiki.as_deref()),
     })
 }
@@ -152,7 +152,7 @@ fn warn_all(warnings: &[String]) {
 }
 
 fn run_install(ctx: &Context, ty: AssetType, name: &str) -> Result<Outcome, Error> {
-    let i = install::install(ctx, ty, name)?;
+    let i = ops::install(ctx, ty, name)?;
     warn_all(&i.warnings);
     Ok(Outcome {
         code: 0,
@@ -170,7 +170,7 @@ fn run_install(ctx: &Context, ty: AssetType, name: &str) -> Result<Outcome, Erro
 }
 
 fn run_install_all(ctx: &Context) -> Result<Outcome, Error> {
-    let rows = install::install_all(ctx)?;
+    let rows = ops::install_all(ctx)?;
     let mut human = String::new();
     let mut failed = 0;
     let items: Vec<Value> = rows
@@ -318,18 +318,30 @@ fn run_status(ctx: &Context) -> Result<Outcome, Error> {
     })
 }
 
-fn run_verb(cli: &Cli) -> Result<Outcome, Error> {
-    let ctx = context(cli)?;
-    match &cli.command {
-        Command::Install { all: true, .. } => run_install_all(&ctx),
-        Command::Install { ty, name, .. } => match (ty, name) {
-            (Some(ty), Some(name)) => run_install(&ctx, *ty, name),
-            // clap enforces TYPE and NAME without --all; stay panic-free anyway.
-            _ => Err(Error::new(
-                Kind::Io,
+/// A project verb with its arguments as the library takes them.
+enum Verb<'a> {
+    Install(AssetType, &'a str),
+    InstallAll,
+    Update(AssetType, &'a str, UpdateOptions),
+    Status,
+}
+
+/// The project verb of `command`, or the usage error clap would have
+/// given (exit 2) for an argument combination its rules let through.
+fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
+    Ok(match command {
+        Command::Install { all: true, .. } => Verb::InstallAll,
+        Command::Install {
+            ty: Some(ty),
+            name: Some(name),
+            ..
+        } => Verb::Install(*ty, name),
+        Command::Install { .. } | Command::Conform(_) => {
+            return Err(<Cli as clap::CommandFactory>::command().error(
+                clap::error::ErrorKind::MissingRequiredArgument,
                 "install needs TYPE and NAME, or --all",
-            )),
-        },
+            ));
+        }
         Command::Update {
             ty,
             name,
@@ -337,20 +349,27 @@ fn run_verb(cli: &Cli) -> Result<Outcome, Error> {
             force_head,
             dry_run,
             expect_mtime_ns,
-        } => run_update(
-            &ctx,
+        } => Verb::Update(
             *ty,
             name,
-            &UpdateOptions {
+            UpdateOptions {
                 force: *force,
                 force_head: *force_head,
                 dry_run: *dry_run,
                 expect_mtime_ns: *expect_mtime_ns,
             },
         ),
-        Command::Status => run_status(&ctx),
-        // Handled in main_with_args before any project is resolved.
-        Command::Conform(_) => Err(Error::new(Kind::Io, "conform is not a project verb")),
+        Command::Status => Verb::Status,
+    })
+}
+
+fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
+    let ctx = context(cli)?;
+    match verb {
+        Verb::InstallAll => run_install_all(&ctx),
+        Verb::Install(ty, name) => run_install(&ctx, ty, name),
+        Verb::Update(ty, name, opts) => run_update(&ctx, ty, name, &opts),
+        Verb::Status => run_status(&ctx),
     }
 }
 
@@ -369,7 +388,14 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     if let Command::Conform(args) = cli.command {
         return crate::conform::run(args);
     }
-    match run_verb(&cli) {
+    let verb = match verb(&cli.command) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = e.print();
+            return 2;
+        }
+    };
+    match run_verb(&cli, verb) {
         Ok(out) => {
             let text = if cli.json {
                 out.json.to_string()

@@ -130,9 +130,219 @@ impl Error {
         self
     }
 
-    /// An `io` error that names the path and the operation.
+    /// `io` (E1): an operation on `path` failed for a reason outside the
+    /// contract's other kinds (`op` names the operation: "open", "fsync").
     pub fn io(op: &str, path: &Path, err: impl fmt::Display) -> Self {
         Error::new(Kind::Io, format!("{op} {}: {err}", path.display()))
+    }
+
+    /// `invalid-name` (Y1): `name` breaks the name rule; `rule` says it.
+    pub fn invalid_name(name: &str, rule: &str) -> Self {
+        Error::new(
+            Kind::InvalidName,
+            format!("invalid asset name {name:?}: {rule}"),
+        )
+    }
+
+    /// `project-not-found` (Y3): `path` is not a usable project root.
+    pub fn project_not_found(path: &Path, why: &str) -> Self {
+        Error::new(
+            Kind::ProjectNotFound,
+            format!(
+                "project root {} {why} (pass --project DIR, an existing directory)",
+                path.display()
+            ),
+        )
+    }
+
+    /// `wiki-not-found`: `path` is not a git repository to read assets from.
+    pub fn wiki_not_found(path: &Path, why: &str) -> Self {
+        Error::new(
+            Kind::WikiNotFound,
+            format!(
+                "wiki {} {why} (pass --wiki DIR or set MEMTOMEM_WIKI_PATH to a git repository \
+                 holding skills/, agents/, commands/)",
+                path.display()
+            ),
+        )
+    }
+
+    /// `asset-not-found`: the asset is not in the wiki at `commit`;
+    /// `section` is its directory (`skills`).
+    pub fn asset_not_found(
+        ty: impl fmt::Display,
+        name: &str,
+        section: &str,
+        wiki: &Path,
+        commit: impl fmt::Display,
+    ) -> Self {
+        Error::new(
+            Kind::AssetNotFound,
+            format!(
+                "{ty} {name:?} is not in wiki {} at commit {commit}: expected a directory \
+                 {section}/{name}/ (commit it to the wiki first)",
+                wiki.display()
+            ),
+        )
+    }
+
+    /// `asset-not-found` for every asset: the wiki at `wiki` has no commit.
+    pub fn asset_not_found_empty_wiki(wiki: &Path) -> Self {
+        Error::new(
+            Kind::AssetNotFound,
+            format!(
+                "wiki {} has no commit yet, so no asset is in it (commit the assets first)",
+                wiki.display()
+            ),
+        )
+    }
+
+    /// `already-installed` (I4): the entry or dest exists; the message
+    /// states both sides and the remedy that fits that state. `--json`
+    /// carries `lockfile_entry` and `dest` as booleans.
+    pub fn already_installed(
+        ty: impl fmt::Display,
+        name: &str,
+        entry: bool,
+        dest: bool,
+        dest_path: &Path,
+    ) -> Self {
+        let yn = |b: bool| if b { "yes" } else { "no" };
+        let remedy = match (entry, dest) {
+            (true, false) => format!(
+                "`assetpin install --all` restores dest at the recorded pin, and \
+                 `assetpin update {ty} {name} --force` restores it at the wiki HEAD"
+            ),
+            (false, _) => format!(
+                "`assetpin adopt {ty} {name}` records dest when it equals the asset at the wiki HEAD; \
+                 otherwise move dest away and install again"
+            ),
+            (true, true) => {
+                format!("use `assetpin update {ty} {name}` to move it to the wiki HEAD")
+            }
+        };
+        Error::new(
+            Kind::AlreadyInstalled,
+            format!(
+                "{ty} {name:?} is already installed (lockfile_entry={}, dest={}) at {}; {remedy}",
+                yn(entry),
+                yn(dest),
+                dest_path.display()
+            ),
+        )
+        .with_detail("lockfile_entry", entry)
+        .with_detail("dest", dest)
+    }
+
+    /// `not-installed` (U1): no entry for the asset in `lockfile`.
+    pub fn not_installed(ty: impl fmt::Display, name: &str, lockfile: &Path) -> Self {
+        Error::new(
+            Kind::NotInstalled,
+            format!(
+                "{ty} {name:?} has no entry in {} (install it first: `assetpin install {ty} {name}`)",
+                lockfile.display()
+            ),
+        )
+    }
+
+    /// `uncommitted` (I1): the wiki work tree differs from the commit in
+    /// `base` (`skills/review`) at `paths`; `--json` carries `paths`.
+    pub fn uncommitted(wiki: &Path, base: &str, paths: &[String]) -> Self {
+        Error::new(
+            Kind::Uncommitted,
+            format!(
+                "wiki {} has uncommitted changes in {base}/: {} (commit or discard them in the wiki first)",
+                wiki.display(),
+                paths.join(", ")
+            ),
+        )
+        .with_detail("paths", paths.to_vec())
+    }
+
+    /// `dirty` (U3): dest's `files` differ from what was installed.
+    pub fn dirty(ty: impl fmt::Display, name: &str, dest: &Path, files: &[String]) -> Self {
+        Error::new(
+            Kind::Dirty,
+            format!(
+                "{ty} {name:?} has local changes in {}: {} (pass --force to overwrite them; \
+                 each modified file is kept as <file>.bak)",
+                dest.display(),
+                files.join(", ")
+            ),
+        )
+    }
+
+    /// `stale-pin` (U5, I8): the recorded `pin` is not usable; `why` says
+    /// how it relates to the wiki ("is not an ancestor of HEAD <id> of",
+    /// "is unknown to"), and the remedy covers both verbs that refuse it.
+    pub fn stale_pin(ty: impl fmt::Display, name: &str, pin: &str, why: &str, wiki: &Path) -> Self {
+        Error::new(
+            Kind::StalePin,
+            format!(
+                "{ty} {name:?} is pinned at {pin:?}, which {why} wiki {}; pins only move forward \
+                 (fetch that commit into the wiki, or pass `assetpin update {ty} {name} --force-head` \
+                 to move it to HEAD anyway)",
+                wiki.display()
+            ),
+        )
+    }
+
+    /// `lockfile-corrupt` (L5): `path` is unusable for a writer; `why`
+    /// says how. The file is never touched.
+    pub fn lockfile_corrupt(path: impl fmt::Display, why: impl fmt::Display) -> Self {
+        Error::new(
+            Kind::LockfileCorrupt,
+            format!("{path} {why}; fix or remove it by hand, it was left untouched"),
+        )
+    }
+
+    /// `lockfile-version` (L6, T2): `path` holds `version` `found`.
+    pub fn lockfile_version(path: impl fmt::Display, found: impl fmt::Display) -> Self {
+        Error::new(
+            Kind::LockfileVersion,
+            format!(
+                "{path} has version {found}; this tool reads and writes version 1 only \
+                 (upgrade the tool that wrote it, or restore a version-1 lockfile)"
+            ),
+        )
+    }
+
+    /// `unsafe-path` (Y2): `path` is a symbolic link or not what the
+    /// layout needs; `what` says which ("a symbolic link or not a
+    /// directory").
+    pub fn unsafe_path(path: &Path, what: &str) -> Self {
+        Error::new(
+            Kind::UnsafePath,
+            format!(
+                "{} is {what}; refusing to read or write through it (remove or move it and retry)",
+                path.display()
+            ),
+        )
+    }
+
+    /// `conflict` (U7, exit 3): dest changed since it was read; `--json`
+    /// carries the current `mtime_ns` (an integer, or null for no file).
+    pub fn conflict(
+        ty: impl fmt::Display,
+        name: &str,
+        current: Option<i128>,
+        expected: impl fmt::Display,
+    ) -> Self {
+        let shown = current.map_or_else(|| "null".to_owned(), |n| n.to_string());
+        let value = match current {
+            // An integer of any size: i128 covers every mtime_ns.
+            Some(n) => serde_json::from_str::<serde_json::Value>(&n.to_string())
+                .unwrap_or(serde_json::Value::Null),
+            None => serde_json::Value::Null,
+        };
+        Error::new(
+            Kind::Conflict,
+            format!(
+                "{ty} {name:?} changed since it was read: mtime_ns is {shown}, expected {expected}; \
+                 nothing was written (read `assetpin status --json` again and retry)"
+            ),
+        )
+        .with_detail("mtime_ns", value)
     }
 }
 

@@ -1,36 +1,31 @@
 //! # assetpin
 //!
-//! Reference implementation of the wiki-install contract
-//! (`docs/CONTRACT.md`): installing assets (skills, agents, commands) from
-//! a git wiki into a project, recorded in a commit-pinned lockfile that many
-//! processes update at once.
+//! Reference implementation and conformance suite of the wiki-install
+//! contract (`docs/CONTRACT.md`): installing assets (skills, agents,
+//! commands) from a git wiki into a project, recorded in a commit-pinned
+//! lockfile that many processes update at once.
 //!
-//! Where to look:
-//! * the lock protocol: [`lock`] (sidecar and per-asset `flock`, K1-K3) and
-//!   [`lockfile`] (the document, L1-L10);
-//! * the install path: [`install`], [`stage`], [`wiki`], [`safefs`];
-//! * the command line: `src/main.rs` and [`cli`].
+//! The parts, one module each:
+//! * [`conform`]: the conformance runner (cases, adapters, reports);
+//! * [`lock`]: the lock protocol: the `flock`s, the lockfile
+//!   read-modify-write, the install ordering and the lockfile document;
+//! * [`ops`]: the operations: install, `install --all`, update, status;
+//! * [`fs`]: handle-based access to the project tree: no-follow
+//!   directory handles, atomic writes, staging, drift;
+//! * [`wiki`]: the wiki reader (gix, no `git` subprocess);
+//! * [`asset`]: asset types, the name rule and the skip rules;
+//! * [`error`]: the classified errors of E1;
+//! * [`cli`]: the command line.
 
+pub mod asset;
 pub mod cli;
 pub mod conform;
-pub mod digest;
-pub mod drift;
 pub mod error;
-pub mod failpoint;
-pub mod install;
+pub mod fs;
 pub mod lock;
-pub mod lockfile;
-pub mod names;
-pub mod project;
-pub mod protocol;
-pub mod safefs;
-pub mod skip;
-pub mod stage;
-pub mod status;
-pub mod sync;
-pub mod update;
+pub mod ops;
 pub mod wiki;
 
+pub use asset::AssetType;
 pub use error::{Error, Kind, Result};
-pub use install::Context;
-pub use names::AssetType;
+pub use ops::Context;

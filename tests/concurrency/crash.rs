@@ -22,7 +22,7 @@
 
 use crate::support::*;
 use crate::upserts::{skill_names, upsert_names, wait_limited, worker};
-use assetpin::lockfile;
+use assetpin::lock::lockfile;
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -171,7 +171,7 @@ impl Scene {
     /// Edits the lockfile in-process under the sidecar lock, as another
     /// writer would.
     fn edit_lockfile(&self, edit: impl FnOnce(&mut lockfile::Document)) {
-        let project = assetpin::project::Project::open(&self.project.path()).unwrap();
+        let project = assetpin::fs::project::Project::open(&self.project.path()).unwrap();
         let dir = project.ensure_memtomem().unwrap();
         assetpin::lock::transact(&assetpin::lock::DiskStore::new(&dir), |doc| {
             edit(doc);

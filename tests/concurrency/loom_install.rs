@@ -1,4 +1,4 @@
-//! Loom models of the install protocol, `protocol::install` itself, on the
+//! Loom models of the install protocol, `install_order::install` itself, on the
 //! in-memory file system and wiki: a same-asset race (K3, K6, I4, I5), a
 //! wiki commit racing an install (K4) and installs of distinct assets
 //! (K5). Each has a negative control that removes its guard and requires
@@ -6,9 +6,9 @@
 //! std threads.
 
 use crate::memfs::{self, Faults, Fs, MemInstall};
-use assetpin::lockfile;
-use assetpin::protocol;
-use assetpin::sync::{Arc, model, thread};
+use assetpin::lock::install_order;
+use assetpin::lock::lockfile;
+use assetpin::lock::sync::{Arc, model, thread};
 use assetpin::{AssetType, Kind};
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ type Outcome = (Option<Kind>, u32);
 
 fn run_install(fs: &Fs, id: usize, name: &str) -> Outcome {
     let steps = MemInstall::new(fs, id, name);
-    let res = protocol::install(&steps);
+    let res = install_order::install(&steps);
     (res.err().map(|e| e.kind), steps.writes.get())
 }
 

@@ -6,9 +6,9 @@
 
 use crate::memfs::{self, Faults, Fs, LOCKFILE, MemStore};
 use assetpin::lock::LockfileStore;
-use assetpin::lockfile;
-use assetpin::sync::{Arc, model, thread};
-use assetpin::{AssetType, lockfile::Document};
+use assetpin::lock::lockfile;
+use assetpin::lock::sync::{Arc, model, thread};
+use assetpin::{AssetType, lock::lockfile::Document};
 use std::collections::BTreeMap;
 
 /// A lockfile holding one sibling entry, `keep`.

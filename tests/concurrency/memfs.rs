@@ -1,18 +1,18 @@
-//! An in-memory file system and wiki on `assetpin::sync` primitives, and
+//! An in-memory file system and wiki on `assetpin::lock::sync` primitives, and
 //! the real protocols' steps on it: [`MemStore`] implements
 //! `lock::LockfileStore` (driven by the real `lock::transact`) and
-//! [`MemInstall`] implements `protocol::InstallSteps` (driven by the real
-//! `protocol::install`). Under `--cfg loom` every file-system operation and
+//! [`MemInstall`] implements `install_order::InstallSteps` (driven by the real
+//! `install_order::install`). Under `--cfg loom` every file-system operation and
 //! every lock is a loom primitive, so loom explores the interleavings of
 //! these operations; otherwise the models run once on std threads.
 //!
 //! Each [`Faults`] flag removes one guard, for the negative controls.
 #![allow(dead_code)]
 
+use assetpin::lock::install_order::{self, InstallSteps};
+use assetpin::lock::lockfile::{self, EntryWrite};
+use assetpin::lock::sync::{Mutex, MutexGuard};
 use assetpin::lock::{self, LockfileStore};
-use assetpin::lockfile::{self, EntryWrite};
-use assetpin::protocol::{self, InstallSteps};
-use assetpin::sync::{Mutex, MutexGuard};
 use assetpin::{AssetType, Error, Result};
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -351,7 +351,7 @@ impl<'a> InstallSteps for MemInstall<'a> {
         let doc = lockfile::parse_strict(bytes.as_deref(), LOCKFILE)?;
         let entry = lockfile::get(&doc, AssetType::Skill, self.name).is_some();
         let dest_exists = self.fs.dir_exists(&dest(self.name));
-        assetpin::install::refuse_if_present(
+        assetpin::lock::install_order::refuse_if_present(
             AssetType::Skill,
             self.name,
             entry,
@@ -377,7 +377,7 @@ impl<'a> InstallSteps for MemInstall<'a> {
         self.fs.put_tree(&dir, tree);
         let digests = tree
             .iter()
-            .map(|(k, v)| (k.clone(), assetpin::digest::sha256_hex(v)))
+            .map(|(k, v)| (k.clone(), assetpin::fs::digest::sha256_hex(v)))
             .collect();
         Ok(MemStaged { dir, digests })
     }
@@ -386,7 +386,7 @@ impl<'a> InstallSteps for MemInstall<'a> {
         self.wrote();
         if !self.fs.rename_dir_noreplace(&staged.dir, &dest(self.name)) {
             self.fs.remove_prefix(&format!("{}/", staged.dir));
-            return assetpin::install::refuse_if_present(
+            return assetpin::lock::install_order::refuse_if_present(
                 AssetType::Skill,
                 self.name,
                 false,
@@ -423,7 +423,12 @@ impl<'a> InstallSteps for MemInstall<'a> {
             id: self.id,
         };
         lock::transact_upsert(&store, AssetType::Skill, self.name, &write, |existing| {
-            protocol::record_new_entry(existing, AssetType::Skill, self.name, Path::new(&dest_path))
+            install_order::record_new_entry(
+                existing,
+                AssetType::Skill,
+                self.name,
+                Path::new(&dest_path),
+            )
         })?;
         Ok(())
     }
@@ -456,7 +461,7 @@ pub fn assert_pinned_tree(fs: &Fs, name: &str) {
     let digests = lockfile::valid_digests(entry).expect("L2: digests");
     let actual: BTreeMap<String, String> = installed
         .iter()
-        .map(|(k, v)| (k.clone(), assetpin::digest::sha256_hex(v)))
+        .map(|(k, v)| (k.clone(), assetpin::fs::digest::sha256_hex(v)))
         .collect();
     assert_eq!(digests, actual, "K6: digests match dest");
 }
@@ -479,8 +484,10 @@ pub fn assert_no_leftovers(fs: &Fs) {
 #[cfg(loom)]
 #[track_caller]
 pub fn assert_loom_finds(guard: &str, f: impl Fn() + Sync + Send + 'static) {
-    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assetpin::sync::model(f)))
-        .is_err();
+    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assetpin::lock::sync::model(f)
+    }))
+    .is_err();
     assert!(
         found,
         "negative control ({guard}): loom found no violation with the guard removed"

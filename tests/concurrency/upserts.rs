@@ -9,9 +9,9 @@
 
 use crate::support::*;
 use assetpin::AssetType;
-use assetpin::digest::now_utc_micros;
+use assetpin::lock::lockfile::EntryWrite;
+use assetpin::lock::lockfile::timestamp::now_utc_micros;
 use assetpin::lock::{self, DiskStore, FlockGuard, SIDECAR_NAME};
-use assetpin::lockfile::EntryWrite;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -49,7 +49,7 @@ pub fn upsert_names(prefix: &str, count: usize) -> Vec<String> {
 
 fn run_job(job: &str) {
     let fields: Vec<&str> = job.split('\t').collect();
-    let project = assetpin::project::Project::open(Path::new(fields[1])).expect("project");
+    let project = assetpin::fs::project::Project::open(Path::new(fields[1])).expect("project");
     let memtomem = project.ensure_memtomem().expect(".memtomem");
     match fields[0] {
         "upsert" => {

@@ -43,8 +43,8 @@ proptest! {
 /// the bytes as they were.
 #[test]
 fn l5_transact_refuses_corrupt_naming_the_file() {
+    use assetpin::fs::safedir::SafeDir;
     use assetpin::lock::{DiskStore, transact};
-    use assetpin::safefs::SafeDir;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lock.json"), "[1]").unwrap();
     let sd = SafeDir::open_root(dir.path()).unwrap();

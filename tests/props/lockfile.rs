@@ -4,7 +4,7 @@
 //! (L2: distinct keys commute, the same write twice is a no-op).
 
 use assetpin::AssetType;
-use assetpin::lockfile::{self, Document, EntryWrite};
+use assetpin::lock::lockfile::{self, Document, EntryWrite};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::io::Write;

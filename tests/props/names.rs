@@ -2,7 +2,7 @@
 //! rule, and no accepted name resolves outside dest's section directory.
 
 use crate::support::{Project, Wiki, assetpin, first_line, snapshot};
-use assetpin::names::{is_valid_name, validate_name};
+use assetpin::asset::{is_valid_name, validate_name};
 use assetpin::{AssetType, Kind};
 use proptest::prelude::*;
 use std::path::{Component, Path};

@@ -2,8 +2,8 @@
 //! lengths, broken pairings. They never panic and accept exactly what an
 //! oracle written here from the clause accepts.
 
-use assetpin::lockfile::entry::{is_commit_id, is_digest, valid_rel_path};
-use assetpin::lockfile::{valid_digests, valid_manifest};
+use assetpin::lock::lockfile::entry::{is_commit_id, is_digest, valid_rel_path};
+use assetpin::lock::lockfile::{valid_digests, valid_manifest};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@
 //! creation so the umask never decides them (I3). Every I/O error names the
 //! path it happened on.
 
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Result};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 use std::fs::File;
@@ -51,14 +51,7 @@ fn io_err(op: &str, path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 fn unsafe_path(path: &Path) -> Error {
-    Error::new(
-        Kind::UnsafePath,
-        format!(
-            "{} is a symbolic link or not a directory; refusing to write through it \
-             (remove the link and retry)",
-            path.display()
-        ),
-    )
+    Error::unsafe_path(path, "a symbolic link or not a directory")
 }
 
 impl SafeDir {
@@ -77,12 +70,9 @@ impl SafeDir {
                 fd,
                 path: path.to_owned(),
             }),
-            Err(Errno::NOENT) | Err(Errno::NOTDIR) => Err(Error::new(
-                Kind::ProjectNotFound,
-                format!(
-                    "project root {} does not exist or is not a directory (pass --project DIR)",
-                    path.display()
-                ),
+            Err(Errno::NOENT) | Err(Errno::NOTDIR) => Err(Error::project_not_found(
+                path,
+                "does not exist or is not a directory",
             )),
             Err(e) => Err(io_err("open", path, e)),
         }

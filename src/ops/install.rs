@@ -6,30 +6,21 @@
 //! (I1), check the lockfile and dest (L5, L6, I4, Y2). Then take the
 //! per-asset lock and repeat the state checks (K3), stage and rename dest
 //! into place (I6), and only then upsert the entry under the sidecar lock
-//! (I7, K1, K2). That order is written once in [`crate::protocol`]; this
+//! (I7, K1, K2). That order is written once in [`crate::lock::install_order`]; this
 //! module gives its steps on disk.
 
-use crate::digest::now_utc_micros;
-use crate::error::{Error, Kind, Result};
+use super::Context;
+use crate::asset::{AssetType, validate_name};
+use crate::error::Result;
+use crate::fs::project::Project;
+use crate::fs::safedir::SafeDir;
+use crate::fs::stage;
+use crate::lock::install_order::{self, InstallSteps};
+use crate::lock::lockfile::timestamp::now_utc_micros;
+use crate::lock::lockfile::{self, EntryWrite};
 use crate::lock::{self, AssetLock, DiskStore};
-use crate::lockfile::{self, EntryWrite};
-use crate::names::{AssetType, validate_name};
-use crate::project::Project;
-use crate::protocol::{self, InstallSteps};
-use crate::safefs::SafeDir;
-use crate::stage;
 use crate::wiki::{AssetTree, Wiki};
-use std::path::{Path, PathBuf};
-
-/// Where an operation runs: the project root and the wiki location,
-/// already resolved from flags and the environment (Terms).
-#[derive(Debug, Clone)]
-pub struct Context {
-    /// The project root.
-    pub project: PathBuf,
-    /// The wiki location.
-    pub wiki: PathBuf,
-}
+use std::path::PathBuf;
 
 /// What an install wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,46 +41,16 @@ pub struct Installed {
     pub warnings: Vec<String>,
 }
 
-/// I4: refuses when a lockfile entry or dest exists, naming both sides.
-///
-/// # Errors
-/// `already-installed`.
-pub fn refuse_if_present(
-    ty: AssetType,
-    name: &str,
-    entry: bool,
-    dest: bool,
-    dest_path: &Path,
-) -> Result<()> {
-    if !entry && !dest {
-        return Ok(());
-    }
-    let yn = |b: bool| if b { "yes" } else { "no" };
-    Err(Error::new(
-        Kind::AlreadyInstalled,
-        format!(
-            "{ty} {name:?} is already installed (lockfile_entry={}, dest={}) at {}; \
-             use `assetpin update {ty} {name}` to move it to the wiki HEAD, or remove both the dest \
-             directory and the lockfile entry to install afresh",
-            yn(entry),
-            yn(dest),
-            dest_path.display()
-        ),
-    )
-    .with_detail("lockfile_entry", entry)
-    .with_detail("dest", dest))
-}
-
 /// The lockfile and dest checks of I4/L5/L6/Y2, read-only.
 fn check_absent(project: &Project, ty: AssetType, name: &str) -> Result<()> {
     let doc = project.load_strict()?;
     let entry = lockfile::get(&doc, ty, name).is_some();
     let dest = project.dest_exists(ty, name)?;
-    refuse_if_present(ty, name, entry, dest, &project.dest_path(ty, name))
+    install_order::refuse_if_present(ty, name, entry, dest, &project.dest_path(ty, name))
 }
 
 /// Installs asset `(ty, name)` from the wiki HEAD into the project, in
-/// the order of [`protocol::install`] (K2-K4, I4-I7).
+/// the order of [`install_order::install`] (K2-K4, I4-I7).
 ///
 /// # Errors
 /// `invalid-name`, `project-not-found`, `wiki-not-found`,
@@ -107,10 +68,10 @@ pub fn install(ctx: &Context, ty: AssetType, name: &str) -> Result<Installed> {
         name,
         restore: None,
     };
-    installed(&project, ty, name, protocol::install(&steps)?)
+    installed(&project, ty, name, install_order::install(&steps)?)
 }
 
-fn installed(
+pub(super) fn installed(
     project: &Project,
     ty: AssetType,
     name: &str,
@@ -127,20 +88,20 @@ fn installed(
     })
 }
 
-/// The steps of [`protocol::install`] on disk: git objects, `flock` and
+/// The steps of [`install_order::install`] on disk: git objects, `flock` and
 /// staged renames.
-struct DiskInstall<'a> {
-    project: &'a Project,
-    wiki: &'a Wiki,
-    ty: AssetType,
-    name: &'a str,
+pub(super) struct DiskInstall<'a> {
+    pub(super) project: &'a Project,
+    pub(super) wiki: &'a Wiki,
+    pub(super) ty: AssetType,
+    pub(super) name: &'a str,
     /// `install --all` (I8): install at this recorded pin instead of HEAD;
     /// the entry exists already and is only rewritten at the same pin.
-    restore: Option<(gix::ObjectId, &'a str)>,
+    pub(super) restore: Option<(gix::ObjectId, &'a str)>,
 }
 
 /// The held per-asset lock and the section directory it guards.
-struct Held {
+pub(super) struct Held {
     section: SafeDir,
     _lock: AssetLock,
 }
@@ -173,7 +134,7 @@ impl InstallSteps for DiskInstall<'_> {
         }
         let dest = self.project.dest_exists(self.ty, self.name)?;
         let dest_path = self.project.dest_path(self.ty, self.name);
-        refuse_if_present(self.ty, self.name, false, dest, &dest_path)
+        install_order::refuse_if_present(self.ty, self.name, false, dest, &dest_path)
     }
 
     fn lock_asset(&self) -> Result<Held> {
@@ -198,7 +159,7 @@ impl InstallSteps for DiskInstall<'_> {
         let section = &held.section;
         if !section.rename(&staged.name, section, self.name, true)? {
             let _ = section.remove_tree(&staged.name);
-            return refuse_if_present(
+            return install_order::refuse_if_present(
                 self.ty,
                 self.name,
                 false,
@@ -227,7 +188,7 @@ impl InstallSteps for DiskInstall<'_> {
         let store = DiskStore::new(&memtomem);
         lock::transact_upsert(&store, self.ty, self.name, &write, |existing| {
             match self.restore {
-                None => protocol::record_new_entry(existing, self.ty, self.name, &dest_path),
+                None => install_order::record_new_entry(existing, self.ty, self.name, &dest_path),
                 // Only rewrite the entry if it still pins what was restored.
                 Some((_, pin)) => Ok(existing
                     .and_then(|e| e.get("wiki_commit"))
@@ -240,102 +201,5 @@ impl InstallSteps for DiskInstall<'_> {
 
     fn unplace(&self, held: &Held) {
         let _ = held.section.remove_tree(self.name);
-    }
-}
-
-/// How one entry fared in `install --all` (I8).
-#[derive(Debug, Clone)]
-pub enum Restored {
-    /// Dest was missing and was materialized from the pin.
-    Restored(Installed),
-    /// Dest was present and left alone.
-    Present {
-        /// Asset type.
-        ty: AssetType,
-        /// Asset name.
-        name: String,
-        /// The recorded pin.
-        pin: String,
-    },
-    /// The entry could not be restored (unknown pin, invalid name, ...).
-    Failed {
-        /// Asset type.
-        ty: AssetType,
-        /// Asset name as found in the lockfile.
-        name: String,
-        /// Why.
-        error: Error,
-    },
-}
-
-/// `install --all` (I8): restores every entry of the lockfile at its own
-/// pin, never HEAD. A missing dest is materialized from the pin and its
-/// entry rewritten with the same pin (new `installed_at`, digests of the
-/// bytes written); a present dest is left alone; an entry whose pin the
-/// wiki does not have is reported as failed. Pins never move.
-///
-/// # Errors
-/// `project-not-found`, `wiki-not-found`, `lockfile-corrupt`,
-/// `lockfile-version`, `unsafe-path`, `io`; per-entry failures are rows.
-pub fn install_all(ctx: &Context) -> Result<Vec<Restored>> {
-    let project = Project::open(&ctx.project)?;
-    let doc = project.load_strict()?;
-    let wiki = Wiki::open(&ctx.wiki)?;
-    let mut rows = Vec::new();
-    for ty in AssetType::ALL {
-        let names: Vec<(String, String)> = lockfile::entries(&doc, ty)
-            .map(|(n, e)| {
-                let pin = e.get("wiki_commit").and_then(|v| v.as_str()).unwrap_or("");
-                (n.to_owned(), pin.to_owned())
-            })
-            .collect();
-        for (name, pin) in names {
-            let row = match restore_one(&project, &wiki, ty, &name, &pin) {
-                Ok(Some(i)) => Restored::Restored(i),
-                Ok(None) => Restored::Present { ty, name, pin },
-                Err(error) => Restored::Failed { ty, name, error },
-            };
-            rows.push(row);
-        }
-    }
-    Ok(rows)
-}
-
-fn restore_one(
-    project: &Project,
-    wiki: &Wiki,
-    ty: AssetType,
-    name: &str,
-    pin: &str,
-) -> Result<Option<Installed>> {
-    validate_name(name)?;
-    if project.dest_exists(ty, name)? {
-        return Ok(None);
-    }
-    let commit = gix::ObjectId::from_hex(pin.as_bytes())
-        .ok()
-        .filter(|_| wiki.has_commit(pin))
-        .ok_or_else(|| {
-            Error::new(
-                Kind::StalePin,
-                format!(
-                    "{ty} {name:?} is pinned at {pin:?}, which wiki {} does not have \
-                     (fetch that commit into the wiki, or `assetpin update {ty} {name} --force-head`)",
-                    wiki.path().display()
-                ),
-            )
-        })?;
-    let steps = DiskInstall {
-        project,
-        wiki,
-        ty,
-        name,
-        restore: Some((commit, pin)),
-    };
-    match protocol::install(&steps) {
-        Ok(done) => installed(project, ty, name, done).map(Some),
-        // Another process restored it while we waited for the lock.
-        Err(e) if e.kind == Kind::AlreadyInstalled => Ok(None),
-        Err(e) => Err(e),
     }
 }

@@ -1,7 +1,7 @@
 //! Named failpoints for the crash tests (CONTRACT I6, L7, K1; see
 //! `docs/concurrency.md`).
 //!
-//! [`failpoint!`](crate::failpoint) marks a step of the install, update and
+//! [`failpoint!`](crate::lock::failpoint) marks a step of the install, update and
 //! upsert paths by name (`install::after-stage`, `upsert::after-tmp-write`,
 //! ...). Without the cargo feature `failpoints` it expands to nothing, so
 //! release builds carry none. With it, the points are configured once per
@@ -16,7 +16,7 @@
 macro_rules! failpoint {
     ($name:literal) => {
         #[cfg(feature = "failpoints")]
-        $crate::failpoint::hit($name);
+        $crate::lock::failpoint::hit($name);
     };
 }
 

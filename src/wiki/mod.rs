@@ -5,9 +5,9 @@
 //! and the work tree is compared against the same tree
 //! ([`Wiki::check_clean`], I1).
 
-use crate::error::{Error, Kind, Result};
-use crate::names::AssetType;
-use crate::skip;
+use crate::asset::AssetType;
+use crate::asset::skip;
+use crate::error::{Error, Result};
 use gix::ObjectId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -62,7 +62,7 @@ pub struct Wiki {
 }
 
 fn git_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
-    Error::new(Kind::Io, format!("wiki {}: {what}: {e}", path.display()))
+    Error::io(what, path, e)
 }
 
 /// What the tree of an asset holds at one path (before skip rules drop
@@ -80,15 +80,7 @@ impl Wiki {
     /// # Errors
     /// `wiki-not-found` when `path` is missing or not a git repository.
     pub fn open(path: &Path) -> Result<Wiki> {
-        let not_found = |why: String| {
-            Error::new(
-                Kind::WikiNotFound,
-                format!(
-                    "wiki {} {why} (pass --wiki DIR or set MEMTOMEM_WIKI_PATH to a git repository holding skills/, agents/, commands/)",
-                    path.display()
-                ),
-            )
-        };
+        let not_found = |why: String| Error::wiki_not_found(path, &why);
         if !path.is_dir() {
             return Err(not_found("does not exist".into()));
         }
@@ -115,13 +107,7 @@ impl Wiki {
             Err(e) => {
                 let unborn = self.repo.head().map(|h| h.is_unborn()).unwrap_or(false);
                 if unborn {
-                    Err(Error::new(
-                        Kind::AssetNotFound,
-                        format!(
-                            "wiki {} has no commit yet (commit the assets first)",
-                            self.path.display()
-                        ),
-                    ))
+                    Err(Error::asset_not_found_empty_wiki(&self.path))
                 } else {
                     Err(git_err(&self.path, "cannot resolve HEAD", e))
                 }
@@ -158,16 +144,7 @@ impl Wiki {
         ty: AssetType,
         name: &str,
     ) -> Result<BTreeMap<String, TreeItem>> {
-        let missing = || {
-            Error::new(
-                Kind::AssetNotFound,
-                format!(
-                    "{ty} {name:?} is not in wiki {} at commit {commit}: expected a directory {}/{name}/ (commit it to the wiki first)",
-                    self.path.display(),
-                    ty.section()
-                ),
-            )
-        };
+        let missing = || Error::asset_not_found(ty, name, ty.section(), &self.path, commit);
         let tree = self
             .repo
             .find_commit(commit)
@@ -376,14 +353,6 @@ impl Wiki {
             return Ok(());
         }
         dirty.sort();
-        Err(Error::new(
-            Kind::Uncommitted,
-            format!(
-                "wiki {} has uncommitted changes in {base}/: {} (commit or discard them in the wiki first)",
-                self.path.display(),
-                dirty.join(", ")
-            ),
-        )
-        .with_detail("paths", dirty))
+        Err(Error::uncommitted(&self.path, &base, &dirty))
     }
 }

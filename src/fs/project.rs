@@ -1,10 +1,10 @@
 //! The project tree: its root (Terms, Y3) and the `.memtomem` layout
 //! reached through [`SafeDir`] handles (Y2).
 
-use crate::error::{Error, Kind, Result};
-use crate::lockfile::LOCKFILE_NAME;
-use crate::names::AssetType;
-use crate::safefs::{EntryKind, SafeDir};
+use crate::asset::AssetType;
+use crate::error::{Error, Result};
+use crate::fs::safedir::{EntryKind, SafeDir};
+use crate::lock::lockfile::LOCKFILE_NAME;
 use std::path::{Path, PathBuf};
 
 /// Name of the project's asset directory.
@@ -113,9 +113,9 @@ impl Project {
     ///
     /// # Errors
     /// `lockfile-corrupt`, `lockfile-version`, `unsafe-path`, `io`.
-    pub fn load_strict(&self) -> Result<crate::lockfile::Document> {
+    pub fn load_strict(&self) -> Result<crate::lock::lockfile::Document> {
         let bytes = self.read_lockfile()?;
-        crate::lockfile::parse_strict(
+        crate::lock::lockfile::parse_strict(
             bytes.as_deref(),
             &self.lockfile_path().display().to_string(),
         )
@@ -149,12 +149,9 @@ impl Project {
         match section.kind_of(name)? {
             None => Ok(false),
             Some(EntryKind::Dir) => Ok(true),
-            Some(_) => Err(Error::new(
-                Kind::UnsafePath,
-                format!(
-                    "{} is a symbolic link or not a directory; refusing to write through it (remove it and retry)",
-                    self.dest_path(ty, name).display()
-                ),
+            Some(_) => Err(Error::unsafe_path(
+                &self.dest_path(ty, name),
+                "a symbolic link or not a directory",
             )),
         }
     }

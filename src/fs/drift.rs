@@ -4,12 +4,13 @@
 //! only at paths that pass the L9 path rule, so nothing a lockfile says can
 //! make a reader look outside dest.
 
-use crate::digest::sha256_hex;
+use crate::asset::skip;
 use crate::error::Result;
-use crate::lockfile::entry::valid_rel_path;
-use crate::lockfile::{valid_digests, valid_manifest};
-use crate::safefs::{EntryKind, SafeDir};
-use crate::skip;
+use crate::fs::digest::sha256_hex;
+use crate::fs::safedir::{EntryKind, SafeDir};
+use crate::lock::lockfile::entry::valid_rel_path;
+use crate::lock::lockfile::timestamp::parse_installed_at;
+use crate::lock::lockfile::{valid_digests, valid_manifest};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -87,13 +88,6 @@ pub fn read_rel(dir: &SafeDir, rel: &str) -> Option<Vec<u8>> {
         None => (dir.try_clone().ok()?, rel),
     };
     parent.read_file(leaf).ok()?
-}
-
-/// Parses an L2 timestamp into ns since the epoch.
-pub fn parse_installed_at(s: &str) -> Option<i128> {
-    let t = humantime::parse_rfc3339(s).ok()?;
-    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(d.as_nanos() as i128)
 }
 
 /// Compares dest (`None` when absent) with `entry` (U2):

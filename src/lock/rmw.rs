@@ -1,65 +1,17 @@
-//! The lock protocol (CONTRACT K1-K3, L7).
-//!
-//! * The sidecar lock `.memtomem/.lock.json.lock` serializes every
-//!   read-modify-write of the lockfile, and is held for load, mutate and
-//!   write only (K1, K2): [`transact`] for any change of the document,
-//!   [`transact_upsert`] for the upsert of one entry (install, update),
-//!   which edits canonical bytes in place ([`lockfile::splice`]).
-//! * The per-asset lock `.memtomem/<section>/.<name>.lock` is held for a
-//!   whole install or update of one asset (K3): [`AssetLock`].
-//!
-//! Both are `flock(2)` locks taken through std's [`std::fs::File::lock`],
-//! on the same paths the peer uses, so the two tools exclude each other.
-//! Lock files are created 0600 and never renamed or removed. The kernel
-//! drops a `flock` when its holder dies, so a killed process never blocks
-//! the next one.
+//! The lockfile read-modify-write under the sidecar lock (CONTRACT K1,
+//! K2, L7): [`transact`] for any change of the document,
+//! [`transact_upsert`] for the upsert of one entry (install, update),
+//! which edits canonical bytes in place ([`lockfile::splice`]). The lock
+//! is held for load, mutate and write only (K2).
 
-use crate::error::{Error, Result};
-use crate::lockfile::{self, Document, EntryWrite, LOCKFILE_NAME};
-use crate::names::AssetType;
-use crate::safefs::{PRIVATE_MODE, SafeDir, temp_prefix};
+use super::flock::{FlockGuard, SIDECAR_NAME};
+use crate::asset::AssetType;
+use crate::error::Result;
+use crate::fs::{PRIVATE_MODE, SafeDir, temp_prefix};
+use crate::lock::lockfile::{self, Document, EntryWrite, LOCKFILE_NAME};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::fs::File;
-
-/// Sidecar lock file name inside `.memtomem/` (K1).
-pub const SIDECAR_NAME: &str = ".lock.json.lock";
-
-/// Per-asset lock file name inside the section directory (K3).
-pub fn asset_lock_name(name: &str) -> String {
-    format!(".{name}.lock")
-}
-
-/// A held exclusive `flock`; released on drop.
-#[derive(Debug)]
-pub struct FlockGuard {
-    file: File,
-}
-
-impl FlockGuard {
-    /// Opens (creating 0600) `name` in `dir` and blocks until an exclusive
-    /// `flock` on it is held.
-    ///
-    /// # Errors
-    /// `unsafe-path` when the lock path is a link; `io`.
-    pub fn acquire(dir: &SafeDir, name: &str) -> Result<FlockGuard> {
-        let file = dir.open_lock_file(name)?;
-        file.lock()
-            .map_err(|e| Error::io("flock", &dir.child_path(name), e))?;
-        Ok(FlockGuard { file })
-    }
-}
-
-impl Drop for FlockGuard {
-    fn drop(&mut self) {
-        // Closing the descriptor releases the lock as well; unlocking first
-        // makes the release independent of other handles to the file.
-        let _ = self.file.unlock();
-    }
-}
-
-/// The per-asset lock of K3, held for a whole install or update.
-pub type AssetLock = FlockGuard;
 
 /// Where the lockfile lives and how it is locked, read and replaced.
 /// The protocol in [`transact`] is written once against this trait; the
@@ -247,7 +199,7 @@ fn read_modify_write<S: LockfileStore, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::now_utc_micros;
+    use crate::lock::lockfile::timestamp::now_utc_micros;
 
     /// Descriptors of this process open on `path`, deleted or not (a
     /// deleted file's link reads `<path> (deleted)`).

@@ -1,13 +1,13 @@
 //! `status`: a read-only report of every lockfile entry and untracked
 //! dest (CONTRACT K7, T1-T3). Takes no lock and never writes.
 
-use crate::drift;
-use crate::error::{Error, Kind, Result};
-use crate::install::Context;
-use crate::lockfile::{self, VERSION};
-use crate::names::AssetType;
-use crate::project::Project;
-use crate::safefs::EntryKind;
+use crate::asset::AssetType;
+use crate::error::{Error, Result};
+use crate::fs::drift;
+use crate::fs::project::Project;
+use crate::fs::safedir::EntryKind;
+use crate::lock::lockfile::{self, VERSION};
+use crate::ops::Context;
 use crate::wiki::Wiki;
 use gix::ObjectId;
 use serde_json::{Value, json};
@@ -132,15 +132,10 @@ pub fn status(ctx: &Context) -> Result<Report> {
         &project.lockfile_path().display().to_string(),
     )?;
     if view.version != VERSION {
-        return Err(Error::new(
-            Kind::LockfileVersion,
-            format!(
-                "{} has version {}; this tool reads version {VERSION} only",
-                project.lockfile_path().display(),
-                view.version
-            ),
-        )
-        .with_detail("lockfile_version", view.version.clone()));
+        return Err(
+            Error::lockfile_version(project.lockfile_path().display(), &view.version)
+                .with_detail("lockfile_version", view.version.clone()),
+        );
     }
     let wiki = Wiki::open(&ctx.wiki).ok().and_then(|w| {
         let head = w.head().ok()?;
@@ -152,7 +147,7 @@ pub fn status(ctx: &Context) -> Result<Report> {
         let mut seen = std::collections::BTreeSet::new();
         for (name, entry) in lockfile::entries(&view.doc, ty) {
             seen.insert(name.to_owned());
-            let dest = match (&section, crate::names::is_valid_name(name)) {
+            let dest = match (&section, crate::asset::is_valid_name(name)) {
                 (Some(s), true) => s.open_dir(name).ok().flatten(),
                 _ => None,
             };

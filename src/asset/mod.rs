@@ -1,6 +1,11 @@
-//! Asset types and names (CONTRACT Terms, Y1).
+//! What an asset is (CONTRACT Terms, Y1, I2): its type, the rule for its
+//! name, and which of its files are installed at all.
 
-use crate::error::{Error, Kind, Result};
+mod name;
+pub mod skip;
+
+pub use name::{MAX_NAME_LEN, is_valid_name, validate_name};
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -57,65 +62,5 @@ impl FromStr for AssetType {
             .into_iter()
             .find(|t| t.as_str() == s)
             .ok_or_else(|| format!("unknown asset type {s:?}: expected skill, agent or command"))
-    }
-}
-
-/// Longest accepted name, in characters (Y1).
-pub const MAX_NAME_LEN: usize = 64;
-
-/// True when `name` follows Y1: 1..=64 characters of `A-Z a-z 0-9 . _ -`,
-/// not `.` or `..`, not starting with `-`.
-pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_NAME_LEN
-        && name != "."
-        && name != ".."
-        && !name.starts_with('-')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
-/// Checks `name` against Y1.
-///
-/// # Errors
-/// `invalid-name` naming the offending value.
-pub fn validate_name(name: &str) -> Result<()> {
-    if is_valid_name(name) {
-        Ok(())
-    } else {
-        Err(Error::new(
-            Kind::InvalidName,
-            format!(
-                "invalid asset name {name:?}: use 1 to {MAX_NAME_LEN} characters from A-Z a-z 0-9 . _ -, \
-                 not '.' or '..', not starting with '-'"
-            ),
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn y1_examples() {
-        for ok in ["a", "my-skill", "x.y_z", "A9", ".hidden", &"a".repeat(64)] {
-            assert!(is_valid_name(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            ".",
-            "..",
-            "-x",
-            "a b",
-            "a/b",
-            "../x",
-            "é",
-            &"a".repeat(65),
-            "a\0",
-        ] {
-            assert!(!is_valid_name(bad), "{bad:?}");
-        }
     }
 }

@@ -4,10 +4,10 @@
 //! directory, which the next operation on the asset removes under the
 //! per-asset lock ([`clean_stale`]).
 
-use crate::digest::sha256_hex;
-use crate::error::{Error, Kind, Result};
-use crate::lockfile::entry::valid_rel_path;
-use crate::safefs::{EXEC_MODE, FILE_MODE, SafeDir};
+use crate::error::{Error, Result};
+use crate::fs::digest::sha256_hex;
+use crate::fs::safedir::{EXEC_MODE, FILE_MODE, SafeDir};
+use crate::lock::lockfile::entry::valid_rel_path;
 use crate::wiki::AssetFile;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -63,8 +63,8 @@ pub fn stage(section: &SafeDir, name: &str, files: &[AssetFile]) -> Result<Stage
     // `.<name>.staging-<pid>-<n>-<hex>`: the unique suffix of a temp name
     // after this asset's own prefix (replacing the first `.tmp-` would hit
     // a name such as `x.tmp-y` and leave a directory never cleaned).
-    let tmp = crate::safefs::temp_name(name);
-    let suffix = &tmp[crate::safefs::temp_prefix(name).len()..];
+    let tmp = crate::fs::safedir::temp_name(name);
+    let suffix = &tmp[crate::fs::safedir::temp_prefix(name).len()..];
     let staging = format!("{}{suffix}", staging_prefix(name));
     let root = section.create_dir(&staging)?;
     let res = write_tree(&root, files);
@@ -84,12 +84,9 @@ fn write_tree(root: &SafeDir, files: &[AssetFile]) -> Result<BTreeMap<String, St
     // Defence in depth: every path must name something strictly below the
     // staging directory, whatever produced it.
     if let Some(bad) = files.iter().find(|f| !valid_rel_path(&f.path)) {
-        return Err(Error::new(
-            Kind::UnsafePath,
-            format!(
-                "refusing to stage {:?}: not a relative path below dest",
-                bad.path
-            ),
+        return Err(Error::unsafe_path(
+            std::path::Path::new(&bad.path),
+            "not a relative path below dest",
         ));
     }
     // Directories first, parents before children, one handle each.

@@ -20,7 +20,7 @@
 //! (docs/performance.md).
 
 use super::{EntryWrite, pyjson::PyFormatter};
-use crate::names::AssetType;
+use crate::asset::AssetType;
 use serde_json::{Map, Value};
 use std::ops::Range;
 
@@ -412,7 +412,7 @@ impl Scanner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lockfile::{get, parse_strict, serialize, upsert};
+    use crate::lock::lockfile::{get, parse_strict, serialize, upsert};
 
     fn write() -> EntryWrite {
         EntryWrite {

@@ -9,9 +9,10 @@
 pub mod entry;
 pub mod pyjson;
 pub mod splice;
+pub mod timestamp;
 
-use crate::error::{Error, Kind, Result};
-use crate::names::AssetType;
+use crate::asset::AssetType;
+use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 
 pub use entry::{EntryWrite, valid_digests, valid_manifest};
@@ -34,28 +35,20 @@ pub fn empty() -> Document {
 }
 
 fn parse_object(bytes: &[u8], path: &str) -> Result<Document> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::new(
-            Kind::LockfileCorrupt,
-            format!(
-                "{path} is not valid UTF-8 ({e}); fix or remove it by hand, it was left untouched"
-            ),
-        )
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Error::lockfile_corrupt(path, format_args!("is not valid UTF-8 ({e})")))?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(Error::new(
-            Kind::LockfileCorrupt,
-            format!(
-                "{path} holds a JSON {} where an object is expected; fix or remove it by hand, it was left untouched",
+        Ok(other) => Err(Error::lockfile_corrupt(
+            path,
+            format_args!(
+                "holds a JSON {} where an object is expected",
                 type_name(&other)
             ),
         )),
-        Err(e) => Err(Error::new(
-            Kind::LockfileCorrupt,
-            format!(
-                "{path} is not valid JSON ({e}); fix or remove it by hand, it was left untouched"
-            ),
+        Err(e) => Err(Error::lockfile_corrupt(
+            path,
+            format_args!("is not valid JSON ({e})"),
         )),
     }
 }
@@ -97,14 +90,7 @@ pub fn parse_strict(bytes: Option<&[u8]>, path: &str) -> Result<Document> {
             .get("version")
             .map(|v| v.to_string())
             .unwrap_or_default();
-        return Err(Error::new(
-            Kind::LockfileVersion,
-            format!(
-                "{path} has version {found}; this tool writes version {VERSION} only \
-                 (upgrade the tool that reads it, or restore a version-1 lockfile)"
-            ),
-        )
-        .with_detail(
+        return Err(Error::lockfile_version(path, found).with_detail(
             "version",
             doc.get("version").cloned().unwrap_or(Value::Null),
         ));
@@ -114,10 +100,10 @@ pub fn parse_strict(bytes: Option<&[u8]>, path: &str) -> Result<Document> {
             && !sec.is_object()
         {
             {
-                return Err(Error::new(
-                    Kind::LockfileCorrupt,
-                    format!(
-                        "{path}: section {:?} is a JSON {}, not an object; fix it by hand, it was left untouched",
+                return Err(Error::lockfile_corrupt(
+                    path,
+                    format_args!(
+                        "section {:?} is a JSON {}, not an object",
                         ty.section(),
                         type_name(sec)
                     ),
@@ -217,6 +203,7 @@ pub fn serialize(doc: &Document) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Kind;
 
     #[test]
     fn l8_matches_python_layout() {

@@ -6,17 +6,17 @@
 //! whole new dest beside the old one and exchanging the two atomically
 //! (I6), so dest is always the old tree or the new one.
 
-use crate::digest::now_utc_micros;
-use crate::drift::{self, Drift};
-use crate::error::{Error, Kind, Result};
-use crate::install::Context;
+use crate::asset::skip::BAK_SUFFIX;
+use crate::asset::{AssetType, validate_name};
+use crate::error::{Error, Result};
+use crate::fs::drift::{self, Drift};
+use crate::fs::project::Project;
+use crate::fs::safedir::SafeDir;
+use crate::fs::stage;
+use crate::lock::lockfile::timestamp::now_utc_micros;
+use crate::lock::lockfile::{self, EntryWrite, valid_digests, valid_manifest};
 use crate::lock::{self, AssetLock, DiskStore};
-use crate::lockfile::{self, EntryWrite, valid_digests, valid_manifest};
-use crate::names::{AssetType, validate_name};
-use crate::project::Project;
-use crate::safefs::SafeDir;
-use crate::skip::BAK_SUFFIX;
-use crate::stage;
+use crate::ops::Context;
 use crate::wiki::{AssetFile, AssetTree, Wiki};
 use gix::ObjectId;
 use serde_json::Value;
@@ -128,24 +128,7 @@ fn check_expected_mtime(
     if drift.mtime_ns == Some(expect) {
         return Ok(());
     }
-    let current = drift
-        .mtime_ns
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "null".into());
-    Err(Error::new(
-        Kind::Conflict,
-        format!(
-            "{ty} {name:?} changed since it was read: mtime_ns is {current}, expected {expect}; \
-             nothing was written (read `assetpin status --json` again and retry)"
-        ),
-    )
-    .with_detail(
-        "mtime_ns",
-        match drift.mtime_ns {
-            Some(n) => Value::from(n as i64),
-            None => Value::Null,
-        },
-    ))
+    Err(Error::conflict(ty, name, drift.mtime_ns, expect))
 }
 
 fn prepare(
@@ -160,13 +143,7 @@ fn prepare(
     let entry = match lockfile::get(&doc, ty, name).and_then(Value::as_object) {
         Some(e) => e.clone(),
         None => {
-            return Err(Error::new(
-                Kind::NotInstalled,
-                format!(
-                    "{ty} {name:?} has no entry in {} (install it first: `assetpin install {ty} {name}`)",
-                    project.lockfile_path().display()
-                ),
-            ));
+            return Err(Error::not_installed(ty, name, &project.lockfile_path()));
         }
     };
     let dest = project.dest(ty, name)?;
@@ -186,18 +163,16 @@ fn prepare(
         None => false,
     };
     if !forward && !opts.force_head {
-        return Err(Error::new(
-            Kind::StalePin,
-            format!(
-                "{ty} {name:?} is pinned at {from:?}, which is {} HEAD {head} of wiki {}; \
-                 pins only move forward (pass --force-head to move it to HEAD anyway)",
-                if pin.is_some() {
-                    "not an ancestor of"
-                } else {
-                    "unknown to"
-                },
-                wiki.path().display()
-            ),
+        return Err(Error::stale_pin(
+            ty,
+            name,
+            &from,
+            &if pin.is_some() {
+                format!("is not an ancestor of HEAD {head} of")
+            } else {
+                "is unknown to".to_owned()
+            },
+            wiki.path(),
         ));
     }
 
@@ -239,15 +214,10 @@ fn prepare(
         .cloned()
         .collect();
     if !blocking.is_empty() && !opts.force && !opts.dry_run {
-        return Err(Error::new(
-            Kind::Dirty,
-            format!(
-                "{ty} {name:?} has local changes in {}: {} (pass --force to overwrite them; each modified file is kept as <file>.bak)",
-                project.dest_path(ty, name).display(),
-                blocking.join(", ")
-            ),
-        )
-        .with_detail("dirty_files", blocking));
+        return Err(
+            Error::dirty(ty, name, &project.dest_path(ty, name), &blocking)
+                .with_detail("dirty_files", blocking),
+        );
     }
 
     let dirty: BTreeSet<&String> = drift.dirty_files.iter().collect();
@@ -391,12 +361,11 @@ pub fn update(
         section.exchange(&staged.name, name)?;
     } else if !section.rename(&staged.name, &section, name, true)? {
         let _ = section.remove_tree(&staged.name);
-        return Err(Error::new(
-            Kind::Io,
-            format!(
-                "{} appeared while updating; retry",
-                project.dest_path(ty, name).display()
-            ),
+        return Err(Error::conflict(
+            ty,
+            name,
+            None,
+            "no dest (it appeared while updating)",
         ));
     }
     section.sync()?;

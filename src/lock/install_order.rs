@@ -4,7 +4,7 @@
 //! does is given by an [`InstallSteps`] implementation. The real install
 //! (`install::install`) implements the steps with git, `flock` and the
 //! disk; the loom models of `tests/concurrency` implement them on an
-//! in-memory file system built on [`crate::sync`], so the ordering that is
+//! in-memory file system built on [`crate::lock::sync`], so the ordering that is
 //! model-checked is this very function (see `docs/concurrency.md`).
 //!
 //! The order, and the clause each step serves:
@@ -19,9 +19,9 @@
 //! 5. only then upsert the entry under the sidecar lock (I7, K1, K2),
 //!    taking dest back out when that fails.
 
+use crate::asset::AssetType;
+use crate::error::Error;
 use crate::error::Result;
-use crate::install::refuse_if_present;
-use crate::names::AssetType;
 use serde_json::Value;
 use std::path::Path;
 
@@ -102,6 +102,25 @@ pub trait InstallSteps {
     /// Takes dest back out after [`InstallSteps::record`] failed, keeping
     /// I5's promise as far as it can; best effort.
     fn unplace(&self, held: &Self::Held);
+}
+
+/// I4: refuses with `already-installed` when the lockfile entry or dest
+/// exists, naming both sides and the remedy for that state.
+///
+/// # Errors
+/// `already-installed`.
+pub fn refuse_if_present(
+    ty: AssetType,
+    name: &str,
+    entry: bool,
+    dest: bool,
+    dest_path: &Path,
+) -> Result<()> {
+    if entry || dest {
+        Err(Error::already_installed(ty, name, entry, dest, dest_path))
+    } else {
+        Ok(())
+    }
 }
 
 /// Runs one install in the protocol's order (K2-K4, I4-I7; see the module

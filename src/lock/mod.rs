@@ -1,0 +1,26 @@
+//! The lock protocol (CONTRACT K1-K4, L1-L10, I4-I7): everything that
+//! decides who may write what, when, and in which order.
+//!
+//! * [`flock`]: the sidecar lock `.memtomem/.lock.json.lock` (K1) and the
+//!   per-asset lock `.memtomem/<section>/.<name>.lock` (K3);
+//! * [`rmw`]: the lockfile read-modify-write under the sidecar lock (K2,
+//!   L7), written once over a [`rmw::LockfileStore`];
+//! * [`install_order`]: the order of one install's steps (K2-K4, I4-I7),
+//!   written once over an [`install_order::InstallSteps`];
+//! * [`lockfile`]: the document, its validators and the peer's bytes
+//!   (L1-L10);
+//! * [`sync`]: the std/loom shim the models of `tests/concurrency` run on;
+//! * [`failpoint`]: named crash points for the kill tests.
+//!
+//! The disk side of each step lives in [`crate::ops`] and [`crate::fs`];
+//! `docs/concurrency.md` says which orderings the loom models check.
+
+pub mod failpoint;
+pub mod flock;
+pub mod install_order;
+pub mod lockfile;
+pub mod rmw;
+pub mod sync;
+
+pub use flock::{AssetLock, FlockGuard, SIDECAR_NAME, asset_lock_name};
+pub use rmw::{DiskStore, LockfileStore, transact, transact_upsert};
