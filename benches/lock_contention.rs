@@ -404,7 +404,7 @@ fn spread(v: &mut [f64]) -> (f64, f64, f64) {
     )
 }
 
-/// Writers in the paired comparison with the floor (the target:
+/// Writers in the paired comparison with the floor (the target in docs/performance.md:
 /// 8 processes on a 100-entry lockfile).
 const PAIRED_WRITERS: usize = 8;
 

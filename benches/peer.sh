@@ -69,7 +69,7 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 g() { git -c user.name=bench -c user.email=bench@assetpin.invalid \
     -c init.defaultBranch=main -c commit.gpgsign=false "$@"; }
 
-# The wiki: one skill of two files, as in PEERS.md.
+# The wiki: one skill of two files, as in docs/PEERS.md.
 WIKI="$WORK/wiki"
 mkdir -p "$WIKI/skills/demo/scripts" "$WIKI/agents" "$WIKI/commands"
 printf '# Demo skill\nh\xc3\xa9llo\n' >"$WIKI/skills/demo/SKILL.md"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the peer implementation (memtomem 0.6.12, `mm context`) into a
-# private venv, as described in PEERS.md. Idempotent.
+# private venv, as described in docs/PEERS.md. Idempotent.
 #
 #   scripts/install-peer.sh            # -> <repo>/target/peers/memtomem
 #   ASSETPIN_PEER_DIR=/some/dir scripts/install-peer.sh

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Mutation testing of the core (issue 5, docs/mutants.md) with cargo-mutants.
+# Mutation testing of the core (docs/mutants.md) with cargo-mutants.
 #
-#   scripts/mutants.sh                          # the issue's files, all mutants
+#   scripts/mutants.sh                          # the core files (docs/mutants.md), all mutants
 #   scripts/mutants.sh --iterate                # only the mutants the last run did not catch
 #   scripts/mutants.sh --shard 0/4              # extra cargo-mutants flags pass through
-#   MUTANTS_FILES="src/names.rs src/skip.rs" scripts/mutants.sh
+#   MUTANTS_FILES="src/asset/name.rs src/asset/skip.rs" scripts/mutants.sh
 #
 # It mutates a clone of HEAD in place (never the working tree that other
 # people edit); the clone and its target directory are kept between runs,
@@ -31,7 +31,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 OUT="${MUTANTS_OUT:-$REPO/target/mutants-out}"
 SRC="${MUTANTS_SRC:-$REPO/target/mutants-src}"
 TIMEOUT="${MUTANTS_TIMEOUT:-240}"
-read -r -a FILES <<< "${MUTANTS_FILES:-src/lockfile/mod.rs src/lockfile/entry.rs src/lockfile/pyjson.rs src/lockfile/splice.rs src/names.rs src/skip.rs src/lock.rs src/install.rs src/protocol.rs src/update.rs}"
+read -r -a FILES <<< "${MUTANTS_FILES:-src/lock/lockfile/mod.rs src/lock/lockfile/entry.rs src/lock/lockfile/pyjson.rs src/lock/lockfile/splice.rs src/asset/mod.rs src/asset/name.rs src/asset/skip.rs src/lock/flock.rs src/lock/rmw.rs src/lock/install_order.rs src/ops/install.rs src/ops/restore.rs src/ops/update.rs}"
 
 for tool in cargo-mutants cargo-nextest; do
     command -v "$tool" >/dev/null || {

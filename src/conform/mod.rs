@@ -21,6 +21,7 @@ pub mod coverage;
 pub mod exec;
 pub mod report;
 pub mod runner;
+pub mod snapshot;
 pub mod source;
 pub mod workspace;
 

@@ -1,7 +1,8 @@
 //! L1-L10: the lockfile, and K1/K3/K7: locks and readers.
 
+use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
+use crate::Test;
 use crate::support::*;
-use crate::{assert_refused, ok, refuses_unchanged, sample_wiki};
 use serde_json::{Value, json};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -32,7 +33,6 @@ fn now() -> String {
 }
 
 /// L1, L2: the entry written by an install, field by field.
-#[test]
 fn l1_l2_entry_fields() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -102,7 +102,6 @@ fn l1_l2_entry_fields() {
 }
 
 /// L1: each type goes to its own section; sections are objects.
-#[test]
 fn l1_sections_per_type() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -149,7 +148,6 @@ const RICH_LOCKFILE: &str = r#"{
 /// L3 (and L9): unknown keys at the top level, in sections and in other
 /// entries keep their values and order; the new entry is appended to its
 /// section, a new section to the document.
-#[test]
 fn l3_unknown_keys_survive_and_new_keys_are_appended() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -194,7 +192,6 @@ fn l3_unknown_keys_survive_and_new_keys_are_appended() {
 
 /// L4: a missing lockfile is an empty document; the first write creates
 /// it and `.memtomem/`. Also when `.memtomem/` exists without a lockfile.
-#[test]
 fn l4_missing_lockfile_is_created() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -215,7 +212,6 @@ fn l4_missing_lockfile_is_created() {
 
 /// L5: a lockfile that is not a JSON object is `lockfile-corrupt`, and
 /// stays byte-for-byte as it was (as does everything else).
-#[test]
 fn l5_corrupt_lockfile_is_refused_and_untouched() {
     let wiki = sample_wiki();
     let cases: [(&str, &[u8]); 8] = [
@@ -248,7 +244,6 @@ fn l5_corrupt_lockfile_is_refused_and_untouched() {
 
 /// L6: a version other than 1 is `lockfile-version` for install, and
 /// `status --json` reports the version found.
-#[test]
 fn l6_other_version_is_refused_and_reported() {
     let wiki = sample_wiki();
     for version in ["2", "0", "\"1\"", "null"] {
@@ -280,7 +275,6 @@ fn l6_other_version_is_refused_and_reported() {
 
 /// L7: the lockfile is 0600 whatever the umask, also when it replaces a
 /// 0644 file, and no temporary file is left in `.memtomem`.
-#[test]
 fn l7_lockfile_mode_0600_and_no_temp_files() {
     let wiki = sample_wiki();
     for mask in ["000", "077", "022"] {
@@ -337,7 +331,6 @@ fn python_dumps(path: &std::path::Path) -> Vec<u8> {
 /// L8: 2-space indent, raw UTF-8 (also for a value that was `\u`-escaped
 /// in the file), no trailing newline; the bytes equal Python's
 /// `json.dumps(indent=2, ensure_ascii=False)` of the same document.
-#[test]
 fn l8_serialization_matches_python() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -365,8 +358,6 @@ fn l8_serialization_matches_python() {
 
 /// L8: floats are spelled as Python spells them (`1e-07`, `100000.0`,
 /// `1e+20`), so a document holding them serializes to the peer's bytes.
-#[test]
-
 fn l8_float_spelling_matches_python() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -380,7 +371,6 @@ fn l8_float_spelling_matches_python() {
 
 /// K1, K3: the sidecar lock and the per-asset lock exist after an
 /// install, empty, mode 0600 whatever the umask.
-#[test]
 fn k1_k3_lock_files_exist_with_mode_0600() {
     let wiki = sample_wiki();
     for mask in ["000", "077"] {
@@ -428,7 +418,6 @@ fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
 /// K1, K2, I7: an install blocks on the sidecar lock before it touches
 /// the lockfile; by then dest is already whole (asset bytes are written
 /// outside the lock, and the entry only after dest is in place).
-#[test]
 fn k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -477,7 +466,6 @@ fn k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place() {
 }
 
 /// K3: an install blocks on the per-asset lock before it writes dest.
-#[test]
 fn k3_install_waits_for_the_asset_lock() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -505,7 +493,6 @@ fn k3_install_waits_for_the_asset_lock() {
 /// I7 / I5: when the lockfile turns corrupt while the install waits for
 /// the sidecar lock, the install fails with `lockfile-corrupt`, leaves
 /// the corrupt bytes alone and takes dest back out.
-#[test]
 fn i7_failed_entry_write_takes_dest_back_out() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -527,7 +514,6 @@ fn i7_failed_entry_write_takes_dest_back_out() {
 }
 
 /// K7: `status` on a fresh project creates nothing.
-#[test]
 fn k7_status_on_fresh_project_creates_nothing() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -541,7 +527,6 @@ fn k7_status_on_fresh_project_creates_nothing() {
 
 /// K7: `status` on an installed project changes nothing, even with the
 /// lock files gone, and does not wait for a held sidecar lock.
-#[test]
 fn k7_status_on_installed_project_changes_nothing_and_takes_no_lock() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -566,7 +551,6 @@ fn k7_status_on_installed_project_changes_nothing_and_takes_no_lock() {
 
 /// L9: entries of other assets with broken manifests and digests never
 /// crash an install or a status, and are kept as they were (L3).
-#[test]
 fn l9_broken_entries_of_other_assets_do_not_crash() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -600,7 +584,6 @@ fn l9_broken_entries_of_other_assets_do_not_crash() {
 
 /// L10: an install supplies digests, so it writes `digests` and
 /// `digests_installed_at` together (never one without the other).
-#[test]
 fn l10_install_writes_digests_with_their_timestamp() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -615,7 +598,6 @@ fn l10_install_writes_digests_with_their_timestamp() {
 
 /// L5 for a refusal that happens before any read: a corrupt lockfile is
 /// reported by `status` too (T2), without change.
-#[test]
 fn l5_status_reports_corrupt_lockfile() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -625,3 +607,73 @@ fn l5_status_reports_corrupt_lockfile() {
     assert_refused(&out, "lockfile-corrupt");
     assert_same(&before, &snapshot(project.parent()), "project");
 }
+
+/// The tests of this module, run by the harness of `tests/tests.rs`.
+pub const TESTS: &[Test] = &[
+    Test::plain("l1_l2_entry_fields", l1_l2_entry_fields),
+    Test::plain("l1_sections_per_type", l1_sections_per_type),
+    Test::plain(
+        "l3_unknown_keys_survive_and_new_keys_are_appended",
+        l3_unknown_keys_survive_and_new_keys_are_appended,
+    ),
+    Test::plain(
+        "l4_missing_lockfile_is_created",
+        l4_missing_lockfile_is_created,
+    ),
+    Test::plain(
+        "l5_corrupt_lockfile_is_refused_and_untouched",
+        l5_corrupt_lockfile_is_refused_and_untouched,
+    ),
+    Test::plain(
+        "l6_other_version_is_refused_and_reported",
+        l6_other_version_is_refused_and_reported,
+    ),
+    Test::plain(
+        "l7_lockfile_mode_0600_and_no_temp_files",
+        l7_lockfile_mode_0600_and_no_temp_files,
+    ),
+    Test::plain(
+        "l8_serialization_matches_python",
+        l8_serialization_matches_python,
+    ),
+    Test::plain(
+        "l8_float_spelling_matches_python",
+        l8_float_spelling_matches_python,
+    ),
+    Test::plain(
+        "k1_k3_lock_files_exist_with_mode_0600",
+        k1_k3_lock_files_exist_with_mode_0600,
+    ),
+    Test::plain(
+        "k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place",
+        k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place,
+    ),
+    Test::plain(
+        "k3_install_waits_for_the_asset_lock",
+        k3_install_waits_for_the_asset_lock,
+    ),
+    Test::plain(
+        "i7_failed_entry_write_takes_dest_back_out",
+        i7_failed_entry_write_takes_dest_back_out,
+    ),
+    Test::plain(
+        "k7_status_on_fresh_project_creates_nothing",
+        k7_status_on_fresh_project_creates_nothing,
+    ),
+    Test::plain(
+        "k7_status_on_installed_project_changes_nothing_and_takes_no_lock",
+        k7_status_on_installed_project_changes_nothing_and_takes_no_lock,
+    ),
+    Test::plain(
+        "l9_broken_entries_of_other_assets_do_not_crash",
+        l9_broken_entries_of_other_assets_do_not_crash,
+    ),
+    Test::plain(
+        "l10_install_writes_digests_with_their_timestamp",
+        l10_install_writes_digests_with_their_timestamp,
+    ),
+    Test::plain(
+        "l5_status_reports_corrupt_lockfile",
+        l5_status_reports_corrupt_lockfile,
+    ),
+];

@@ -2,8 +2,9 @@
 //! refusal kind, each proving the project (and the wiki) are unchanged to
 //! the byte: paths, modes, bytes and link targets.
 
+use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
+use crate::Test;
 use crate::support::*;
-use crate::{assert_refused, ok, refuses_unchanged, sample_wiki};
 use serde_json::Value;
 
 /// A project where skill `other` and agent `a` are installed, so that a
@@ -16,7 +17,6 @@ fn populated(wiki: &Wiki) -> Project {
 }
 
 /// I5 invalid-name: on a fresh and on a populated project.
-#[test]
 fn i5_invalid_name_changes_nothing() {
     let wiki = sample_wiki();
     refuses_unchanged(
@@ -35,7 +35,6 @@ fn i5_invalid_name_changes_nothing() {
 
 /// I5 project-not-found: the parent of the missing root is unchanged (so
 /// the root was not created).
-#[test]
 fn i5_project_not_found_changes_nothing() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -55,7 +54,6 @@ fn i5_project_not_found_changes_nothing() {
 
 /// I5 wiki-not-found: a missing wiki, and a directory that is not a git
 /// repository.
-#[test]
 fn i5_wiki_not_found_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -76,7 +74,6 @@ fn i5_wiki_not_found_changes_nothing() {
 
 /// I5 asset-not-found: an asset the wiki does not have at HEAD (also one
 /// that exists only uncommitted, and one of another type).
-#[test]
 fn i5_asset_not_found_changes_nothing() {
     let wiki = sample_wiki();
     wiki.skill("draft");
@@ -98,7 +95,6 @@ fn i5_asset_not_found_changes_nothing() {
 }
 
 /// I5 asset-not-found: a wiki without any commit.
-#[test]
 fn i5_asset_not_found_in_empty_wiki_changes_nothing() {
     let wiki = Wiki::new();
     wiki.skill("x");
@@ -111,7 +107,6 @@ fn i5_asset_not_found_in_empty_wiki_changes_nothing() {
 }
 
 /// I5 already-installed, and I4 `lockfile_entry=yes, dest=yes`.
-#[test]
 fn i5_i4_already_installed_both_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -128,7 +123,6 @@ fn i5_i4_already_installed_both_changes_nothing() {
 
 /// I4: an entry without dest is `already-installed`
 /// (`lockfile_entry=yes, dest=no`).
-#[test]
 fn i4_entry_only_is_already_installed() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -146,7 +140,6 @@ fn i4_entry_only_is_already_installed() {
 
 /// I4: a dest without entry is `already-installed`
 /// (`lockfile_entry=no, dest=yes`), also on a project without lockfile.
-#[test]
 fn i4_dest_only_is_already_installed() {
     let wiki = sample_wiki();
     for project in [Project::new(), populated(&wiki)] {
@@ -164,7 +157,6 @@ fn i4_dest_only_is_already_installed() {
 }
 
 /// I4 with `--json`: both sides as machine-readable fields.
-#[test]
 fn i4_json_states_both_sides() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -181,7 +173,6 @@ fn i4_json_states_both_sides() {
 }
 
 /// I5 uncommitted.
-#[test]
 fn i5_uncommitted_changes_nothing() {
     let wiki = sample_wiki();
     wiki.file("skills/x/SKILL.md", "edited, not committed\n");
@@ -200,7 +191,6 @@ fn i5_uncommitted_changes_nothing() {
 }
 
 /// I5 lockfile-corrupt, on a project with lock files and other dests.
-#[test]
 fn i5_lockfile_corrupt_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -222,7 +212,6 @@ fn i5_lockfile_corrupt_changes_nothing() {
 }
 
 /// I5 lockfile-version.
-#[test]
 fn i5_lockfile_version_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -242,7 +231,6 @@ fn i5_lockfile_version_changes_nothing() {
 
 /// I5 unsafe-path: links at `.memtomem`, the section and dest, and a
 /// `.memtomem` that is a regular file.
-#[test]
 fn i5_unsafe_path_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -255,3 +243,56 @@ fn i5_unsafe_path_changes_nothing() {
     std::fs::write(project.memtomem(), "a file").unwrap();
     refuses_unchanged(&project, &wiki, &["install", "skill", "x"], "unsafe-path");
 }
+
+/// The tests of this module, run by the harness of `tests/tests.rs`.
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "i5_invalid_name_changes_nothing",
+        i5_invalid_name_changes_nothing,
+    ),
+    Test::plain(
+        "i5_project_not_found_changes_nothing",
+        i5_project_not_found_changes_nothing,
+    ),
+    Test::plain(
+        "i5_wiki_not_found_changes_nothing",
+        i5_wiki_not_found_changes_nothing,
+    ),
+    Test::plain(
+        "i5_asset_not_found_changes_nothing",
+        i5_asset_not_found_changes_nothing,
+    ),
+    Test::plain(
+        "i5_asset_not_found_in_empty_wiki_changes_nothing",
+        i5_asset_not_found_in_empty_wiki_changes_nothing,
+    ),
+    Test::plain(
+        "i5_i4_already_installed_both_changes_nothing",
+        i5_i4_already_installed_both_changes_nothing,
+    ),
+    Test::plain(
+        "i4_entry_only_is_already_installed",
+        i4_entry_only_is_already_installed,
+    ),
+    Test::plain(
+        "i4_dest_only_is_already_installed",
+        i4_dest_only_is_already_installed,
+    ),
+    Test::plain("i4_json_states_both_sides", i4_json_states_both_sides),
+    Test::plain(
+        "i5_uncommitted_changes_nothing",
+        i5_uncommitted_changes_nothing,
+    ),
+    Test::plain(
+        "i5_lockfile_corrupt_changes_nothing",
+        i5_lockfile_corrupt_changes_nothing,
+    ),
+    Test::plain(
+        "i5_lockfile_version_changes_nothing",
+        i5_lockfile_version_changes_nothing,
+    ),
+    Test::plain(
+        "i5_unsafe_path_changes_nothing",
+        i5_unsafe_path_changes_nothing,
+    ),
+];

@@ -20,8 +20,9 @@
 //! [`random_kills`] is shared by the normal test (at least 50 kills) and
 //! the ignored soak test in `soak.rs` (at least 500).
 
+use crate::support::race::{skill_names, wait_limited};
 use crate::support::*;
-use crate::upserts::{skill_names, upsert_names, wait_limited, worker};
+use crate::upserts::{upsert_names, worker};
 use assetpin::lock::lockfile;
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;

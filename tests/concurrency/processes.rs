@@ -1,44 +1,10 @@
 //! K5, K6 with real processes: every child is spawned before any is
 //! waited for, so they race on one project and one lockfile.
 
+use crate::support::race::{describe, race, skill_names};
 use crate::support::*;
 use std::collections::BTreeMap;
-use std::process::{Child, Output, Stdio};
-
-/// Spawns every command, then waits for all of them.
-fn race(cmds: Vec<std::process::Command>) -> Vec<Output> {
-    let children: Vec<Child> = cmds
-        .into_iter()
-        .map(|mut c| {
-            c.stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().expect("wait"))
-        .collect()
-}
-
-fn describe(o: &Output) -> String {
-    format!(
-        "{:?}: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr).trim_end()
-    )
-}
-
-/// The names in lockfile section `skills`.
-fn skill_entries(project: &Project) -> Vec<String> {
-    project.lockfile_json()["skills"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect()
-}
+use std::process::Output;
 
 /// K5: 16 concurrent installs of distinct assets leave 16 entries, each
 /// with its dest.
@@ -61,7 +27,7 @@ fn k5_sixteen_distinct_installs_leave_sixteen_entries() {
     for (n, o) in names.iter().zip(&outs) {
         assert!(o.status.success(), "{n}: {}", describe(o));
     }
-    let mut entries = skill_entries(&project);
+    let mut entries = skill_names(&project);
     entries.sort();
     assert_eq!(entries, names);
     let head = wiki.head();
@@ -160,95 +126,6 @@ fn k6_eight_installs_of_one_asset_one_wins() {
         .filter(|n| n.contains("staging"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-/// K1, K5 across tools: 8 `assetpin` and 8 `mm context install` processes
-/// of distinct assets on one lockfile leave 16 entries.
-#[test]
-fn k5_mixed_tools_race_loses_no_entry() {
-    let Some(mm) = require_peer() else { return };
-    let names: Vec<String> = (0..16).map(|i| format!("m{i:02}")).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let wiki = Wiki::with_skills(&refs);
-    let project = Project::new();
-    let cmds = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            if i % 2 == 0 {
-                let mut c = assetpin_std(&project, &wiki);
-                c.args(["install", "skill", n]);
-                c
-            } else {
-                let mut c = mm_std(&mm, &project, &wiki);
-                c.args(["context", "install", "skill", n]);
-                c
-            }
-        })
-        .collect();
-    let outs = race(cmds);
-    for (n, o) in names.iter().zip(&outs) {
-        assert!(o.status.success(), "{n}: {}", describe(o));
-    }
-    let mut entries = skill_entries(&project);
-    entries.sort();
-    assert_eq!(entries, names);
-    for n in &names {
-        assert_eq!(
-            std::fs::read(project.dest("skill", n).join("SKILL.md")).unwrap(),
-            wiki.committed(&format!("skills/{n}/SKILL.md")),
-            "{n}"
-        );
-    }
-}
-
-/// K6 across tools: 4 `assetpin` and 4 `mm` installs of one asset give
-/// exactly one success; every other process refuses as already
-/// installed, and dest equals the tree at the pin.
-#[test]
-fn k6_mixed_tools_same_asset_one_wins() {
-    let Some(mm) = require_peer() else { return };
-    let wiki = Wiki::new();
-    wiki.file("skills/x/SKILL.md", "# x\n")
-        .file("skills/x/a/b.md", "b\n");
-    wiki.commit("x");
-    let project = Project::new();
-    let cmds = (0..8)
-        .map(|i| {
-            if i % 2 == 0 {
-                let mut c = assetpin_std(&project, &wiki);
-                c.args(["install", "skill", "x"]);
-                c
-            } else {
-                let mut c = mm_std(&mm, &project, &wiki);
-                c.args(["context", "install", "skill", "x"]);
-                c
-            }
-        })
-        .collect();
-    let outs = race(cmds);
-    let all: Vec<String> = outs.iter().map(describe).collect();
-    assert_eq!(
-        outs.iter().filter(|o| o.status.success()).count(),
-        1,
-        "{all:#?}"
-    );
-    for o in outs.iter().filter(|o| !o.status.success()) {
-        assert_eq!(o.status.code(), Some(1), "{all:#?}");
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(stderr.contains("lockfile_entry="), "{all:#?}");
-    }
-    assert_eq!(
-        project.entry("skill", "x")["wiki_commit"],
-        wiki.head().as_str()
-    );
-    let dest = files_of(&snapshot(project.dest("skill", "x")));
-    let got: BTreeMap<String, Vec<u8>> = dest.into_iter().map(|(k, (_, b))| (k, b)).collect();
-    let expected: BTreeMap<String, Vec<u8>> = ["SKILL.md", "a/b.md"]
-        .into_iter()
-        .map(|f| (f.to_owned(), wiki.committed(&format!("skills/x/{f}"))))
-        .collect();
-    assert_eq!(got, expected);
 }
 
 /// I8 under K3: 6 concurrent `install --all` processes restoring the same

@@ -2,10 +2,11 @@
 //! "no manifest" / "no digests", never crash, and never make `update`
 //! delete or write a path outside dest.
 
+use crate::Test;
 use crate::support::*;
 use serde_json::json;
 
-/// The hand-edited shapes of issue 3, applied to entry `s`.
+/// The hand-edited lockfile shapes (L9), applied to entry `s`.
 fn shapes(pin: &str) -> Vec<(&'static str, serde_json::Value)> {
     let d = "a".repeat(64);
     vec![
@@ -57,7 +58,6 @@ fn shapes(pin: &str) -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
-#[test]
 fn l9_hand_edited_entries_degrade_and_never_reach_outside_dest() {
     for (what, patch) in shapes("0".repeat(40).as_str()) {
         let wiki = Wiki::new();
@@ -124,3 +124,9 @@ fn l9_hand_edited_entries_degrade_and_never_reach_outside_dest() {
         }
     }
 }
+
+/// The tests of this module, run by the harness of `tests/tests.rs`.
+pub const TESTS: &[Test] = &[Test::plain(
+    "l9_hand_edited_entries_degrade_and_never_reach_outside_dest",
+    l9_hand_edited_entries_degrade_and_never_reach_outside_dest,
+)];

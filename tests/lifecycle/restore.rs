@@ -1,9 +1,9 @@
 //! I8: `install --all` restores at each entry's own pin.
 
+use super::*;
+use crate::Test;
 use crate::support::*;
-use crate::*;
 
-#[test]
 fn i8_restores_missing_dests_at_their_pins_not_head() {
     let wiki = Wiki::new();
     wiki.file("skills/a/SKILL.md", "a1\n")
@@ -42,7 +42,6 @@ fn i8_restores_missing_dests_at_their_pins_not_head() {
     assert_eq!(row(&project, &wiki, "a")["state"], "behind");
 }
 
-#[test]
 fn i8_present_dests_are_left_alone() {
     let (wiki, project) = installed();
     std::fs::write(project.dest("skill", "s").join("SKILL.md"), "edited\n").unwrap();
@@ -53,7 +52,6 @@ fn i8_present_dests_are_left_alone() {
     assert_same(&before, &snapshot(project.path()), "project");
 }
 
-#[test]
 fn i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore() {
     let (wiki, project) = installed();
     let mut doc = project.lockfile_json();
@@ -71,3 +69,19 @@ fn i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore() {
         "0123456789abcdef0123456789abcdef01234567"
     );
 }
+
+/// The tests of this module, run by the harness of `tests/tests.rs`.
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "i8_restores_missing_dests_at_their_pins_not_head",
+        i8_restores_missing_dests_at_their_pins_not_head,
+    ),
+    Test::plain(
+        "i8_present_dests_are_left_alone",
+        i8_present_dests_are_left_alone,
+    ),
+    Test::plain(
+        "i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore",
+        i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore,
+    ),
+];

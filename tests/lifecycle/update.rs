@@ -1,9 +1,9 @@
 //! `update` (U1-U6).
 
+use super::*;
+use crate::Test;
 use crate::support::*;
-use crate::*;
 
-#[test]
 fn u1_update_of_an_asset_without_entry_is_not_installed() {
     let (wiki, project) = installed();
     wiki.skill("other");
@@ -17,7 +17,6 @@ fn u1_update_of_an_asset_without_entry_is_not_installed() {
     );
 }
 
-#[test]
 fn u1_pin_at_head_and_clean_dest_writes_nothing() {
     let (wiki, project) = installed();
     let before = snapshot(project.path());
@@ -27,7 +26,6 @@ fn u1_pin_at_head_and_clean_dest_writes_nothing() {
     assert_same(&before, &snapshot(project.path()), "project");
 }
 
-#[test]
 fn u2_a_touch_that_keeps_the_bytes_is_clean() {
     let (wiki, project) = installed();
     set_mtime(&project.dest("skill", "s").join("SKILL.md"), 4_000_000_000);
@@ -36,7 +34,6 @@ fn u2_a_touch_that_keeps_the_bytes_is_clean() {
     assert_eq!((code, v["status"].as_str()), (0, Some("up-to-date")));
 }
 
-#[test]
 fn u2_changed_bytes_and_deleted_files_are_dirty() {
     let (wiki, project) = installed();
     let dest = project.dest("skill", "s");
@@ -52,7 +49,6 @@ fn u2_changed_bytes_and_deleted_files_are_dirty() {
     );
 }
 
-#[test]
 fn u2_without_valid_digests_the_mtime_rule_applies() {
     let (wiki, project) = installed();
     let mut doc = project.lockfile_json();
@@ -70,7 +66,6 @@ fn u2_without_valid_digests_the_mtime_rule_applies() {
     assert_eq!(row(&project, &wiki, "s")["state"], "ok");
 }
 
-#[test]
 fn u3_dirty_update_is_refused_naming_the_files() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n");
@@ -84,7 +79,6 @@ fn u3_dirty_update_is_refused_naming_the_files() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("SKILL.md"));
 }
 
-#[test]
 fn u3_force_keeps_bak_copies_and_restores_deleted_files() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n");
@@ -117,7 +111,6 @@ fn u3_force_keeps_bak_copies_and_restores_deleted_files() {
     assert_eq!(row(&project, &wiki, "s")["state"], "ok");
 }
 
-#[test]
 fn u4_files_added_and_removed_upstream_are_reconciled() {
     let (wiki, project) = installed();
     let old_entry = project.entry("skill", "s");
@@ -145,7 +138,6 @@ fn u4_files_added_and_removed_upstream_are_reconciled() {
     assert_ne!(entry["installed_at"], old_entry["installed_at"]);
 }
 
-#[test]
 fn u5_a_pin_that_is_not_an_ancestor_of_head_is_stale() {
     let wiki = Wiki::new();
     wiki.file("skills/s/SKILL.md", "v1\n");
@@ -175,7 +167,6 @@ fn u5_a_pin_that_is_not_an_ancestor_of_head_is_stale() {
     );
 }
 
-#[test]
 fn u5_a_pin_unknown_to_the_wiki_is_stale() {
     let (wiki, project) = installed();
     let mut doc = project.lockfile_json();
@@ -185,7 +176,6 @@ fn u5_a_pin_unknown_to_the_wiki_is_stale() {
     assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "stale-pin", 1);
 }
 
-#[test]
 fn u6_dry_run_prints_the_plan_and_writes_nothing() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n")
@@ -231,7 +221,6 @@ fn u6_dry_run_prints_the_plan_and_writes_nothing() {
 
 use predicates::prelude::PredicateBooleanExt;
 
-#[test]
 fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n")
@@ -253,3 +242,55 @@ fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
     std::fs::write(dest.join("SKILL.md"), "mine\n").unwrap();
     assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "dirty", 1);
 }
+
+/// The tests of this module, run by the harness of `tests/tests.rs`.
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "u1_update_of_an_asset_without_entry_is_not_installed",
+        u1_update_of_an_asset_without_entry_is_not_installed,
+    ),
+    Test::plain(
+        "u1_pin_at_head_and_clean_dest_writes_nothing",
+        u1_pin_at_head_and_clean_dest_writes_nothing,
+    ),
+    Test::plain(
+        "u2_a_touch_that_keeps_the_bytes_is_clean",
+        u2_a_touch_that_keeps_the_bytes_is_clean,
+    ),
+    Test::plain(
+        "u2_changed_bytes_and_deleted_files_are_dirty",
+        u2_changed_bytes_and_deleted_files_are_dirty,
+    ),
+    Test::plain(
+        "u2_without_valid_digests_the_mtime_rule_applies",
+        u2_without_valid_digests_the_mtime_rule_applies,
+    ),
+    Test::plain(
+        "u3_dirty_update_is_refused_naming_the_files",
+        u3_dirty_update_is_refused_naming_the_files,
+    ),
+    Test::plain(
+        "u3_force_keeps_bak_copies_and_restores_deleted_files",
+        u3_force_keeps_bak_copies_and_restores_deleted_files,
+    ),
+    Test::plain(
+        "u4_files_added_and_removed_upstream_are_reconciled",
+        u4_files_added_and_removed_upstream_are_reconciled,
+    ),
+    Test::plain(
+        "u5_a_pin_that_is_not_an_ancestor_of_head_is_stale",
+        u5_a_pin_that_is_not_an_ancestor_of_head_is_stale,
+    ),
+    Test::plain(
+        "u5_a_pin_unknown_to_the_wiki_is_stale",
+        u5_a_pin_unknown_to_the_wiki_is_stale,
+    ),
+    Test::plain(
+        "u6_dry_run_prints_the_plan_and_writes_nothing",
+        u6_dry_run_prints_the_plan_and_writes_nothing,
+    ),
+    Test::plain(
+        "u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way",
+        u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way,
+    ),
+];

@@ -1,4 +1,4 @@
-//! Property tests of the reference (issue 5). Each property names the
+//! Property tests of the reference. Each property names the
 //! contract clauses it checks (docs/CONTRACT.md) and compares the reference
 //! with an oracle written independently in the test.
 //!
@@ -18,6 +18,8 @@
 //! three minutes on two cores; `PROPTEST_CASES=N` runs every property N
 //! times instead.
 
+// A part of the shared support is used here.
+#[allow(dead_code, unused_imports)]
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -1,17 +1,14 @@
 //! The lifecycle through the real binary: update (U1-U7), `install --all`
 //! (I8), status drift (T1-T3, K7) and hand-edited lockfiles (L9).
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod conflict;
 mod handedit;
 mod restore;
 mod status;
 mod update;
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 /// A wiki with skill `s` (two files, one executable) committed once, and a
 /// project where `s` is installed from it.
@@ -87,3 +84,12 @@ pub fn set_mtime(path: &std::path::Path, secs: u64) {
     f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
         .unwrap();
 }
+
+/// The modules of this family and their tests, for `tests/tests.rs`.
+pub const MODULES: crate::Modules = &[
+    ("conflict", conflict::TESTS),
+    ("handedit", handedit::TESTS),
+    ("restore", restore::TESTS),
+    ("status", status::TESTS),
+    ("update", update::TESTS),
+];

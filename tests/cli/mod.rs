@@ -2,17 +2,14 @@
 //! `assetpin` binary, on real git wikis in temporary directories. Test
 //! names carry the clause they check (`y2_...`, `l5_...`).
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod errors;
 mod install;
 mod lockfile;
 mod paths;
 mod refusals;
 
+use crate::support::*;
 use std::process::Output;
-use support::*;
 
 /// Asserts `out` is a refusal of `kind`: exit 1 and a first stderr line
 /// `error[<kind>]: ...` (E1, E2). Returns stderr as text.
@@ -70,3 +67,12 @@ pub fn sample_wiki() -> Wiki {
     w.commit("sample assets");
     w
 }
+
+/// The modules of this family and their tests, for `tests/tests.rs`.
+pub const MODULES: crate::Modules = &[
+    ("errors", errors::TESTS),
+    ("install", install::TESTS),
+    ("lockfile", lockfile::TESTS),
+    ("paths", paths::TESTS),
+    ("refusals", refusals::TESTS),
+];

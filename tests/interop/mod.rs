@@ -1,18 +1,17 @@
 //! Interop with the peer implementation, memtomem's `mm context` (see
-//! PEERS.md): a project written by one tool is read and updated correctly
-//! by the other. Every test needs the peer; without it a test prints
-//! `skipped: peer not installed; run scripts/install-peer.sh` and
-//! returns, except under CI (`$CI` set), where it fails.
-//!
-//! The racing of both tools on one lockfile (K1, K5) is in the
-//! `concurrency` test crate (`k5_mixed_tools_race_loses_no_entry`).
+//! docs/PEERS.md): a project written by one tool is read and updated
+//! correctly by the other, and both race on one lockfile ([`races`]).
+//! Every test needs the peer; without it the harness reports each as
+//! ignored, naming the reason, except under CI (`$CI` set), where each
+//! fails.
 
-#[path = "../support/mod.rs"]
-mod support;
+mod races;
 
+use crate::Test;
+use crate::support::*;
 use serde_json::Value;
+use std::path::Path;
 use std::process::Output;
-use support::*;
 
 #[track_caller]
 fn succeeded(out: &Output, what: &str) -> String {
@@ -61,9 +60,7 @@ fn mm_status(mm: &std::path::Path, project: &Project, wiki: &Wiki) -> String {
 /// three types) reads as clean in `mm context status`; a file changed
 /// afterwards reads as modified (so the check above is not vacuous), and
 /// a touch that keeps the bytes stays clean (the peer uses our digests).
-#[test]
-fn assetpin_install_reads_clean_in_mm_status() {
-    let Some(mm) = require_peer() else { return };
+fn assetpin_install_reads_clean_in_mm_status(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
     for (ty, name) in [("skill", "x"), ("agent", "a"), ("command", "c")] {
@@ -73,7 +70,7 @@ fn assetpin_install_reads_clean_in_mm_status() {
             .success();
     }
     let pin12 = &wiki.head()[..12];
-    let status = mm_status(&mm, &project, &wiki);
+    let status = mm_status(mm, &project, &wiki);
     for name in ["x", "a", "c"] {
         let row = mm_row(&status, name);
         assert!(row.trim_start().starts_with('✓'), "{row}");
@@ -88,7 +85,7 @@ fn assetpin_install_reads_clean_in_mm_status() {
     let guide = project.dest("skill", "x").join("docs/guide.md");
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(&guide, "guide\n").unwrap();
-    let status = mm_status(&mm, &project, &wiki);
+    let status = mm_status(mm, &project, &wiki);
     assert!(
         mm_row(&status, "x").trim_start().starts_with('✓'),
         "{status}"
@@ -96,7 +93,7 @@ fn assetpin_install_reads_clean_in_mm_status() {
 
     // Changed bytes: the peer sees it.
     std::fs::write(&guide, "edited\n").unwrap();
-    let status = mm_status(&mm, &project, &wiki);
+    let status = mm_status(mm, &project, &wiki);
     let row = mm_row(&status, "x");
     assert!(row.contains("modified"), "{row}");
 }
@@ -104,12 +101,10 @@ fn assetpin_install_reads_clean_in_mm_status() {
 /// An asset installed by `mm` shows in `assetpin status` with its pin, and
 /// `assetpin install` of it is refused (`already-installed`, both sides)
 /// without changing a byte.
-#[test]
-fn mm_install_shows_in_status_and_is_refused() {
-    let Some(mm) = require_peer() else { return };
+fn mm_install_shows_in_status_and_is_refused(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
-    let out = mm_std(&mm, &project, &wiki)
+    let out = mm_std(mm, &project, &wiki)
         .args(["context", "install", "skill", "x"])
         .output()
         .unwrap();
@@ -148,9 +143,7 @@ fn mm_install_shows_in_status_and_is_refused() {
 
 /// `mm` refuses to install over an asset `assetpin` installed, with the
 /// same two-sided message, and keeps our entry.
-#[test]
-fn mm_refuses_assetpin_installed_asset() {
-    let Some(mm) = require_peer() else { return };
+fn mm_refuses_assetpin_installed_asset(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
     assetpin(&project, &wiki)
@@ -158,7 +151,7 @@ fn mm_refuses_assetpin_installed_asset() {
         .assert()
         .success();
     let before = snapshot(project.parent());
-    let out = mm_std(&mm, &project, &wiki)
+    let out = mm_std(mm, &project, &wiki)
         .args(["context", "install", "skill", "x"])
         .output()
         .unwrap();
@@ -174,16 +167,14 @@ fn mm_refuses_assetpin_installed_asset() {
 /// L8 across tools: each tool's write keeps the other's bytes. After
 /// `mm` wrote the lockfile, an `assetpin` install changes only the tail
 /// where the new entry goes, and the other way round.
-#[test]
-fn l8_each_tool_keeps_the_others_bytes() {
-    let Some(mm) = require_peer() else { return };
+fn l8_each_tool_keeps_the_others_bytes(mm: &Path) {
     let wiki = sample_wiki();
     let tail = "\n  }\n}";
     for mm_first in [true, false] {
         let project = Project::new();
         let run = |by_mm: bool, name: &str| {
             let out = if by_mm {
-                mm_std(&mm, &project, &wiki)
+                mm_std(mm, &project, &wiki)
                     .args(["context", "install", "skill", name])
                     .output()
                     .unwrap()
@@ -220,9 +211,7 @@ fn l8_each_tool_keeps_the_others_bytes() {
 /// The peer updates an asset `assetpin` installed: after a new wiki
 /// commit `mm context update` moves the pin, writes and removes files,
 /// and `assetpin status` reads the new pin.
-#[test]
-fn mm_updates_assetpin_installed_asset() {
-    let Some(mm) = require_peer() else { return };
+fn mm_updates_assetpin_installed_asset(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
     assetpin(&project, &wiki)
@@ -233,7 +222,7 @@ fn mm_updates_assetpin_installed_asset() {
         .remove("skills/x/docs")
         .file("skills/x/new.md", "new\n");
     let head = wiki.commit("v2");
-    let out = mm_std(&mm, &project, &wiki)
+    let out = mm_std(mm, &project, &wiki)
         .args(["context", "update", "skill", "x", "--yes"])
         .output()
         .unwrap();
@@ -249,7 +238,7 @@ fn mm_updates_assetpin_installed_asset() {
         .unwrap();
     let v: Value = serde_json::from_str(&succeeded(&out, "assetpin status")).unwrap();
     assert_eq!(v["assets"][0]["pin"], head.as_str(), "{v}");
-    let status = mm_status(&mm, &project, &wiki);
+    let status = mm_status(mm, &project, &wiki);
     assert!(
         mm_row(&status, "x").trim_start().starts_with('✓'),
         "{status}"
@@ -259,12 +248,10 @@ fn mm_updates_assetpin_installed_asset() {
 /// Y2 in a mixed project: after `mm` installed into a project, a link
 /// planted at the section still makes `assetpin` refuse with
 /// `unsafe-path` (the peer would follow it).
-#[test]
-fn y2_assetpin_refuses_link_in_peer_project() {
-    let Some(mm) = require_peer() else { return };
+fn y2_assetpin_refuses_link_in_peer_project(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
-    let out = mm_std(&mm, &project, &wiki)
+    let out = mm_std(mm, &project, &wiki)
         .args(["context", "install", "agent", "a"])
         .output()
         .unwrap();
@@ -278,3 +265,34 @@ fn y2_assetpin_refuses_link_in_peer_project() {
     assert!(first_line(&out.stderr).starts_with("error[unsafe-path]: "));
     assert_same(&before, &snapshot(project.parent()), "project");
 }
+
+/// The tests of this module, run by the harness of `tests/tests.rs`.
+const TESTS: &[Test] = &[
+    Test::peer(
+        "assetpin_install_reads_clean_in_mm_status",
+        assetpin_install_reads_clean_in_mm_status,
+    ),
+    Test::peer(
+        "mm_install_shows_in_status_and_is_refused",
+        mm_install_shows_in_status_and_is_refused,
+    ),
+    Test::peer(
+        "mm_refuses_assetpin_installed_asset",
+        mm_refuses_assetpin_installed_asset,
+    ),
+    Test::peer(
+        "l8_each_tool_keeps_the_others_bytes",
+        l8_each_tool_keeps_the_others_bytes,
+    ),
+    Test::peer(
+        "mm_updates_assetpin_installed_asset",
+        mm_updates_assetpin_installed_asset,
+    ),
+    Test::peer(
+        "y2_assetpin_refuses_link_in_peer_project",
+        y2_assetpin_refuses_link_in_peer_project,
+    ),
+];
+
+/// The modules of this family and their tests, for `tests/tests.rs`.
+pub const MODULES: crate::Modules = &[("peer", TESTS), ("races", races::TESTS)];

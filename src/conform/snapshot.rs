@@ -1,0 +1,146 @@
+//! Tree snapshots for "nothing changed" checks (CONTRACT I5, Y2): every
+//! path below a root with its type, permission bits and, for regular
+//! files, bytes. Links are never followed and only regular files are read,
+//! so a FIFO or device planted in a tree cannot hang or feed a snapshot.
+//! The runner and the test families share this one walk.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// One node of a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A directory and its permission bits.
+    Dir(u32),
+    /// A regular file: permission bits and bytes.
+    File(u32, Vec<u8>),
+    /// A symbolic link and its target.
+    Link(PathBuf),
+    /// Anything else (FIFO, socket, device): its permission bits.
+    Other(u32),
+}
+
+/// A tree: relative path (`.` for the root itself) -> node.
+pub type Snapshot = BTreeMap<String, Node>;
+
+/// Snapshots `root` (empty when missing). `skip` names top-level entries
+/// left out (such as `.git` in the wiki). Iterative, so the depth of the
+/// tree never reaches the stack.
+pub fn snapshot(root: &Path, skip: &[&str]) -> Snapshot {
+    let mut out = BTreeMap::new();
+    let Ok(m) = std::fs::symlink_metadata(root) else {
+        return out;
+    };
+    let mut todo = vec![(root.to_owned(), ".".to_owned(), m)];
+    while let Some((path, rel, m)) = todo.pop() {
+        let node = node_of(&path, &m);
+        if matches!(node, Node::Dir(_))
+            && let Ok(rd) = std::fs::read_dir(&path)
+        {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if rel == "." && skip.contains(&name.as_str()) {
+                    continue;
+                }
+                let child = if rel == "." {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
+                if let Ok(cm) = std::fs::symlink_metadata(e.path()) {
+                    todo.push((e.path(), child, cm));
+                }
+            }
+        }
+        out.insert(rel, node);
+    }
+    out
+}
+
+fn node_of(p: &Path, m: &std::fs::Metadata) -> Node {
+    let mode = m.permissions().mode() & 0o7777;
+    let ft = m.file_type();
+    if ft.is_symlink() {
+        Node::Link(std::fs::read_link(p).unwrap_or_default())
+    } else if ft.is_dir() {
+        Node::Dir(mode)
+    } else if ft.is_file() {
+        Node::File(mode, std::fs::read(p).unwrap_or_default())
+    } else {
+        Node::Other(mode)
+    }
+}
+
+/// Differences between two snapshots, one line each (at most 20):
+/// `removed p`, `created p`, `changed p (what)`.
+pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    let mut d = Vec::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => d.push(format!("removed {k}")),
+            Some(w) if w != v => d.push(format!("changed {k} ({})", describe_change(v, w))),
+            _ => {}
+        }
+    }
+    for k in after.keys() {
+        if !before.contains_key(k) {
+            d.push(format!("created {k}"));
+        }
+    }
+    d.truncate(20);
+    d
+}
+
+fn describe_change(a: &Node, b: &Node) -> String {
+    match (a, b) {
+        (Node::File(m1, b1), Node::File(m2, b2)) => {
+            let mut s = Vec::new();
+            if m1 != m2 {
+                s.push(format!("mode {m1:o} -> {m2:o}"));
+            }
+            if b1 != b2 {
+                s.push(format!("{} -> {} bytes", b1.len(), b2.len()));
+            }
+            s.join(", ")
+        }
+        (Node::Dir(m1), Node::Dir(m2)) | (Node::Other(m1), Node::Other(m2)) => {
+            format!("mode {m1:o} -> {m2:o}")
+        }
+        (Node::Link(t1), Node::Link(t2)) => {
+            format!("target {} -> {}", t1.display(), t2.display())
+        }
+        _ => "type changed".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_every_kind_without_reading_a_fifo() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        std::fs::create_dir(r.join("d")).unwrap();
+        std::fs::write(r.join("d/f"), b"x").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", r.join("l")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            r.join("p"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let s = snapshot(r, &[]);
+        assert!(matches!(s["."], Node::Dir(_)));
+        assert!(matches!(s["d"], Node::Dir(_)));
+        assert!(matches!(&s["d/f"], Node::File(_, b) if b == b"x"));
+        assert_eq!(s["l"], Node::Link("/etc/passwd".into()));
+        assert_eq!(s["p"], Node::Other(0o600));
+        let mut after = s.clone();
+        after.remove("d/f");
+        assert_eq!(diff(&s, &after), vec!["removed d/f".to_owned()]);
+    }
+}

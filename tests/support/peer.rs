@@ -1,0 +1,50 @@
+//! The peer, memtomem's `mm`: where it is, and `mm` run against a
+//! [`Project`] and a [`Wiki`]. Whether a test that needs it runs, is
+//! ignored or fails is the harness's call (`tests/tests.rs`).
+
+use super::{Project, Wiki};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// The peer's `mm` executable when it is installed and runs:
+/// `$ASSETPIN_MM`, else `<repo>/target/peers/memtomem/bin/mm`.
+pub fn peer() -> Option<PathBuf> {
+    static PEER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PEER.get_or_init(|| {
+        let path = std::env::var_os("ASSETPIN_MM")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("target/peers/memtomem/bin/mm")
+            });
+        let ok = Command::new(&path)
+            .args(["context", "--help"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        ok.then_some(path)
+    })
+    .clone()
+}
+
+/// `mm args...` run in the project with the wiki in `MEMTOMEM_WIKI_PATH`
+/// and the project's HOME (the peer has no `--project` flag).
+pub fn mm_std(mm: &Path, project: &Project, wiki: &Wiki) -> Command {
+    let mut c = Command::new(mm);
+    c.current_dir(project.path())
+        .env("HOME", project.home())
+        .env("MEMTOMEM_WIKI_PATH", wiki.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .env("COLUMNS", "200")
+        .stdin(Stdio::null());
+    c
+}
+
+/// Why a test that needs the peer cannot run.
+pub const PEER_MISSING: &str = "the peer (memtomem `mm`) was not found: set ASSETPIN_MM, \
+     or run scripts/install-peer.sh (it installs into target/peers/memtomem)";

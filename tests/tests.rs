@@ -1,0 +1,113 @@
+//! One test binary for the families that drive the real `assetpin`
+//! command: [`cli`] (every clause through the binary), [`lifecycle`]
+//! (update, `install --all`, status, hand-edited lockfiles) and
+//! [`interop`] (the same project driven by `assetpin` and the peer's
+//! `mm`). The support code of `tests/support/` compiles once for all.
+//!
+//! The harness is libtest-mimic's, so that a test that cannot run is
+//! reported as ignored, with the reason, and never as passed: without the
+//! peer every interop test is ignored (under `CI` each one fails instead,
+//! so CI can never skip them silently). The closing line counts what ran.
+
+mod cli;
+mod interop;
+mod lifecycle;
+mod support;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::Path;
+
+/// A test function and what it needs to run.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// Needs nothing beyond the binary and `git`.
+    Plain(fn()),
+    /// Needs the peer's `mm`, passed in.
+    Peer(fn(&Path)),
+}
+
+/// One registered test: its name within its module and its function.
+#[derive(Clone, Copy)]
+pub struct Test {
+    /// The function's name.
+    pub name: &'static str,
+    /// The function.
+    pub run: Run,
+}
+
+impl Test {
+    /// A test that needs nothing.
+    pub const fn plain(name: &'static str, f: fn()) -> Test {
+        Test {
+            name,
+            run: Run::Plain(f),
+        }
+    }
+
+    /// A test that needs the peer.
+    pub const fn peer(name: &'static str, f: fn(&Path)) -> Test {
+        Test {
+            name,
+            run: Run::Peer(f),
+        }
+    }
+}
+
+/// A family's modules, each with its tests.
+pub type Modules = &'static [(&'static str, &'static [Test])];
+
+/// Runs `f`, turning a panic into a failure with its message.
+fn outcome(f: impl FnOnce() + std::panic::UnwindSafe) -> Result<(), Failed> {
+    std::panic::catch_unwind(f).map_err(|e| {
+        let msg = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "panicked".to_owned());
+        Failed::from(msg)
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let families: [(&str, Modules); 3] = [
+        ("cli", cli::MODULES),
+        ("lifecycle", lifecycle::MODULES),
+        ("interop", interop::MODULES),
+    ];
+    let peer = support::peer();
+    let under_ci = std::env::var_os("CI").is_some();
+    let mut trials = Vec::new();
+    let mut peer_tests = 0;
+    for (family, modules) in families {
+        for (module, tests) in modules {
+            for t in *tests {
+                let name = format!("{family}::{module}::{}", t.name);
+                let trial = match (t.run, &peer) {
+                    (Run::Plain(f), _) => Trial::test(name, move || outcome(f)),
+                    (Run::Peer(f), Some(mm)) => {
+                        peer_tests += 1;
+                        let mm = mm.clone();
+                        Trial::test(name, move || outcome(move || f(&mm)))
+                    }
+                    (Run::Peer(_), None) if under_ci => {
+                        peer_tests += 1;
+                        Trial::test(name, || Err(Failed::from(support::PEER_MISSING)))
+                    }
+                    (Run::Peer(_), None) => {
+                        peer_tests += 1;
+                        Trial::test(name, || Ok(())).with_ignored_flag(true)
+                    }
+                };
+                trials.push(trial);
+            }
+        }
+    }
+    if peer.is_none() && !args.list {
+        eprintln!(
+            "note: {peer_tests} interop tests are ignored: {}",
+            support::PEER_MISSING
+        );
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
