@@ -17,7 +17,7 @@
 //!
 //! Cost: one pass over the document plus the entry, instead of building
 //! and dropping a `serde_json::Value` tree of every key and string
-//! (docs/performance.md).
+//! (docs/perf-log/2026-11.md).
 
 use super::{EntryWrite, pyjson::PyFormatter};
 use crate::asset::AssetType;
