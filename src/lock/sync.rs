@@ -8,6 +8,15 @@
 //! in-memory file system of `tests/concurrency` is built on it, so the same
 //! models run once on real threads in a plain `cargo test` and
 //! exhaustively (within `LOOM_MAX_PREEMPTIONS`) under loom.
+//!
+//! Why this is public and loom a `cfg(loom)` dependency rather than a
+//! dev-dependency as in tokio: tokio's loom models are unit tests of the
+//! library, compiled with `cfg(test)`, where dev-dependencies exist. Ours
+//! are the integration tests of `tests/concurrency`, which link the
+//! library as a user would, without `cfg(test)`; so the shim must be in the
+//! library's public API and loom in its dependencies. Both exist only under
+//! `RUSTFLAGS="--cfg loom"`: a normal build has std's types here and no
+//! loom in its dependency graph.
 
 #[cfg(loom)]
 pub use loom::sync::{Arc, Mutex, MutexGuard};

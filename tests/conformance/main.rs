@@ -41,6 +41,31 @@ fn main() {
     let exe = Path::new(env!("CARGO_BIN_EXE_assetpin"));
     let mut trials = Vec::new();
 
+    // The README quotes the number of embedded cases: it must be this one.
+    {
+        let n = cases.len();
+        trials.push(Trial::test(
+            "suite::readme_quotes_the_case_count",
+            move || {
+                let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+                let readme = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+                let re = regex::Regex::new(r"\b(\d+) (?:cases\b|passed, 0 failed)").unwrap();
+                let quoted: Vec<usize> = re
+                    .captures_iter(&readme)
+                    .filter_map(|c| c[1].parse().ok())
+                    .collect();
+                let wrong: Vec<usize> = quoted.iter().copied().filter(|&q| q != n).collect();
+                if quoted.is_empty() {
+                    Err("README.md quotes no case count".into())
+                } else if !wrong.is_empty() {
+                    Err(format!("README.md quotes {wrong:?} where {n} cases are embedded").into())
+                } else {
+                    Ok(())
+                }
+            },
+        ));
+    }
+
     // The suite itself: not vacuous, every clause covered.
     {
         let cases = cases.clone();
