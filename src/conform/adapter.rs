@@ -3,6 +3,7 @@
 //! Format documented in `docs/conformance.md`; shipped examples are
 //! `adapters/reference.toml` and `adapters/memtomem.toml`.
 
+use super::case::{Case, Feature, Profile, Verb};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -156,15 +157,15 @@ impl Adapter {
         let spec: AdapterFile =
             toml::from_str(text).map_err(|e| format!("adapter {origin}: {e}"))?;
         for p in &spec.profiles {
-            if p != "core" && p != "ext" {
+            if Profile::parse(p).is_none() {
                 return Err(format!("adapter {origin}: unknown profile {p:?}"));
             }
         }
         for v in spec.verbs.keys() {
-            if !super::case::VERBS.contains(&v.as_str()) {
+            if Verb::parse(v).is_none() {
                 return Err(format!(
                     "adapter {origin}: unknown verb {v:?} (one of {:?})",
-                    super::case::VERBS
+                    Verb::names()
                 ));
             }
         }
@@ -241,15 +242,20 @@ impl Adapter {
     }
 
     /// Why this adapter cannot run `case`, or `None` when it claims it.
-    pub fn unsupported_reason(&self, case: &super::case::Case) -> Option<String> {
-        if !self.spec.profiles.contains(&case.profile) {
+    pub fn unsupported_reason(&self, case: &Case) -> Option<String> {
+        if !self
+            .spec
+            .profiles
+            .iter()
+            .any(|p| p == case.profile.as_str())
+        {
             return Some(format!(
                 "profile {} not claimed by adapter {}",
                 case.profile, self.spec.name
             ));
         }
         for v in case.verbs() {
-            if !self.spec.verbs.contains_key(v) {
+            if !self.spec.verbs.contains_key(v.as_str()) {
                 return Some(format!(
                     "verb {v} not claimed by adapter {}",
                     self.spec.name
@@ -257,14 +263,20 @@ impl Adapter {
             }
         }
         for f in &case.requires {
-            if !self.spec.features.contains(f) {
+            if !self.spec.features.iter().any(|x| x == f.as_str()) {
                 return Some(format!(
                     "feature {f} not claimed by adapter {}",
                     self.spec.name
                 ));
             }
         }
-        if case.steps.iter().any(|s| s.json) && !self.spec.features.iter().any(|f| f == "json") {
+        let json = Feature::Json.as_str();
+        if case
+            .steps
+            .iter()
+            .any(|s| s.as_run().is_some_and(|r| r.json))
+            && !self.spec.features.iter().any(|f| f == json)
+        {
             return Some(format!(
                 "feature json not claimed by adapter {}",
                 self.spec.name

@@ -2,8 +2,13 @@
 //! The format is documented in `docs/conformance.md`; every case names the
 //! contract clause ids it checks (CONTRACT.md, all groups Y L K I U T E).
 
+use crate::error::Kind;
 use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::num::NonZeroUsize;
 
 /// One conformance case, as read from `<group>/<name>.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -19,13 +24,13 @@ pub struct Case {
     pub summary: String,
     /// Clause ids checked (`Y1`, `K6`, ...).
     pub clauses: Vec<String>,
-    /// `core` or `ext` (CONTRACT profiles). Default `core`.
-    #[serde(default = "default_profile")]
-    pub profile: String,
-    /// Adapter features the case needs (`json`, `project-flag`,
-    /// `expect-mtime`); an adapter without one reports `unsupported`.
+    /// CONTRACT profile. Default `core`.
     #[serde(default)]
-    pub requires: Vec<String>,
+    pub profile: Profile,
+    /// Adapter features the case needs; an adapter without one reports
+    /// `unsupported`.
+    #[serde(default)]
+    pub requires: Vec<Feature>,
     /// The wiki's history and work tree.
     #[serde(default)]
     pub wiki: Wiki,
@@ -38,10 +43,6 @@ pub struct Case {
     /// What must hold after the last step.
     #[serde(default)]
     pub expect: Expect,
-}
-
-fn default_profile() -> String {
-    "core".into()
 }
 
 fn yes() -> bool {
@@ -155,13 +156,77 @@ pub enum Root {
     Home,
 }
 
-/// One step: a verb run (possibly N copies in parallel) or an outside action.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// One step: a verb run (possibly N copies in parallel) or an outside
+/// action. A `[[step]]` table is a [`Run`] when it has a `verb` key and an
+/// [`Action`] when it has an `action` key; one with both or neither does not
+/// parse.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Run the implementation.
+    Run(Run),
+    /// Change the world outside the implementation.
+    Action(Action),
+}
+
+impl Step {
+    /// The verb run, when this step is one.
+    pub fn as_run(&self) -> Option<&Run> {
+        match self {
+            Step::Run(r) => Some(r),
+            Step::Action(_) => None,
+        }
+    }
+
+    /// Reads a step from its table: [`Run`] or [`Action`] by the key that
+    /// says which. The message names the field where serde's message does
+    /// not (`field `kind`: unknown error kind ...`).
+    fn from_table(t: toml::Table) -> Result<Step, String> {
+        let parsed = match (t.contains_key("verb"), t.contains_key("action")) {
+            (true, false) => Run::deserialize(t).map(Step::Run),
+            (false, true) => Action::deserialize(t).map(Step::Action),
+            _ => return Err("a step needs exactly one of `verb` or `action`".into()),
+        };
+        parsed.map_err(|e| describe(&e))
+    }
+}
+
+/// A nested `toml` error as one line: serde's message, prefixed with the
+/// field it is about when the deserializer recorded one.
+fn describe(e: &toml::de::Error) -> String {
+    let full = e.to_string();
+    let full = full.trim_end();
+    match full.rsplit_once("\nin `") {
+        Some((msg, keys)) => format!("field `{keys}: {msg}"),
+        None => full.to_owned(),
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Step, D::Error> {
+        struct StepVisitor;
+        impl<'de> Visitor<'de> for StepVisitor {
+            type Value = Step;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a step table")
+            }
+            // The error is raised inside the visitor so that the `toml`
+            // deserializer gives it this step's span (Case::parse turns the
+            // span into the step number).
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Step, A::Error> {
+                let t = toml::Table::deserialize(MapAccessDeserializer::new(map))?;
+                Step::from_table(t).map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_map(StepVisitor)
+    }
+}
+
+/// A verb run: one process, or `copies` processes started together.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
-    /// `install`, `install-all`, `update`, `status` or `raw`.
-    #[serde(default)]
-    pub verb: Option<String>,
+pub struct Run {
+    /// The verb.
+    pub verb: Verb,
     /// Arguments after the verb (variables substituted; `${i}` is the copy
     /// index in a parallel step).
     #[serde(default)]
@@ -171,18 +236,17 @@ pub struct Step {
     pub json: bool,
     /// Run this many copies at once.
     #[serde(default)]
-    pub copies: Option<usize>,
-    /// Expected exit class: `ok`, `refused`, `usage`, `conflict`,
-    /// `nonzero`, `any`.
+    pub copies: Option<NonZeroUsize>,
+    /// Expected exit class. Without it: `ok`, or `refused` when `kind` is
+    /// given (`conflict` for the kind `conflict`).
     #[serde(default)]
-    pub exit: Option<String>,
+    pub exit: Option<ExitClass>,
     /// Expected error kind (E1 spelling).
+    #[serde(default, deserialize_with = "some_kind")]
+    pub kind: Option<Kind>,
+    /// Parallel steps: how many copies ended in each outcome.
     #[serde(default)]
-    pub kind: Option<String>,
-    /// Parallel steps: how many copies ended in each outcome (`ok` or a
-    /// kind name).
-    #[serde(default)]
-    pub counts: BTreeMap<String, usize>,
+    pub counts: BTreeMap<CopyOutcome, usize>,
     /// The project tree is byte-for-byte the same after the step (I5).
     #[serde(default)]
     pub unchanged: bool,
@@ -213,38 +277,335 @@ pub struct Step {
     /// Exact number of status rows.
     #[serde(default)]
     pub row_count: Option<usize>,
+}
 
-    /// Outside action: `write`, `append`, `delete`, `touch`, `chmod`,
-    /// `symlink`, `mkdir`, `wiki-commit`, `wiki-reset`, `sleep`.
-    #[serde(default)]
-    pub action: Option<String>,
-    /// Root of `path` for file actions.
-    #[serde(default)]
-    pub root: Root,
-    /// Path of a file action.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Content for `write` / `append`.
-    #[serde(default)]
-    pub text: Option<String>,
-    /// Raw content for `write` as hex.
-    #[serde(default)]
-    pub hex: Option<String>,
-    /// Mode for `chmod` / `write`.
-    #[serde(default)]
-    pub mode: Option<String>,
-    /// Target for `symlink`.
-    #[serde(default)]
-    pub target: Option<String>,
-    /// `wiki-commit`: the commit to make.
-    #[serde(default)]
-    pub commit: Option<Commit>,
-    /// `wiki-reset`: the label to reset the wiki to (rollback).
-    #[serde(default)]
-    pub to: Option<String>,
-    /// `sleep`: milliseconds.
-    #[serde(default)]
-    pub ms: Option<u64>,
+/// An outside action (not the implementation's doing), each with exactly
+/// the fields it uses. `root` is where `path` is rooted (default the
+/// project); strings are variable-substituted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Action {
+    /// Write a file (parents created): `text` or `hex`, then `mode`.
+    Write {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The file.
+        path: String,
+        /// UTF-8 content.
+        #[serde(default)]
+        text: Option<String>,
+        /// Raw content as hex.
+        #[serde(default)]
+        hex: Option<String>,
+        /// Octal mode to set after writing.
+        #[serde(default)]
+        mode: Option<String>,
+    },
+    /// Append `text` or `hex` to an existing file.
+    Append {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The file.
+        path: String,
+        /// UTF-8 content.
+        #[serde(default)]
+        text: Option<String>,
+        /// Raw content as hex.
+        #[serde(default)]
+        hex: Option<String>,
+    },
+    /// Remove whatever is at `path`.
+    Delete {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The path.
+        path: String,
+    },
+    /// A later mtime, the same bytes.
+    Touch {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The file.
+        path: String,
+    },
+    /// Set permission bits.
+    Chmod {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The path.
+        path: String,
+        /// Octal mode, e.g. `"600"`.
+        mode: String,
+    },
+    /// Make (or replace with) a symbolic link at `path`.
+    Symlink {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The link.
+        path: String,
+        /// What it points to.
+        target: String,
+    },
+    /// Make a directory (and its parents).
+    Mkdir {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The directory.
+        path: String,
+    },
+    /// Make a wiki commit.
+    WikiCommit {
+        /// The commit to make.
+        commit: Commit,
+    },
+    /// Reset the wiki to a labelled commit (a rollback: `git reset
+    /// --hard`).
+    WikiReset {
+        /// The label.
+        to: String,
+    },
+    /// Wait.
+    Sleep {
+        /// Milliseconds.
+        ms: u64,
+    },
+}
+
+/// Defines a closed set of names: the enum, its serde spelling, `ALL`,
+/// `as_str` and `Display` (the spelling), all from one list.
+macro_rules! spelled {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $var:ident = $s:literal,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $s)] $var,)*
+        }
+
+        impl $name {
+            /// Every member, in the format's order.
+            pub const ALL: &[$name] = &[$($name::$var),*];
+
+            /// The spelling in case files.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$var => $s,)*
+                }
+            }
+
+            /// The member spelled `s`.
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+
+            /// Every spelling, in the format's order.
+            pub fn names() -> Vec<&'static str> {
+                $name::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+spelled! {
+    /// Verbs a case may run (contract-level; the adapter maps each to an
+    /// argv template).
+    pub enum Verb {
+        /// `install <type> <name>`.
+        Install = "install",
+        /// `install-all`.
+        InstallAll = "install-all",
+        /// `update <type> <name> [flags]`.
+        Update = "update",
+        /// `status`.
+        Status = "status",
+        /// The arguments as given (usage errors).
+        Raw = "raw",
+    }
+}
+
+spelled! {
+    /// Expected exit classes (E2).
+    pub enum ExitClass {
+        /// Exit 0.
+        Ok = "ok",
+        /// Exit 1.
+        Refused = "refused",
+        /// Exit 2.
+        Usage = "usage",
+        /// Exit 3.
+        Conflict = "conflict",
+        /// Any exit code but 0.
+        Nonzero = "nonzero",
+        /// Anything, even a signal.
+        Any = "any",
+    }
+}
+
+spelled! {
+    /// CONTRACT profiles.
+    #[derive(Default)]
+    pub enum Profile {
+        /// Every implementation.
+        #[default]
+        Core = "core",
+        /// Extensions (`--json`, ...).
+        Ext = "ext",
+    }
+}
+
+spelled! {
+    /// Optional adapter features a case may require.
+    pub enum Feature {
+        /// `--json` output (E3, T3).
+        Json = "json",
+        /// The project can be named when it does not exist (Y3).
+        ProjectFlag = "project-flag",
+        /// `update --expect-mtime-ns` (U7).
+        ExpectMtime = "expect-mtime",
+    }
+}
+
+spelled! {
+    /// JSON value types a [`ValueCheck`] can ask for.
+    pub enum JsonType {
+        /// A string.
+        String = "string",
+        /// Any number (integers included).
+        Number = "number",
+        /// An integer.
+        Integer = "integer",
+        /// `null`.
+        Null = "null",
+        /// An object.
+        Object = "object",
+        /// An array.
+        Array = "array",
+        /// `true` or `false`.
+        Bool = "bool",
+    }
+}
+
+spelled! {
+    /// Asset types (the lockfile sections without their `s`).
+    pub enum AssetType {
+        /// `skills/<name>`.
+        Skill = "skill",
+        /// `agents/<name>`.
+        Agent = "agent",
+        /// `commands/<name>`.
+        Command = "command",
+    }
+}
+
+spelled! {
+    /// Status row states (T1).
+    pub enum RowState {
+        /// dest matches its pin, which is HEAD.
+        Ok = "ok",
+        /// The pin is an ancestor of HEAD.
+        Behind = "behind",
+        /// dest files differ from what was installed.
+        Dirty = "dirty",
+        /// dest is gone.
+        Missing = "missing",
+        /// The pin is not an ancestor of HEAD, or unknown to the wiki.
+        StalePin = "stale-pin",
+        /// A dest directory without an entry.
+        Untracked = "untracked",
+        /// A wiki state without a wiki.
+        Unknown = "unknown",
+    }
+}
+
+/// How one copy of a parallel step ended: `ok`, or refused with a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CopyOutcome {
+    /// Exit 0.
+    Ok,
+    /// The adapter recognised this kind on stderr.
+    Kind(Kind),
+}
+
+impl CopyOutcome {
+    /// The spelling in case files and in outcome labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyOutcome::Ok => "ok",
+            CopyOutcome::Kind(k) => k.as_str(),
+        }
+    }
+}
+
+impl fmt::Display for CopyOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// Ordered by spelling, as the string keys were.
+impl Ord for CopyOutcome {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for CopyOutcome {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+fn kind_names() -> String {
+    Kind::ALL
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_kind<E: de::Error>(s: &str) -> Result<Kind, E> {
+    Kind::parse(s).ok_or_else(|| {
+        E::custom(format!(
+            "unknown error kind `{s}`, expected one of {}",
+            kind_names()
+        ))
+    })
+}
+
+/// `kind = "<E1 spelling>"`.
+fn some_kind<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Kind>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_kind(&s).map(Some)
+}
+
+impl<'de> Deserialize<'de> for CopyOutcome {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<CopyOutcome, D::Error> {
+        let s = String::deserialize(d)?;
+        if s == "ok" {
+            return Ok(CopyOutcome::Ok);
+        }
+        Kind::parse(&s).map(CopyOutcome::Kind).ok_or_else(|| {
+            de::Error::custom(format!(
+                "unknown outcome `{s}`, expected `ok` or an error kind: {}",
+                kind_names()
+            ))
+        })
+    }
 }
 
 /// A check on a JSON value at a pointer.
@@ -275,23 +636,22 @@ pub struct ValueCheck {
     /// Object keys, in order.
     #[serde(default)]
     pub keys: Option<Vec<String>>,
-    /// Value type: `string`, `number`, `integer`, `null`, `object`, `array`, `bool`.
+    /// Value type (`number` admits integers).
     #[serde(default, rename = "type")]
-    pub ty: Option<String>,
+    pub ty: Option<JsonType>,
 }
 
 /// A status row that must be reported.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RowCheck {
-    /// `skill`, `agent`, `command`.
+    /// Asset type.
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: AssetType,
     /// Asset name.
     pub name: String,
-    /// Expected state (`ok`, `behind`, `dirty`, `missing`, `stale-pin`,
-    /// `untracked`, `unknown`).
-    pub state: String,
+    /// Expected state.
+    pub state: RowState,
     /// Expected dirty files (only when the adapter reports them).
     #[serde(default)]
     pub dirty_files: Option<Vec<String>>,
@@ -333,12 +693,12 @@ pub struct FileCheck {
 }
 
 /// An asset whose dest must equal its pinned tree.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssetCheck {
-    /// `skill`, `agent`, `command`.
+    /// Asset type.
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: AssetType,
     /// Asset name.
     pub name: String,
     /// dest equals the tree at the recorded pin (after the I2 skip rules)
@@ -368,51 +728,58 @@ pub struct Expect {
     pub project_unchanged: bool,
 }
 
-/// Verbs a case may run.
-pub const VERBS: [&str; 5] = ["install", "install-all", "update", "status", "raw"];
+/// The step tables of a case file with their spans, to turn the span of
+/// a step's parse error into its number.
+#[derive(Deserialize)]
+struct StepSpans {
+    #[serde(default)]
+    step: Vec<toml::Spanned<de::IgnoredAny>>,
+}
 
-/// Outside actions a case may take.
-pub const ACTIONS: [&str; 10] = [
-    "write",
-    "append",
-    "delete",
-    "touch",
-    "chmod",
-    "symlink",
-    "mkdir",
-    "wiki-commit",
-    "wiki-reset",
-    "sleep",
-];
-
-/// Exit classes (E2).
-pub const EXITS: [&str; 6] = ["ok", "refused", "usage", "conflict", "nonzero", "any"];
+/// The 1-based number of the step `e` is about, when it is about one.
+fn step_of(text: &str, e: &toml::de::Error) -> Option<usize> {
+    let at = e.span()?;
+    let spans: StepSpans = toml::from_str(text).ok()?;
+    spans
+        .step
+        .iter()
+        .position(|s| s.span().start <= at.start && at.end <= s.span().end)
+        .map(|i| i + 1)
+}
 
 impl Case {
     /// Parses one case file. `id` is `<group>/<stem>`.
     ///
     /// # Errors
-    /// A message naming the file and the problem.
+    /// A message naming the case, the step (when the problem is in one)
+    /// and the field: `<id>: step 3: unknown field `pth`, expected ...`.
     pub fn parse(id: &str, text: &str) -> Result<Case, String> {
-        let mut case: Case = toml::from_str(text).map_err(|e| format!("{id}: {e}"))?;
+        let mut case: Case = toml::from_str(text).map_err(|e| match step_of(text, &e) {
+            Some(n) => format!("{id}: step {n}: {}", e.message()),
+            None => format!("{id}: {e}"),
+        })?;
         case.id = id.to_owned();
         case.group = id.split('/').next().unwrap_or("").to_owned();
         Ok(case)
     }
 
-    /// Verbs this case runs.
-    pub fn verbs(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self
+    /// Verbs this case runs, once each, in spelling order.
+    pub fn verbs(&self) -> Vec<Verb> {
+        let mut v: Vec<Verb> = self
             .steps
             .iter()
-            .filter_map(|s| s.verb.as_deref())
+            .filter_map(|s| s.as_run())
+            .map(|r| r.verb)
             .collect();
-        v.sort_unstable();
+        v.sort_unstable_by_key(|v| v.as_str());
         v.dedup();
         v
     }
 
-    /// Structural checks against the clause list; returns every problem.
+    /// Checks that the types cannot express (the parser has checked
+    /// verbs, actions and their fields, exit classes, kinds, profiles):
+    /// the clause ids against the contract's, and each step's fields
+    /// against each other. Returns every problem.
     pub fn validate(&self, clauses: &[String]) -> Vec<String> {
         let mut errs = Vec::new();
         let id = &self.id;
@@ -424,12 +791,6 @@ impl Case {
                 errs.push(format!("{id}: clause {c:?} is not in the contract"));
             }
         }
-        if self.profile != "core" && self.profile != "ext" {
-            errs.push(format!(
-                "{id}: profile {:?} is neither core nor ext",
-                self.profile
-            ));
-        }
         if self.steps.is_empty() {
             errs.push(format!("{id}: has no steps"));
         }
@@ -439,56 +800,18 @@ impl Case {
             + usize::from(self.expect.lockfile_canonical)
             + usize::from(self.expect.project_unchanged);
         for (n, s) in self.steps.iter().enumerate() {
+            let Step::Run(s) = s else {
+                continue;
+            };
             let at = format!("{id}: step {}", n + 1);
-            match (&s.verb, &s.action) {
-                (Some(v), None) => {
-                    if !VERBS.contains(&v.as_str()) {
-                        errs.push(format!("{at}: unknown verb {v:?} (one of {VERBS:?})"));
-                    }
-                    // Every verb step checks at least its exit class.
-                    asserts += 1;
-                }
-                (None, Some(a)) => {
-                    if !ACTIONS.contains(&a.as_str()) {
-                        errs.push(format!("{at}: unknown action {a:?} (one of {ACTIONS:?})"));
-                    }
-                    let needs_path = !matches!(a.as_str(), "wiki-commit" | "wiki-reset" | "sleep");
-                    if needs_path && s.path.is_none() {
-                        errs.push(format!("{at}: action {a:?} needs `path`"));
-                    }
-                    if a == "wiki-commit" && s.commit.is_none() {
-                        errs.push(format!("{at}: action wiki-commit needs `commit`"));
-                    }
-                    if a == "wiki-reset" && s.to.is_none() {
-                        errs.push(format!("{at}: action wiki-reset needs `to`"));
-                    }
-                }
-                _ => errs.push(format!("{at}: needs exactly one of `verb` or `action`")),
-            }
-            if let Some(e) = &s.exit
-                && !EXITS.contains(&e.as_str())
-            {
-                errs.push(format!("{at}: unknown exit class {e:?} (one of {EXITS:?})"));
-            }
-            if let Some(k) = &s.kind
-                && crate::error::Kind::parse(k).is_none()
-            {
-                errs.push(format!("{at}: unknown error kind {k:?}"));
-            }
-            for k in s.counts.keys() {
-                if k != "ok" && crate::error::Kind::parse(k).is_none() {
-                    errs.push(format!("{at}: counts key {k:?} is neither ok nor a kind"));
-                }
-            }
+            // Every verb step checks at least its exit class.
+            asserts += 1;
             if !s.counts.is_empty() && s.copies.is_none() {
                 errs.push(format!("{at}: `counts` needs `copies`"));
             }
             if let Some(n) = s.copies {
-                if n == 0 {
-                    errs.push(format!("{at}: copies = 0"));
-                }
                 let total: usize = s.counts.values().sum();
-                if !s.counts.is_empty() && total != n {
+                if !s.counts.is_empty() && total != n.get() {
                     errs.push(format!("{at}: counts add up to {total}, copies is {n}"));
                 }
             }
@@ -502,5 +825,340 @@ impl Case {
             errs.push(format!("{id}: asserts nothing"));
         }
         errs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "e-errors/E1-x";
+
+    /// A case whose third step is `step`; the first two are valid.
+    fn with_step3(step: &str) -> String {
+        format!(
+            "summary = \"s\"\nclauses = [\"E1\"]\n\n\
+             [[step]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\n\n\
+             [[step]]\naction = \"touch\"\npath = \"x\"\n\n\
+             [[step]]\n{step}\n\n\
+             [expect]\nproject_unchanged = true\n"
+        )
+    }
+
+    fn err3(step: &str) -> String {
+        match Case::parse(ID, &with_step3(step)) {
+            Ok(c) => panic!("parsed: {:?}", c.steps.get(2)),
+            Err(e) => e,
+        }
+    }
+
+    fn ok3(step: &str) -> Step {
+        let c = Case::parse(ID, &with_step3(step)).unwrap_or_else(|e| panic!("{e}"));
+        c.steps[2].clone()
+    }
+
+    #[test]
+    fn a_valid_case_parses_into_the_types() {
+        let c = Case::parse(
+            ID,
+            &with_step3(
+                "verb = \"update\"\ncopies = 3\nexit = \"any\"\n\
+                 counts = { ok = 1, dirty = 2 }\nkind = \"stale-pin\"",
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.profile, Profile::Core);
+        assert_eq!(c.verbs(), [Verb::Install, Verb::Update]);
+        assert!(
+            matches!(c.steps[1], Step::Action(Action::Touch { root: Root::Project, ref path }) if path == "x")
+        );
+        let Step::Run(r) = &c.steps[2] else {
+            panic!("not a run: {:?}", c.steps[2]);
+        };
+        assert_eq!(r.copies.map(NonZeroUsize::get), Some(3));
+        assert_eq!(r.exit, Some(ExitClass::Any));
+        assert_eq!(r.kind, Some(Kind::StalePin));
+        let counts: Vec<(CopyOutcome, usize)> = r.counts.iter().map(|(k, n)| (*k, *n)).collect();
+        assert_eq!(
+            counts,
+            [(CopyOutcome::Kind(Kind::Dirty), 2), (CopyOutcome::Ok, 1)]
+        );
+        assert!(c.validate(&["E1".to_owned()]).is_empty());
+    }
+
+    #[test]
+    fn every_action_parses_with_its_fields() {
+        let cases = [
+            "action = \"write\"\nroot = \"wiki\"\npath = \"a\"\nhex = \"00\"\nmode = \"600\"",
+            "action = \"append\"\npath = \"a\"\ntext = \"x\"",
+            "action = \"delete\"\nroot = \"home\"\npath = \"a\"",
+            "action = \"chmod\"\npath = \"a\"\nmode = \"600\"",
+            "action = \"symlink\"\nroot = \"outside\"\npath = \"a\"\ntarget = \"${project}\"",
+            "action = \"mkdir\"\npath = \"a\"",
+            "action = \"wiki-commit\"\ncommit = { label = \"c2\", files = [{ path = \"skills/a/SKILL.md\", text = \"x\" }] }",
+            "action = \"wiki-reset\"\nto = \"c1\"",
+            "action = \"sleep\"\nms = 5",
+        ];
+        for s in cases {
+            assert!(matches!(ok3(s), Step::Action(_)), "{s}");
+        }
+        assert!(matches!(
+            ok3("action = \"sleep\"\nms = 5"),
+            Step::Action(Action::Sleep { ms: 5 })
+        ));
+        assert!(matches!(
+            ok3("action = \"symlink\"\nroot = \"outside\"\npath = \"a\"\ntarget = \"t\""),
+            Step::Action(Action::Symlink {
+                root: Root::Outside,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn unknown_verb_names_the_step_and_the_value() {
+        let e = err3("verb = \"instal\"");
+        assert!(
+            e.starts_with(&format!(
+                "{ID}: step 3: field `verb`: unknown variant `instal`"
+            )),
+            "{e}"
+        );
+        assert!(e.contains("`install-all`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_action_names_the_step_and_the_value() {
+        let e = err3("action = \"frob\"\npath = \"x\"");
+        assert!(
+            e.starts_with(&format!(
+                "{ID}: step 3: field `action`: unknown variant `frob`"
+            )),
+            "{e}"
+        );
+        assert!(e.contains("`wiki-reset`"), "{e}");
+    }
+
+    #[test]
+    fn misspelled_field_in_a_run_step_is_named() {
+        let e = err3("verb = \"install\"\nstderr_hsa = [\"x\"]");
+        assert!(
+            e.starts_with(&format!(
+                "{ID}: step 3: unknown field `stderr_hsa`, expected"
+            )),
+            "{e}"
+        );
+        // An action's field is not a run's.
+        let e = err3("verb = \"install\"\npath = \"x\"");
+        assert!(e.contains("step 3: unknown field `path`"), "{e}");
+    }
+
+    #[test]
+    fn misspelled_field_in_an_action_step_is_named() {
+        let e = err3("action = \"write\"\npth = \"x\"\ntext = \"t\"");
+        assert!(
+            e.starts_with(&format!("{ID}: step 3: unknown field `pth`, expected")),
+            "{e}"
+        );
+    }
+
+    /// deny_unknown_fields holds in the internally tagged variants: a field
+    /// that another action uses (or a run's) is refused.
+    #[test]
+    fn action_fields_belong_to_their_action() {
+        for (step, field) in [
+            ("action = \"delete\"\npath = \"x\"\ntext = \"t\"", "text"),
+            ("action = \"sleep\"\nms = 1\npath = \"x\"", "path"),
+            (
+                "action = \"wiki-reset\"\nto = \"c1\"\nroot = \"wiki\"",
+                "root",
+            ),
+            ("action = \"touch\"\npath = \"x\"\nexit = \"ok\"", "exit"),
+            ("action = \"append\"\npath = \"x\"\nmode = \"600\"", "mode"),
+        ] {
+            let e = err3(step);
+            assert!(
+                e.contains(&format!("step 3: unknown field `{field}`")),
+                "{step}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn action_missing_its_field_is_named() {
+        for (step, field) in [
+            ("action = \"write\"\ntext = \"t\"", "path"),
+            ("action = \"wiki-commit\"", "commit"),
+            ("action = \"wiki-reset\"", "to"),
+            ("action = \"sleep\"", "ms"),
+            ("action = \"chmod\"\npath = \"x\"", "mode"),
+            ("action = \"symlink\"\npath = \"x\"", "target"),
+        ] {
+            let e = err3(step);
+            assert!(
+                e.starts_with(&format!("{ID}: step 3: missing field `{field}`")),
+                "{step}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_step_with_both_or_neither_verb_and_action() {
+        for step in [
+            "verb = \"install\"\naction = \"touch\"\npath = \"x\"",
+            "args = [\"skill\", \"a\"]",
+        ] {
+            assert_eq!(
+                err3(step),
+                format!("{ID}: step 3: a step needs exactly one of `verb` or `action`")
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_kind_names_the_step_and_the_value() {
+        let e = err3("verb = \"install\"\nkind = \"already_installed\"");
+        assert!(
+            e.starts_with(&format!(
+                "{ID}: step 3: field `kind`: unknown error kind `already_installed`, expected one of"
+            )),
+            "{e}"
+        );
+        assert!(e.contains("`already-installed`"), "{e}");
+        let e = err3("verb = \"install\"\ncopies = 2\ncounts = { ok = 1, busy = 1 }");
+        assert!(
+            e.starts_with(&format!(
+                "{ID}: step 3: field `counts`: unknown outcome `busy`"
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_exit_class_names_the_step_and_the_value() {
+        let e = err3("verb = \"install\"\nexit = \"okay\"");
+        assert!(
+            e.starts_with(&format!(
+                "{ID}: step 3: field `exit`: unknown variant `okay`"
+            )),
+            "{e}"
+        );
+        assert!(e.contains("`nonzero`"), "{e}");
+    }
+
+    #[test]
+    fn zero_copies_is_a_parse_error() {
+        let e = err3("verb = \"install\"\ncopies = 0");
+        assert!(
+            e.starts_with(&format!("{ID}: step 3: field `copies`: ")),
+            "{e}"
+        );
+        assert!(e.contains("nonzero"), "{e}");
+    }
+
+    #[test]
+    fn closed_sets_in_checks_are_parse_errors() {
+        for (step, what) in [
+            (
+                "verb = \"status\"\nrows = [{ type = \"skill\", name = \"a\", state = \"clean\" }]",
+                "unknown variant `clean`",
+            ),
+            (
+                "verb = \"status\"\nrows = [{ type = \"skills\", name = \"a\", state = \"ok\" }]",
+                "unknown variant `skills`",
+            ),
+            (
+                "verb = \"status\"\njson = true\nstdout_json = [{ pointer = \"/x\", type = \"int\" }]",
+                "unknown variant `int`",
+            ),
+        ] {
+            let e = err3(step);
+            assert!(e.contains("step 3: ") && e.contains(what), "{step}: {e}");
+        }
+    }
+
+    #[test]
+    fn errors_outside_steps_keep_the_toml_location() {
+        let text = with_step3("verb = \"install\"").replace(
+            "summary = \"s\"",
+            "summary = \"s\"\nprofile = \"extra\"\nrequires = [\"json\"]",
+        );
+        let e = Case::parse(ID, &text).unwrap_err();
+        assert!(!e.contains("step"), "{e}");
+        assert!(
+            e.contains("line 2") && e.contains("unknown variant `extra`"),
+            "{e}"
+        );
+        let text = with_step3("verb = \"install\"")
+            .replace("summary = \"s\"", "summary = \"s\"\nrequires = [\"jsno\"]");
+        let e = Case::parse(ID, &text).unwrap_err();
+        assert!(e.contains("unknown variant `jsno`"), "{e}");
+        let text = format!("{}bogus = 1\n", with_step3("verb = \"install\""));
+        let e = Case::parse(ID, &text).unwrap_err();
+        assert!(!e.contains("step"), "{e}");
+        assert!(e.contains("unknown field `bogus`"), "{e}");
+    }
+
+    #[test]
+    fn inline_steps_are_numbered_too() {
+        let text = "summary = \"s\"\nclauses = [\"E1\"]\n\
+                    step = [{ verb = \"install\" }, { action = \"delete\", pth = \"x\" }]\n";
+        let e = Case::parse(ID, text).unwrap_err();
+        assert!(
+            e.starts_with(&format!("{ID}: step 2: unknown field `pth`")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn validate_keeps_the_semantic_checks() {
+        let clauses = ["E1".to_owned()];
+        let v = |step: &str| {
+            Case::parse(ID, &with_step3(step))
+                .unwrap()
+                .validate(&clauses)
+        };
+        assert_eq!(
+            v("verb = \"install\"\ncounts = { ok = 1 }"),
+            [format!("{ID}: step 3: `counts` needs `copies`")]
+        );
+        assert_eq!(
+            v("verb = \"install\"\ncopies = 3\ncounts = { ok = 1 }"),
+            [format!("{ID}: step 3: counts add up to 1, copies is 3")]
+        );
+        assert_eq!(
+            v("verb = \"install\"\ncapture = { m = \"/x\" }"),
+            [format!(
+                "{ID}: step 3: stdout_json/capture/stdout_is_json need `json = true`"
+            )]
+        );
+        let c = Case::parse(
+            ID,
+            "summary = \"s\"\nclauses = [\"E9\"]\n[[step]]\naction = \"sleep\"\nms = 1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.validate(&clauses),
+            [
+                format!("{ID}: clause \"E9\" is not in the contract"),
+                format!("{ID}: asserts nothing")
+            ]
+        );
+    }
+
+    #[test]
+    fn spellings_are_the_serde_spellings() {
+        for v in Verb::ALL {
+            let s: Verb = toml::Value::String(v.as_str().into()).try_into().unwrap();
+            assert_eq!(s, *v);
+        }
+        for k in Kind::ALL {
+            let s: CopyOutcome = toml::Value::String(k.as_str().into()).try_into().unwrap();
+            assert_eq!(s, CopyOutcome::Kind(k));
+        }
+        assert_eq!(
+            Verb::names(),
+            ["install", "install-all", "update", "status", "raw"]
+        );
     }
 }

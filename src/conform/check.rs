@@ -4,9 +4,10 @@
 //! pinned tree (K6, I1), and "nothing changed" (I5, Y2).
 
 use super::adapter::Adapter;
-use super::case::{AssetCheck, FileCheck, RowCheck, Step, ValueCheck};
+use super::case::{AssetCheck, ExitClass, FileCheck, JsonType, RowCheck, Run, ValueCheck};
 use super::exec::ProcResult;
 use super::workspace::{HResult, Workspace, parse_mode};
+use crate::error::Kind;
 use regex::Regex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -27,14 +28,14 @@ pub fn outcome_label(ad: &Adapter, r: &ProcResult) -> String {
     }
 }
 
-fn exit_ok(class: &str, code: Option<i32>) -> bool {
+fn exit_ok(class: ExitClass, code: Option<i32>) -> bool {
     match class {
-        "ok" => code == Some(0),
-        "refused" => code == Some(1),
-        "usage" => code == Some(2),
-        "conflict" => code == Some(3),
-        "nonzero" => matches!(code, Some(c) if c != 0),
-        _ => true,
+        ExitClass::Ok => code == Some(0),
+        ExitClass::Refused => code == Some(1),
+        ExitClass::Usage => code == Some(2),
+        ExitClass::Conflict => code == Some(3),
+        ExitClass::Nonzero => matches!(code, Some(c) if c != 0),
+        ExitClass::Any => true,
     }
 }
 
@@ -67,7 +68,7 @@ fn show(r: &ProcResult) -> String {
 pub fn check_step(
     ws: &Workspace,
     ad: &Adapter,
-    step: &Step,
+    step: &Run,
     results: &[ProcResult],
     captures: &mut BTreeMap<String, String>,
 ) -> HResult<Vec<String>> {
@@ -77,19 +78,25 @@ pub fn check_step(
         for r in results {
             *got.entry(outcome_label(ad, r)).or_default() += 1;
         }
-        if !step.counts.is_empty() && got != step.counts {
+        // Compared as labels: an outcome label is a kind's spelling, or
+        // a description of a copy that ended otherwise.
+        let want: BTreeMap<String, usize> = step
+            .counts
+            .iter()
+            .map(|(k, n)| (k.as_str().to_owned(), *n))
+            .collect();
+        if !want.is_empty() && got != want {
             f.push(format!(
-                "outcome counts: expected {:?}, observed {:?}",
-                step.counts, got
+                "outcome counts: expected {want:?}, observed {got:?}"
             ));
             if let Some(bad) = results
                 .iter()
-                .find(|r| !step.counts.contains_key(&outcome_label(ad, r)))
+                .find(|r| !want.contains_key(&outcome_label(ad, r)))
             {
                 f.push(format!("    one unexpected copy:\n{}", show(bad)));
             }
         }
-        if let Some(e) = &step.exit
+        if let Some(e) = step.exit
             && let Some(r) = results.iter().find(|r| !exit_ok(e, r.code))
         {
             f.push(format!("exit: expected {e}, observed\n{}", show(r)));
@@ -99,20 +106,17 @@ pub fn check_step(
     let Some(r) = results.first() else {
         return Err("no process result".into());
     };
-    let class = step
-        .exit
-        .clone()
-        .unwrap_or_else(|| match step.kind.as_deref() {
-            Some("conflict") => "conflict".into(),
-            Some(_) => "refused".into(),
-            None => "ok".into(),
-        });
+    let class = step.exit.unwrap_or(match step.kind {
+        Some(Kind::Conflict) => ExitClass::Conflict,
+        Some(_) => ExitClass::Refused,
+        None => ExitClass::Ok,
+    });
     let mut mismatch = false;
-    if !exit_ok(&class, r.code) {
+    if !exit_ok(class, r.code) {
         f.push(format!("exit: expected {class}"));
         mismatch = true;
     }
-    if let Some(k) = &step.kind {
+    if let Some(k) = step.kind {
         let got = ad.recognise_kind(&r.stderr);
         if got.as_deref() != Some(k.as_str()) {
             f.push(format!(
@@ -386,9 +390,9 @@ pub fn check_value(
             )));
         }
     }
-    if let Some(t) = &vc.ty {
+    if let Some(t) = vc.ty {
         let k = kind_of(v);
-        let ok = k == t || (t == "number" && k == "integer");
+        let ok = k == t.as_str() || (t == JsonType::Number && k == "integer");
         if !ok {
             return Ok(Some(format!(
                 "{what} {ptr}: expected a {t}, observed a {k}"
@@ -476,7 +480,10 @@ pub fn status_rows(ad: &Adapter, stdout: &str) -> Result<Vec<Row>, String> {
 }
 
 fn check_row(rows: &[Row], want: &RowCheck) -> Option<String> {
-    let Some(r) = rows.iter().find(|r| r.ty == want.ty && r.name == want.name) else {
+    let Some(r) = rows
+        .iter()
+        .find(|r| r.ty == want.ty.as_str() && r.name == want.name)
+    else {
         return Some(format!(
             "status: no row for {} {}; rows: {:?}",
             want.ty,
@@ -486,7 +493,7 @@ fn check_row(rows: &[Row], want: &RowCheck) -> Option<String> {
                 .collect::<Vec<_>>()
         ));
     };
-    if r.state != want.state {
+    if r.state != want.state.as_str() {
         return Some(format!(
             "status: {} {}: expected state {}, observed {}",
             want.ty, want.name, want.state, r.state

@@ -3,10 +3,11 @@
 //! (edit, delete, touch, wiki commit or rollback).
 
 use super::adapter::Adapter;
-use super::case::Step;
+use super::case::{Action, Root, Run};
 use super::workspace::{HResult, Workspace, parse_mode, remove_any};
 use std::io::Read;
 use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,12 +30,12 @@ pub struct ProcResult {
 ///
 /// # Errors
 /// Unclaimed verb or unknown variable.
-pub fn argv(ws: &Workspace, ad: &Adapter, step: &Step, i: usize) -> HResult<Vec<String>> {
-    let verb = step.verb.as_deref().unwrap_or_default();
+pub fn argv(ws: &Workspace, ad: &Adapter, step: &Run, i: usize) -> HResult<Vec<String>> {
+    let verb = step.verb;
     let tpl = ad
         .spec
         .verbs
-        .get(verb)
+        .get(verb.as_str())
         .ok_or_else(|| format!("adapter {} has no template for verb {verb}", ad.spec.name))?;
     let exe = ad.exe.display().to_string();
     let idx = i.to_string();
@@ -98,8 +99,8 @@ fn drain<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<Vec<
 ///
 /// # Errors
 /// A process could not be started, or argv could not be built.
-pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Step) -> HResult<Vec<ProcResult>> {
-    let n = step.copies.unwrap_or(1);
+pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcResult>> {
+    let n = step.copies.map_or(1, std::num::NonZeroUsize::get);
     let argvs: Vec<Vec<String>> = (0..n)
         .map(|i| argv(ws, ad, step, i))
         .collect::<HResult<_>>()?;
@@ -162,46 +163,53 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Step) -> HResult<Vec<ProcRe
     Ok(out)
 }
 
+/// Where a file action's `path` is.
+fn place(ws: &Workspace, root: Root, path: &str) -> HResult<PathBuf> {
+    Ok(ws.root(root).join(ws.subst(path, &[])?))
+}
+
 /// Performs an outside action (not the implementation's doing).
 ///
 /// # Errors
 /// I/O or git failures, unknown labels.
-pub fn run_action(ws: &mut Workspace, step: &Step, n: usize) -> HResult<()> {
-    let action = step.action.as_deref().unwrap_or_default();
-    let path = match &step.path {
-        Some(p) => Some(ws.root(step.root).join(ws.subst(p, &[])?)),
-        None => None,
-    };
-    let need = || {
-        path.clone()
-            .ok_or_else(|| format!("action {action} needs a path"))
-    };
+pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> {
     match action {
-        "write" => {
-            let p = need()?;
+        Action::Write {
+            root,
+            path,
+            text,
+            hex,
+            mode,
+        } => {
+            let p = place(ws, *root, path)?;
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
             }
-            let bytes = ws.content(step.text.as_deref(), step.hex.as_deref())?;
+            let bytes = ws.content(text.as_deref(), hex.as_deref())?;
             std::fs::write(&p, bytes)
                 .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
-            if let Some(m) = &step.mode {
+            if let Some(m) = mode {
                 chmod(&p, parse_mode(m)?)?;
             }
         }
-        "append" => {
-            let p = need()?;
+        Action::Append {
+            root,
+            path,
+            text,
+            hex,
+        } => {
+            let p = place(ws, *root, path)?;
             let mut bytes =
                 std::fs::read(&p).map_err(|e| format!("harness: read {}: {e}", p.display()))?;
-            bytes.extend(ws.content(step.text.as_deref(), step.hex.as_deref())?);
+            bytes.extend(ws.content(text.as_deref(), hex.as_deref())?);
             std::fs::write(&p, bytes)
                 .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
         }
-        "delete" => remove_any(&need()?)?,
-        "touch" => {
+        Action::Delete { root, path } => remove_any(&place(ws, *root, path)?)?,
+        Action::Touch { root, path } => {
             // New mtime, same bytes: at least 10 ms later than now so that
             // coarse clocks still see a change.
-            let p = need()?;
+            let p = place(ws, *root, path)?;
             std::thread::sleep(Duration::from_millis(15));
             let f = std::fs::File::options()
                 .write(true)
@@ -211,45 +219,36 @@ pub fn run_action(ws: &mut Workspace, step: &Step, n: usize) -> HResult<()> {
             f.set_modified(t)
                 .map_err(|e| format!("harness: set mtime of {}: {e}", p.display()))?;
         }
-        "chmod" => {
-            let p = need()?;
-            let m = step.mode.as_deref().ok_or("action chmod needs `mode`")?;
-            chmod(&p, parse_mode(m)?)?;
+        Action::Chmod { root, path, mode } => {
+            let p = place(ws, *root, path)?;
+            chmod(&p, parse_mode(mode)?)?;
         }
-        "symlink" => {
-            let p = need()?;
-            let t = ws.subst(
-                step.target
-                    .as_deref()
-                    .ok_or("action symlink needs `target`")?,
-                &[],
-            )?;
+        Action::Symlink { root, path, target } => {
+            let p = place(ws, *root, path)?;
+            let t = ws.subst(target, &[])?;
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
             }
             let _ = remove_any(&p);
             symlink(&t, &p).map_err(|e| format!("harness: symlink {}: {e}", p.display()))?;
         }
-        "mkdir" => {
-            let p = need()?;
+        Action::Mkdir { root, path } => {
+            let p = place(ws, *root, path)?;
             std::fs::create_dir_all(&p)
                 .map_err(|e| format!("harness: mkdir {}: {e}", p.display()))?;
         }
-        "wiki-commit" => {
-            let c = step.commit.as_ref().ok_or("wiki-commit needs `commit`")?;
-            ws.commit(c, 100 + n)?;
+        Action::WikiCommit { commit } => {
+            ws.commit(commit, 100 + n)?;
         }
-        "wiki-reset" => {
-            let label = step.to.as_deref().ok_or("wiki-reset needs `to`")?;
+        Action::WikiReset { to } => {
             let id = ws
                 .vars
-                .get(&format!("commit.{label}"))
+                .get(&format!("commit.{to}"))
                 .cloned()
-                .ok_or_else(|| format!("wiki-reset: no commit labelled {label:?}"))?;
+                .ok_or_else(|| format!("wiki-reset: no commit labelled {to:?}"))?;
             ws.git(&["reset", "-q", "--hard", &id])?;
         }
-        "sleep" => std::thread::sleep(Duration::from_millis(step.ms.unwrap_or(10))),
-        other => return Err(format!("unknown action {other:?}")),
+        Action::Sleep { ms } => std::thread::sleep(Duration::from_millis(*ms)),
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! expectations, and classify the result.
 
 use super::adapter::Adapter;
-use super::case::Case;
+use super::case::{Case, Step};
 use super::check;
 use super::exec;
 use super::workspace::{Workspace, diff, snapshot};
@@ -115,10 +115,13 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
     let project0 = snapshot(&ws.project, &[]);
     let mut failures = Vec::new();
     for (n, step) in case.steps.iter().enumerate() {
-        if step.action.is_some() {
-            exec::run_action(&mut ws, step, n)?;
-            continue;
-        }
+        let step = match step {
+            Step::Action(a) => {
+                exec::run_action(&mut ws, a, n)?;
+                continue;
+            }
+            Step::Run(r) => r,
+        };
         let before = snapshot(&ws.project, &[]);
         let wiki_before = snapshot(&ws.wiki, &[".git"]);
         let results = exec::run_verb(&ws, ad, step)?;
@@ -141,8 +144,12 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
             f.push(format!("the wiki work tree was written: {}", d.join("; ")));
         }
         if !f.is_empty() {
-            let verb = step.verb.as_deref().unwrap_or("");
-            failures.push(format!("step {} ({verb} {}):", n + 1, step.args.join(" ")));
+            failures.push(format!(
+                "step {} ({} {}):",
+                n + 1,
+                step.verb,
+                step.args.join(" ")
+            ));
             failures.extend(f.into_iter().map(|l| format!("  {l}")));
             return Ok(failures);
         }
