@@ -206,7 +206,7 @@ fn floor_loop(dir: &Path, size: usize, iters: u64, dir_sync: bool) -> Vec<u64> {
 }
 
 /// A bench worker: `upsert <root> <writer> <entries>` or
-/// `install-narrow|install-wide <wiki> <project> <name>`.
+/// `install-narrow|install-wide|install-disk <wiki> <project> <name>`.
 fn worker_main(role: &str) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match role {

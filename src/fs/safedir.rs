@@ -421,8 +421,7 @@ impl SafeDir {
     /// this directory, fsyncs it, sets `mode`, renames it over `name`, then
     /// fsyncs this directory. A reader sees the old or the new bytes, never
     /// a mix. The temporary file is removed when any step fails; one a
-    /// crash leaves starts with [`temp_prefix`]`(name)`. Its one user is
-    /// the lockfile upsert, whence the failpoints' names.
+    /// crash leaves starts with [`temp_prefix`]`(name)`.
     ///
     /// # Errors
     /// `io`.
@@ -433,8 +432,9 @@ impl SafeDir {
 
     /// [`SafeDir::atomic_write`] without its last step, the directory
     /// fsync: the new bytes are visible at once but the rename is not yet
-    /// durable until the caller calls [`SafeDir::sync`]. The lockfile
-    /// upsert fsyncs after releasing its sidecar lock (L7, K2).
+    /// durable until the caller calls [`SafeDir::sync`]. Its one user is
+    /// the lockfile upsert (whence the failpoints' names), which fsyncs
+    /// after releasing its sidecar lock (L7, K2).
     ///
     /// # Errors
     /// `io`.
@@ -461,7 +461,8 @@ pub fn temp_prefix(name: &str) -> String {
 /// A fresh, unique sibling name for `name`:
 /// `.<name>.tmp-<pid>-<n>-<nanos hex>`. Leftovers of a crashed writer
 /// carry the prefix [`temp_prefix`] so later operations recognise and
-/// clean them (`lock::transact` for the lockfile).
+/// clean them (`lock::transact` and `lock::transact_upsert` for the
+/// lockfile).
 pub fn temp_name(name: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);

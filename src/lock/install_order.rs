@@ -2,7 +2,7 @@
 //!
 //! [`install`] fixes the order of the steps of one install; what a step
 //! does is given by an [`InstallSteps`] implementation. The real install
-//! (`install::install`) implements the steps with git, `flock` and the
+//! (`ops::install`) implements the steps with git, `flock` and the
 //! disk; the loom models of `tests/concurrency` implement them on an
 //! in-memory file system built on [`crate::lock::sync`], so the ordering that is
 //! model-checked is this very function (see `docs/concurrency.md`).
@@ -25,8 +25,9 @@ use crate::error::Result;
 use serde_json::Value;
 use std::path::Path;
 
-/// The steps of one install of one asset, in the protocol's terms. Every
-/// method is called by [`install`] at most once, in the documented order.
+/// The steps of one install of one asset, in the protocol's terms.
+/// [`install`] calls each method at most once, in the documented order,
+/// except [`InstallSteps::check_absent`], which it calls twice.
 pub trait InstallSteps {
     /// A resolved wiki commit (K4).
     type Pin;
@@ -127,8 +128,8 @@ pub fn refuse_if_present(
 /// documentation) and returns the pin recorded and the tree installed.
 ///
 /// # Errors
-/// The errors of the steps; every refusal before [`InstallSteps::stage`]
-/// leaves the project unchanged (I5).
+/// The errors of the steps; every refusal before
+/// [`InstallSteps::lock_asset`] leaves the project unchanged (I5).
 pub fn install<S: InstallSteps>(steps: &S) -> Result<(S::Pin, S::Tree)> {
     let pin = steps.resolve()?;
     let tree = steps.read(&pin)?;

@@ -14,9 +14,9 @@ use std::cell::RefCell;
 use std::fs::File;
 
 /// Where the lockfile lives and how it is locked, read and replaced.
-/// The protocol in [`transact`] is written once against this trait; the
-/// disk store implements it with `flock` and an atomic rename, and the
-/// loom models implement it in memory.
+/// [`transact`] and [`transact_upsert`] are written once against this
+/// trait; the disk store implements it with `flock` and an atomic rename,
+/// and the loom models implement it in memory.
 pub trait LockfileStore {
     /// The held sidecar lock.
     type Guard;

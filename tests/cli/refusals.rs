@@ -229,8 +229,8 @@ fn i5_lockfile_version_changes_nothing() {
     );
 }
 
-/// I5 unsafe-path: links at `.memtomem`, the section and dest, and a
-/// `.memtomem` that is a regular file.
+/// I5 unsafe-path: links at a section and at dest, and a `.memtomem`
+/// that is a regular file.
 fn i5_unsafe_path_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);

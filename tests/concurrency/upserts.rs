@@ -1,6 +1,6 @@
 //! K1, K5 with many real processes: 32 processes of 20 upserts each into
-//! one lockfile, and 16 processes mixing installs of distinct and of
-//! identical assets, with and without the peer.
+//! one lockfile, and 16 `assetpin` processes mixing installs of distinct
+//! and of identical assets.
 //!
 //! Upsert workers are this test binary run again with `ASSETPIN_TEST_JOB`
 //! set ([`worker`]): [`worker_entry`] then runs the job through the
@@ -22,7 +22,7 @@ const JOB_ENV: &str = "ASSETPIN_TEST_JOB";
 
 /// This test binary, run as a worker for `job` (fields separated by
 /// tabs): `upsert <project> <prefix> <count>` upserts entries
-/// `<prefix>-0..count` into the lockfile, one `transact` each; `hold
+/// `<prefix>-0..count` into the lockfile, one `transact_upsert` each; `hold
 /// <project> <ready-file>` takes the sidecar and the per-asset lock of
 /// skill `held`, creates the ready file and sleeps.
 pub fn worker(job: &[&str]) -> Command {

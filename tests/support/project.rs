@@ -87,7 +87,8 @@ impl Project {
         serde_json::from_slice(&self.lockfile()).expect("lockfile is JSON")
     }
 
-    /// The lockfile entry of `(ty, name)` (panics when absent).
+    /// The lockfile entry of `(ty, name)`; `null` when absent (panics when
+    /// there is no lockfile).
     pub fn entry(&self, ty: &str, name: &str) -> serde_json::Value {
         self.lockfile_json()[section(ty)][name].clone()
     }

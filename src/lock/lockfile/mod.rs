@@ -99,16 +99,14 @@ pub fn parse_strict(bytes: Option<&[u8]>, path: &str) -> Result<Document> {
         if let Some(sec) = doc.get(ty.section())
             && !sec.is_object()
         {
-            {
-                return Err(Error::lockfile_corrupt(
-                    path,
-                    format_args!(
-                        "section {:?} is a JSON {}, not an object",
-                        ty.section(),
-                        type_name(sec)
-                    ),
-                ));
-            }
+            return Err(Error::lockfile_corrupt(
+                path,
+                format_args!(
+                    "section {:?} is a JSON {}, not an object",
+                    ty.section(),
+                    type_name(sec)
+                ),
+            ));
         }
     }
     Ok(doc)
@@ -120,7 +118,7 @@ pub fn parse_strict(bytes: Option<&[u8]>, path: &str) -> Result<Document> {
 pub struct TolerantView {
     /// The parsed document (empty when missing).
     pub doc: Document,
-    /// The `version` value found (`null` when absent).
+    /// The `version` value found (1 when absent).
     pub version: Value,
 }
 
