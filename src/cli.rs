@@ -128,8 +128,22 @@ fn error_json(e: &Error) -> Value {
     Value::Object(obj)
 }
 
-fn short(pin: &str) -> &str {
-    pin.get(..12).unwrap_or(pin)
+/// The first 12 characters of a pin, escaped for a terminal like any
+/// lockfile text ([`shown`]).
+fn short(pin: &str) -> String {
+    shown(pin.get(..12).unwrap_or(pin))
+}
+
+/// `text` from a lockfile or a dest, safe to print on one terminal line:
+/// control characters (newline, ESC, ...) are escaped as in Rust string
+/// literals, so a hand-made entry name cannot forge rows or reach the
+/// terminal raw. Everything else is printed as is.
+fn shown(text: &str) -> String {
+    if text.chars().any(char::is_control) {
+        text.escape_debug().to_string()
+    } else {
+        text.to_owned()
+    }
 }
 
 fn context(cli: &Cli) -> Result<Context, Error> {
@@ -187,13 +201,17 @@ fn run_install_all(ctx: &Context) -> Result<Outcome, Error> {
                 installed_json("restored", i)
             }
             Restored::Present { ty, name, pin } => {
-                human.push_str(&format!("present   {ty} {name} at {}\n", short(pin)));
+                human.push_str(&format!(
+                    "present   {ty} {} at {}\n",
+                    shown(name),
+                    short(pin)
+                ));
                 json!({"status": "present", "type": ty.as_str(), "name": name, "pin": pin})
             }
             Restored::Failed { ty, name, error } => {
                 failed += 1;
                 say_err(&error.to_string());
-                human.push_str(&format!("failed    {ty} {name}: {}\n", error.kind));
+                human.push_str(&format!("failed    {ty} {}: {}\n", shown(name), error.kind));
                 let mut v = error_json(error);
                 v["type"] = json!(ty.as_str());
                 v["name"] = json!(name);
@@ -299,12 +317,13 @@ fn run_status(ctx: &Context) -> Result<Outcome, Error> {
         human.push_str(&format!(
             "{:<8} {:<32} {:<10} {}",
             row.ty.as_str(),
-            row.name,
+            shown(&row.name),
             row.state.as_str(),
-            row.pin.as_deref().map(short).unwrap_or("-")
+            row.pin.as_deref().map_or_else(|| "-".to_owned(), short)
         ));
         if !row.dirty_files.is_empty() {
-            human.push_str(&format!("  ({})", row.dirty_files.join(", ")));
+            let files: Vec<String> = row.dirty_files.iter().map(|f| shown(f)).collect();
+            human.push_str(&format!("  ({})", files.join(", ")));
         }
         human.push('\n');
     }
@@ -377,23 +396,19 @@ fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
 /// 1 refused or failed, 2 usage error, 3 conflict. Never panics on any
 /// input (E4).
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
+    // E3 holds for usage errors too, so `--json` is looked for by hand
+    // when clap refuses the command line.
+    let json = args.iter().skip(1).any(|a| a == "--json");
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
-        }
+        Err(e) => return usage_error(&e, json),
     };
     if let Command::Conform(args) = cli.command {
         return crate::conform::run(args);
     }
     let verb = match verb(&cli.command) {
         Ok(v) => v,
-        Err(e) => {
-            let _ = e.print();
-            return 2;
-        }
+        Err(e) => return usage_error(&e, cli.json),
     };
     match run_verb(&cli, verb) {
         Ok(out) => {
@@ -416,6 +431,26 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             e.kind.exit_code()
         }
     }
+}
+
+/// Reports a clap error: help and version (exit 0) as clap prints them; a
+/// usage error (exit 2, E2) on stderr and, with `--json`, as
+/// `{"status": "usage", "kind": "usage", "message": ...}` on stdout (E3).
+fn usage_error(e: &clap::Error, json: bool) -> i32 {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return 0;
+    }
+    let _ = e.print();
+    if json {
+        let text = e.render().to_string();
+        let body = text.split("\n\nUsage:").next().unwrap_or("");
+        let words: Vec<&str> = body.split_whitespace().collect();
+        let message = words.join(" ");
+        let message = message.strip_prefix("error: ").unwrap_or(&message);
+        say(&json!({"status": "usage", "kind": "usage", "message": message}).to_string());
+    }
+    2
 }
 
 /// Writes a line to stdout; false when it could not be written (a closed

@@ -214,8 +214,8 @@ impl Error {
                  `assetpin update {ty} {name} --force` restores it at the wiki HEAD"
             ),
             (false, _) => format!(
-                "`assetpin adopt {ty} {name}` records dest when it equals the asset at the wiki HEAD; \
-                 otherwise move dest away and install again"
+                "dest has no lockfile entry: move or delete the directory, then run \
+                 `assetpin install {ty} {name}` again"
             ),
             (true, true) => {
                 format!("use `assetpin update {ty} {name}` to move it to the wiki HEAD")
@@ -329,12 +329,7 @@ impl Error {
         expected: impl fmt::Display,
     ) -> Self {
         let shown = current.map_or_else(|| "null".to_owned(), |n| n.to_string());
-        let value = match current {
-            // An integer of any size: i128 covers every mtime_ns.
-            Some(n) => serde_json::from_str::<serde_json::Value>(&n.to_string())
-                .unwrap_or(serde_json::Value::Null),
-            None => serde_json::Value::Null,
-        };
+        let value = current.map_or(serde_json::Value::Null, integer);
         Error::new(
             Kind::Conflict,
             format!(
@@ -344,6 +339,12 @@ impl Error {
         )
         .with_detail("mtime_ns", value)
     }
+}
+
+/// `n` as a JSON integer of any size (an `mtime_ns` after 2262 does not
+/// fit an `i64`; T3 and U7 print it exactly).
+pub fn integer(n: i128) -> serde_json::Value {
+    serde_json::Value::Number(serde_json::Number::from_string_unchecked(n.to_string()))
 }
 
 /// Result alias used across the crate.

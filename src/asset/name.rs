@@ -6,9 +6,13 @@ use crate::error::{Error, Result};
 pub const MAX_NAME_LEN: usize = 64;
 
 /// True when `name` follows Y1: 1..=64 characters of `A-Z a-z 0-9 . _ -`,
-/// not `.` or `..`, not starting with `-`.
+/// not `.` or `..`, not starting with `-`; and (the Y1 sharpening of
+/// docs/CONTRACT.md) not of the form `.<x>.lock`, which is the per-asset
+/// lock file of asset `<x>` in the same section directory (K3), so such an
+/// asset's dest and that lock could never both exist.
 pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
+    !is_lock_name(name)
+        && !name.is_empty()
         && name.len() <= MAX_NAME_LEN
         && name != "."
         && name != ".."
@@ -16,6 +20,11 @@ pub fn is_valid_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Whether `name` is spelled like a per-asset lock file, `.<x>.lock`.
+fn is_lock_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".lock")
 }
 
 /// Checks `name` against Y1.
@@ -29,7 +38,7 @@ pub fn validate_name(name: &str) -> Result<()> {
         Err(Error::invalid_name(
             name,
             &format!(
-                "use 1 to {MAX_NAME_LEN} characters from A-Z a-z 0-9 . _ -, not '.' or '..', not starting with '-'"
+                "use 1 to {MAX_NAME_LEN} characters from A-Z a-z 0-9 . _ -, not '.' or '..', not starting with '-', not of the form .<name>.lock (a per-asset lock file)"
             ),
         ))
     }

@@ -1,8 +1,8 @@
 //! Staging (I6): an asset's files are written into a fresh sibling of
-//! dest, `.<name>.staging-<pid>-<n>`, fsynced, and renamed into place, so
-//! dest appears whole or not at all. A crash leaves at most a staging
-//! directory, which the next operation on the asset removes under the
-//! per-asset lock ([`clean_stale`]).
+//! dest, `.<name>~staging-<pid>-<n>-<hex>`, fsynced, and renamed into
+//! place, so dest appears whole or not at all. A crash leaves at most a
+//! staging directory, which the next operation on the asset removes under
+//! the per-asset lock ([`clean_stale`]).
 
 use crate::error::{Error, Result};
 use crate::fs::digest::sha256_hex;
@@ -12,15 +12,18 @@ use crate::wiki::AssetFile;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
-/// Prefix of staging directories of asset `name`.
+/// Prefix of staging directories of asset `name`: `.<name>~staging-`.
+/// `~` is outside the Y1 alphabet, so no asset's dest can ever be named
+/// like a staging directory (and be taken for one).
 pub fn staging_prefix(name: &str) -> String {
-    format!(".{name}.staging-")
+    format!(".{name}~staging-")
 }
 
 /// Whether `entry` is a staging directory name of asset `name`:
-/// `.<name>.staging-<pid>-<n>-<hex>`. The suffix check matters: the lock
-/// file and staging directories of an asset called `<name>.staging-1`
-/// share the prefix but always hold another `.`.
+/// `.<name>~staging-<pid>-<n>-<hex>`. Only this tool's own names match:
+/// another asset's dest (a Y1 name, never holding `~`) never does, and
+/// neither does the staging directory of an asset whose name extends
+/// `name` (`a~staging-` is not a prefix of `.ab~staging-`).
 pub fn is_staging_of(entry: &str, name: &str) -> bool {
     entry
         .strip_prefix(&staging_prefix(name))
@@ -52,15 +55,16 @@ pub struct Staged {
     pub digests: BTreeMap<String, String>,
 }
 
-/// Writes `files` (plus `extra` files kept verbatim, mode 0644) into a new
-/// staging directory in `section`: directories 0755, files 0644 or 0755
-/// (I3), every file and directory fsynced. Digests come from the bytes in
-/// memory (L2). Hashing and writing run in parallel.
+/// Writes `files` into a new staging directory in `section`: directories
+/// 0755, files 0644 or 0755 (I3), every file and directory fsynced.
+/// Digests come from the bytes in memory (L2). Hashing and writing run in
+/// parallel.
 ///
 /// # Errors
-/// `io`; the staging directory is removed on failure.
+/// `unsafe-path` for a path not below dest, `io`; the staging directory
+/// is removed on failure.
 pub fn stage(section: &SafeDir, name: &str, files: &[AssetFile]) -> Result<Staged> {
-    // `.<name>.staging-<pid>-<n>-<hex>`: the unique suffix of a temp name
+    // `.<name>~staging-<pid>-<n>-<hex>`: the unique suffix of a temp name
     // after this asset's own prefix (replacing the first `.tmp-` would hit
     // a name such as `x.tmp-y` and leave a directory never cleaned).
     let tmp = crate::fs::safedir::temp_name(name);
@@ -144,6 +148,35 @@ mod tests {
             assert!(is_staging_of(&staged.name, name), "{}", staged.name);
             clean_stale(&section, name).unwrap();
             assert!(section.kind_of(&staged.name).unwrap().is_none());
+        }
+    }
+
+    /// I6, Y1: cleaning the staging leftovers of `a` never touches the
+    /// dest of another asset, whatever its valid name (`.a.staging-1` was
+    /// once taken for a staging directory of `a` and deleted).
+    #[test]
+    fn i6_clean_stale_spares_every_valid_asset_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let section = SafeDir::open_root(dir.path()).unwrap();
+        let others = [
+            ".a.staging-1",
+            ".a.staging-99-0-ff",
+            "a.staging-1",
+            ".a",
+            "a-1",
+        ];
+        for other in others {
+            assert!(crate::asset::is_valid_name(other), "{other}");
+            section.create_dir(other).unwrap();
+        }
+        let leftover = stage(&section, "a", &[]).unwrap();
+        clean_stale(&section, "a").unwrap();
+        assert!(section.kind_of(&leftover.name).unwrap().is_none());
+        for other in others {
+            assert!(
+                section.kind_of(other).unwrap().is_some(),
+                "{other} was removed"
+            );
         }
     }
 }

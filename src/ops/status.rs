@@ -87,7 +87,7 @@ impl Report {
                     "pin": r.pin,
                     "state": r.state.as_str(),
                     "dirty_files": r.dirty_files,
-                    "mtime_ns": r.mtime_ns.map(|n| n as i64),
+                    "mtime_ns": r.mtime_ns.map(crate::error::integer),
                 })
             })
             .collect();
@@ -123,7 +123,8 @@ fn wiki_state(wiki: Option<&(Wiki, ObjectId)>, pin: Option<&str>) -> State {
 ///
 /// # Errors
 /// `project-not-found`, `lockfile-corrupt` (T2), `lockfile-version` (T2,
-/// with the version found in the `version` detail), `unsafe-path`, `io`.
+/// with the version found in the `lockfile_version` detail), `unsafe-path`,
+/// `io`.
 pub fn status(ctx: &Context) -> Result<Report> {
     let project = Project::open(&ctx.project)?;
     let bytes = project.read_lockfile()?;

@@ -1,4 +1,4 @@
-//! I1-I3, I6: what an install reads and what it writes.
+//! I1-I4, I6, I7: what an install reads and what it writes.
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
 use crate::Test;
@@ -350,7 +350,7 @@ fn i6_stale_staging_dir_is_ignored_and_cleaned() {
     let wiki = sample_wiki();
     let project = Project::new();
     ok(&project, &wiki, &["install", "skill", "other"]);
-    let stale = project.memtomem().join("skills/.x.staging-123-0-abc");
+    let stale = project.memtomem().join("skills/.x~staging-123-0-abc");
     std::fs::create_dir_all(stale.join("docs")).unwrap();
     std::fs::write(stale.join("docs/half.md"), "half-written").unwrap();
 

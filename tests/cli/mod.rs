@@ -3,6 +3,7 @@
 //! names carry the clause they check (`y2_...`, `l5_...`).
 
 mod errors;
+mod hostile;
 mod install;
 mod lockfile;
 mod paths;
@@ -71,6 +72,7 @@ pub fn sample_wiki() -> Wiki {
 /// The modules of this family and their tests, for `tests/tests.rs`.
 pub const MODULES: crate::Modules = &[
     ("errors", errors::TESTS),
+    ("hostile", hostile::TESTS),
     ("install", install::TESTS),
     ("lockfile", lockfile::TESTS),
     ("paths", paths::TESTS),

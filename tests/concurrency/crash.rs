@@ -137,7 +137,7 @@ impl Scene {
     }
 
     fn staging_dirs(&self, name: &str) -> usize {
-        let prefix = format!(".{name}.staging-");
+        let prefix = format!(".{name}~staging-");
         ls(&self.skills_dir())
             .iter()
             .filter(|n| n.starts_with(&prefix))

@@ -1,6 +1,6 @@
 //! An in-memory file system and wiki on `assetpin::lock::sync` primitives, and
 //! the real protocols' steps on it: [`MemStore`] implements
-//! `lock::LockfileStore` (driven by the real `lock::transact`) and
+//! `lock::LockfileStore` (driven by the real `lock::transact_upsert`) and
 //! [`MemInstall`] implements `install_order::InstallSteps` (driven by the real
 //! `install_order::install`). Under `--cfg loom` every file-system operation and
 //! every lock is a loom primitive, so loom explores the interleavings of
@@ -29,7 +29,7 @@ pub type Tree = BTreeMap<String, Vec<u8>>;
 /// Guards removed for the negative controls.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Faults {
-    /// K1: `transact` runs without the sidecar lock.
+    /// K1: `transact_upsert` runs without the sidecar lock.
     pub no_sidecar_lock: bool,
     /// L7: the lockfile is rewritten in place, in two writes, instead of a
     /// temporary file renamed over it.
@@ -308,7 +308,7 @@ impl<'a> MemInstall<'a> {
     }
 
     fn staging_prefix(&self) -> String {
-        format!("skills/.{}.staging-", self.name)
+        format!("skills/.{}~staging-", self.name)
     }
 
     fn wrote(&self) {
@@ -471,7 +471,7 @@ pub fn assert_pinned_tree(fs: &Fs, name: &str) {
 pub fn assert_no_leftovers(fs: &Fs) {
     for p in fs.paths() {
         assert!(
-            !p.contains(".staging-") && !p.starts_with(LOCKFILE_TMP),
+            !p.contains("~staging-") && !p.starts_with(LOCKFILE_TMP),
             "leftover {p}"
         );
     }

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 proptest! {
     #![proptest_config(crate::config(12))]
 
-    /// L7, I6, K1: stale `.lock.json.tmp-*` files and `.<name>.staging-*`
+    /// L7, I6, K1: stale `.lock.json.tmp-*` files and `.<name>~staging-*`
     /// directories are removed by the next install of that asset; other
     /// names that only look alike are kept.
     #[test]
@@ -25,16 +25,16 @@ proptest! {
             std::fs::write(mm.join(format!(".lock.json.tmp-{t}")), "{partial").unwrap();
         }
         for s in &stagings {
-            std::fs::create_dir_all(section.join(format!(".s.staging-{s}/sub"))).unwrap();
-            std::fs::write(section.join(format!(".s.staging-{s}/sub/f")), "x").unwrap();
+            std::fs::create_dir_all(section.join(format!(".s~staging-{s}/sub"))).unwrap();
+            std::fs::write(section.join(format!(".s~staging-{s}/sub/f")), "x").unwrap();
         }
         // Look-alikes that belong to nobody's crash.
         std::fs::write(mm.join("lock.json.tmp-1"), "keep").unwrap();
-        std::fs::create_dir_all(section.join(".other.staging-1-0-a")).unwrap();
+        std::fs::create_dir_all(section.join(".other~staging-1-0-a")).unwrap();
         let out = assetpin(&project, &wiki).args(["install", "skill", "s"]).output().unwrap();
         prop_assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         prop_assert_eq!(ls(&mm), vec![".lock.json.lock", "lock.json", "lock.json.tmp-1", "skills"]);
-        prop_assert_eq!(ls(&section), vec![".other.staging-1-0-a", ".s.lock", "s"]);
+        prop_assert_eq!(ls(&section), vec![".other~staging-1-0-a", ".s.lock", "s"]);
     }
 }
 

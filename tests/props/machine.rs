@@ -795,7 +795,7 @@ impl StateMachineTest for MachineTest {
                 for e in std::fs::read_dir(section).unwrap() {
                     let e = e.unwrap().file_name().to_string_lossy().into_owned();
                     assert!(
-                        !e.starts_with(&format!(".{name}.staging-")),
+                        !e.starts_with(&format!(".{name}~staging-")),
                         "staging left: {e}"
                     );
                 }

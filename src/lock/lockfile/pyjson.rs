@@ -2,7 +2,8 @@
 //! (L8): serde_json's pretty printer with a 2-space indent, and numbers
 //! spelled as Python re-spells them after `json.loads` — integers as
 //! written (`-0` as `0`), floats as `repr(float)` (`1e-07`, `100000.0`,
-//! `1e+16`, `Infinity`).
+//! `1e+16`); a number beyond a double's range keeps its text, since
+//! Python's `Infinity` is not JSON.
 
 use serde_json::ser::{Formatter, PrettyFormatter};
 use std::io::{self, Write};
@@ -69,8 +70,11 @@ pub fn python_number(text: &str) -> String {
         return text.to_owned();
     }
     match text.parse::<f64>() {
-        Ok(f) => python_float_repr(f),
-        Err(_) => text.to_owned(),
+        Ok(f) if f.is_finite() => python_float_repr(f),
+        // Beyond a double's range Python writes `Infinity`, which is not
+        // JSON: every strict reader, this one included, would then refuse
+        // the lockfile. The text as read is JSON and means the same.
+        _ => text.to_owned(),
     }
 }
 
@@ -146,8 +150,9 @@ mod tests {
             ("0.1", "0.1"),
             ("1.50", "1.5"),
             ("12345678901234567890123", "12345678901234567890123"),
-            ("1e400", "Infinity"),
-            ("-1e400", "-Infinity"),
+            ("1e400", "1e400"),
+            ("-1e400", "-1e400"),
+            ("1e999", "1e999"),
             ("5e-324", "5e-324"),
             ("1.7976931348623157e308", "1.7976931348623157e+308"),
             ("123456789012345678.5", "1.2345678901234568e+17"),

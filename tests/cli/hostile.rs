@@ -1,0 +1,176 @@
+//! Hostile and unlucky inputs that once broke the reference: each test
+//! failed before its fix (docs/CONTRACT.md sharpenings Y1, L3/L8, E3).
+
+use super::{assert_refused, ok, sample_wiki};
+use crate::Test;
+use crate::support::*;
+use serde_json::Value;
+
+/// I4: each one-sided state's refusal names a remedy that the tool then
+/// accepts: entry without dest -> `install --all`; dest without entry ->
+/// move it away and install again.
+fn i4_already_installed_remedies_are_accepted() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "skill", "x"]);
+    std::fs::remove_dir_all(project.dest("skill", "x")).unwrap();
+    let out = assetpin(&project, &wiki)
+        .args(["install", "skill", "x"])
+        .output()
+        .unwrap();
+    let stderr = assert_refused(&out, "already-installed");
+    assert!(stderr.contains("lockfile_entry=yes, dest=no"), "{stderr}");
+    assert!(stderr.contains("`assetpin install --all`"), "{stderr}");
+    ok(&project, &wiki, &["install", "--all"]);
+    assert!(project.dest("skill", "x").join("SKILL.md").is_file());
+
+    std::fs::create_dir_all(project.dest("skill", "other")).unwrap();
+    let out = assetpin(&project, &wiki)
+        .args(["install", "skill", "other"])
+        .output()
+        .unwrap();
+    let stderr = assert_refused(&out, "already-installed");
+    assert!(stderr.contains("lockfile_entry=no, dest=yes"), "{stderr}");
+    assert!(stderr.contains("move or delete the directory"), "{stderr}");
+    std::fs::remove_dir_all(project.dest("skill", "other")).unwrap();
+    ok(&project, &wiki, &["install", "skill", "other"]);
+}
+
+/// T3, U7: an mtime after 2262 does not fit an i64 of nanoseconds;
+/// `status --json` prints it exactly and `--expect-mtime-ns` with that
+/// value matches.
+fn t3_u7_mtime_after_2262_is_exact() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "skill", "other"]);
+    let file = project.dest("skill", "other").join("SKILL.md");
+    let out = std::process::Command::new("touch")
+        .args(["-d", "2300-01-02T03:04:05.123456789Z"])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(out.success());
+    let out = ok(&project, &wiki, &["status", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mtime = v["assets"][0]["mtime_ns"].to_string();
+    let on_disk = std::fs::metadata(&file)
+        .unwrap()
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    assert!(on_disk > i64::MAX as u128, "{on_disk}");
+    assert_eq!(mtime, on_disk.to_string(), "{v}");
+    let out = ok(
+        &project,
+        &wiki,
+        &["update", "skill", "other", "--expect-mtime-ns", &mtime],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("up to date"),
+        "{out:?}"
+    );
+}
+
+/// T1: entry names and pins in a lockfile are untrusted: a newline or an
+/// ESC in them is escaped in human output, so they cannot forge rows or
+/// drive the terminal.
+fn t1_control_characters_in_entries_are_escaped() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    project.write_lockfile(
+        "{\"version\": 1, \"skills\": {\
+         \"evil\\nskill    forged                           ok         0123456789ab\": {\"wiki_commit\": \"x\"},\
+         \"\\u001b[31mred\": {\"wiki_commit\": \"\\u001b[2J\"}}}",
+    );
+    for args in [&["status"][..], &["install", "--all"][..]] {
+        let out = assetpin(&project, &wiki).args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            !stdout.contains('\u{1b}'),
+            "{args:?}: raw ESC in {stdout:?}"
+        );
+        assert!(
+            !stdout.lines().any(|l| l.starts_with("skill    forged")),
+            "{args:?}: forged row in {stdout:?}"
+        );
+        assert!(stdout.contains("evil\\nskill"), "{args:?}: {stdout:?}");
+    }
+}
+
+/// E3: `--json` on a usage error still prints one JSON object on stdout
+/// (exit 2, E2).
+fn e3_json_on_usage_errors() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    for args in [
+        &["--json", "install"][..],
+        &["install", "--bogus", "--json"][..],
+        &["--json", "update", "skill"][..],
+    ] {
+        let out = assetpin(&project, &wiki).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}): {out:?}"));
+        assert_eq!(v["status"], "usage", "{args:?}: {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    }
+}
+
+/// L3, L8: an unknown number beyond a double's range is written back as
+/// its own text, never as the bare token `Infinity`, so every verb still
+/// reads the lockfile afterwards, and so does Python's `json`.
+fn l8_huge_numbers_stay_json() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    project.write_lockfile("{\"version\": 1, \"x\": {\"big\": 1e999, \"neg\": -1e999}}");
+    ok(&project, &wiki, &["install", "skill", "x"]);
+    let text = String::from_utf8(project.lockfile()).unwrap();
+    assert!(!text.contains("Infinity"), "{text}");
+    assert!(text.contains("\"big\": 1e+999"), "{text}");
+    ok(&project, &wiki, &["install", "skill", "other"]);
+    ok(&project, &wiki, &["status"]);
+    let py = std::process::Command::new("python3")
+        .args(["-c", "import json,sys; json.load(open(sys.argv[1]))"])
+        .arg(project.lockfile_path())
+        .status()
+        .unwrap();
+    assert!(py.success());
+}
+
+/// Y1, K3: `.a.lock` is the per-asset lock of `a`, so it is no asset name.
+fn y1_lock_file_names_are_invalid() {
+    let wiki = Wiki::new();
+    wiki.skill("a").skill(".a.lock");
+    wiki.commit("look-alike");
+    let project = Project::new();
+    let out = assetpin(&project, &wiki)
+        .args(["install", "skill", ".a.lock"])
+        .output()
+        .unwrap();
+    assert_refused(&out, "invalid-name");
+    ok(&project, &wiki, &["install", "skill", "a"]);
+}
+
+/// The tests of this module, run by the harness of `tests/tests.rs`.
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "i4_already_installed_remedies_are_accepted",
+        i4_already_installed_remedies_are_accepted,
+    ),
+    Test::plain(
+        "t3_u7_mtime_after_2262_is_exact",
+        t3_u7_mtime_after_2262_is_exact,
+    ),
+    Test::plain(
+        "t1_control_characters_in_entries_are_escaped",
+        t1_control_characters_in_entries_are_escaped,
+    ),
+    Test::plain("e3_json_on_usage_errors", e3_json_on_usage_errors),
+    Test::plain("l8_huge_numbers_stay_json", l8_huge_numbers_stay_json),
+    Test::plain(
+        "y1_lock_file_names_are_invalid",
+        y1_lock_file_names_are_invalid,
+    ),
+];
