@@ -208,14 +208,14 @@ pub fn run(args: ConformArgs) -> i32 {
     {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: cannot find the running executable: {e}");
+            say_err(&format!("error: cannot find the running executable: {e}"));
             return 1;
         }
     };
     let ad = match Adapter::from_arg(Some(&args.adapter), &self_exe) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            say_err(&format!("error: {e}"));
             return 1;
         }
     };
@@ -223,12 +223,12 @@ pub fn run(args: ConformArgs) -> i32 {
         Ok(c) => c,
         Err(errs) => {
             for e in &errs {
-                eprintln!("error: {e}");
+                say_err(&format!("error: {e}"));
             }
-            eprintln!(
+            say_err(&format!(
                 "error: {} problem(s) in the case set; nothing was run",
                 errs.len()
-            );
+            ));
             return 1;
         }
     };
@@ -236,7 +236,7 @@ pub fn run(args: ConformArgs) -> i32 {
         Some(p) => match load_divergences(p) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error: {e}");
+                say_err(&format!("error: {e}"));
                 return 1;
             }
         },
@@ -258,12 +258,16 @@ pub fn run(args: ConformArgs) -> i32 {
                 .unsupported_reason(c)
                 .map(|r| format!("  (unsupported: {r})"))
                 .unwrap_or_default();
-            println!(
-                "{:<48} {:<12} {}{note}",
+            let line = format!(
+                "{:<48} {:<12} {}{note}\n",
                 c.id,
                 c.clauses.join(" "),
                 c.summary
             );
+            if !say(&line) {
+                // A closed pipe (`conform --list | head`): stop quietly.
+                return 0;
+            }
         }
         return 0;
     }
@@ -325,15 +329,18 @@ pub fn run(args: ConformArgs) -> i32 {
         run_errors: &run_errors,
         known: &known_ids,
     };
-    match args.format {
-        Format::Human => print!("{}", report.human()),
-        Format::Json => println!("{}", report.json()),
-        Format::Junit => print!("{}", report.junit()),
-    }
+    let _ = match args.format {
+        Format::Human => say(&report.human()),
+        Format::Json => say(&format!("{}\n", report.json())),
+        Format::Junit => say(&report.junit()),
+    };
     if let Some(p) = &args.junit
         && let Err(e) = std::fs::write(p, report.junit())
     {
-        eprintln!("error: cannot write JUnit report {}: {e}", p.display());
+        say_err(&format!(
+            "error: cannot write JUnit report {}: {e}",
+            p.display()
+        ));
         return 1;
     }
     let bad = results.iter().any(|r| match r.outcome {
@@ -342,4 +349,21 @@ pub fn run(args: ConformArgs) -> i32 {
         _ => false,
     });
     if bad || !run_errors.is_empty() { 1 } else { 0 }
+}
+
+/// Writes `text` to stdout; false when it cannot be written. A closed pipe
+/// (`assetpin conform --list | head`) must end the output, not panic the
+/// way `print!` does (E4).
+fn say(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_ok()
+}
+
+/// Writes a line to stderr, ignoring failures (E4).
+fn say_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

@@ -153,6 +153,27 @@ fn y1_lock_file_names_are_invalid() {
     ok(&project, &wiki, &["install", "skill", "a"]);
 }
 
+/// E4: `conform --list` and the report into a closed pipe (`| head`)
+/// end quietly instead of panicking on the failed write.
+fn e4_conform_output_into_a_closed_pipe_does_not_panic() {
+    for args in [
+        &["conform", "--list"][..],
+        &["conform", "--filter", "Y1-dot"][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(bin())
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
     Test::plain(
@@ -172,5 +193,9 @@ pub const TESTS: &[Test] = &[
     Test::plain(
         "y1_lock_file_names_are_invalid",
         y1_lock_file_names_are_invalid,
+    ),
+    Test::plain(
+        "e4_conform_output_into_a_closed_pipe_does_not_panic",
+        e4_conform_output_into_a_closed_pipe_does_not_panic,
     ),
 ];
