@@ -99,11 +99,11 @@ fn floor_write(dir: &Path, files: &[(String, Vec<u8>)], parallel: bool) {
 /// "where does the time go" breakdown): (step, median ns) over `runs`
 /// installs into fresh projects under `scratch`.
 fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'static str, u64)> {
-    use assetpin::fs::project::Project;
     use assetpin::fs::stage;
     use assetpin::lock::lockfile::EntryWrite;
     use assetpin::lock::lockfile::timestamp::now_utc_micros;
     use assetpin::lock::{self, AssetLock, DiskStore};
+    use assetpin::ops::project::Project;
     use assetpin::wiki::Wiki;
     const STEPS: [&str; 7] = [
         "open_wiki_head",

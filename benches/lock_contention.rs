@@ -32,12 +32,12 @@
 mod common;
 
 use assetpin::asset::validate_name;
-use assetpin::fs::project::Project;
 use assetpin::fs::safedir::PRIVATE_MODE;
 use assetpin::fs::stage;
 use assetpin::lock::install_order::refuse_if_present;
 use assetpin::lock::lockfile::{self, EntryWrite};
 use assetpin::lock::{self, AssetLock, DiskStore, FlockGuard, LockfileStore, SIDECAR_NAME};
+use assetpin::ops::project::Project;
 use assetpin::ops::{Context, install};
 use assetpin::wiki::Wiki;
 use assetpin::{AssetType, Result};
@@ -300,7 +300,7 @@ fn install_whole_lock(ctx: &Context, ty: AssetType, name: &str) -> Result<()> {
 /// `staged` (L2), as `install` builds it.
 fn installed_entry(
     commit: gix::ObjectId,
-    tree: &assetpin::wiki::AssetTree,
+    tree: &assetpin::asset::AssetTree,
     staged: stage::Staged,
 ) -> EntryWrite {
     EntryWrite {
@@ -313,7 +313,7 @@ fn installed_entry(
 
 /// The wiki HEAD and skill `name`'s files at it (the read-only start of
 /// an install, done by [`install_disk_part`]'s worker before the clock).
-fn read_head(ctx: &Context, name: &str) -> (gix::ObjectId, assetpin::wiki::AssetTree) {
+fn read_head(ctx: &Context, name: &str) -> (gix::ObjectId, assetpin::asset::AssetTree) {
     let wiki = Wiki::open(&ctx.wiki).expect("open wiki");
     let commit = wiki.head().expect("wiki HEAD");
     let tree = wiki
@@ -330,7 +330,7 @@ fn read_head(ctx: &Context, name: &str) -> (gix::ObjectId, assetpin::wiki::Asset
 fn install_disk_part(
     ctx: &Context,
     name: &str,
-    (commit, tree): (gix::ObjectId, assetpin::wiki::AssetTree),
+    (commit, tree): (gix::ObjectId, assetpin::asset::AssetTree),
 ) -> Result<()> {
     let project = Project::open(&ctx.project)?;
     let section = project.ensure_section(AssetType::Skill)?;

@@ -16,9 +16,9 @@
 //! `{"project", "prefix", "count", "elapsed_s", "upserts_per_s"}`.
 
 use assetpin::AssetType;
-use assetpin::fs::project::Project;
 use assetpin::lock::lockfile::EntryWrite;
 use assetpin::lock::{DiskStore, transact_upsert};
+use assetpin::ops::project::Project;
 use assetpin::{fs::digest::sha256_hex, lock::lockfile::timestamp::now_utc_micros};
 use clap::Parser;
 use std::collections::BTreeMap;

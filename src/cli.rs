@@ -154,7 +154,7 @@ fn context(cli: &Cli) -> Result<Context, Error> {
         )
     })?;
     Ok(Context {
-        project: crate::fs::project::locate_root(cli.project.as_deref(), &cwd),
+        project: crate::ops::project::locate_root(cli.project.as_deref(), &cwd),
         wiki: crate::wiki::locate(cli.wiki.as_deref()),
     })
 }

@@ -320,24 +320,31 @@ impl Error {
         )
     }
 
-    /// `conflict` (U7, exit 3): dest changed since it was read; `--json`
-    /// carries the current `mtime_ns` (an integer, or null for no file).
+    /// `conflict` (U7, exit 3): dest changed since it was read. With
+    /// `expected` (the `--expect-mtime-ns` value) the message compares it
+    /// with `current`; without, dest changed while the update itself ran
+    /// and was put back as it was. `--json` carries the current `mtime_ns`
+    /// (an integer, or null when unknown or no file).
     pub fn conflict(
         ty: impl fmt::Display,
         name: &str,
         current: Option<i128>,
-        expected: impl fmt::Display,
+        expected: Option<i128>,
     ) -> Self {
         let shown = current.map_or_else(|| "null".to_owned(), |n| n.to_string());
         let value = current.map_or(serde_json::Value::Null, integer);
-        Error::new(
-            Kind::Conflict,
-            format!(
+        let message = match expected {
+            Some(expected) => format!(
                 "{ty} {name:?} changed since it was read: mtime_ns is {shown}, expected {expected}; \
                  nothing was written (read `assetpin status --json` again and retry)"
             ),
-        )
-        .with_detail("mtime_ns", value)
+            None => format!(
+                "{ty} {name:?} changed while this update ran (an edit, or an entry added or \
+                 removed in dest); dest was put back as it was and the lockfile was not written \
+                 (retry the update)"
+            ),
+        };
+        Error::new(Kind::Conflict, message).with_detail("mtime_ns", value)
     }
 }
 

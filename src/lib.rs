@@ -9,11 +9,13 @@
 //! * [`conform`]: the conformance runner (cases, adapters, reports);
 //! * [`lock`]: the lock protocol: the `flock`s, the lockfile
 //!   read-modify-write, the install ordering and the lockfile document;
-//! * [`ops`]: the operations: install, `install --all`, update, status;
+//! * [`ops`]: the operations: install, `install --all`, update, status,
+//!   with the project layout and drift detection they share;
 //! * [`fs`]: handle-based access to the project tree: no-follow
-//!   directory handles, atomic writes, staging, drift;
+//!   directory handles, atomic writes, staging;
 //! * [`wiki`]: the wiki reader (gix, no `git` subprocess);
-//! * [`asset`]: asset types, the name rule and the skip rules;
+//! * [`asset`]: asset types and files, the name and path rules, the skip
+//!   rules;
 //! * [`error`]: the classified errors of E1;
 //! * [`cli`]: the command line.
 

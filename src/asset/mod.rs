@@ -1,13 +1,42 @@
 //! What an asset is (CONTRACT Terms, Y1, I2): its type, the rule for its
-//! name, and which of its files are installed at all.
+//! name, the rule for the paths of its files, and which of its files are
+//! installed at all.
 
 mod name;
 pub mod skip;
 
-pub use name::{MAX_NAME_LEN, is_valid_name, validate_name};
+pub use name::{MAX_NAME_LEN, is_valid_name, valid_rel_path, validate_name};
 
 use std::fmt;
 use std::str::FromStr;
+
+/// One file of an asset as recorded at a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetFile {
+    /// POSIX path relative to the asset directory.
+    pub path: String,
+    /// The blob's bytes.
+    pub bytes: Vec<u8>,
+    /// Whether git records the file as executable (mode 100755).
+    pub executable: bool,
+}
+
+/// An asset's installable files at one commit, sorted by path, and the
+/// warnings for entries skipped as links or submodules (I2).
+#[derive(Debug, Clone, Default)]
+pub struct AssetTree {
+    /// Files to install, sorted by path.
+    pub files: Vec<AssetFile>,
+    /// One line per skipped symbolic link or submodule.
+    pub warnings: Vec<String>,
+}
+
+impl AssetTree {
+    /// Total size of the files, in bytes.
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.bytes.len() as u64).sum()
+    }
+}
 
 /// The three asset types of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -44,6 +44,18 @@ pub fn validate_name(name: &str) -> Result<()> {
     }
 }
 
+/// L9 path rule: a non-empty relative POSIX path with no leading `/`, no
+/// `..` segment and no backslash. Empty and `.` segments are refused too,
+/// so a path always names something strictly below dest.
+pub fn valid_rel_path(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && !p.contains('\\')
+        && !p.contains('\0')
+        && p.split('/')
+            .all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

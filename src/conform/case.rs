@@ -360,6 +360,15 @@ pub enum Action {
         /// The directory.
         path: String,
     },
+    /// Make a FIFO (named pipe) at `path`, replacing what is there: a
+    /// reader that opens it without care waits forever (E4).
+    Mkfifo {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The FIFO.
+        path: String,
+    },
     /// Make a wiki commit.
     WikiCommit {
         /// The commit to make.

@@ -237,6 +237,21 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             std::fs::create_dir_all(&p)
                 .map_err(|e| format!("harness: mkdir {}: {e}", p.display()))?;
         }
+        Action::Mkfifo { root, path } => {
+            let p = place(ws, *root, path)?;
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
+            }
+            let _ = remove_any(&p);
+            rustix::fs::mknodat(
+                rustix::fs::CWD,
+                &p,
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::from_raw_mode(0o644),
+                0,
+            )
+            .map_err(|e| format!("harness: mkfifo {}: {e}", p.display()))?;
+        }
         Action::WikiCommit { commit } => {
             ws.commit(commit, 100 + n)?;
         }

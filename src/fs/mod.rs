@@ -1,21 +1,16 @@
 //! Handle-based file-system access on the project tree (CONTRACT Y2, Y3,
-//! I3, I6, L7, U2): every path below the project root is reached through
+//! I3, I6, L7): every path below the project root is reached through
 //! no-follow directory handles, so a planted symbolic link can never
 //! redirect a write.
 //!
 //! * [`safedir`]: [`SafeDir`], the directory handle, and its atomic writes;
-//! * [`project`]: the project root and the `.memtomem` layout;
 //! * [`stage`]: building dest in a sibling staging directory (I6);
-//! * [`drift`]: comparing dest with its entry (U2);
 //! * [`digest`]: SHA-256 of bytes in memory (L2).
 
 pub mod digest;
-pub mod drift;
-pub mod project;
 pub mod safedir;
 pub mod stage;
 
-pub use project::Project;
 pub use safedir::{
     DIR_MODE, EXEC_MODE, EntryKind, FILE_MODE, PRIVATE_MODE, SafeDir, temp_name, temp_prefix,
 };

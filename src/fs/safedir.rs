@@ -46,6 +46,22 @@ pub struct SafeDir {
     path: PathBuf,
 }
 
+/// A directory listing: `(name, kind)` pairs sorted by name.
+pub type Listing = Vec<(String, EntryKind)>;
+
+/// The deepest directory nesting any walk of a dest, a staging directory
+/// or an asset accepts. Walks keep their own stacks, but each level holds a
+/// directory handle, so the bound keeps open handles and work bounded too.
+pub const MAX_DEPTH: usize = 256;
+
+/// `unsafe-path` for a tree nested deeper than [`MAX_DEPTH`] at `path`.
+pub fn too_deep(path: &Path) -> Error {
+    Error::unsafe_path(
+        path,
+        &format!("nested deeper than {MAX_DEPTH} directories, more than this tool walks"),
+    )
+}
+
 fn io_err(op: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(op, path, e)
 }
@@ -126,6 +142,17 @@ impl SafeDir {
         }
     }
 
+    /// Whether this handle and `other` are the same directory (device and
+    /// inode), e.g. a section still at its place after waiting for a lock.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn same_dir(&self, other: &SafeDir) -> Result<bool> {
+        let a = rustix::fs::fstat(&self.fd).map_err(|e| io_err("stat", &self.path, e))?;
+        let b = rustix::fs::fstat(&other.fd).map_err(|e| io_err("stat", &other.path, e))?;
+        Ok(a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+    }
+
     /// Opens child directory `name` without following a link.
     /// `Ok(None)` when it does not exist.
     ///
@@ -202,6 +229,49 @@ impl SafeDir {
         }
     }
 
+    /// The `lstat` of `name` (never following a link); `None` when absent.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn stat(&self, name: &str) -> Result<Option<rustix::fs::Stat>> {
+        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(st)),
+            Err(Errno::NOENT) => Ok(None),
+            Err(e) => Err(io_err("stat", &self.child_path(name), e)),
+        }
+    }
+
+    /// Makes `to` in `to_dir` a hard link to `name` here: the same inode,
+    /// so bytes, mode, holes and a symbolic link's target are kept without
+    /// reading anything (a link is linked itself, never followed).
+    /// `Ok(false)` when `to` exists.
+    ///
+    /// # Errors
+    /// `io` (a directory cannot be linked).
+    pub fn link(&self, name: &str, to_dir: &SafeDir, to: &str) -> Result<bool> {
+        match rustix::fs::linkat(&self.fd, name, &to_dir.fd, to, AtFlags::empty()) {
+            Ok(()) => Ok(true),
+            Err(Errno::EXIST) => Ok(false),
+            Err(e) => Err(io_err(
+                "link",
+                &self.child_path(name),
+                format!("as {}: {e}", to_dir.child_path(to).display()),
+            )),
+        }
+    }
+
+    /// [`SafeDir::create_dir`] with permission bits `mode` instead of 0755
+    /// (a user's own directory carried into a new dest keeps its mode).
+    ///
+    /// # Errors
+    /// `io` (including when it exists).
+    pub fn create_dir_mode(&self, name: &str, mode: u32) -> Result<SafeDir> {
+        let d = self.create_dir(name)?;
+        rustix::fs::fchmod(&d.fd, Mode::from_raw_mode(mode & 0o7777))
+            .map_err(|e| io_err("chmod", d.path(), e))?;
+        Ok(d)
+    }
+
     /// Creates a new directory `name` (it must not exist) with mode 0755.
     ///
     /// # Errors
@@ -244,10 +314,11 @@ impl SafeDir {
     }
 
     /// Reads regular file `name` without following a link; `Ok(None)` when
-    /// absent.
+    /// absent. A FIFO, socket or device is refused without waiting on it
+    /// or reading from it.
     ///
     /// # Errors
-    /// `unsafe-path` when it is a link; `io`.
+    /// `unsafe-path` when it is a link or not a regular file; `io`.
     pub fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.read_file_open(name)?.map(|(bytes, _)| bytes))
     }
@@ -257,16 +328,23 @@ impl SafeDir {
     /// `lock::LockfileStore::release`).
     ///
     /// # Errors
-    /// `unsafe-path` when it is a link; `io`.
+    /// `unsafe-path` when it is a link or not a regular file; `io`.
     pub fn read_file_open(&self, name: &str) -> Result<Option<(Vec<u8>, File)>> {
         let path = self.child_path(name);
+        // NONBLOCK: opening a FIFO for reading would otherwise wait for a
+        // writer forever; the opened handle is then checked to be a regular
+        // file before a byte is read (a device would never end).
         match rustix::fs::openat(
             &self.fd,
             name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
             Mode::empty(),
         ) {
             Ok(fd) => {
+                let st = rustix::fs::fstat(&fd).map_err(|e| io_err("stat", &path, e))?;
+                if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+                    return Err(Error::unsafe_path(&path, "not a regular file"));
+                }
                 let mut file = File::from(fd);
                 let mut buf = Vec::new();
                 std::io::Read::read_to_end(&mut file, &mut buf)
@@ -283,17 +361,20 @@ impl SafeDir {
     /// for `flock` (K1, K3). Never follows a link.
     ///
     /// # Errors
-    /// `unsafe-path` when it is a link; `io`.
+    /// `unsafe-path` when it is a link or not a regular file; `io`.
     pub fn open_lock_file(&self, name: &str) -> Result<File> {
         let path = self.child_path(name);
         match rustix::fs::openat(
             &self.fd,
             name,
-            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
             Mode::from_raw_mode(PRIVATE_MODE),
         ) {
             Ok(fd) => {
                 let st = rustix::fs::fstat(&fd).map_err(|e| io_err("stat", &path, e))?;
+                if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+                    return Err(Error::unsafe_path(&path, "not a regular file"));
+                }
                 if st.st_mode & 0o7777 != PRIVATE_MODE {
                     rustix::fs::fchmod(&fd, Mode::from_raw_mode(PRIVATE_MODE))
                         .map_err(|e| io_err("chmod", &path, e))?;
@@ -359,36 +440,79 @@ impl SafeDir {
     /// # Errors
     /// `io`.
     pub fn remove_tree(&self, name: &str) -> Result<()> {
+        // Depth-first with an explicit stack of open directories: a
+        // directory is removed once it is empty, so the call stack never
+        // grows with the tree.
         match self.kind_of(name)? {
-            None => Ok(()),
-            Some(EntryKind::Dir) => {
-                if let Some(d) = self.open_dir(name)? {
-                    for (child, _) in d.entries()? {
-                        d.remove_tree(&child)?;
+            None => return Ok(()),
+            Some(EntryKind::Dir) => {}
+            Some(_) => return self.remove_file(name),
+        }
+        let Some(top) = self.open_dir(name)? else {
+            return Ok(());
+        };
+        let mut stack: Vec<(SafeDir, String)> = vec![(top, name.to_owned())];
+        while let Some((dir, _)) = stack.last() {
+            let mut descend = None;
+            for (child, kind) in dir.entries()? {
+                if kind == EntryKind::Dir {
+                    descend = Some(child);
+                    break;
+                }
+                dir.remove_file(&child)?;
+            }
+            match descend {
+                Some(child) => {
+                    if stack.len() > MAX_DEPTH {
+                        return Err(too_deep(&dir.child_path(&child)));
+                    }
+                    let Some(sub) = dir.open_dir(&child)? else {
+                        continue;
+                    };
+                    stack.push((sub, child));
+                }
+                None => {
+                    let (dir, dir_name) = stack.pop().expect("not empty");
+                    let parent = match stack.last() {
+                        Some((p, _)) => p,
+                        None => self,
+                    };
+                    drop(dir);
+                    match rustix::fs::unlinkat(&parent.fd, dir_name.as_str(), AtFlags::REMOVEDIR) {
+                        Ok(()) | Err(Errno::NOENT) => {}
+                        Err(e) => return Err(io_err("remove", &parent.child_path(&dir_name), e)),
                     }
                 }
-                match rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
-                    Ok(()) | Err(Errno::NOENT) => Ok(()),
-                    Err(e) => Err(io_err("remove", &self.child_path(name), e)),
-                }
             }
-            Some(_) => self.remove_file(name),
         }
+        Ok(())
     }
 
     /// The entries of this directory (without `.` and `..`), sorted by
-    /// name, with their kinds. Names that are not UTF-8 are skipped.
+    /// name, with their kinds. Names that are not UTF-8 are left out (see
+    /// [`SafeDir::entries_and_strays`] for a caller that must see them).
     ///
     /// # Errors
     /// `io`.
-    pub fn entries(&self) -> Result<Vec<(String, EntryKind)>> {
+    pub fn entries(&self) -> Result<Listing> {
+        Ok(self.entries_and_strays()?.0)
+    }
+
+    /// [`SafeDir::entries`], plus the names that are not UTF-8, each
+    /// escaped for printing (`\xe9` for a byte outside ASCII), sorted.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn entries_and_strays(&self) -> Result<(Listing, Vec<String>)> {
         let dup = self.try_clone()?;
         let dir =
             rustix::fs::Dir::read_from(&dup.fd).map_err(|e| io_err("read dir", &self.path, e))?;
         let mut out = Vec::new();
+        let mut strays = Vec::new();
         for ent in dir {
             let ent = ent.map_err(|e| io_err("read dir", &self.path, e))?;
             let Ok(name) = ent.file_name().to_str() else {
+                strays.push(ent.file_name().to_bytes().escape_ascii().to_string());
                 continue;
             };
             if name == "." || name == ".." {
@@ -406,7 +530,8 @@ impl SafeDir {
             out.push((name, kind));
         }
         out.sort();
-        Ok(out)
+        strays.sort();
+        Ok((out, strays))
     }
 
     /// fsyncs this directory, making renames and creations in it durable.

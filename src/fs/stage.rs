@@ -4,11 +4,11 @@
 //! staging directory, which the next operation on the asset removes under
 //! the per-asset lock ([`clean_stale`]).
 
+use crate::asset::AssetFile;
+use crate::asset::valid_rel_path;
 use crate::error::{Error, Result};
 use crate::fs::digest::sha256_hex;
 use crate::fs::safedir::{EXEC_MODE, FILE_MODE, SafeDir};
-use crate::lock::lockfile::entry::valid_rel_path;
-use crate::wiki::AssetFile;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 

@@ -10,16 +10,17 @@
 //! module gives its steps on disk.
 
 use super::Context;
+use crate::asset::AssetTree;
 use crate::asset::{AssetType, validate_name};
 use crate::error::Result;
-use crate::fs::project::Project;
 use crate::fs::safedir::SafeDir;
 use crate::fs::stage;
 use crate::lock::install_order::{self, InstallSteps};
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite};
 use crate::lock::{self, AssetLock, DiskStore};
-use crate::wiki::{AssetTree, Wiki};
+use crate::ops::project::Project;
+use crate::wiki::Wiki;
 use std::path::PathBuf;
 
 /// What an install wrote.
@@ -129,6 +130,7 @@ impl InstallSteps for DiskInstall<'_> {
     }
 
     fn check_absent(&self) -> Result<()> {
+        self.project.precheck_writes(self.ty, self.name)?;
         if self.restore.is_none() {
             return check_absent(self.project, self.ty, self.name);
         }
@@ -141,6 +143,9 @@ impl InstallSteps for DiskInstall<'_> {
         // First write: the section directory and the per-asset lock (K3).
         let section = self.project.ensure_section(self.ty)?;
         let lock = AssetLock::acquire(&section, &lock::asset_lock_name(self.name))?;
+        // Confinement is state too (K3): the section may have been moved
+        // out of the project while this process waited for the lock.
+        self.project.recheck_section(self.ty, &section)?;
         Ok(Held {
             section,
             _lock: lock,

@@ -1,16 +1,21 @@
 //! The operations a user runs (CONTRACT I, U, T): `install`,
-//! `install --all`, `update` and `status`, over a shared [`Context`].
+//! `install --all`, `update` and `status`, over a shared [`Context`] and
+//! the project's `.memtomem` layout ([`Project`]).
 //!
 //! Each verb validates, reads and refuses before its first write (I5), then
 //! writes through the orderings of [`crate::lock`] and the handles of
 //! [`crate::fs`].
 
+pub mod carry;
 mod context;
+pub mod drift;
 pub mod install;
+pub mod project;
 pub mod restore;
 pub mod status;
 pub mod update;
 
 pub use context::Context;
 pub use install::{Installed, install};
+pub use project::Project;
 pub use restore::{Restored, install_all};

@@ -5,8 +5,8 @@ use super::context::Context;
 use super::install::{DiskInstall, Installed, installed};
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Kind, Result};
-use crate::fs::Project;
 use crate::lock::{install_order, lockfile};
+use crate::ops::Project;
 use crate::wiki::Wiki;
 
 /// How one entry fared in `install --all` (I8).

@@ -3,11 +3,11 @@
 
 use crate::asset::AssetType;
 use crate::error::{Error, Result};
-use crate::fs::drift;
-use crate::fs::project::Project;
 use crate::fs::safedir::EntryKind;
 use crate::lock::lockfile::{self, VERSION};
 use crate::ops::Context;
+use crate::ops::drift;
+use crate::ops::project::Project;
 use crate::wiki::Wiki;
 use gix::ObjectId;
 use serde_json::{Value, json};

@@ -6,21 +6,21 @@
 //! whole new dest beside the old one and exchanging the two atomically
 //! (I6), so dest is always the old tree or the new one.
 
-use crate::asset::skip::BAK_SUFFIX;
+use crate::asset::AssetTree;
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Result};
-use crate::fs::drift::{self, Drift};
-use crate::fs::project::Project;
-use crate::fs::safedir::SafeDir;
 use crate::fs::stage;
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite, valid_digests, valid_manifest};
 use crate::lock::{self, AssetLock, DiskStore};
 use crate::ops::Context;
-use crate::wiki::{AssetFile, AssetTree, Wiki};
+use crate::ops::carry::{self, Carry};
+use crate::ops::drift::{self, Drift};
+use crate::ops::project::Project;
+use crate::wiki::Wiki;
 use gix::ObjectId;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Flags of `update`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,12 +109,13 @@ pub struct UpdateOutcome {
 struct Prepared {
     from: String,
     drift: Drift,
-    /// Dirty files whose bytes are not already HEAD's: the local changes
-    /// an update would lose (U3).
-    blocking: Vec<String>,
     tree: Option<AssetTree>,
-    old_files: BTreeSet<String>,
     plan: Vec<PlanItem>,
+    /// Dest's entries as seen when planning (the fingerprint, see
+    /// [`carry::list`]); empty when dest is absent.
+    seen: Vec<carry::Entry>,
+    /// How the new dest keeps what the old one holds beyond the record.
+    carry: Carry,
 }
 
 /// U7: the current `mtime_ns` of dest, compared with the expected one.
@@ -128,7 +129,7 @@ fn check_expected_mtime(
     if drift.mtime_ns == Some(expect) {
         return Ok(());
     }
-    Err(Error::conflict(ty, name, drift.mtime_ns, expect))
+    Err(Error::conflict(ty, name, drift.mtime_ns, Some(expect)))
 }
 
 fn prepare(
@@ -186,10 +187,10 @@ fn prepare(
         return Ok(Prepared {
             from,
             drift,
-            blocking: Vec::new(),
             tree: None,
-            old_files,
             plan: Vec::new(),
+            seen: Vec::new(),
+            carry: Carry::default(),
         });
     }
 
@@ -199,7 +200,7 @@ fn prepare(
     // where HEAD removed it) loses nothing to the update; an update
     // interrupted after its exchange leaves dest so. Only the others stand
     // in the way.
-    let blocking: Vec<String> = drift
+    let mut blocking: Vec<String> = drift
         .dirty_files
         .iter()
         .filter(|rel| {
@@ -213,6 +214,18 @@ fn prepare(
         })
         .cloned()
         .collect();
+    let (seen, carry) = match &dest {
+        Some(d) => {
+            let seen = carry::list(d)?;
+            let carry = carry::plan(d, &seen, &old_files, &tree, &blocking)?;
+            (seen, carry)
+        }
+        None => (Vec::new(), Carry::default()),
+    };
+    // The user's own files where HEAD puts one are local changes too (U3).
+    blocking.extend(carry.in_the_way.iter().cloned());
+    blocking.sort();
+    blocking.dedup();
     if !blocking.is_empty() && !opts.force && !opts.dry_run {
         return Err(
             Error::dirty(ty, name, &project.dest_path(ty, name), &blocking)
@@ -220,7 +233,7 @@ fn prepare(
         );
     }
 
-    let dirty: BTreeSet<&String> = drift.dirty_files.iter().collect();
+    let dirty: BTreeSet<&String> = drift.dirty_files.iter().chain(&blocking).collect();
     let mut plan = Vec::new();
     let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
     for f in &tree.files {
@@ -249,59 +262,11 @@ fn prepare(
     Ok(Prepared {
         from,
         drift,
-        blocking,
         tree: Some(tree),
-        old_files,
         plan,
+        seen,
+        carry,
     })
-}
-
-/// The files of the new dest: the HEAD tree, the files in dest that no
-/// entry ever recorded (kept as they are), and `.bak` copies of dirty
-/// files that are present (U3).
-fn new_dest_files(
-    dest: Option<&SafeDir>,
-    prep: &Prepared,
-    tree: &AssetTree,
-) -> (Vec<AssetFile>, Vec<String>) {
-    let mut files: BTreeMap<String, AssetFile> = tree
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), f.clone()))
-        .collect();
-    let mut backups = Vec::new();
-    if let Some(dest) = dest {
-        for (rel, meta) in &prep.drift.files {
-            if prep.old_files.contains(rel) || files.contains_key(rel) {
-                continue;
-            }
-            if let Some(bytes) = drift::read_rel(dest, rel) {
-                files.insert(
-                    rel.clone(),
-                    AssetFile {
-                        path: rel.clone(),
-                        bytes,
-                        executable: meta.mode & 0o100 != 0,
-                    },
-                );
-            }
-        }
-        for rel in &prep.blocking {
-            if let Some(bytes) = drift::read_rel(dest, rel) {
-                let bak = format!("{rel}{BAK_SUFFIX}");
-                files.insert(
-                    bak.clone(),
-                    AssetFile {
-                        path: bak.clone(),
-                        bytes,
-                        executable: false,
-                    },
-                );
-                backups.push(bak);
-            }
-        }
-    }
-    (files.into_values().collect(), backups)
 }
 
 /// Updates asset `(ty, name)` to the wiki HEAD.
@@ -345,8 +310,10 @@ pub fn update(
         return Ok(outcome(&prep, UpdateStatus::Planned, Vec::new()));
     }
 
+    project.precheck_writes(ty, name)?;
     let section = project.ensure_section(ty)?;
     let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
+    project.recheck_section(ty, &section)?;
     // K3: another process may have changed the state while we waited.
     let prep = prepare(&project, &wiki, head, ty, name, opts)?;
     let Some(tree) = &prep.tree else {
@@ -354,25 +321,53 @@ pub fn update(
     };
     stage::clean_stale(&section, name)?;
     let dest = project.dest(ty, name)?;
-    let (files, backups) = new_dest_files(dest.as_ref(), &prep, tree);
-    let staged = stage::stage(&section, name, &files)?;
-    crate::failpoint!("update::after-stage");
-    if dest.is_some() {
-        section.exchange(&staged.name, name)?;
-    } else if !section.rename(&staged.name, &section, name, true)? {
+    let staged = stage::stage(&section, name, &tree.files)?;
+    let changed = || {
         let _ = section.remove_tree(&staged.name);
-        return Err(Error::conflict(
-            ty,
-            name,
-            None,
-            "no dest (it appeared while updating)",
-        ));
+        Error::conflict(ty, name, None, None)
+    };
+    if let Some(old) = &dest {
+        let new = section
+            .open_dir(&staged.name)?
+            .ok_or_else(|| Error::io("open", &section.child_path(&staged.name), "vanished"))?;
+        if let Err(e) = carry::apply(old, &new, &prep.carry) {
+            let _ = section.remove_tree(&staged.name);
+            return Err(e);
+        }
+    }
+    crate::failpoint!("update::after-stage");
+    match &dest {
+        Some(_) => section.exchange(&staged.name, name)?,
+        None => {
+            if !section.rename(&staged.name, &section, name, true)? {
+                return Err(changed());
+            }
+        }
     }
     section.sync()?;
+    // U7 at the swap: what now sits under the staging name is the old
+    // dest; anything that changed it since the plan (an edit, a new file)
+    // is put back in place, and nothing is lost.
+    let undo = || -> Result<()> {
+        if dest.is_some() {
+            section.exchange(&staged.name, name)?;
+        } else {
+            section.rename(name, &section, &staged.name, true)?;
+        }
+        section.sync()?;
+        section.remove_tree(&staged.name)
+    };
+    if dest.is_some() {
+        let after = match section.open_dir(&staged.name)? {
+            Some(old) => carry::list(&old)?,
+            None => Vec::new(),
+        };
+        if after != prep.seen {
+            undo()?;
+            return Err(Error::conflict(ty, name, None, None));
+        }
+    }
     crate::failpoint!("update::after-exchange");
-    // The old tree now sits under the staging name.
-    section.remove_tree(&staged.name)?;
-    crate::failpoint!("update::after-cleanup");
 
     let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
     let write = EntryWrite {
@@ -387,8 +382,19 @@ pub fn update(
                 .collect(),
         ),
     };
-    let memtomem = project.ensure_memtomem()?;
-    lock::transact_upsert(&DiskStore::new(&memtomem), ty, name, &write, |_| Ok(true))?;
+    let upserted = project
+        .ensure_memtomem()
+        .and_then(|m| lock::transact_upsert(&DiskStore::new(&m), ty, name, &write, |_| Ok(true)));
+    if let Err(e) = upserted {
+        // The entry still records the old pin: the old dest goes back
+        // (a failure after the swap is rolled back, never left half-done).
+        undo()?;
+        return Err(e);
+    }
     crate::failpoint!("update::after-upsert");
+    // The old tree now sits under the staging name.
+    section.remove_tree(&staged.name)?;
+    crate::failpoint!("update::after-cleanup");
+    let backups = prep.carry.backups.clone();
     Ok(outcome(&prep, UpdateStatus::Updated, backups))
 }

@@ -5,40 +5,13 @@
 //! and the work tree is compared against the same tree
 //! ([`Wiki::check_clean`], I1).
 
-use crate::asset::AssetType;
 use crate::asset::skip;
+use crate::asset::{AssetFile, AssetTree, AssetType};
 use crate::error::{Error, Result};
+use crate::fs::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
 use gix::ObjectId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// One file of an asset as recorded at a commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetFile {
-    /// POSIX path relative to the asset directory.
-    pub path: String,
-    /// The blob's bytes.
-    pub bytes: Vec<u8>,
-    /// Whether git records the file as executable (mode 100755).
-    pub executable: bool,
-}
-
-/// An asset's installable files at one commit, sorted by path, and the
-/// warnings for entries skipped as links or submodules (I2).
-#[derive(Debug, Clone, Default)]
-pub struct AssetTree {
-    /// Files to install, sorted by path.
-    pub files: Vec<AssetFile>,
-    /// One line per skipped symbolic link or submodule.
-    pub warnings: Vec<String>,
-}
-
-impl AssetTree {
-    /// Total size of the files, in bytes.
-    pub fn total_bytes(&self) -> u64 {
-        self.files.iter().map(|f| f.bytes.len() as u64).sum()
-    }
-}
 
 /// Where the wiki is (Terms): `flag`, else `$MEMTOMEM_WIKI_PATH`, else
 /// `$HOME/.memtomem-wiki`.
@@ -158,7 +131,13 @@ impl Wiki {
             return Err(missing());
         }
         let mut out = BTreeMap::new();
-        self.walk_tree(entry.object_id(), "", &mut out)?;
+        let base = format!("{}/{name}", ty.section());
+        // An explicit stack: a wiki built with `git fast-import` can nest
+        // trees as deep as it likes, and the call stack must not follow.
+        let mut todo = vec![(entry.object_id(), String::new(), 0usize)];
+        while let Some((id, prefix, depth)) = todo.pop() {
+            self.walk_tree(id, &prefix, depth, &base, &mut todo, &mut out)?;
+        }
         Ok(out)
     }
 
@@ -166,6 +145,9 @@ impl Wiki {
         &self,
         tree_id: ObjectId,
         prefix: &str,
+        depth: usize,
+        base: &str,
+        todo: &mut Vec<(ObjectId, String, usize)>,
         out: &mut BTreeMap<String, TreeItem>,
     ) -> Result<()> {
         let tree = self
@@ -177,7 +159,14 @@ impl Wiki {
             .map_err(|e| git_err(&self.path, "cannot decode tree", e))?;
         for e in &decoded.entries {
             let Ok(fname) = std::str::from_utf8(e.filename) else {
-                continue;
+                // Never dropped silently (I1): the lockfile's `files` and
+                // `digests` are JSON strings and cannot record it.
+                let shown = e.filename.escape_ascii().to_string();
+                return Err(Error::unsafe_path(
+                    &self.path.join(format!("{base}/{prefix}{shown}")),
+                    "a committed file name that is not UTF-8, which the lockfile cannot record \
+                     (rename it in the wiki)",
+                ));
             };
             let rel = format!("{prefix}{fname}");
             let mode = e.mode;
@@ -185,7 +174,10 @@ impl Wiki {
                 continue;
             }
             if mode.is_tree() {
-                self.walk_tree(e.oid.to_owned(), &format!("{rel}/"), out)?;
+                if depth + 1 > MAX_DEPTH {
+                    return Err(too_deep(&self.path.join(format!("{base}/{rel}"))));
+                }
+                todo.push((e.oid.to_owned(), format!("{rel}/"), depth + 1));
             } else if mode.is_link() {
                 out.insert(rel, TreeItem::Link);
             } else if mode.is_commit() {
@@ -237,6 +229,20 @@ impl Wiki {
         Ok(tree)
     }
 
+    /// The asset's directory in the work tree, reached without following a
+    /// link at the section or the asset directory; `None` when absent.
+    ///
+    /// # Errors
+    /// `unsafe-path` when either is a link or not a directory; `io`.
+    fn asset_workdir(&self, workdir: &Path, ty: AssetType, name: &str) -> Result<Option<SafeDir>> {
+        let root = SafeDir::open_root(workdir)
+            .map_err(|e| Error::io("open work tree", workdir, e.message))?;
+        match root.open_dir(ty.section())? {
+            Some(section) => section.open_dir(name),
+            None => Ok(None),
+        }
+    }
+
     /// I1: refuses when the work tree differs from `commit` inside the
     /// asset directory: files modified (bytes or executable bit), deleted,
     /// or untracked and not ignored. Entries the skip rules drop (I2) are
@@ -261,28 +267,28 @@ impl Wiki {
             .excludes(&index, None, Default::default())
             .map_err(|e| git_err(&self.path, "cannot read ignore rules", e))?;
         let mut seen = std::collections::BTreeSet::new();
-        let mut stack = vec![String::new()];
-        while let Some(dir_rel) = stack.pop() {
-            let abs = workdir.join(&base).join(&dir_rel);
-            let rd = match std::fs::read_dir(&abs) {
-                Ok(rd) => rd,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Error::io("read dir", &abs, e)),
-            };
-            for ent in rd {
-                let ent = ent.map_err(|e| Error::io("read dir", &abs, e))?;
-                let Ok(fname) = ent.file_name().into_string() else {
-                    continue;
-                };
-                let ft = ent
-                    .file_type()
-                    .map_err(|e| Error::io("stat", &ent.path(), e))?;
-                if skip::is_skipped(&fname, ft.is_dir()) {
+        // The work tree is read through no-follow directory handles: the
+        // asset directory, or any directory in it, replaced by a link (to
+        // `/dev`, say) is a difference, never a place to read from.
+        let mut stack = Vec::new();
+        match self.asset_workdir(&workdir, ty, name) {
+            Ok(Some(dir)) => stack.push((dir, String::new(), 0usize)),
+            Ok(None) => {}
+            Err(e) if e.kind == crate::error::Kind::UnsafePath => dirty.push(base.clone()),
+            Err(e) => return Err(e),
+        }
+        while let Some((dir, dir_rel, depth)) = stack.pop() {
+            let (entries, strays) = dir.entries_and_strays()?;
+            // A name the lockfile cannot record is never dropped silently.
+            dirty.extend(strays.into_iter().map(|n| format!("{base}/{dir_rel}{n}")));
+            for (fname, kind) in entries {
+                let is_dir = kind == EntryKind::Dir;
+                if skip::is_skipped(&fname, is_dir) {
                     continue;
                 }
                 let rel = format!("{dir_rel}{fname}");
                 let repo_rel = format!("{base}/{rel}");
-                if ft.is_dir() {
+                if is_dir {
                     // A checked-out submodule's files belong to it, not to
                     // the wiki; I2 skips submodules, so they are not compared.
                     if matches!(items.get(&rel), Some(TreeItem::Submodule)) {
@@ -299,31 +305,45 @@ impl Wiki {
                             .map(|p| p.is_excluded())
                             .unwrap_or(false);
                     if !ignored {
-                        stack.push(format!("{rel}/"));
+                        if depth + 1 > MAX_DEPTH {
+                            return Err(too_deep(&dir.child_path(&fname)));
+                        }
+                        if let Some(sub) = dir.open_dir(&fname)? {
+                            stack.push((sub, format!("{rel}/"), depth + 1));
+                        }
                     }
                     continue;
                 }
                 match items.get(&rel) {
                     Some(TreeItem::Blob { id, executable }) => {
                         seen.insert(rel.clone());
-                        if ft.is_symlink() {
+                        // Only a regular file can equal a blob: a link, a
+                        // FIFO or a device is a difference, and is never
+                        // opened or read.
+                        if kind != EntryKind::File {
                             dirty.push(repo_rel);
                             continue;
                         }
-                        let bytes = std::fs::read(ent.path())
-                            .map_err(|e| Error::io("read", &ent.path(), e))?;
+                        let bytes = match dir.read_file(&fname) {
+                            Ok(Some(b)) => b,
+                            Ok(None) => {
+                                dirty.push(repo_rel);
+                                continue;
+                            }
+                            Err(e) if e.kind == crate::error::Kind::UnsafePath => {
+                                dirty.push(repo_rel);
+                                continue;
+                            }
+                            Err(e) => return Err(e),
+                        };
                         let disk_id = gix::objs::compute_hash(
                             self.repo.object_hash(),
                             gix::object::Kind::Blob,
                             &bytes,
                         )
                         .map_err(|e| git_err(&self.path, "cannot hash", e))?;
-                        let disk_exec = {
-                            use std::os::unix::fs::PermissionsExt;
-                            ent.metadata()
-                                .map(|m| m.permissions().mode() & 0o111 != 0)
-                                .unwrap_or(false)
-                        };
+                        let disk_exec =
+                            dir.meta(&fname)?.is_some_and(|(mode, _)| mode & 0o111 != 0);
                         if disk_id != *id || disk_exec != *executable {
                             dirty.push(repo_rel);
                         }

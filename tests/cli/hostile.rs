@@ -174,6 +174,54 @@ fn e4_conform_output_into_a_closed_pipe_does_not_panic() {
     }
 }
 
+/// I1: a committed file whose name is not UTF-8 is never dropped
+/// silently: install refuses naming it (escaped) and writes nothing.
+fn i1_a_committed_name_that_is_not_utf8_is_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let wiki = Wiki::new();
+    wiki.skill("odd");
+    let bad = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+    std::fs::write(wiki.path().join("skills/odd").join(bad), "x\n").unwrap();
+    wiki.commit("a latin-1 name");
+    let project = Project::new();
+    let before = snapshot(project.parent());
+    let out = assetpin(&project, &wiki)
+        .args(["install", "skill", "odd"])
+        .output()
+        .unwrap();
+    let stderr = assert_refused(&out, "unsafe-path");
+    assert!(stderr.contains("caf\\xe9.md"), "{stderr}");
+    assert_same(&before, &snapshot(project.parent()), "project");
+}
+
+/// I1, U2, E4: trees nested deeper than the walks accept are refused with
+/// a classified error, in the asset and in dest, never a stack overflow.
+fn e4_trees_deeper_than_the_walks_accept_are_refused() {
+    let deep: String = (0..300).map(|_| "d/").collect();
+    let wiki = Wiki::new();
+    wiki.skill("ok");
+    wiki.file(&format!("skills/deep/{deep}SKILL.md"), "# deep\n");
+    wiki.commit("deep");
+    let project = Project::new();
+    let out = assetpin(&project, &wiki)
+        .args(["install", "skill", "deep"])
+        .output()
+        .unwrap();
+    let stderr = assert_refused(&out, "unsafe-path");
+    assert!(stderr.contains("deeper than"), "{stderr}");
+    ok(&project, &wiki, &["install", "skill", "ok"]);
+    std::fs::create_dir_all(project.dest("skill", "ok").join(&deep)).unwrap();
+    for args in [&["status"][..], &["update", "skill", "ok", "--force"][..]] {
+        let out = assetpin(&project, &wiki).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error[unsafe-path]: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
     Test::plain(
@@ -197,5 +245,13 @@ pub const TESTS: &[Test] = &[
     Test::plain(
         "e4_conform_output_into_a_closed_pipe_does_not_panic",
         e4_conform_output_into_a_closed_pipe_does_not_panic,
+    ),
+    Test::plain(
+        "i1_a_committed_name_that_is_not_utf8_is_refused",
+        i1_a_committed_name_that_is_not_utf8_is_refused,
+    ),
+    Test::plain(
+        "e4_trees_deeper_than_the_walks_accept_are_refused",
+        e4_trees_deeper_than_the_walks_accept_are_refused,
     ),
 ];

@@ -2,10 +2,11 @@
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
 use crate::Test;
+use crate::support::race::{hold_lock, wait_for};
 use crate::support::*;
 use serde_json::{Value, json};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// L2: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 fn is_micros_utc(s: &str) -> bool {
@@ -387,32 +388,6 @@ fn k1_k3_lock_files_exist_with_mode_0600() {
             assert_eq!(mode(&lock), 0o600, "umask {mask}: {}", lock.display());
         }
     }
-}
-
-/// Holds an exclusive flock on `path` (created if needed) until dropped.
-fn hold_lock(path: &std::path::Path) -> std::fs::File {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)
-        .unwrap();
-    f.lock().unwrap();
-    f
-}
-
-/// Waits up to `secs` for `cond`.
-fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    cond()
 }
 
 /// K1, K2, I7: an install blocks on the sidecar lock before it touches

@@ -172,7 +172,7 @@ impl Scene {
     /// Edits the lockfile in-process under the sidecar lock, as another
     /// writer would.
     fn edit_lockfile(&self, edit: impl FnOnce(&mut lockfile::Document)) {
-        let project = assetpin::fs::project::Project::open(&self.project.path()).unwrap();
+        let project = assetpin::ops::project::Project::open(&self.project.path()).unwrap();
         let dir = project.ensure_memtomem().unwrap();
         assetpin::lock::transact(&assetpin::lock::DiskStore::new(&dir), |doc| {
             edit(doc);

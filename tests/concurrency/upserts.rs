@@ -49,7 +49,7 @@ pub fn upsert_names(prefix: &str, count: usize) -> Vec<String> {
 
 fn run_job(job: &str) {
     let fields: Vec<&str> = job.split('\t').collect();
-    let project = assetpin::fs::project::Project::open(Path::new(fields[1])).expect("project");
+    let project = assetpin::ops::project::Project::open(Path::new(fields[1])).expect("project");
     let memtomem = project.ensure_memtomem().expect(".memtomem");
     match fields[0] {
         "upsert" => {

@@ -3,6 +3,7 @@
 
 mod conflict;
 mod handedit;
+mod hostile;
 mod restore;
 mod status;
 mod update;
@@ -56,7 +57,7 @@ pub fn row(project: &Project, wiki: &Wiki, name: &str) -> Value {
 }
 
 /// Asserts that a failing verb refused with `kind`, exit `code`, and left
-/// the project and the wiki byte-for-byte unchanged.
+/// the project and the wiki byte-for-byte unchanged. Returns stderr.
 #[track_caller]
 pub fn assert_refused_unchanged(
     project: &Project,
@@ -64,7 +65,7 @@ pub fn assert_refused_unchanged(
     args: &[&str],
     kind: &str,
     code: i32,
-) {
+) -> String {
     let before = snapshot(project.path());
     let wiki_before = snapshot(wiki.path());
     let out = assetpin_std(project, wiki).args(args).output().unwrap();
@@ -76,6 +77,7 @@ pub fn assert_refused_unchanged(
     );
     assert_same(&before, &snapshot(project.path()), "project");
     assert_same(&wiki_before, &snapshot(wiki.path()), "wiki");
+    stderr.into_owned()
 }
 
 /// Sets the mtime of `path` to `secs` seconds after the epoch.
@@ -89,6 +91,7 @@ pub fn set_mtime(path: &std::path::Path, secs: u64) {
 pub const MODULES: crate::Modules = &[
     ("conflict", conflict::TESTS),
     ("handedit", handedit::TESTS),
+    ("hostile", hostile::TESTS),
     ("restore", restore::TESTS),
     ("status", status::TESTS),
     ("update", update::TESTS),

@@ -230,10 +230,19 @@ impl Model {
         if self.wiki_dirty[a] {
             return Expect::Refused("uncommitted");
         }
+        // Sharpening U3: the user's own file where HEAD puts one with other
+        // bytes stands in the way like a modified recorded file.
+        let in_the_way: Vec<String> = self.dest[a]
+            .iter()
+            .flat_map(|d| d.iter())
+            .filter(|(p, b)| !entry.files.contains_key(*p) && head.get(*p).is_some_and(|h| h != *b))
+            .map(|(p, _)| p.clone())
+            .collect();
         if dry_run {
             // U6: every file of HEAD (keep when dest already has its bytes,
             // modify when the entry recorded it, else add) and every
-            // recorded file HEAD removed (delete), with its dirty mark.
+            // recorded file HEAD removed (delete), with its dirty mark
+            // (dirty, or in the way).
             let current = |p: &String| self.dest[a].as_ref().and_then(|d| d.get(p));
             let mut plan = BTreeSet::new();
             for (p, b) in &head {
@@ -244,7 +253,11 @@ impl Model {
                 } else {
                     "add"
                 };
-                plan.insert((p.clone(), action, dirty.contains(p)));
+                plan.insert((
+                    p.clone(),
+                    action,
+                    dirty.contains(p) || in_the_way.contains(p),
+                ));
             }
             for p in entry.files.keys().filter(|p| !head.contains_key(*p)) {
                 plan.insert((p.clone(), "delete", dirty.contains(p)));
@@ -259,12 +272,14 @@ impl Model {
             .iter()
             .filter(|p| current(p) != head.get(*p).cloned())
             .cloned()
+            .chain(in_the_way.iter().cloned())
             .collect();
         if !blocking.is_empty() && !force {
             return Expect::Refused("dirty");
         }
         // U3, U4: the HEAD tree, the user's own files kept, and a `.bak`
-        // of every dirty file still present.
+        // of every blocking file still present (a modified recorded file,
+        // or the user's file in HEAD's way).
         let mut new = head.clone();
         if let Some(old) = &self.dest[a] {
             for (p, b) in old {

@@ -52,17 +52,7 @@ impl EntryWrite {
     }
 }
 
-/// L9 path rule: a non-empty relative POSIX path with no leading `/`, no
-/// `..` segment and no backslash. Empty and `.` segments are refused too,
-/// so a path always names something strictly below dest.
-pub fn valid_rel_path(p: &str) -> bool {
-    !p.is_empty()
-        && !p.starts_with('/')
-        && !p.contains('\\')
-        && !p.contains('\0')
-        && p.split('/')
-            .all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
-}
+pub use crate::asset::valid_rel_path;
 
 /// True for 40 lowercase hex characters (a pin, L2).
 pub fn is_commit_id(s: &str) -> bool {

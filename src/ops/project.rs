@@ -121,6 +121,58 @@ impl Project {
         )
     }
 
+    /// The read-only checks of every path a write of `(ty, name)` will
+    /// open, so that a planted link or special file is refused before the
+    /// first write (I5, Y2): `.memtomem`, the sidecar lock, the lockfile,
+    /// the section directory and the per-asset lock must each be absent or
+    /// of the kind the layout needs.
+    ///
+    /// # Errors
+    /// `unsafe-path` naming the first path that is not; `io`.
+    pub fn precheck_writes(&self, ty: AssetType, name: &str) -> Result<()> {
+        let Some(memtomem) = self.memtomem()? else {
+            return Ok(());
+        };
+        let lock_name = crate::lock::asset_lock_name(name);
+        let files = [crate::lock::SIDECAR_NAME, LOCKFILE_NAME];
+        for f in files {
+            if !matches!(memtomem.kind_of(f)?, None | Some(EntryKind::File)) {
+                return Err(Error::unsafe_path(
+                    &memtomem.child_path(f),
+                    "a symbolic link or not a regular file",
+                ));
+            }
+        }
+        if let Some(section) = memtomem.open_dir(ty.section())?
+            && !matches!(section.kind_of(&lock_name)?, None | Some(EntryKind::File))
+        {
+            return Err(Error::unsafe_path(
+                &section.child_path(&lock_name),
+                "a symbolic link or not a regular file",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `section`, a handle opened before waiting for a lock, is
+    /// still `<root>/.memtomem/<section of ty>` reached without links: a
+    /// section (or `.memtomem`) renamed away meanwhile would make every
+    /// later write land wherever it went (Y2, K3).
+    ///
+    /// # Errors
+    /// `unsafe-path` when it moved; `io`.
+    pub fn recheck_section(&self, ty: AssetType, section: &SafeDir) -> Result<()> {
+        let here = self.section(ty)?;
+        match here {
+            Some(now) if now.same_dir(section)? => Ok(()),
+            _ => Err(Error::unsafe_path(
+                section.path(),
+                "no longer the section directory inside the project (it moved while this \
+                 process waited for the lock)",
+            )),
+        }
+    }
+
     /// Opens dest of `(ty, name)` when it exists, checking every component
     /// from the root for links (Y2).
     ///

@@ -7,7 +7,7 @@
 use crate::asset::skip;
 use crate::error::Result;
 use crate::fs::digest::sha256_hex;
-use crate::fs::safedir::{EntryKind, SafeDir};
+use crate::fs::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
 use crate::lock::lockfile::entry::valid_rel_path;
 use crate::lock::lockfile::timestamp::parse_installed_at;
 use crate::lock::lockfile::{valid_digests, valid_manifest};
@@ -45,35 +45,37 @@ impl Drift {
     }
 }
 
-/// Lists every regular file below `dir`, recursively, without following
-/// links.
+/// Lists every regular file below `dir`, without following links. The
+/// walk keeps its own stack, so the input's depth never reaches the call
+/// stack, and refuses a tree nested deeper than [`MAX_DEPTH`].
 ///
 /// # Errors
-/// `io`.
+/// `unsafe-path` for a tree deeper than [`MAX_DEPTH`]; `io`.
 pub fn walk(dir: &SafeDir) -> Result<BTreeMap<String, DestFile>> {
     let mut out = BTreeMap::new();
-    walk_into(dir, "", &mut out)?;
-    Ok(out)
-}
-
-fn walk_into(dir: &SafeDir, prefix: &str, out: &mut BTreeMap<String, DestFile>) -> Result<()> {
-    for (name, kind) in dir.entries()? {
-        let rel = format!("{prefix}{name}");
-        match kind {
-            EntryKind::File => {
-                if let Some((mode, mtime_ns)) = dir.meta(&name)? {
-                    out.insert(rel, DestFile { mtime_ns, mode });
+    let mut todo = vec![(dir.try_clone()?, String::new(), 0usize)];
+    while let Some((dir, prefix, depth)) = todo.pop() {
+        for (name, kind) in dir.entries()? {
+            let rel = format!("{prefix}{name}");
+            match kind {
+                EntryKind::File => {
+                    if let Some((mode, mtime_ns)) = dir.meta(&name)? {
+                        out.insert(rel, DestFile { mtime_ns, mode });
+                    }
                 }
-            }
-            EntryKind::Dir => {
-                if let Some(sub) = dir.open_dir(&name)? {
-                    walk_into(&sub, &format!("{rel}/"), out)?;
+                EntryKind::Dir => {
+                    if depth + 1 > MAX_DEPTH {
+                        return Err(too_deep(&dir.child_path(&name)));
+                    }
+                    if let Some(sub) = dir.open_dir(&name)? {
+                        todo.push((sub, format!("{rel}/"), depth + 1));
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Reads the regular file at relative path `rel` below `dir` without
