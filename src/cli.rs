@@ -81,6 +81,22 @@ pub enum Command {
         #[arg(long, value_name = "N", allow_negative_numbers = true)]
         expect_mtime_ns: Option<i128>,
     },
+    /// Record an existing dest that has no lockfile entry, when it equals
+    /// the asset at the wiki HEAD file by file.
+    ///
+    /// For the state `install` refuses with lockfile_entry=no, dest=yes: a
+    /// dest copied by hand, or an install killed after placing dest but
+    /// before writing its entry. Nothing in dest is written or moved; any
+    /// difference refuses (dirty) with a per-file report, and there is no
+    /// --force: move dest aside and install to take HEAD's bytes.
+    #[command(after_help = "Example:\n  assetpin adopt skill review")]
+    Adopt {
+        /// Asset type: skill, agent or command
+        #[arg(value_name = "TYPE")]
+        ty: AssetType,
+        /// Asset name
+        name: String,
+    },
     /// Show every asset's state: ok, behind, dirty, missing, stale-pin,
     /// untracked (unknown without a wiki). Takes no lock, never writes, and
     /// exits 0 whatever the drift.
@@ -303,6 +319,29 @@ fn run_update(
     })
 }
 
+fn run_adopt(ctx: &Context, ty: AssetType, name: &str) -> Result<Outcome, Error> {
+    let a = ops::adopt(ctx, ty, name)?;
+    Ok(Outcome {
+        code: 0,
+        human: format!(
+            "adopted {} {} at {} ({} files verified byte-identical, dest untouched) in {}",
+            a.ty,
+            a.name,
+            short(&a.pin),
+            a.files.len(),
+            a.dest.display()
+        ),
+        json: json!({
+            "status": "adopted",
+            "type": a.ty.as_str(),
+            "name": a.name,
+            "pin": a.pin,
+            "dest": a.dest.display().to_string(),
+            "files": a.files,
+        }),
+    })
+}
+
 fn run_status(ctx: &Context) -> Result<Outcome, Error> {
     let r = status::status(ctx)?;
     let mut human = String::new();
@@ -340,6 +379,7 @@ fn run_status(ctx: &Context) -> Result<Outcome, Error> {
 /// A project verb with its arguments as the library takes them.
 enum Verb<'a> {
     Install(AssetType, &'a str),
+    Adopt(AssetType, &'a str),
     InstallAll,
     Update(AssetType, &'a str, UpdateOptions),
     Status,
@@ -378,6 +418,7 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
                 expect_mtime_ns: *expect_mtime_ns,
             },
         ),
+        Command::Adopt { ty, name } => Verb::Adopt(*ty, name),
         Command::Status => Verb::Status,
     })
 }
@@ -388,6 +429,7 @@ fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
         Verb::InstallAll => run_install_all(&ctx),
         Verb::Install(ty, name) => run_install(&ctx, ty, name),
         Verb::Update(ty, name, opts) => run_update(&ctx, ty, name, &opts),
+        Verb::Adopt(ty, name) => run_adopt(&ctx, ty, name),
         Verb::Status => run_status(&ctx),
     }
 }

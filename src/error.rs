@@ -214,8 +214,8 @@ impl Error {
                  `assetpin update {ty} {name} --force` restores it at the wiki HEAD"
             ),
             (false, _) => format!(
-                "dest has no lockfile entry: move or delete the directory, then run \
-                 `assetpin install {ty} {name}` again"
+                "dest has no lockfile entry: `assetpin adopt {ty} {name}` records it when it equals \
+                 the asset at the wiki HEAD; otherwise move it aside and install again"
             ),
             (true, true) => {
                 format!("use `assetpin update {ty} {name}` to move it to the wiki HEAD")
@@ -234,14 +234,13 @@ impl Error {
         .with_detail("dest", dest)
     }
 
-    /// `not-installed` (U1): no entry for the asset in `lockfile`.
-    pub fn not_installed(ty: impl fmt::Display, name: &str, lockfile: &Path) -> Self {
+    /// `not-installed` (U1, and `adopt` without a dest): `what` says what
+    /// is missing ("has no entry in <lockfile>", "has no dest at <path> to
+    /// adopt"); the remedy is an install.
+    pub fn not_installed(ty: impl fmt::Display, name: &str, what: &str) -> Self {
         Error::new(
             Kind::NotInstalled,
-            format!(
-                "{ty} {name:?} has no entry in {} (install it first: `assetpin install {ty} {name}`)",
-                lockfile.display()
-            ),
+            format!("{ty} {name:?} {what} (install it first: `assetpin install {ty} {name}`)"),
         )
     }
 
@@ -270,6 +269,41 @@ impl Error {
                 files.join(", ")
             ),
         )
+    }
+
+    /// `dirty` for `adopt`: dest differs from the asset at wiki HEAD
+    /// `head`; `report` lists each class of difference ("differs", "only
+    /// on disk", "only at HEAD") with its paths (empty classes are left
+    /// out). `--json` carries the report as `differences`.
+    pub fn dest_differs_from_head(
+        ty: impl fmt::Display,
+        name: &str,
+        dest: &Path,
+        head: &str,
+        report: &[(&str, &[String])],
+    ) -> Self {
+        let parts: Vec<String> = report
+            .iter()
+            .filter(|(_, paths)| !paths.is_empty())
+            .map(|(label, paths)| format!("{label}: {}", paths.join(", ")))
+            .collect();
+        let details: serde_json::Map<String, serde_json::Value> = report
+            .iter()
+            .map(|(label, paths)| ((*label).to_owned(), serde_json::json!(paths)))
+            .collect();
+        Error::new(
+            Kind::Dirty,
+            format!(
+                "{ty} {name:?}: dest {} differs from the asset at wiki HEAD {} ({}); adopt records \
+                 only a dest that equals HEAD file by file and writes nothing else (move dest aside \
+                 and `assetpin install {ty} {name}` to take HEAD's bytes, or commit the local \
+                 changes to the wiki first)",
+                dest.display(),
+                head.get(..12).unwrap_or(head),
+                parts.join("; ")
+            ),
+        )
+        .with_detail("differences", serde_json::Value::Object(details))
     }
 
     /// `stale-pin` (U5, I8): the recorded `pin` is not usable; `why` says

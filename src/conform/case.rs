@@ -440,6 +440,8 @@ spelled! {
         InstallAll = "install-all",
         /// `update <type> <name> [flags]`.
         Update = "update",
+        /// `adopt <type> <name>`.
+        Adopt = "adopt",
         /// `status`.
         Status = "status",
         /// The arguments as given (usage errors).
@@ -1167,7 +1169,7 @@ mod tests {
         }
         assert_eq!(
             Verb::names(),
-            ["install", "install-all", "update", "status", "raw"]
+            ["install", "install-all", "update", "adopt", "status", "raw"]
         );
     }
 }

@@ -1,11 +1,12 @@
 //! The operations a user runs (CONTRACT I, U, T): `install`,
-//! `install --all`, `update` and `status`, over a shared [`Context`] and
+//! `install --all`, `update`, `adopt` and `status`, over a shared [`Context`] and
 //! the project's `.memtomem` layout ([`Project`]).
 //!
 //! Each verb validates, reads and refuses before its first write (I5), then
 //! writes through the orderings of [`crate::lock`] and the handles of
 //! [`crate::fs`].
 
+pub mod adopt;
 pub mod carry;
 mod context;
 pub mod drift;
@@ -15,6 +16,7 @@ pub mod restore;
 pub mod status;
 pub mod update;
 
+pub use adopt::{Adopted, adopt};
 pub use context::Context;
 pub use install::{Installed, install};
 pub use project::Project;

@@ -144,7 +144,11 @@ fn prepare(
     let entry = match lockfile::get(&doc, ty, name).and_then(Value::as_object) {
         Some(e) => e.clone(),
         None => {
-            return Err(Error::not_installed(ty, name, &project.lockfile_path()));
+            return Err(Error::not_installed(
+                ty,
+                name,
+                &format!("has no entry in {}", project.lockfile_path().display()),
+            ));
         }
     };
     let dest = project.dest(ty, name)?;

@@ -31,9 +31,41 @@ fn i4_already_installed_remedies_are_accepted() {
         .unwrap();
     let stderr = assert_refused(&out, "already-installed");
     assert!(stderr.contains("lockfile_entry=no, dest=yes"), "{stderr}");
-    assert!(stderr.contains("move or delete the directory"), "{stderr}");
+    assert!(stderr.contains("`assetpin adopt skill other`"), "{stderr}");
+    assert!(
+        stderr.contains("move it aside and install again"),
+        "{stderr}"
+    );
+    // An empty dest is not the asset: adopt refuses it, reporting the
+    // files only at HEAD; moved aside, install takes it.
+    let out = assetpin(&project, &wiki)
+        .args(["adopt", "skill", "other"])
+        .output()
+        .unwrap();
+    let stderr = assert_refused(&out, "dirty");
+    assert!(stderr.contains("only at HEAD: SKILL.md"), "{stderr}");
     std::fs::remove_dir_all(project.dest("skill", "other")).unwrap();
     ok(&project, &wiki, &["install", "skill", "other"]);
+    // An install killed after placing dest, before its entry: adopt.
+    let doc = project.lockfile_json();
+    let mut doc = doc.clone();
+    doc["skills"].as_object_mut().unwrap().remove("other");
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    ok(&project, &wiki, &["adopt", "skill", "other"]);
+    assert_eq!(
+        project.entry("skill", "other")["wiki_commit"],
+        wiki.head().as_str()
+    );
+    let out = ok(&project, &wiki, &["status", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "ok"),
+        "{v}"
+    );
 }
 
 /// T3, U7: an mtime after 2262 does not fit an i64 of nanoseconds;
