@@ -256,7 +256,9 @@ fn run_update(
     name: &str,
     opts: &UpdateOptions,
 ) -> Result<Outcome, Error> {
-    let u = update::update(ctx, ty, name, opts)?;
+    let u = update::update_with(ctx, ty, name, opts, &mut |w| {
+        say_err(&format!("warning: {w}"))
+    })?;
     warn_all(&u.warnings);
     let plan: Vec<Value> = u
         .plan
@@ -274,7 +276,7 @@ fn run_update(
             let mut h = String::new();
             for p in &u.plan {
                 h.push_str(&format!(
-                    "{:<7}{} {}\n",
+                    "{:<8}{} {}\n",
                     p.action.as_str(),
                     if p.dirty { "*" } else { " " },
                     p.path
@@ -282,9 +284,14 @@ fn run_update(
             }
             if u.status == UpdateStatus::Planned {
                 h.push_str(&format!(
-                    "dry run: would update {ty} {name} {} -> {}; nothing written",
+                    "dry run: would update {ty} {name} {} -> {}{}; nothing written",
                     short(&u.from),
-                    short(&u.to)
+                    short(&u.to),
+                    if u.backward {
+                        " (backward: HEAD does not descend from the pin)"
+                    } else {
+                        ""
+                    }
                 ));
                 if !u.dirty_files.is_empty() && !opts.force {
                     h.push_str(" (* = dirty: the real run refuses without --force)");
@@ -315,6 +322,7 @@ fn run_update(
             "dirty_files": u.dirty_files,
             "backups": u.backups,
             "warnings": u.warnings,
+            "backward": u.backward,
         }),
     })
 }
@@ -348,8 +356,10 @@ fn run_status(ctx: &Context) -> Result<Outcome, Error> {
     match &r.wiki_head {
         Some(h) => human.push_str(&format!("wiki HEAD {}\n", short(h))),
         None => human.push_str(&format!(
-            "wiki not found at {}: ok/behind/stale-pin shown as unknown\n",
-            ctx.wiki.display()
+            "no wiki HEAD: {}; ok/behind/stale-pin shown as unknown\n",
+            r.wiki_problem
+                .as_deref()
+                .unwrap_or("the wiki could not be read")
         )),
     }
     for row in &r.rows {

@@ -258,15 +258,46 @@ impl Error {
         .with_detail("paths", paths.to_vec())
     }
 
-    /// `dirty` (U3): dest's `files` differ from what was installed.
-    pub fn dirty(ty: impl fmt::Display, name: &str, dest: &Path, files: &[String]) -> Self {
+    /// `dirty` (U3): dest's `files` differ from what was installed;
+    /// `deleted` are those of them the user deleted (restored by
+    /// `--force`). With `no_baseline` the entry's install record is
+    /// unusable (no valid digests, no readable `installed_at`), which is
+    /// why every file counts as changed.
+    pub fn dirty(
+        ty: impl fmt::Display,
+        name: &str,
+        dest: &Path,
+        files: &[String],
+        deleted: &[String],
+        no_baseline: bool,
+    ) -> Self {
+        let modified: Vec<&str> = files
+            .iter()
+            .filter(|f| !deleted.contains(f))
+            .map(String::as_str)
+            .collect();
+        let mut parts = Vec::new();
+        if !modified.is_empty() {
+            parts.push(format!("modified {}", modified.join(", ")));
+        }
+        if !deleted.is_empty() {
+            parts.push(format!("deleted {}", deleted.join(", ")));
+        }
+        let what = if no_baseline {
+            format!(
+                "has an unusable install record in the lockfile (no valid digests and an \
+                 installed_at that is no timestamp), so no file of {} can be shown unchanged",
+                dest.display()
+            )
+        } else {
+            format!("has local changes in {}", dest.display())
+        };
         Error::new(
             Kind::Dirty,
             format!(
-                "{ty} {name:?} has local changes in {}: {} (pass --force to overwrite them; \
-                 each modified file is kept as <file>.bak)",
-                dest.display(),
-                files.join(", ")
+                "{ty} {name:?} {what}: {} (pass --force to overwrite them; each modified file is \
+                 kept as <file>.bak, each deleted one is restored)",
+                parts.join("; ")
             ),
         )
     }
@@ -317,6 +348,22 @@ impl Error {
                  (fetch that commit into the wiki, or pass `assetpin update {ty} {name} --force-head` \
                  to move it to HEAD anyway)",
                 wiki.display()
+            ),
+        )
+    }
+
+    /// `stale-pin` for an entry that records no pin at all (an empty or
+    /// missing `wiki_commit`): nothing says which bytes dest came from, so
+    /// `update` refuses, `--force-head` included.
+    pub fn no_pin(ty: impl fmt::Display, name: &str, lockfile: &Path) -> Self {
+        Error::new(
+            Kind::StalePin,
+            format!(
+                "{ty} {name:?} has no pin recorded in {} (empty wiki_commit), so nothing tells which \
+                 bytes dest came from; not even --force-head moves it. Remove the entry, then \
+                 `assetpin adopt {ty} {name}` if dest equals the asset at the wiki HEAD, or move \
+                 dest aside and `assetpin install {ty} {name}`",
+                lockfile.display()
             ),
         )
     }

@@ -36,6 +36,10 @@ pub struct Drift {
     /// The largest mtime over the files in dest, in ns (U7, T3); `None`
     /// when dest is missing or holds no file.
     pub mtime_ns: Option<i128>,
+    /// The entry gives nothing to compare with: no valid digests and an
+    /// `installed_at` that is no L2 timestamp, so every file counts as
+    /// dirty because the install record is unusable, not because of edits.
+    pub no_baseline: bool,
 }
 
 impl Drift {
@@ -122,6 +126,7 @@ pub fn inspect(dest: Option<&SafeDir>, entry: &Map<String, Value>) -> Result<Dri
     let files = walk(dest)?;
     let mtime_ns = files.values().map(|f| f.mtime_ns).max();
     let mut dirty = Vec::new();
+    let mut no_baseline = false;
     if let Some(digests) = valid_digests(entry) {
         for (rel, want) in &digests {
             if skip::path_is_skipped(rel) {
@@ -150,6 +155,7 @@ pub fn inspect(dest: Option<&SafeDir>, entry: &Map<String, Value>) -> Result<Dri
             .get("installed_at")
             .and_then(Value::as_str)
             .and_then(parse_installed_at);
+        no_baseline = since.is_none();
         let newer = |rel: &str| match (files.get(rel), since) {
             (Some(f), Some(t)) => f.mtime_ns > t,
             _ => true,
@@ -178,5 +184,6 @@ pub fn inspect(dest: Option<&SafeDir>, entry: &Map<String, Value>) -> Result<Dri
         files,
         dirty_files: dirty,
         mtime_ns,
+        no_baseline,
     })
 }

@@ -75,13 +75,16 @@ fn restore_one(
     pin: &str,
 ) -> Result<Option<Installed>> {
     validate_name(name)?;
-    if project.dest_exists(ty, name)? {
-        return Ok(None);
-    }
+    // An entry whose pin the wiki lacks is reported whether or not its dest
+    // is present (I8): a present dest is left alone, but it can no longer
+    // be restored, and the run says so.
     let commit = gix::ObjectId::from_hex(pin.as_bytes())
         .ok()
         .filter(|_| wiki.has_commit(pin))
         .ok_or_else(|| Error::stale_pin(ty, name, pin, "is unknown to", wiki.path()))?;
+    if project.dest_exists(ty, name)? {
+        return Ok(None);
+    }
     let steps = DiskInstall {
         project,
         wiki,

@@ -68,6 +68,9 @@ pub struct Row {
 pub struct Report {
     /// The wiki HEAD, when the wiki is there.
     pub wiki_head: Option<String>,
+    /// Why there is no HEAD, when there is none: the wiki's own error
+    /// message ("... has no commit yet ...", "... does not exist ...").
+    pub wiki_problem: Option<String>,
     /// The `version` value found in the lockfile (1 when absent).
     pub lockfile_version: Value,
     /// One row per entry, then one per untracked dest, per section.
@@ -138,10 +141,13 @@ pub fn status(ctx: &Context) -> Result<Report> {
                 .with_detail("lockfile_version", view.version.clone()),
         );
     }
-    let wiki = Wiki::open(&ctx.wiki).ok().and_then(|w| {
-        let head = w.head().ok()?;
-        Some((w, head))
-    });
+    let (wiki, wiki_problem) = match Wiki::open(&ctx.wiki).and_then(|w| {
+        let head = w.head()?;
+        Ok((w, head))
+    }) {
+        Ok(found) => (Some(found), None),
+        Err(e) => (None, Some(e.message)),
+    };
     let mut rows = Vec::new();
     for ty in AssetType::ALL {
         let section = project.section(ty)?;
@@ -198,6 +204,7 @@ pub fn status(ctx: &Context) -> Result<Report> {
     }
     Ok(Report {
         wiki_head: wiki.map(|(_, h)| h.to_string()),
+        wiki_problem,
         lockfile_version: view.version,
         rows,
     })

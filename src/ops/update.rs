@@ -42,6 +42,8 @@ pub enum Action {
     Add,
     /// Bytes change.
     Modify,
+    /// A recorded file deleted from dest, written again (U3).
+    Restore,
     /// Removed at HEAD (U4).
     Delete,
     /// Bytes unchanged.
@@ -49,11 +51,12 @@ pub enum Action {
 }
 
 impl Action {
-    /// `add`, `modify`, `delete` or `keep`.
+    /// `add`, `modify`, `restore`, `delete` or `keep`.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Add => "add",
             Action::Modify => "modify",
+            Action::Restore => "restore",
             Action::Delete => "delete",
             Action::Keep => "keep",
         }
@@ -101,13 +104,19 @@ pub struct UpdateOutcome {
     pub backups: Vec<String>,
     /// Dirty files found (U2).
     pub dirty_files: Vec<String>,
-    /// Skip warnings (I2).
+    /// Skip warnings (I2) and notes, one line each.
     pub warnings: Vec<String>,
+    /// The pin moved (or, in a plan, would move) to a commit that does not
+    /// descend from it: `--force-head` over a stale pin (U5).
+    pub backward: bool,
 }
 
 /// Everything decided before writing.
 struct Prepared {
     from: String,
+    /// The pin is a commit the wiki has but HEAD does not descend from:
+    /// only `--force-head` moves it, and then backward (U5).
+    backward: bool,
     drift: Drift,
     tree: Option<AssetTree>,
     plan: Vec<PlanItem>,
@@ -160,6 +169,11 @@ fn prepare(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
+    if from.is_empty() {
+        // No pin says which bytes dest came from: neither a forward move
+        // nor --force-head can be checked against anything.
+        return Err(Error::no_pin(ty, name, &project.lockfile_path()));
+    }
     let pin = ObjectId::from_hex(from.as_bytes())
         .ok()
         .filter(|_| wiki.has_commit(&from));
@@ -190,6 +204,7 @@ fn prepare(
     if pin == Some(head) && !drift.is_dirty() && drift.exists {
         return Ok(Prepared {
             from,
+            backward: false,
             drift,
             tree: None,
             plan: Vec::new(),
@@ -231,10 +246,21 @@ fn prepare(
     blocking.sort();
     blocking.dedup();
     if !blocking.is_empty() && !opts.force && !opts.dry_run {
-        return Err(
-            Error::dirty(ty, name, &project.dest_path(ty, name), &blocking)
-                .with_detail("dirty_files", blocking),
-        );
+        let deleted: Vec<String> = blocking
+            .iter()
+            .filter(|p| old_files.contains(*p) && !drift.files.contains_key(*p))
+            .cloned()
+            .collect();
+        return Err(Error::dirty(
+            ty,
+            name,
+            &project.dest_path(ty, name),
+            &blocking,
+            &deleted,
+            drift.no_baseline,
+        )
+        .with_detail("dirty_files", blocking)
+        .with_detail("deleted_files", deleted));
     }
 
     let dirty: BTreeSet<&String> = drift.dirty_files.iter().chain(&blocking).collect();
@@ -244,6 +270,9 @@ fn prepare(
         let current = dest.as_ref().and_then(|d| drift::read_rel(d, &f.path));
         let action = match current {
             Some(b) if b == f.bytes => Action::Keep,
+            None if old_files.contains(&f.path) && !drift.files.contains_key(&f.path) => {
+                Action::Restore
+            }
             _ if old_files.contains(&f.path) => Action::Modify,
             _ => Action::Add,
         };
@@ -265,12 +294,34 @@ fn prepare(
     plan.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Prepared {
         from,
+        backward: pin.is_some() && !forward,
         drift,
         tree: Some(tree),
         plan,
         seen,
         carry,
     })
+}
+
+/// I6: an update killed after its entry write, before removing the old
+/// tree, leaves that tree under a staging name; the rerun finds the pin at
+/// HEAD and writes nothing else, but takes the debris out (under the
+/// per-asset lock, which proves no live process owns it).
+fn clean_leftovers(project: &Project, ty: AssetType, name: &str) -> Result<()> {
+    let Some(section) = project.section(ty)? else {
+        return Ok(());
+    };
+    let stale = section
+        .entries()?
+        .iter()
+        .any(|(e, _)| stage::is_staging_of(e, name));
+    if stale {
+        project.precheck_writes(ty, name)?;
+        let _lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
+        project.recheck_section(ty, &section)?;
+        stage::clean_stale(&section, name)?;
+    }
+    Ok(())
 }
 
 /// Updates asset `(ty, name)` to the wiki HEAD.
@@ -286,6 +337,22 @@ pub fn update(
     ty: AssetType,
     name: &str,
     opts: &UpdateOptions,
+) -> Result<UpdateOutcome> {
+    update_with(ctx, ty, name, opts, &mut |_| {})
+}
+
+/// [`update`], calling `warn` with each warning that must reach the user
+/// before anything is written: a pin that `--force-head` moves backward
+/// (U5).
+///
+/// # Errors
+/// As [`update`].
+pub fn update_with(
+    ctx: &Context,
+    ty: AssetType,
+    name: &str,
+    opts: &UpdateOptions,
+    warn: &mut dyn FnMut(&str),
 ) -> Result<UpdateOutcome> {
     validate_name(name)?;
     let project = Project::open(&ctx.project)?;
@@ -306,9 +373,24 @@ pub fn update(
             .as_ref()
             .map(|t| t.warnings.clone())
             .unwrap_or_default(),
+        backward: prep.backward,
     };
     if prep.tree.is_none() {
-        return Ok(outcome(&prep, UpdateStatus::UpToDate, Vec::new()));
+        if !opts.dry_run {
+            clean_leftovers(&project, ty, name)?;
+        }
+        let mut done = outcome(&prep, UpdateStatus::UpToDate, Vec::new());
+        // Up to date with HEAD, but the wiki's work tree may hold edits
+        // the user expects to see: say they must be committed first.
+        if let Err(e) = wiki.check_clean(head, ty, name)
+            && e.kind == crate::error::Kind::Uncommitted
+        {
+            done.warnings.push(format!(
+                "note: {}; only committed changes can be installed",
+                e.message
+            ));
+        }
+        return Ok(done);
     }
     if opts.dry_run {
         return Ok(outcome(&prep, UpdateStatus::Planned, Vec::new()));
@@ -320,6 +402,13 @@ pub fn update(
     project.recheck_section(ty, &section)?;
     // K3: another process may have changed the state while we waited.
     let prep = prepare(&project, &wiki, head, ty, name, opts)?;
+    if prep.backward {
+        warn(&format!(
+            "--force-head moves the pin of {ty} {name} backward, from {} to {head}, which does \
+             not descend from it",
+            prep.from
+        ));
+    }
     let Some(tree) = &prep.tree else {
         return Ok(outcome(&prep, UpdateStatus::UpToDate, Vec::new()));
     };

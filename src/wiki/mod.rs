@@ -117,7 +117,31 @@ impl Wiki {
         ty: AssetType,
         name: &str,
     ) -> Result<BTreeMap<String, TreeItem>> {
-        let missing = || Error::asset_not_found(ty, name, ty.section(), &self.path, commit);
+        // An asset that is in the work tree but not in HEAD (never
+        // committed, or removed from HEAD but still on disk) is a work tree
+        // that differs from the commit (I1), not an unknown asset.
+        let missing = || {
+            let base = format!("{}/{name}", ty.section());
+            // Only against HEAD: at an older pin (install --all) the work
+            // tree says nothing about what that commit held.
+            let at_head = self.head().ok() == Some(commit);
+            let on_disk = at_head
+                && self
+                    .repo
+                    .workdir()
+                    .is_some_and(|w| matches!(self.asset_workdir(w, ty, name), Ok(Some(_))));
+            if on_disk {
+                Error::uncommitted(
+                    &self.path,
+                    &base,
+                    &[format!(
+                        "{base}/ (in the work tree, not in commit {commit})"
+                    )],
+                )
+            } else {
+                Error::asset_not_found(ty, name, ty.section(), &self.path, commit)
+            }
+        };
         let tree = self
             .repo
             .find_commit(commit)

@@ -72,20 +72,24 @@ fn i5_wiki_not_found_changes_nothing() {
     }
 }
 
-/// I5 asset-not-found: an asset the wiki does not have at HEAD (also one
-/// that exists only uncommitted, and one of another type).
+/// I5 asset-not-found: an asset the wiki does not have at HEAD, or has
+/// under another type; I1: one only in the work tree is `uncommitted`.
 fn i5_asset_not_found_changes_nothing() {
     let wiki = sample_wiki();
     wiki.skill("draft");
     let project = populated(&wiki);
-    for (ty, name) in [
-        ("skill", "nope"),
-        ("skill", "draft"),
-        ("agent", "x"),
-        ("command", "a"),
-    ] {
+    for (ty, name) in [("skill", "nope"), ("agent", "x"), ("command", "a")] {
         refuses_unchanged(&project, &wiki, &["install", ty, name], "asset-not-found");
     }
+    // In the work tree but never committed: a difference from the commit
+    // (I1), so `uncommitted`, naming the directory.
+    let stderr = refuses_unchanged(
+        &project,
+        &wiki,
+        &["install", "skill", "draft"],
+        "uncommitted",
+    );
+    assert!(stderr.contains("skills/draft/"), "{stderr}");
     refuses_unchanged(
         &Project::new(),
         &wiki,

@@ -5,6 +5,7 @@ mod conflict;
 mod handedit;
 mod hostile;
 mod restore;
+mod scenarios;
 mod status;
 mod update;
 
@@ -93,6 +94,7 @@ pub const MODULES: crate::Modules = &[
     ("handedit", handedit::TESTS),
     ("hostile", hostile::TESTS),
     ("restore", restore::TESTS),
+    ("scenarios", scenarios::TESTS),
     ("status", status::TESTS),
     ("update", update::TESTS),
 ];

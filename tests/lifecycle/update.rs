@@ -214,7 +214,7 @@ fn u6_dry_run_prints_the_plan_and_writes_nothing() {
         .args(["update", "skill", "s", "--dry-run"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("modify * SKILL.md"))
+        .stdout(predicates::str::contains("modify  * SKILL.md"))
         .stdout(predicates::str::contains("keep").not());
     assert_same(&before, &snapshot(project.path()), "project");
 }

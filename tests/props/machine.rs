@@ -240,7 +240,8 @@ impl Model {
             .collect();
         if dry_run {
             // U6: every file of HEAD (keep when dest already has its bytes,
-            // modify when the entry recorded it, else add) and every
+            // restore when the entry recorded it and it is gone, modify when
+            // the entry recorded it, else add) and every
             // recorded file HEAD removed (delete), with its dirty mark
             // (dirty, or in the way).
             let current = |p: &String| self.dest[a].as_ref().and_then(|d| d.get(p));
@@ -248,6 +249,8 @@ impl Model {
             for (p, b) in &head {
                 let action = if current(p) == Some(b) {
                     "keep"
+                } else if current(p).is_none() && entry.files.contains_key(p) {
+                    "restore"
                 } else if entry.files.contains_key(p) {
                     "modify"
                 } else {
