@@ -664,3 +664,52 @@ fn i7_entry_written_behind_the_asset_lock_is_refused_at_upsert() {
     assert_eq!(scene.doc(), foreign, "the foreign entry is left as it was");
     assert_eq!(scene.staging_dirs("n0"), 0, "I6: no staging left");
 }
+
+/// U7 at the swap: an edit made to dest after the update planned (here
+/// while it is held at `update::after-stage` by a failpoint sleep, its new
+/// tree staged) is not lost: the update finds the old tree changed after
+/// the exchange, puts it back and fails with `conflict` (exit 3); the
+/// entry keeps its pin and no staging is left.
+#[cfg(feature = "failpoints")]
+#[test]
+fn u7_an_edit_racing_the_swap_is_kept_and_the_update_conflicts() {
+    let wiki = Wiki::new();
+    wiki.file("skills/e/SKILL.md", "# e v1\n");
+    let v1 = wiki.commit("v1");
+    let project = Project::new();
+    let out = assetpin_std(&project, &wiki)
+        .args(["install", "skill", "e"])
+        .output()
+        .unwrap();
+    must_succeed(&out, "install");
+    wiki.file("skills/e/SKILL.md", "# e v2\n");
+    wiki.commit("v2");
+    let section = project.memtomem().join("skills");
+    let mut cmd = assetpin_std(&project, &wiki);
+    cmd.args(["update", "skill", "e"])
+        .env("FAILPOINTS", "update::after-stage=sleep(3000)")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ls(&section).iter().any(|n| n.contains("~staging-")) {
+        assert!(Instant::now() < deadline, "the update never staged");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let file = project.dest("skill", "e").join("SKILL.md");
+    std::fs::write(&file, "# e v1\nmy edit during the update\n").unwrap();
+    let out = wait_limited(child, Duration::from_secs(60), "held update");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.starts_with("error[conflict]: "), "{err}");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        b"# e v1\nmy edit during the update\n",
+        "the edit survives"
+    );
+    assert_eq!(project.entry("skill", "e")["wiki_commit"], v1.as_str());
+    assert!(
+        !ls(&section).iter().any(|n| n.contains("staging")),
+        "I6: no staging left"
+    );
+}
