@@ -329,8 +329,9 @@ fn crash_install(scene: &Scene, name: &str, stop: &Stop, counts: &mut Counts) ->
         }
         (true, false) => panic!("I7: the entry of {name} was written before dest"),
         (false, true) => {
-            // I4: the rerun refuses, naming both sides; the remedy it names
-            // (remove dest) lets it proceed.
+            // I4: the rerun refuses, naming both sides and `adopt`; adopt
+            // records the whole dest the killed install placed, with no
+            // manual step.
             counts.orphan_dest += 1;
             let out = scene
                 .assetpin(&["install", "skill", name])
@@ -339,15 +340,12 @@ fn crash_install(scene: &Scene, name: &str, stop: &Stop, counts: &mut Counts) ->
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(
                 err.starts_with("error[already-installed]: ")
-                    && err.contains("lockfile_entry=no, dest=yes"),
+                    && err.contains("lockfile_entry=no, dest=yes")
+                    && err.contains(&format!("`assetpin adopt skill {name}`")),
                 "{err}"
             );
-            std::fs::remove_dir_all(scene.project.dest("skill", name)).unwrap();
-            let out = scene
-                .assetpin(&["install", "skill", name])
-                .output()
-                .unwrap();
-            must_succeed(&out, "install after removing the orphan dest");
+            let out = scene.assetpin(&["adopt", "skill", name]).output().unwrap();
+            must_succeed(&out, "adopt of the orphan dest");
         }
         (false, false) => {
             counts.before += usize::from(killed);
