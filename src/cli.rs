@@ -279,7 +279,7 @@ fn run_update(
                     "{:<8}{} {}\n",
                     p.action.as_str(),
                     if p.dirty { "*" } else { " " },
-                    p.path
+                    shown(&p.path)
                 ));
             }
             if u.status == UpdateStatus::Planned {
@@ -303,7 +303,7 @@ fn run_update(
                     short(&u.to)
                 ));
                 for b in &u.backups {
-                    h.push_str(&format!("\nkept previous bytes as {b}"));
+                    h.push_str(&format!("\nkept previous bytes as {}", shown(b)));
                 }
             }
             h
@@ -470,7 +470,17 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
                 out.human
             };
             if (!text.is_empty() && !say(&text)) && out.code == 0 {
-                // The result could not be reported (closed stdout, full disk).
+                // The result could not be reported (closed stdout, full
+                // disk): a failure, and it says so where it still can.
+                say_err(
+                    &Error::io(
+                        "write the result to",
+                        std::path::Path::new("stdout"),
+                        "the output could not be written (what the command did is done; \
+                         rerun `assetpin status` to see the state)",
+                    )
+                    .to_string(),
+                );
                 return 1;
             }
             out.code

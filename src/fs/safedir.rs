@@ -361,7 +361,8 @@ impl SafeDir {
     /// for `flock` (K1, K3). Never follows a link.
     ///
     /// # Errors
-    /// `unsafe-path` when it is a link or not a regular file; `io`.
+    /// `unsafe-path` when it is a link, a hard link or not a regular file;
+    /// `io`.
     pub fn open_lock_file(&self, name: &str) -> Result<File> {
         let path = self.child_path(name);
         match rustix::fs::openat(
@@ -374,6 +375,14 @@ impl SafeDir {
                 let st = rustix::fs::fstat(&fd).map_err(|e| io_err("stat", &path, e))?;
                 if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
                     return Err(Error::unsafe_path(&path, "not a regular file"));
+                }
+                // A hard link shares its inode with names that may lie
+                // outside the project: setting the mode would change them.
+                if st.st_nlink != 1 {
+                    return Err(Error::unsafe_path(
+                        &path,
+                        "a hard link (its other names may be outside the project)",
+                    ));
                 }
                 if st.st_mode & 0o7777 != PRIVATE_MODE {
                     rustix::fs::fchmod(&fd, Mode::from_raw_mode(PRIVATE_MODE))

@@ -165,7 +165,8 @@ pub fn record_new_entry(
     name: &str,
     dest_path: &Path,
 ) -> Result<bool> {
-    if existing.is_some() {
+    // Only an object is an entry (see `lockfile::get`).
+    if existing.is_some_and(Value::is_object) {
         refuse_if_present(ty, name, true, true, dest_path)?;
     }
     Ok(true)

@@ -7,7 +7,9 @@
 //! exactly as they were and nothing is read. An unrecorded entry where the
 //! wiki's HEAD puts a file (or needs a directory) stands in the way: the
 //! update refuses it as `dirty`, and with `--force` keeps it as
-//! `<path>.bak`, as it does for a modified recorded file.
+//! `<path>.bak`, as it does for a modified recorded file (or as
+//! `<path>.<n>.bak` when that name is taken: a backup never replaces
+//! anything).
 //!
 //! [`list`] is also the update's fingerprint of dest: taken under the
 //! per-asset lock and again after the exchange, it shows whether anything
@@ -115,6 +117,11 @@ pub fn plan(
             .next()
             .is_some_and(|p| p.starts_with(&prefix))
     };
+    // Every name a `.bak` must not take: whatever the old dest holds (the
+    // user's own `x.bak` is theirs) and whatever the new dest will hold.
+    let mut taken: BTreeSet<String> = entries.iter().map(|e| e.rel.clone()).collect();
+    taken.extend(head_files.keys().map(|p| (*p).to_owned()));
+    taken.extend(head_dirs.iter().cloned());
     let mut carry = Carry::default();
     let mut backups = Vec::new();
     let mut user = Vec::new();
@@ -133,9 +140,10 @@ pub fn plan(
             }
             continue;
         }
-        let bak = format!("{}{BAK_SUFFIX}", e.rel);
+        let mut bak_name = || free_bak(&e.rel, &mut taken);
         if e.kind == EntryKind::Dir {
             if head_files.contains_key(e.rel.as_str()) {
+                let bak = bak_name();
                 carry.in_the_way.push(e.rel.clone());
                 carry.dirs.push((bak.clone(), e.mode));
                 carry.backups.push(bak.clone());
@@ -148,6 +156,7 @@ pub fn plan(
         }
         if recorded.contains(&e.rel) {
             if changed.contains(e.rel.as_str()) {
+                let bak = bak_name();
                 backups.push((e.rel.clone(), bak.clone()));
                 carry.backups.push(bak);
             }
@@ -156,11 +165,13 @@ pub fn plan(
                 && e.size == bytes.len() as u64
                 && read_rel(old, &e.rel)?.as_deref() == Some(*bytes);
             if !same {
+                let bak = bak_name();
                 carry.in_the_way.push(e.rel.clone());
                 backups.push((e.rel.clone(), bak.clone()));
                 carry.backups.push(bak);
             }
         } else if head_dirs.contains(&e.rel) {
+            let bak = bak_name();
             carry.in_the_way.push(e.rel.clone());
             backups.push((e.rel.clone(), bak.clone()));
             carry.backups.push(bak);
@@ -168,8 +179,8 @@ pub fn plan(
             user.push((e.rel.clone(), e.rel.clone()));
         }
     }
-    // `.bak` copies first: where the user already has a `<file>.bak`, the
-    // copy of the bytes this update replaces wins, as it always has.
+    // Every `.bak` name is free (see [`free_bak`]), so no link below can
+    // meet an existing name; the order only keeps the report readable.
     carry.links = backups.into_iter().chain(user).collect();
     // Every directory a link lands in exists: the staged tree's, a carried
     // one, or else one made with the mode of the old directory it mirrors.
@@ -218,10 +229,30 @@ pub fn apply(old: &SafeDir, new: &SafeDir, carry: &Carry) -> Result<()> {
         let (dp, dl) = split(dst);
         let from = open_or_root(old, sp)?;
         let to = open_or_root(new, dp)?;
-        // An existing `to` is a `.bak` of this update's: it wins.
-        from.link(sl, &to, dl)?;
+        // Every target name was chosen free of both trees: one that exists
+        // now appeared during the update, and is not overwritten.
+        if !from.link(sl, &to, dl)? {
+            return Err(crate::error::Error::conflict("dest entry", dst, None, None));
+        }
     }
     Ok(())
+}
+
+/// The first free name for a backup of `rel`: `<rel>.bak`, else
+/// `<rel>.1.bak`, `<rel>.2.bak`, ... (still `.bak`, so never installed and
+/// never dirty). A name the old dest or the new dest already uses (a
+/// wiki's `x.bak/` directory, the user's own `x.bak`) is never taken, so a
+/// backup can never overwrite, or be dropped for, another entry. The name
+/// chosen is marked taken.
+fn free_bak(rel: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut name = format!("{rel}{BAK_SUFFIX}");
+    let mut n = 0u64;
+    while taken.contains(&name) || taken.iter().any(|t| t.starts_with(&format!("{name}/"))) {
+        n += 1;
+        name = format!("{rel}.{n}{BAK_SUFFIX}");
+    }
+    taken.insert(name.clone());
+    name
 }
 
 fn open_or_root(root: &SafeDir, rel: &str) -> Result<SafeDir> {

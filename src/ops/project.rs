@@ -136,19 +136,22 @@ impl Project {
         let lock_name = crate::lock::asset_lock_name(name);
         let files = [crate::lock::SIDECAR_NAME, LOCKFILE_NAME];
         for f in files {
-            if !matches!(memtomem.kind_of(f)?, None | Some(EntryKind::File)) {
+            let hard_linked =
+                memtomem.stat(f)?.is_some_and(|st| st.st_nlink != 1) && f != LOCKFILE_NAME;
+            if hard_linked || !matches!(memtomem.kind_of(f)?, None | Some(EntryKind::File)) {
                 return Err(Error::unsafe_path(
                     &memtomem.child_path(f),
-                    "a symbolic link or not a regular file",
+                    "a symbolic link, a hard link or not a regular file",
                 ));
             }
         }
         if let Some(section) = memtomem.open_dir(ty.section())?
-            && !matches!(section.kind_of(&lock_name)?, None | Some(EntryKind::File))
+            && (!matches!(section.kind_of(&lock_name)?, None | Some(EntryKind::File))
+                || section.stat(&lock_name)?.is_some_and(|st| st.st_nlink != 1))
         {
             return Err(Error::unsafe_path(
                 &section.child_path(&lock_name),
-                "a symbolic link or not a regular file",
+                "a symbolic link, a hard link or not a regular file",
             ));
         }
         Ok(())

@@ -290,6 +290,44 @@ impl Wiki {
             .repo
             .excludes(&index, None, Default::default())
             .map_err(|e| git_err(&self.path, "cannot read ignore rules", e))?;
+        // Compare as git does: the work-tree bytes go through the wiki's
+        // clean filters (`core.autocrlf`, `eol`/`text` attributes,
+        // `ident`, `working-tree-encoding`) before hashing. Never through
+        // an external driver: a wiki is untrusted input, and its config
+        // must not make this tool run a program.
+        let (pipeline, _index) = self
+            .repo
+            .filter_pipeline(Some(commit))
+            .map_err(|e| git_err(&self.path, "cannot read attributes", e))?;
+        let (mut filter, mut attrs) = pipeline.into_parts();
+        filter.options_mut().drivers.clear();
+        let mut to_git_id = |repo_rel: &str, bytes: &[u8]| -> Result<Option<ObjectId>> {
+            let rela = Path::new(repo_rel);
+            let platform = attrs
+                .at_path(rela, None, &self.repo.objects)
+                .map_err(|e| git_err(&self.path, "cannot read attributes", e))?;
+            let out = filter
+                .convert_to_git(
+                    bytes,
+                    rela,
+                    &mut |_, found| {
+                        platform.matching_attributes(found);
+                    },
+                    &mut |_| Ok(None),
+                )
+                .map_err(|e| git_err(&self.path, &format!("cannot filter {repo_rel}"), e))?;
+            let hash = |data: &[u8]| {
+                gix::objs::compute_hash(self.repo.object_hash(), gix::object::Kind::Blob, data)
+                    .map_err(|e| git_err(&self.path, "cannot hash", e))
+            };
+            use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
+            match out {
+                ToGitOutcome::Unchanged(_) => hash(bytes).map(Some),
+                ToGitOutcome::Buffer(b) => hash(b).map(Some),
+                // Only an external driver streams; there is none.
+                ToGitOutcome::Process(_) => Ok(None),
+            }
+        };
         let mut seen = std::collections::BTreeSet::new();
         // The work tree is read through no-follow directory handles: the
         // asset directory, or any directory in it, replaced by a link (to
@@ -360,15 +398,10 @@ impl Wiki {
                             }
                             Err(e) => return Err(e),
                         };
-                        let disk_id = gix::objs::compute_hash(
-                            self.repo.object_hash(),
-                            gix::object::Kind::Blob,
-                            &bytes,
-                        )
-                        .map_err(|e| git_err(&self.path, "cannot hash", e))?;
+                        let disk_id = to_git_id(&repo_rel, &bytes)?;
                         let disk_exec =
                             dir.meta(&fname)?.is_some_and(|(mode, _)| mode & 0o111 != 0);
-                        if disk_id != *id || disk_exec != *executable {
+                        if disk_id != Some(*id) || disk_exec != *executable {
                             dirty.push(repo_rel);
                         }
                     }

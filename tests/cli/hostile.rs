@@ -254,6 +254,76 @@ fn e4_trees_deeper_than_the_walks_accept_are_refused() {
     }
 }
 
+/// I1: the work tree is compared as git compares it, through the clean
+/// filters: with `core.autocrlf=true` or an `eol=crlf` attribute, a
+/// checkout with CRLF line ends that `git status` calls clean installs the
+/// committed (LF) bytes; a real edit is still `uncommitted`.
+fn i1_line_end_filters_are_applied_as_git_applies_them() {
+    for (setup, file) in [
+        ("autocrlf", "skills/a/SKILL.md"),
+        ("attribute", "skills/b/SKILL.md"),
+    ] {
+        let wiki = Wiki::new();
+        wiki.file("skills/a/SKILL.md", "# a\nline two\n")
+            .file("skills/b/SKILL.md", "# b\nline two\n");
+        if setup == "attribute" {
+            wiki.file(".gitattributes", "*.md text eol=crlf\n");
+        } else {
+            wiki.git(&["config", "core.autocrlf", "true"]);
+        }
+        wiki.commit("assets");
+        std::fs::remove_file(wiki.path().join(file)).unwrap();
+        wiki.git(&["checkout", "--", file]);
+        let on_disk = std::fs::read(wiki.path().join(file)).unwrap();
+        assert!(
+            on_disk.windows(2).any(|w| w == b"\r\n"),
+            "{setup}: git wrote CRLF"
+        );
+        assert!(
+            wiki.git(&["status", "--porcelain"]).is_empty(),
+            "{setup}: git says clean"
+        );
+        let project = Project::new();
+        let name = if file.contains("/a/") { "a" } else { "b" };
+        ok(&project, &wiki, &["install", "skill", name]);
+        let installed = std::fs::read(project.dest("skill", name).join("SKILL.md")).unwrap();
+        assert!(
+            !installed.contains(&b'\r'),
+            "{setup}: the committed LF bytes"
+        );
+        std::fs::write(wiki.path().join(file), "# edited\r\n").unwrap();
+        let out = assetpin(&Project::new(), &wiki)
+            .args(["install", "skill", name])
+            .output()
+            .unwrap();
+        assert_refused(&out, "uncommitted");
+    }
+}
+
+/// I1, untrusted wiki: a clean filter driver in the wiki's config is never
+/// run (it would be a program the wiki chooses).
+fn i1_a_wikis_filter_driver_is_never_run() {
+    let wiki = Wiki::new();
+    wiki.file(".gitattributes", "*.md filter=evil\n")
+        .file("skills/a/SKILL.md", "# a\n");
+    wiki.commit("assets");
+    let marker = wiki.path().join(".git/driver-ran");
+    wiki.git(&[
+        "config",
+        "filter.evil.clean",
+        &format!("sh -c 'touch {}; cat'", marker.display()),
+    ]);
+    let out = assetpin(&Project::new(), &wiki)
+        .args(["install", "skill", "a"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{out:?}"
+    );
+    assert!(!marker.exists(), "the wiki's filter driver ran");
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
     Test::plain(
@@ -285,5 +355,13 @@ pub const TESTS: &[Test] = &[
     Test::plain(
         "e4_trees_deeper_than_the_walks_accept_are_refused",
         e4_trees_deeper_than_the_walks_accept_are_refused,
+    ),
+    Test::plain(
+        "i1_line_end_filters_are_applied_as_git_applies_them",
+        i1_line_end_filters_are_applied_as_git_applies_them,
+    ),
+    Test::plain(
+        "i1_a_wikis_filter_driver_is_never_run",
+        i1_a_wikis_filter_driver_is_never_run,
     ),
 ];

@@ -199,6 +199,146 @@ fn y2_a_section_moved_away_during_the_lock_wait_gets_nothing() {
     );
 }
 
+/// U3: a backup never replaces anything: when `<file>.bak` is taken (the
+/// user's own `.bak`, or a `.bak/` directory the wiki ships), `--force`
+/// keeps the overwritten bytes under the next free `<file>.<n>.bak`, and
+/// says which.
+fn u3_a_backup_never_replaces_an_existing_bak() {
+    let (wiki, project) = installed();
+    let dest = project.dest("skill", "s");
+    std::fs::write(dest.join("SKILL.md"), "MY EDIT\n").unwrap();
+    std::fs::write(dest.join("SKILL.md.bak"), "my own backup\n").unwrap();
+    wiki.file("skills/s/SKILL.md", "# s\nv2\n")
+        .file("skills/s/notes.md.bak/readme", "the wiki's\n");
+    wiki.commit("v2");
+    std::fs::write(dest.join("notes.md"), "mine\n").unwrap();
+    wiki.file("skills/s/notes.md", "the wiki's notes\n");
+    wiki.commit("v3 adds notes.md");
+    let out = assetpin(&project, &wiki)
+        .args(["update", "skill", "s", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        std::fs::read(dest.join("SKILL.md.bak")).unwrap(),
+        b"my own backup\n"
+    );
+    assert_eq!(
+        std::fs::read(dest.join("SKILL.md.1.bak")).unwrap(),
+        b"MY EDIT\n"
+    );
+    assert!(
+        stdout.contains("kept previous bytes as SKILL.md.1.bak"),
+        "{stdout}"
+    );
+    let notes_bak: Vec<String> = ls(&dest)
+        .into_iter()
+        .filter(|n| n.starts_with("notes.md.") && n.ends_with(".bak"))
+        .collect();
+    let kept: Vec<Vec<u8>> = notes_bak
+        .iter()
+        .filter_map(|n| std::fs::read(dest.join(n)).ok())
+        .collect();
+    assert!(kept.contains(&b"mine\n".to_vec()), "{notes_bak:?}");
+}
+
+/// Y2: a lock file hard-linked to a file outside the project is refused
+/// before anything is written; the outside file keeps its mode.
+fn y2_a_hard_linked_lock_file_is_refused() {
+    let (wiki, project) = installed();
+    let outside = project.outside().join("file");
+    std::fs::write(&outside, "mine\n").unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let sidecar = project.memtomem().join(".lock.json.lock");
+    std::fs::remove_file(&sidecar).unwrap();
+    std::fs::hard_link(&outside, &sidecar).unwrap();
+    wiki.skill("other");
+    wiki.commit("other");
+    assert_refused_unchanged(
+        &project,
+        &wiki,
+        &["install", "skill", "other"],
+        "unsafe-path",
+        1,
+    );
+    std::fs::remove_file(&sidecar).unwrap();
+    let asset_lock = project.memtomem().join("skills/.other.lock");
+    std::fs::hard_link(&outside, &asset_lock).unwrap();
+    assert_refused_unchanged(
+        &project,
+        &wiki,
+        &["install", "skill", "other"],
+        "unsafe-path",
+        1,
+    );
+    assert_eq!(mode(&outside), 0o644);
+}
+
+/// L3, I4: a value under an asset's name that is not an object records
+/// nothing, so it is no entry: install names adopt for the dest it finds,
+/// and adopt writes the entry over the value; nothing else changes.
+fn l3_a_value_that_is_no_object_is_no_entry() {
+    for bad in ["null", "5", "[]", "\"x\""] {
+        let (wiki, project) = installed();
+        project.write_lockfile(format!(
+            "{{\"version\": 1, \"skills\": {{\"s\": {bad}, \"other\": {bad}}}}}"
+        ));
+        let stderr = assert_refused_unchanged(
+            &project,
+            &wiki,
+            &["install", "skill", "s"],
+            "already-installed",
+            1,
+        );
+        assert!(
+            stderr.contains("lockfile_entry=no, dest=yes"),
+            "{bad}: {stderr}"
+        );
+        assert!(
+            stderr.contains("`assetpin adopt skill s`"),
+            "{bad}: {stderr}"
+        );
+        assetpin(&project, &wiki)
+            .args(["adopt", "skill", "s"])
+            .assert()
+            .success();
+        let doc = project.lockfile_json();
+        assert!(doc["skills"]["s"].is_object(), "{bad}: {doc}");
+        assert_eq!(
+            doc["skills"]["other"],
+            serde_json::from_str::<Value>(bad).unwrap(),
+            "L3"
+        );
+        let out = assetpin(&project, &wiki)
+            .args(["status", "--json"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["assets"][0]["state"], "ok", "{bad}: {v}");
+    }
+}
+
+/// E1, E4: a result that cannot be written to stdout is a failure that
+/// says so on stderr.
+fn e1_an_unwritable_stdout_is_reported() {
+    let (wiki, project) = installed();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = assetpin_std(&project, &wiki)
+        .args(["status"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error[io]: "),
+        "{out:?}"
+    );
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
     Test::plain(
@@ -220,5 +360,21 @@ pub const TESTS: &[Test] = &[
     Test::plain(
         "y2_a_section_moved_away_during_the_lock_wait_gets_nothing",
         y2_a_section_moved_away_during_the_lock_wait_gets_nothing,
+    ),
+    Test::plain(
+        "u3_a_backup_never_replaces_an_existing_bak",
+        u3_a_backup_never_replaces_an_existing_bak,
+    ),
+    Test::plain(
+        "y2_a_hard_linked_lock_file_is_refused",
+        y2_a_hard_linked_lock_file_is_refused,
+    ),
+    Test::plain(
+        "l3_a_value_that_is_no_object_is_no_entry",
+        l3_a_value_that_is_no_object_is_no_entry,
+    ),
+    Test::plain(
+        "e1_an_unwritable_stdout_is_reported",
+        e1_an_unwritable_stdout_is_reported,
     ),
 ];

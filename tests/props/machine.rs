@@ -290,9 +290,19 @@ impl Model {
                     new.insert(p.clone(), b.clone());
                 }
             }
+            // A backup never replaces anything: `<p>.bak`, else the first
+            // free `<p>.<n>.bak` (the user's own `.bak` is kept as it is).
+            let mut taken: BTreeSet<String> = old.keys().chain(head.keys()).cloned().collect();
             for p in &blocking {
                 if let Some(b) = old.get(p) {
-                    new.insert(format!("{p}.bak"), b.clone());
+                    let mut name = format!("{p}.bak");
+                    let mut n = 0;
+                    while taken.contains(&name) {
+                        n += 1;
+                        name = format!("{p}.{n}.bak");
+                    }
+                    taken.insert(name.clone());
+                    new.insert(name, b.clone());
                 }
             }
         }

@@ -73,7 +73,9 @@ proptest! {
     /// I4, I5, E1, E3: `install` refuses with `already-installed` when an
     /// entry OR dest exists, stating both sides in the message and in the
     /// `--json` details, and leaves the project byte-for-byte as it was;
-    /// with neither it installs, touching no other entry.
+    /// with neither it installs, touching no other entry. A junk value
+    /// under the name (not an object) is no entry, and the install writes
+    /// its entry over it.
     #[test]
     fn i4_refuses_when_entry_or_dest_exists(case in arb_case(), json_out in any::<bool>()) {
         WIKI.with(|wiki| -> Result<(), TestCaseError> {
@@ -108,7 +110,9 @@ proptest! {
 
             for (i, e, d) in &case {
                 let name = ASSETS[*i];
-                let entry = !matches!(e, EntryState::Absent);
+                // Only an object is an entry (the L5 sharpening): a junk
+                // value under the name records nothing.
+                let entry = matches!(e, EntryState::Object);
                 let dest = !matches!(d, DestState::Absent);
                 let before = snapshot(project.path());
                 let lock_before = project.lockfile_json();
@@ -141,10 +145,13 @@ proptest! {
                     prop_assert_eq!(names, vec!["SKILL.md", "ref/notes.md"]);
                     let lock_after = project.lockfile_json();
                     prop_assert_eq!(&lock_after["skills"][name]["wiki_commit"], &json!(wiki.head()));
-                    // Every other key is untouched (L3).
+                    // Every other key is untouched (L3); a junk value under
+                    // the name is what the new entry replaced.
                     let mut rest = lock_after.clone();
                     rest["skills"].as_object_mut().unwrap().shift_remove(name);
-                    prop_assert_eq!(serde_json::to_string(&rest).unwrap(), serde_json::to_string(&lock_before).unwrap());
+                    let mut before_rest = lock_before.clone();
+                    before_rest["skills"].as_object_mut().unwrap().shift_remove(name);
+                    prop_assert_eq!(serde_json::to_string(&rest).unwrap(), serde_json::to_string(&before_rest).unwrap());
                 }
             }
             Ok(())

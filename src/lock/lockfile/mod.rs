@@ -96,9 +96,10 @@ pub fn parse_strict(bytes: Option<&[u8]>, path: &str) -> Result<Document> {
         ));
     }
     for ty in AssetType::ALL {
-        if let Some(sec) = doc.get(ty.section())
-            && !sec.is_object()
-        {
+        let Some(sec) = doc.get(ty.section()) else {
+            continue;
+        };
+        if !sec.is_object() {
             return Err(Error::lockfile_corrupt(
                 path,
                 format_args!(
@@ -149,9 +150,15 @@ pub fn entries<'a>(
         .filter_map(|(k, v)| v.as_object().map(|o| (k.as_str(), o)))
 }
 
-/// The entry for `(ty, name)`, when present (of any JSON type).
+/// The entry for `(ty, name)`, when present. Only an object is an entry:
+/// any other value under the name (`null`, `5`, a string) records nothing,
+/// so it is no entry (L3 keeps it until the asset's own entry is written
+/// over it).
 pub fn get<'a>(doc: &'a Document, ty: AssetType, name: &str) -> Option<&'a Value> {
-    doc.get(ty.section())?.as_object()?.get(name)
+    doc.get(ty.section())?
+        .as_object()?
+        .get(name)
+        .filter(|v| v.is_object())
 }
 
 /// Upsert (L2, L3, L10): writes `write` into the entry for `(ty, name)`.
