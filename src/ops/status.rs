@@ -2,7 +2,7 @@
 //! dest (CONTRACT K7, T1-T3). Takes no lock and never writes.
 
 use crate::asset::AssetType;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fs::safedir::EntryKind;
 use crate::lock::lockfile::{self, VERSION};
 use crate::ops::Context;
@@ -150,7 +150,12 @@ pub fn status(ctx: &Context) -> Result<Report> {
     };
     let mut rows = Vec::new();
     for ty in AssetType::ALL {
-        let section = project.section(ty)?;
+        // T2: status exits 0 whatever dest looks like. A section reached
+        // only through a link (Y2) is not read: its entries show as missing.
+        let section = match project.section(ty) {
+            Err(e) if e.kind == Kind::UnsafePath => None,
+            other => other?,
+        };
         let mut seen = std::collections::BTreeSet::new();
         for (name, entry) in lockfile::entries(&view.doc, ty) {
             seen.insert(name.to_owned());
@@ -158,11 +163,23 @@ pub fn status(ctx: &Context) -> Result<Report> {
                 (Some(s), true) => s.open_dir(name).ok().flatten(),
                 _ => None,
             };
-            let drift = drift::inspect(dest.as_ref(), entry)?;
+            // A dest this tool will not walk (nested deeper than its walks
+            // go) cannot be shown unchanged: dirty, and status still ends 0.
+            let (drift, unwalkable) = match drift::inspect(dest.as_ref(), entry) {
+                Ok(d) => (d, false),
+                Err(e) if e.kind == Kind::UnsafePath => (
+                    drift::Drift {
+                        exists: true,
+                        ..drift::Drift::default()
+                    },
+                    true,
+                ),
+                Err(e) => return Err(e),
+            };
             let pin = entry.get("wiki_commit").and_then(Value::as_str);
             let state = if !drift.exists {
                 State::Missing
-            } else if drift.is_dirty() {
+            } else if unwalkable || drift.is_dirty() {
                 State::Dirty
             } else {
                 wiki_state(wiki.as_ref(), pin)
@@ -187,9 +204,11 @@ pub fn status(ctx: &Context) -> Result<Report> {
                 if kind != EntryKind::Dir || name.starts_with('.') || seen.contains(&name) {
                     continue;
                 }
-                let mtime_ns = match s.open_dir(&name)? {
-                    Some(d) => drift::walk(&d)?.values().map(|f| f.mtime_ns).max(),
-                    None => None,
+                let mtime_ns = match s.open_dir(&name) {
+                    Ok(Some(d)) => drift::walk(&d)
+                        .ok()
+                        .and_then(|files| files.values().map(|f| f.mtime_ns).max()),
+                    _ => None,
                 };
                 rows.push(Row {
                     ty,

@@ -339,6 +339,19 @@ fn e1_an_unwritable_stdout_is_reported() {
     );
 }
 
+/// T2: a section reached only through a link is not read by `status`,
+/// which still exits 0 and shows its entries as missing.
+fn t2_status_with_a_linked_section_exits_0() {
+    let (wiki, project) = installed();
+    let section = project.memtomem().join("skills");
+    let away = project.outside().join("skills");
+    std::fs::rename(&section, &away).unwrap();
+    symlink(&away, &section).unwrap();
+    let (code, v, _) = json_run(&project, &wiki, &["status"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["assets"][0]["state"], "missing", "{v}");
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
     Test::plain(
@@ -376,5 +389,9 @@ pub const TESTS: &[Test] = &[
     Test::plain(
         "e1_an_unwritable_stdout_is_reported",
         e1_an_unwritable_stdout_is_reported,
+    ),
+    Test::plain(
+        "t2_status_with_a_linked_section_exits_0",
+        t2_status_with_a_linked_section_exits_0,
     ),
 ];
