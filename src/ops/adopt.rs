@@ -69,13 +69,15 @@ fn verify(
         .iter()
         .map(|f| (f.path.as_str(), f.bytes.as_slice()))
         .collect();
-    let on_disk: Vec<String> = drift::walk(&dest)?
+    // One walk serves the comparison and `installed_at`.
+    let walked = drift::walk(&dest)?;
+    let newest = walked.values().map(|f| f.mtime_ns).max().unwrap_or(0);
+    let on_disk: Vec<String> = walked
         .into_keys()
         .filter(|rel| !path_is_skipped(rel))
         .collect();
     let mut differs = Vec::new();
     let mut only_on_disk = Vec::new();
-    let mut max_mtime = 0i128;
     for rel in &on_disk {
         match expected.get(rel.as_str()) {
             None => only_on_disk.push(rel.clone()),
@@ -104,12 +106,9 @@ fn verify(
             ],
         ));
     }
-    for f in drift::walk(&dest)?.values() {
-        max_mtime = max_mtime.max(f.mtime_ns);
-    }
     Ok(EntryWrite {
         wiki_commit: head.to_string(),
-        installed_at: crate::lock::lockfile::timestamp::format_ns_ceil_micros(max_mtime),
+        installed_at: crate::lock::lockfile::timestamp::format_ns_ceil_micros(newest),
         files: tree.files.iter().map(|f| f.path.clone()).collect(),
         digests: Some(
             tree.files

@@ -230,13 +230,7 @@ fn e4_odd_files_where_directories_belong() {
     std::fs::write(project.dest("skill", "x"), "file at dest").unwrap();
     std::fs::write(project.memtomem().join("agents"), "file at section").unwrap();
     let fifo = project.dest("skill", "other");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let before = snapshot(project.parent());
     for (ty, name) in [("skill", "x"), ("agent", "a"), ("skill", "other")] {
         let out = assetpin(&project, &wiki)

@@ -70,13 +70,7 @@ fn u2_the_users_own_entries_survive_an_update_exactly() {
     std::fs::write(dest.join("mine/deep.txt"), "deep\n").unwrap();
     std::fs::create_dir(dest.join("empty")).unwrap();
     let fifo = dest.join("pipe");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let ino = |p: &std::path::Path| std::fs::symlink_metadata(p).unwrap().ino();
     let before = [ino(&secret), ino(&sparse), ino(&dest.join("mine/deep.txt"))];
     wiki_moves_on(&wiki);

@@ -92,3 +92,13 @@ pub fn files_of(s: &Snapshot) -> BTreeMap<String, (u32, Vec<u8>)> {
         })
         .collect()
 }
+
+/// Makes a FIFO at `path` (a reader that opens it without care waits
+/// forever).
+pub fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
