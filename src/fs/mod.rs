@@ -10,6 +10,7 @@
 pub mod digest;
 pub mod safedir;
 pub mod stage;
+pub mod walk;
 
 pub use safedir::{
     DIR_MODE, EXEC_MODE, EntryKind, FILE_MODE, PRIVATE_MODE, SafeDir, temp_name, temp_prefix,

@@ -449,52 +449,71 @@ impl SafeDir {
     /// # Errors
     /// `io`.
     pub fn remove_tree(&self, name: &str) -> Result<()> {
-        // Depth-first with an explicit stack of open directories: a
-        // directory is removed once it is empty, so the call stack never
-        // grows with the tree.
+        // Depth-first with an explicit stack of pending directories, kept
+        // as paths relative to `self` and opened again when their turn
+        // comes: each directory is listed once (its files removed, its
+        // subdirectories remembered) and removed once empty, so neither
+        // the call stack nor the open handles grow with the tree, and the
+        // work is linear in its size.
         match self.kind_of(name)? {
             None => return Ok(()),
             Some(EntryKind::Dir) => {}
             Some(_) => return self.remove_file(name),
         }
-        let Some(top) = self.open_dir(name)? else {
+        let Some(pending) = self.clear_files(name)? else {
             return Ok(());
         };
-        let mut stack: Vec<(SafeDir, String)> = vec![(top, name.to_owned())];
-        while let Some((dir, _)) = stack.last() {
-            let mut descend = None;
-            for (child, kind) in dir.entries()? {
-                if kind == EntryKind::Dir {
-                    descend = Some(child);
-                    break;
+        let mut stack: Vec<(String, Vec<String>)> = vec![(name.to_owned(), pending)];
+        loop {
+            let depth = stack.len();
+            let Some((rel, pending)) = stack.last_mut() else {
+                break;
+            };
+            if let Some(child) = pending.pop() {
+                let child_rel = format!("{rel}/{child}");
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(&self.child_path(&child_rel)));
                 }
-                dir.remove_file(&child)?;
+                if let Some(sub) = self.clear_files(&child_rel)? {
+                    stack.push((child_rel, sub));
+                }
+                continue;
             }
-            match descend {
-                Some(child) => {
-                    if stack.len() > MAX_DEPTH {
-                        return Err(too_deep(&dir.child_path(&child)));
-                    }
-                    let Some(sub) = dir.open_dir(&child)? else {
-                        continue;
-                    };
-                    stack.push((sub, child));
-                }
-                None => {
-                    let (dir, dir_name) = stack.pop().expect("not empty");
-                    let parent = match stack.last() {
-                        Some((p, _)) => p,
-                        None => self,
-                    };
-                    drop(dir);
-                    match rustix::fs::unlinkat(&parent.fd, dir_name.as_str(), AtFlags::REMOVEDIR) {
-                        Ok(()) | Err(Errno::NOENT) => {}
-                        Err(e) => return Err(io_err("remove", &parent.child_path(&dir_name), e)),
+            let (rel, _) = stack.pop().expect("not empty");
+            let (parent, leaf) = rel.rsplit_once('/').unwrap_or(("", rel.as_str()));
+            let Some(parent) = self.open_dir_path(parent)? else {
+                continue;
+            };
+            match rustix::fs::unlinkat(&parent.fd, leaf, AtFlags::REMOVEDIR) {
+                Ok(()) | Err(Errno::NOENT) => {}
+                // Something appeared in it since it was listed: list again.
+                Err(Errno::NOTEMPTY) => {
+                    if let Some(sub) = self.clear_files(&rel)? {
+                        stack.push((rel, sub));
                     }
                 }
+                Err(e) => return Err(io_err("remove", &parent.child_path(leaf), e)),
             }
         }
         Ok(())
+    }
+
+    /// Removes every entry of directory `rel` (below `self`) that is not a
+    /// directory and returns the names of its subdirectories; `None` when
+    /// `rel` is gone.
+    fn clear_files(&self, rel: &str) -> Result<Option<Vec<String>>> {
+        let Some(dir) = self.open_dir_path(rel)? else {
+            return Ok(None);
+        };
+        let mut subdirs = Vec::new();
+        for (child, kind) in dir.entries()? {
+            if kind == EntryKind::Dir {
+                subdirs.push(child);
+            } else {
+                dir.remove_file(&child)?;
+            }
+        }
+        Ok(Some(subdirs))
     }
 
     /// The entries of this directory (without `.` and `..`), sorted by

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::fs::digest::sha256_hex;
 use crate::fs::safedir::{EXEC_MODE, FILE_MODE, SafeDir};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Prefix of staging directories of asset `name`: `.<name>~staging-`.
 /// `~` is outside the Y1 alphabet, so no asset's dest can ever be named
@@ -93,41 +93,53 @@ fn write_tree(root: &SafeDir, files: &[AssetFile]) -> Result<BTreeMap<String, St
             "not a relative path below dest",
         ));
     }
-    // Directories first, parents before children, one handle each.
-    let mut dirs: HashMap<String, SafeDir> = HashMap::new();
+    // Directories first, parents before children, each created through
+    // its parent opened again from the root: a constant number of handles
+    // whatever the tree's width or depth (E4).
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
     for f in files {
-        let mut parent = String::new();
-        let segs: Vec<&str> = f.path.split('/').collect();
-        for seg in &segs[..segs.len() - 1] {
-            let here = if parent.is_empty() {
-                (*seg).to_owned()
-            } else {
-                format!("{parent}/{seg}")
-            };
-            if !dirs.contains_key(&here) {
-                let d = match dirs.get(&parent) {
-                    Some(p) => p.ensure_dir(seg)?,
-                    None => root.ensure_dir(seg)?,
-                };
-                dirs.insert(here.clone(), d);
-            }
-            parent = here;
+        let mut end = 0;
+        while let Some(i) = f.path[end..].find('/') {
+            end += i;
+            dirs.insert(&f.path[..end]);
+            end += 1;
         }
     }
-    let digests = files
+    let open = |rel: &str| -> Result<SafeDir> {
+        root.open_dir_path(rel)?
+            .ok_or_else(|| Error::io("open", &root.path().join(rel), "vanished while staging"))
+    };
+    for d in &dirs {
+        let (parent, leaf) = d.rsplit_once('/').unwrap_or(("", d));
+        open(parent)?.ensure_dir(leaf)?;
+    }
+    // Files, grouped by their directory, groups in parallel: one handle
+    // per group at a time; each directory synced once all is in it.
+    let mut groups: BTreeMap<&str, Vec<&AssetFile>> = BTreeMap::new();
+    for f in files {
+        let parent = f.path.rsplit_once('/').map_or("", |(p, _)| p);
+        groups.entry(parent).or_default().push(f);
+    }
+    let digests = groups
         .par_iter()
-        .map(|f| {
-            let (parent, leaf) = match f.path.rsplit_once('/') {
-                Some((p, l)) => (dirs.get(p).expect("created above"), l),
-                None => (root, f.path.as_str()),
-            };
-            let mode = if f.executable { EXEC_MODE } else { FILE_MODE };
-            parent.write_new_file(leaf, &f.bytes, mode, true)?;
-            Ok((f.path.clone(), sha256_hex(&f.bytes)))
+        .map(|(parent, group)| {
+            let dir = open(parent)?;
+            let mut out = Vec::with_capacity(group.len());
+            for f in group {
+                let leaf = f.path.rsplit_once('/').map_or(f.path.as_str(), |(_, l)| l);
+                let mode = if f.executable { EXEC_MODE } else { FILE_MODE };
+                dir.write_new_file(leaf, &f.bytes, mode, true)?;
+                out.push((f.path.clone(), sha256_hex(&f.bytes)));
+            }
+            dir.sync()?;
+            Ok(out)
         })
-        .collect::<Result<BTreeMap<_, _>>>()?;
-    for d in dirs.values() {
-        d.sync()?;
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect::<BTreeMap<_, _>>();
+    for d in dirs.iter().filter(|d| !groups.contains_key(*d)) {
+        open(d)?.sync()?;
     }
     root.sync()?;
     Ok(digests)

@@ -18,7 +18,8 @@
 use crate::asset::AssetTree;
 use crate::asset::skip::BAK_SUFFIX;
 use crate::error::Result;
-use crate::fs::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
+use crate::fs::safedir::{EntryKind, SafeDir};
+use crate::fs::walk::Item;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One entry of a tree, as `lstat` saw it.
@@ -47,29 +48,23 @@ pub struct Entry {
 /// `unsafe-path` for a tree too deep; `io`.
 pub fn list(dir: &SafeDir) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
-    let mut todo = vec![(dir.try_clone()?, String::new(), 0usize)];
-    while let Some((d, prefix, depth)) = todo.pop() {
-        for (name, kind) in d.entries()? {
-            let Some(st) = d.stat(&name)? else { continue };
-            let rel = format!("{prefix}{name}");
-            if kind == EntryKind::Dir {
-                if depth + 1 > MAX_DEPTH {
-                    return Err(too_deep(&d.child_path(&name)));
-                }
-                if let Some(sub) = d.open_dir(&name)? {
-                    todo.push((sub, format!("{rel}/"), depth + 1));
-                }
-            }
-            out.push(Entry {
-                rel,
-                kind,
-                mode: st.st_mode & 0o7777,
-                size: st.st_size as u64,
-                ino: st.st_ino,
-                mtime_ns: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
-            });
-        }
-    }
+    crate::fs::walk::walk(dir, |d, prefix, item| {
+        let Item::Entry(name, kind) = item else {
+            return Ok(false);
+        };
+        let Some(st) = d.stat(name)? else {
+            return Ok(false);
+        };
+        out.push(Entry {
+            rel: format!("{prefix}{name}"),
+            kind,
+            mode: st.st_mode & 0o7777,
+            size: st.st_size as u64,
+            ino: st.st_ino,
+            mtime_ns: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
+        });
+        Ok(kind == EntryKind::Dir)
+    })?;
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(out)
 }

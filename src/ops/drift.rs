@@ -7,7 +7,8 @@
 use crate::asset::skip;
 use crate::error::Result;
 use crate::fs::digest::sha256_hex;
-use crate::fs::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
+use crate::fs::safedir::{EntryKind, SafeDir};
+use crate::fs::walk::Item;
 use crate::lock::lockfile::entry::valid_rel_path;
 use crate::lock::lockfile::timestamp::parse_installed_at;
 use crate::lock::lockfile::{valid_digests, valid_manifest};
@@ -57,28 +58,17 @@ impl Drift {
 /// `unsafe-path` for a tree deeper than [`MAX_DEPTH`]; `io`.
 pub fn walk(dir: &SafeDir) -> Result<BTreeMap<String, DestFile>> {
     let mut out = BTreeMap::new();
-    let mut todo = vec![(dir.try_clone()?, String::new(), 0usize)];
-    while let Some((dir, prefix, depth)) = todo.pop() {
-        for (name, kind) in dir.entries()? {
-            let rel = format!("{prefix}{name}");
-            match kind {
-                EntryKind::File => {
-                    if let Some((mode, mtime_ns)) = dir.meta(&name)? {
-                        out.insert(rel, DestFile { mtime_ns, mode });
-                    }
-                }
-                EntryKind::Dir => {
-                    if depth + 1 > MAX_DEPTH {
-                        return Err(too_deep(&dir.child_path(&name)));
-                    }
-                    if let Some(sub) = dir.open_dir(&name)? {
-                        todo.push((sub, format!("{rel}/"), depth + 1));
-                    }
-                }
-                _ => {}
-            }
+    crate::fs::walk::walk(dir, |d, prefix, item| {
+        let Item::Entry(name, kind) = item else {
+            return Ok(false);
+        };
+        if kind == EntryKind::File
+            && let Some((mode, mtime_ns)) = d.meta(name)?
+        {
+            out.insert(format!("{prefix}{name}"), DestFile { mtime_ns, mode });
         }
-    }
+        Ok(kind == EntryKind::Dir)
+    })?;
     Ok(out)
 }
 

@@ -9,6 +9,7 @@ use crate::asset::skip;
 use crate::asset::{AssetFile, AssetTree, AssetType};
 use crate::error::{Error, Result};
 use crate::fs::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
+use crate::fs::walk::Item;
 use gix::ObjectId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -332,21 +333,28 @@ impl Wiki {
         // The work tree is read through no-follow directory handles: the
         // asset directory, or any directory in it, replaced by a link (to
         // `/dev`, say) is a difference, never a place to read from.
-        let mut stack = Vec::new();
-        match self.asset_workdir(&workdir, ty, name) {
-            Ok(Some(dir)) => stack.push((dir, String::new(), 0usize)),
-            Ok(None) => {}
-            Err(e) if e.kind == crate::error::Kind::UnsafePath => dirty.push(base.clone()),
+        let top = match self.asset_workdir(&workdir, ty, name) {
+            Ok(top) => top,
+            Err(e) if e.kind == crate::error::Kind::UnsafePath => {
+                dirty.push(base.clone());
+                None
+            }
             Err(e) => return Err(e),
-        }
-        while let Some((dir, dir_rel, depth)) = stack.pop() {
-            let (entries, strays) = dir.entries_and_strays()?;
-            // A name the lockfile cannot record is never dropped silently.
-            dirty.extend(strays.into_iter().map(|n| format!("{base}/{dir_rel}{n}")));
-            for (fname, kind) in entries {
+        };
+        if let Some(top) = top {
+            crate::fs::walk::walk(&top, |dir, dir_rel, item| {
+                let (fname, kind) = match item {
+                    Item::Entry(n, k) => (n, k),
+                    // A name the lockfile cannot record is never dropped
+                    // silently.
+                    Item::Stray(n) => {
+                        dirty.push(format!("{base}/{dir_rel}{n}"));
+                        return Ok(false);
+                    }
+                };
                 let is_dir = kind == EntryKind::Dir;
-                if skip::is_skipped(&fname, is_dir) {
-                    continue;
+                if skip::is_skipped(fname, is_dir) {
+                    return Ok(false);
                 }
                 let rel = format!("{dir_rel}{fname}");
                 let repo_rel = format!("{base}/{rel}");
@@ -355,7 +363,7 @@ impl Wiki {
                     // the wiki; I2 skips submodules, so they are not compared.
                     if matches!(items.get(&rel), Some(TreeItem::Submodule)) {
                         seen.insert(rel);
-                        continue;
+                        return Ok(false);
                     }
                     let tracked_below = items
                         .range(format!("{rel}/")..)
@@ -366,15 +374,7 @@ impl Wiki {
                             .at_path(&repo_rel, Some(gix::index::entry::Mode::DIR))
                             .map(|p| p.is_excluded())
                             .unwrap_or(false);
-                    if !ignored {
-                        if depth + 1 > MAX_DEPTH {
-                            return Err(too_deep(&dir.child_path(&fname)));
-                        }
-                        if let Some(sub) = dir.open_dir(&fname)? {
-                            stack.push((sub, format!("{rel}/"), depth + 1));
-                        }
-                    }
-                    continue;
+                    return Ok(!ignored);
                 }
                 match items.get(&rel) {
                     Some(TreeItem::Blob { id, executable }) => {
@@ -384,23 +384,22 @@ impl Wiki {
                         // opened or read.
                         if kind != EntryKind::File {
                             dirty.push(repo_rel);
-                            continue;
+                            return Ok(false);
                         }
-                        let bytes = match dir.read_file(&fname) {
+                        let bytes = match dir.read_file(fname) {
                             Ok(Some(b)) => b,
                             Ok(None) => {
                                 dirty.push(repo_rel);
-                                continue;
+                                return Ok(false);
                             }
                             Err(e) if e.kind == crate::error::Kind::UnsafePath => {
                                 dirty.push(repo_rel);
-                                continue;
+                                return Ok(false);
                             }
                             Err(e) => return Err(e),
                         };
                         let disk_id = to_git_id(&repo_rel, &bytes)?;
-                        let disk_exec =
-                            dir.meta(&fname)?.is_some_and(|(mode, _)| mode & 0o111 != 0);
+                        let disk_exec = dir.meta(fname)?.is_some_and(|(mode, _)| mode & 0o111 != 0);
                         if disk_id != Some(*id) || disk_exec != *executable {
                             dirty.push(repo_rel);
                         }
@@ -419,7 +418,8 @@ impl Wiki {
                         }
                     }
                 }
-            }
+                Ok(false)
+            })?;
         }
         for (rel, item) in &items {
             if matches!(item, TreeItem::Blob { .. }) && !seen.contains(rel) {

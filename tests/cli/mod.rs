@@ -2,6 +2,7 @@
 //! `assetpin` binary, on real git wikis in temporary directories. Test
 //! names carry the clause they check (`y2_...`, `l5_...`).
 
+mod bounds;
 mod errors;
 mod hostile;
 mod install;
@@ -71,6 +72,7 @@ pub fn sample_wiki() -> Wiki {
 
 /// The modules of this family and their tests, for `tests/tests.rs`.
 pub const MODULES: crate::Modules = &[
+    ("bounds", bounds::TESTS),
     ("errors", errors::TESTS),
     ("hostile", hostile::TESTS),
     ("install", install::TESTS),

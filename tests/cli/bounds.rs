@@ -1,0 +1,269 @@
+//! Resource bounds (E4; the depth sharpening of I1, I2): open file
+//! handles and stack stay bounded whatever the width and depth of the
+//! asset and of dest. Every run here is limited by `ulimit -n 256` (open
+//! files) and `ulimit -s 256` (KiB of main-thread stack); the first test
+//! shows the limits bite.
+
+use super::*;
+use crate::Test;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+/// The shell prefix that sets the limits, then runs the program.
+const LIMITS: &str = "ulimit -n 256 && ulimit -s 256 && exec \"$0\" \"$@\"";
+
+/// `assetpin --project P --wiki W args` under [`LIMITS`].
+fn limited(project: &Project, wiki: &Wiki, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(LIMITS)
+        .arg(bin())
+        .arg("--project")
+        .arg(project.path())
+        .arg("--wiki")
+        .arg(wiki.path())
+        .args(args)
+        .env("HOME", project.home())
+        .env_remove("MEMTOMEM_WIKI_PATH")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[track_caller]
+fn limited_ok(project: &Project, wiki: &Wiki, args: &[&str]) -> Output {
+    let out = limited(project, wiki, args);
+    assert!(
+        out.status.success(),
+        "assetpin {args:?} under the limits: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The negative control of the limits: a program that opens 300 files
+/// fails under them.
+fn assert_the_limits_bite() {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(LIMITS)
+        .arg("python3")
+        .arg("-c")
+        .arg("import os\n[os.open('/dev/null', 0) for _ in range(300)]")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("Too many open files"),
+        "300 open files under ulimit -n 256 should fail: {:?}",
+        out
+    );
+}
+
+/// A wiki whose skill `w` holds `SKILL.md` and `width` directories of one
+/// file each.
+fn wide_wiki(width: usize) -> Wiki {
+    let w = Wiki::new();
+    w.file("skills/w/SKILL.md", "# w\n");
+    for i in 0..width {
+        w.file(&format!("skills/w/d{i:05}/f.md"), format!("{i}\n"));
+    }
+    w.commit("wide");
+    w
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    snapshot(dir)
+        .0
+        .values()
+        .filter(|n| matches!(n, Node::File(..)))
+        .count()
+}
+
+/// E4: an asset 10,000 directories wide is installed, updated, read by
+/// status and restored by `install --all`, each within 256 open files and a
+/// 256 KiB stack.
+fn e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack() {
+    assert_the_limits_bite();
+    let wiki = wide_wiki(10_000);
+    let project = Project::new();
+    limited_ok(&project, &wiki, &["install", "skill", "w"]);
+    let dest = project.dest("skill", "w");
+    assert_eq!(count_files(&dest), 10_001);
+
+    wiki.file("skills/w/d00005/f.md", "changed\n")
+        .file("skills/w/d10000/f.md", "new\n");
+    wiki.commit("wider");
+    limited_ok(&project, &wiki, &["update", "skill", "w"]);
+    assert_eq!(count_files(&dest), 10_002);
+    assert_eq!(
+        std::fs::read(dest.join("d00005/f.md")).unwrap(),
+        b"changed\n"
+    );
+    let out = limited_ok(&project, &wiki, &["--json", "status"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["assets"][0]["state"], "ok", "{v}");
+
+    std::fs::remove_dir_all(&dest).unwrap();
+    limited_ok(&project, &wiki, &["install", "--all"]);
+    assert_eq!(count_files(&dest), 10_002);
+}
+
+/// Writes a chain of `depth` directories named `d` ending in a file
+/// `f.md` as git trees, with `git mktree --batch` (no work tree could hold
+/// it), and returns the top tree's id.
+fn deep_tree(wiki: &Wiki, depth: usize) -> String {
+    let blob = {
+        let mut c = Command::new("git")
+            .args(["-C"])
+            .arg(wiki.path())
+            .args(["hash-object", "-w", "--stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(b"deep\n").unwrap();
+        let out = c.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let mut mktree = Command::new("git")
+        .arg("-C")
+        .arg(wiki.path())
+        .args(["mktree", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = mktree.stdin.take().unwrap();
+    let mut output = BufReader::new(mktree.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut next = |spec: String| -> String {
+        writeln!(input, "{spec}\n").unwrap();
+        input.flush().unwrap();
+        line.clear();
+        output.read_line(&mut line).unwrap();
+        line.trim().to_owned()
+    };
+    let mut top = next(format!("100644 blob {blob}\tf.md"));
+    for _ in 1..depth {
+        top = next(format!("040000 tree {top}\td"));
+    }
+    // Closing stdin ends the batch.
+    drop(input);
+    assert!(mktree.wait().unwrap().success(), "git mktree --batch");
+    top
+}
+
+/// Commits skill `deep` (a `SKILL.md` and a chain `depth` directories
+/// deep) on top of the wiki's HEAD, without a work tree.
+fn commit_deep_skill(wiki: &Wiki, depth: usize) -> String {
+    let chain = deep_tree(wiki, depth);
+    let skill_md = wiki.git(&["rev-parse", "HEAD:skills/x/SKILL.md"]);
+    let mk = |spec: &str| -> String {
+        let mut c = Command::new("git")
+            .arg("-C")
+            .arg(wiki.path())
+            .arg("mktree")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(spec.as_bytes()).unwrap();
+        String::from_utf8(c.wait_with_output().unwrap().stdout)
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let deep = mk(&format!(
+        "100644 blob {}\tSKILL.md\n040000 tree {chain}\td\n",
+        skill_md.trim()
+    ));
+    let skills = wiki.git(&["rev-parse", "HEAD:skills"]);
+    let mut listing = String::new();
+    for l in wiki.git(&["ls-tree", skills.trim()]).lines() {
+        listing.push_str(l);
+        listing.push('\n');
+    }
+    listing.push_str(&format!("040000 tree {deep}\tdeep\n"));
+    let skills = mk(&listing);
+    let mut root = String::new();
+    for l in wiki.git(&["ls-tree", "HEAD"]).lines() {
+        if !l.ends_with("\tskills") {
+            root.push_str(l);
+            root.push('\n');
+        }
+    }
+    root.push_str(&format!("040000 tree {skills}\tskills\n"));
+    let root = mk(&root);
+    let commit = wiki.git(&["commit-tree", &root, "-p", "HEAD", "-m", "deep"]);
+    wiki.git(&["update-ref", "HEAD", commit.trim()]);
+    commit.trim().to_owned()
+}
+
+/// Makes a chain of `depth` directories `d` below `dir`, one level at a
+/// time relative to the last (no path ever gets long), holding two
+/// directory handles at most.
+fn deep_dirs(dir: &std::path::Path, depth: usize) {
+    use rustix::fs::{Mode, OFlags, mkdirat, openat};
+    let mut fd = openat(rustix::fs::CWD, dir, OFlags::DIRECTORY, Mode::empty()).unwrap();
+    for _ in 0..depth {
+        mkdirat(&fd, "d", Mode::from_raw_mode(0o755)).unwrap();
+        fd = openat(&fd, "d", OFlags::DIRECTORY, Mode::empty()).unwrap();
+    }
+}
+
+/// `rm -rf`, which walks a tree of any depth (std's removal holds a handle
+/// per level).
+fn rm_rf(p: &std::path::Path) {
+    let st = Command::new("rm").arg("-rf").arg(p).status().unwrap();
+    assert!(st.success());
+}
+
+/// E4, I2: a skill 100,000 directories deep in the wiki is refused with a
+/// classified error, not a crash, within 256 open files and a small stack;
+/// so are dest trees that deep, where status still exits 0 (T2).
+fn e4_a_100000_level_deep_asset_and_dest_are_refused_not_crashed() {
+    let wiki = sample_wiki();
+    commit_deep_skill(&wiki, 100_000);
+    let project = Project::new();
+    let out = limited(&project, &wiki, &["install", "skill", "deep"]);
+    let err = assert_refused(&out, "unsafe-path");
+    assert!(err.contains("256"), "{err}");
+    assert!(!project.dest("skill", "deep").exists(), "I5");
+
+    // dest 100,000 deep, below an installed asset.
+    limited_ok(&project, &wiki, &["install", "skill", "x"]);
+    let dest = project.dest("skill", "x");
+    deep_dirs(&dest.join("docs"), 100_000);
+    let out = limited_ok(&project, &wiki, &["--json", "status"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = v["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "x")
+        .unwrap();
+    assert_eq!(row["state"], "dirty", "{v}");
+    wiki.file("skills/x/SKILL.md", "# x v2\n");
+    wiki.commit("x v2");
+    let out = limited(&project, &wiki, &["update", "skill", "x", "--force"]);
+    assert_refused(&out, "unsafe-path");
+    let out = limited_ok(&project, &wiki, &["install", "--all"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("present"),
+        "I8: a present dest is left alone"
+    );
+    rm_rf(&project.path());
+}
+
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack",
+        e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack,
+    ),
+    Test::plain(
+        "e4_a_100000_level_deep_asset_and_dest_are_refused_not_crashed",
+        e4_a_100000_level_deep_asset_and_dest_are_refused_not_crashed,
+    ),
+];
