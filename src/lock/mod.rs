@@ -7,6 +7,8 @@
 //!   L7), written once over a [`rmw::LockfileStore`];
 //! * [`install_order`]: the order of one install's steps (K2-K4, I4-I7),
 //!   written once over an [`install_order::InstallSteps`];
+//! * [`update_order`]: the order of one update's steps (U1-U7, K3, K4,
+//!   I6), written once over an [`update_order::UpdateSteps`];
 //! * [`lockfile`]: the document, its validators and the peer's bytes
 //!   (L1-L10);
 //! * [`sync`]: the std/loom shim the models of `tests/concurrency` run on;
@@ -21,6 +23,7 @@ pub mod install_order;
 pub mod lockfile;
 pub mod rmw;
 pub mod sync;
+pub mod update_order;
 
 pub use flock::{AssetLock, FlockGuard, SIDECAR_NAME, asset_lock_name};
 pub use rmw::{DiskStore, LockfileStore, transact, transact_upsert};

@@ -13,12 +13,11 @@ use super::Context;
 use crate::asset::AssetTree;
 use crate::asset::{AssetType, validate_name};
 use crate::error::Result;
-use crate::fs::safedir::SafeDir;
 use crate::fs::stage;
 use crate::lock::install_order::{self, InstallSteps};
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite};
-use crate::lock::{self, AssetLock, DiskStore};
+use crate::lock::{self, DiskStore};
 use crate::ops::project::Project;
 use crate::wiki::Wiki;
 use std::path::PathBuf;
@@ -102,15 +101,10 @@ pub(super) struct DiskInstall<'a> {
 }
 
 /// The held per-asset lock and the section directory it guards.
-pub(super) struct Held {
-    section: SafeDir,
-    _lock: AssetLock,
-}
-
 impl InstallSteps for DiskInstall<'_> {
     type Pin = gix::ObjectId;
     type Tree = AssetTree;
-    type Held = Held;
+    type Held = crate::ops::project::Held;
     type Staged = stage::Staged;
 
     fn resolve(&self) -> Result<gix::ObjectId> {
@@ -139,28 +133,19 @@ impl InstallSteps for DiskInstall<'_> {
         install_order::refuse_if_present(self.ty, self.name, false, dest, &dest_path)
     }
 
-    fn lock_asset(&self) -> Result<Held> {
-        // First write: the section directory and the per-asset lock (K3).
-        let section = self.project.ensure_section(self.ty)?;
-        let lock = AssetLock::acquire(&section, &lock::asset_lock_name(self.name))?;
-        // Confinement is state too (K3): the section may have been moved
-        // out of the project while this process waited for the lock.
-        self.project.recheck_section(self.ty, &section)?;
-        Ok(Held {
-            section,
-            _lock: lock,
-        })
+    fn lock_asset(&self) -> Result<Self::Held> {
+        self.project.lock_asset(self.ty, self.name)
     }
 
-    fn clean_stale(&self, held: &Held) -> Result<()> {
+    fn clean_stale(&self, held: &Self::Held) -> Result<()> {
         stage::clean_stale(&held.section, self.name)
     }
 
-    fn stage(&self, held: &Held, tree: &AssetTree) -> Result<stage::Staged> {
+    fn stage(&self, held: &Self::Held, tree: &AssetTree) -> Result<stage::Staged> {
         stage::stage(&held.section, self.name, &tree.files)
     }
 
-    fn place(&self, held: &Held, staged: &stage::Staged) -> Result<()> {
+    fn place(&self, held: &Self::Held, staged: &stage::Staged) -> Result<()> {
         let section = &held.section;
         if !section.rename(&staged.name, section, self.name, true)? {
             let _ = section.remove_tree(&staged.name);
@@ -177,7 +162,7 @@ impl InstallSteps for DiskInstall<'_> {
 
     fn record(
         &self,
-        _held: &Held,
+        _held: &Self::Held,
         commit: &gix::ObjectId,
         tree: &AssetTree,
         staged: stage::Staged,
@@ -204,7 +189,7 @@ impl InstallSteps for DiskInstall<'_> {
         Ok(())
     }
 
-    fn unplace(&self, held: &Held) {
+    fn unplace(&self, held: &Self::Held) {
         let _ = held.section.remove_tree(self.name);
     }
 }

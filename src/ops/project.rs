@@ -5,6 +5,7 @@ use crate::asset::AssetType;
 use crate::error::{Error, Result};
 use crate::fs::safedir::{EntryKind, SafeDir};
 use crate::lock::lockfile::LOCKFILE_NAME;
+use crate::lock::{AssetLock, asset_lock_name};
 use std::path::{Path, PathBuf};
 
 /// Name of the project's asset directory.
@@ -209,5 +210,33 @@ impl Project {
                 "a symbolic link or not a directory",
             )),
         }
+    }
+}
+
+/// The per-asset lock of one asset, held, and the section directory it
+/// guards (K3), from [`Project::lock_asset`].
+pub struct Held {
+    /// The section directory, confined to the project.
+    pub section: SafeDir,
+    _lock: AssetLock,
+}
+
+impl Project {
+    /// The first write of a verb that writes dest: creates the section
+    /// directory when missing, takes the per-asset lock of `(ty, name)`
+    /// (waiting for it), then checks the section is still
+    /// `<project>/.memtomem/<section>` (confinement is state too, K3, Y2:
+    /// it may have been moved while this process waited).
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    pub fn lock_asset(&self, ty: AssetType, name: &str) -> Result<Held> {
+        let section = self.ensure_section(ty)?;
+        let lock = AssetLock::acquire(&section, &asset_lock_name(name))?;
+        self.recheck_section(ty, &section)?;
+        Ok(Held {
+            section,
+            _lock: lock,
+        })
     }
 }

@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::fs::stage;
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite, valid_digests, valid_manifest};
-use crate::lock::{self, AssetLock, DiskStore};
+use crate::lock::update_order::{self, Ended, UpdateSteps};
+use crate::lock::{self, DiskStore};
 use crate::ops::Context;
 use crate::ops::carry::{self, Carry};
 use crate::ops::drift::{self, Drift};
@@ -113,6 +114,8 @@ pub struct UpdateOutcome {
 
 /// Everything decided before writing.
 struct Prepared {
+    /// The HEAD planned against (K4).
+    head: ObjectId,
     from: String,
     /// The pin is a commit the wiki has but HEAD does not descend from:
     /// only `--force-head` moves it, and then backward (U5).
@@ -203,6 +206,7 @@ fn prepare(
     };
     if pin == Some(head) && !drift.is_dirty() && drift.exists {
         return Ok(Prepared {
+            head,
             from,
             backward: false,
             drift,
@@ -293,6 +297,7 @@ fn prepare(
     }
     plan.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Prepared {
+        head,
         from,
         backward: pin.is_some() && !forward,
         drift,
@@ -317,9 +322,8 @@ fn clean_leftovers(project: &Project, ty: AssetType, name: &str) -> Result<()> {
         .any(|(e, _)| stage::is_staging_of(e, name));
     if stale {
         project.precheck_writes(ty, name)?;
-        let _lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
-        project.recheck_section(ty, &section)?;
-        stage::clean_stale(&section, name)?;
+        let held = project.lock_asset(ty, name)?;
+        stage::clean_stale(&held.section, name)?;
     }
     Ok(())
 }
@@ -341,6 +345,168 @@ pub fn update(
     update_with(ctx, ty, name, opts, &mut |_| {})
 }
 
+/// The update steps on disk, in the order of [`update_order::update`].
+struct DiskUpdate<'a> {
+    project: &'a Project,
+    wiki: &'a Wiki,
+    ty: AssetType,
+    name: &'a str,
+    opts: &'a UpdateOptions,
+    warn: std::cell::RefCell<&'a mut dyn FnMut(&str)>,
+}
+
+/// The staged new dest, and whether an old dest was there to exchange.
+struct Staged {
+    staged: stage::Staged,
+    had_dest: bool,
+}
+
+impl UpdateSteps for DiskUpdate<'_> {
+    type Pin = ObjectId;
+    type Plan = Prepared;
+    type Held = crate::ops::project::Held;
+    type Staged = Staged;
+
+    fn resolve(&self) -> Result<ObjectId> {
+        self.wiki.head()
+    }
+
+    fn plan(&self, head: &ObjectId, _locked: bool) -> Result<Prepared> {
+        prepare(
+            self.project,
+            self.wiki,
+            *head,
+            self.ty,
+            self.name,
+            self.opts,
+        )
+    }
+
+    fn needs_write(&self, plan: &Prepared) -> bool {
+        plan.tree.is_some()
+    }
+
+    fn tidy(&self) -> Result<()> {
+        clean_leftovers(self.project, self.ty, self.name)
+    }
+
+    fn lock_asset(&self) -> Result<Self::Held> {
+        self.project.precheck_writes(self.ty, self.name)?;
+        self.project.lock_asset(self.ty, self.name)
+    }
+
+    fn before_write(&self, plan: &Prepared) {
+        if plan.backward {
+            (self.warn.borrow_mut())(&format!(
+                "--force-head moves the pin of {} {} backward, from {} to {}, which does \
+                 not descend from it",
+                self.ty, self.name, plan.from, plan.head
+            ));
+        }
+    }
+
+    fn stage(&self, held: &Self::Held, plan: &Prepared) -> Result<Staged> {
+        let section = &held.section;
+        let tree = plan
+            .tree
+            .as_ref()
+            .ok_or_else(|| Error::io("stage", &section.child_path(self.name), "nothing planned"))?;
+        stage::clean_stale(section, self.name)?;
+        let dest = self.project.dest(self.ty, self.name)?;
+        let staged = stage::stage(section, self.name, &tree.files)?;
+        if let Some(old) = &dest {
+            let new = section
+                .open_dir(&staged.name)?
+                .ok_or_else(|| Error::io("open", &section.child_path(&staged.name), "vanished"))?;
+            if let Err(e) = carry::apply(old, &new, &plan.carry) {
+                let _ = section.remove_tree(&staged.name);
+                return Err(e);
+            }
+        }
+        Ok(Staged {
+            staged,
+            had_dest: dest.is_some(),
+        })
+    }
+
+    fn swap(&self, held: &Self::Held, s: &Staged) -> Result<()> {
+        let section = &held.section;
+        if s.had_dest {
+            section.exchange(&s.staged.name, self.name)?;
+        } else if !section.rename(&s.staged.name, section, self.name, true)? {
+            let _ = section.remove_tree(&s.staged.name);
+            return Err(Error::conflict(self.ty, self.name, None, None));
+        }
+        section.sync()
+    }
+
+    fn check_unchanged(&self, held: &Self::Held, plan: &Prepared, s: &Staged) -> Result<()> {
+        if !s.had_dest {
+            return Ok(());
+        }
+        // What now sits under the staging name is the old dest; anything
+        // that changed it since the plan (an edit, a new file) is put back.
+        let after = match held.section.open_dir(&s.staged.name)? {
+            Some(old) => carry::list(&old)?,
+            None => Vec::new(),
+        };
+        if after == plan.seen {
+            Ok(())
+        } else {
+            Err(Error::conflict(self.ty, self.name, None, None))
+        }
+    }
+
+    fn unswap(&self, held: &Self::Held, s: &Staged) -> Result<()> {
+        let section = &held.section;
+        if s.had_dest {
+            section.exchange(&s.staged.name, self.name)?;
+        } else {
+            section.rename(self.name, section, &s.staged.name, true)?;
+        }
+        section.sync()?;
+        section.remove_tree(&s.staged.name)
+    }
+
+    fn record(
+        &self,
+        _held: &Self::Held,
+        head: &ObjectId,
+        plan: &Prepared,
+        s: &Staged,
+    ) -> Result<()> {
+        let tree = plan
+            .tree
+            .as_ref()
+            .ok_or_else(|| Error::io("record", &self.project.lockfile_path(), "nothing planned"))?;
+        let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
+        let write = EntryWrite {
+            wiki_commit: head.to_string(),
+            installed_at: now_utc_micros(),
+            files: tree.files.iter().map(|f| f.path.clone()).collect(),
+            digests: Some(
+                s.staged
+                    .digests
+                    .iter()
+                    .filter(|(k, _)| new_paths.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+        };
+        self.project.ensure_memtomem().and_then(|m| {
+            lock::transact_upsert(&DiskStore::new(&m), self.ty, self.name, &write, |_| {
+                Ok(true)
+            })
+        })?;
+        Ok(())
+    }
+
+    fn discard_old(&self, held: &Self::Held, s: Staged) -> Result<()> {
+        // After the exchange the old tree sits under the staging name.
+        held.section.remove_tree(&s.staged.name)
+    }
+}
+
 /// [`update`], calling `warn` with each warning that must reach the user
 /// before anything is written: a pin that `--force-head` moves backward
 /// (U5).
@@ -357,16 +523,32 @@ pub fn update_with(
     validate_name(name)?;
     let project = Project::open(&ctx.project)?;
     let wiki = Wiki::open(&ctx.wiki)?;
-    let head = wiki.head()?;
-    let prep = prepare(&project, &wiki, head, ty, name, opts)?;
-    let outcome = |prep: &Prepared, status, backups: Vec<String>| UpdateOutcome {
+    let steps = DiskUpdate {
+        project: &project,
+        wiki: &wiki,
+        ty,
+        name,
+        opts,
+        warn: std::cell::RefCell::new(warn),
+    };
+    let (ended, prep) = update_order::update(&steps, opts.dry_run)?;
+    let status = match ended {
+        Ended::UpToDate => UpdateStatus::UpToDate,
+        Ended::Planned => UpdateStatus::Planned,
+        Ended::Updated => UpdateStatus::Updated,
+    };
+    let mut done = UpdateOutcome {
         ty,
         name: name.to_owned(),
         from: prep.from.clone(),
-        to: head.to_string(),
+        to: prep.head.to_string(),
         status,
         plan: prep.plan.clone(),
-        backups,
+        backups: if ended == Ended::Updated {
+            prep.carry.backups.clone()
+        } else {
+            Vec::new()
+        },
         dirty_files: prep.drift.dirty_files.clone(),
         warnings: prep
             .tree
@@ -375,14 +557,10 @@ pub fn update_with(
             .unwrap_or_default(),
         backward: prep.backward,
     };
-    if prep.tree.is_none() {
-        if !opts.dry_run {
-            clean_leftovers(&project, ty, name)?;
-        }
-        let mut done = outcome(&prep, UpdateStatus::UpToDate, Vec::new());
+    if ended == Ended::UpToDate {
         // Up to date with HEAD, but the wiki's work tree may hold edits
         // the user expects to see: say they must be committed first.
-        if let Err(e) = wiki.check_clean(head, ty, name)
+        if let Err(e) = wiki.check_clean(prep.head, ty, name)
             && e.kind == crate::error::Kind::Uncommitted
         {
             done.warnings.push(format!(
@@ -390,104 +568,6 @@ pub fn update_with(
                 e.message
             ));
         }
-        return Ok(done);
     }
-    if opts.dry_run {
-        return Ok(outcome(&prep, UpdateStatus::Planned, Vec::new()));
-    }
-
-    project.precheck_writes(ty, name)?;
-    let section = project.ensure_section(ty)?;
-    let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
-    project.recheck_section(ty, &section)?;
-    // K3: another process may have changed the state while we waited.
-    let prep = prepare(&project, &wiki, head, ty, name, opts)?;
-    if prep.backward {
-        warn(&format!(
-            "--force-head moves the pin of {ty} {name} backward, from {} to {head}, which does \
-             not descend from it",
-            prep.from
-        ));
-    }
-    let Some(tree) = &prep.tree else {
-        return Ok(outcome(&prep, UpdateStatus::UpToDate, Vec::new()));
-    };
-    stage::clean_stale(&section, name)?;
-    let dest = project.dest(ty, name)?;
-    let staged = stage::stage(&section, name, &tree.files)?;
-    let changed = || {
-        let _ = section.remove_tree(&staged.name);
-        Error::conflict(ty, name, None, None)
-    };
-    if let Some(old) = &dest {
-        let new = section
-            .open_dir(&staged.name)?
-            .ok_or_else(|| Error::io("open", &section.child_path(&staged.name), "vanished"))?;
-        if let Err(e) = carry::apply(old, &new, &prep.carry) {
-            let _ = section.remove_tree(&staged.name);
-            return Err(e);
-        }
-    }
-    crate::failpoint!("update::after-stage");
-    match &dest {
-        Some(_) => section.exchange(&staged.name, name)?,
-        None => {
-            if !section.rename(&staged.name, &section, name, true)? {
-                return Err(changed());
-            }
-        }
-    }
-    section.sync()?;
-    // U7 at the swap: what now sits under the staging name is the old
-    // dest; anything that changed it since the plan (an edit, a new file)
-    // is put back in place, and nothing is lost.
-    let undo = || -> Result<()> {
-        if dest.is_some() {
-            section.exchange(&staged.name, name)?;
-        } else {
-            section.rename(name, &section, &staged.name, true)?;
-        }
-        section.sync()?;
-        section.remove_tree(&staged.name)
-    };
-    if dest.is_some() {
-        let after = match section.open_dir(&staged.name)? {
-            Some(old) => carry::list(&old)?,
-            None => Vec::new(),
-        };
-        if after != prep.seen {
-            undo()?;
-            return Err(Error::conflict(ty, name, None, None));
-        }
-    }
-    crate::failpoint!("update::after-exchange");
-
-    let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
-    let write = EntryWrite {
-        wiki_commit: head.to_string(),
-        installed_at: now_utc_micros(),
-        files: tree.files.iter().map(|f| f.path.clone()).collect(),
-        digests: Some(
-            staged
-                .digests
-                .into_iter()
-                .filter(|(k, _)| new_paths.contains(k))
-                .collect(),
-        ),
-    };
-    let upserted = project
-        .ensure_memtomem()
-        .and_then(|m| lock::transact_upsert(&DiskStore::new(&m), ty, name, &write, |_| Ok(true)));
-    if let Err(e) = upserted {
-        // The entry still records the old pin: the old dest goes back
-        // (a failure after the swap is rolled back, never left half-done).
-        undo()?;
-        return Err(e);
-    }
-    crate::failpoint!("update::after-upsert");
-    // The old tree now sits under the staging name.
-    section.remove_tree(&staged.name)?;
-    crate::failpoint!("update::after-cleanup");
-    let backups = prep.carry.backups.clone();
-    Ok(outcome(&prep, UpdateStatus::Updated, backups))
+    Ok(done)
 }

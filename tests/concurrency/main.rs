@@ -15,6 +15,7 @@ mod processes;
 // `--cfg loom`.
 mod loom_install;
 mod loom_lockfile;
+mod loom_update;
 mod memfs;
 
 // Real processes and crash injection; not part of the loom run.

@@ -12,6 +12,7 @@
 use assetpin::lock::install_order::{self, InstallSteps};
 use assetpin::lock::lockfile::{self, EntryWrite};
 use assetpin::lock::sync::{Mutex, MutexGuard};
+use assetpin::lock::update_order::UpdateSteps;
 use assetpin::lock::{self, LockfileStore};
 use assetpin::{AssetType, Error, Result};
 use std::cell::Cell;
@@ -39,6 +40,16 @@ pub struct Faults {
     /// K4: bytes are copied from the work tree and the pin is read after
     /// the copy, instead of resolving the pin once and reading at it.
     pub pin_after_copy: bool,
+    /// U7 at the swap: update does not check that the old tree is what
+    /// its plan saw.
+    pub no_swap_check: bool,
+    /// Update does not put the old dest back after its entry write failed.
+    pub no_rollback: bool,
+    /// I6: update rewrites dest file by file instead of exchanging a
+    /// staged tree.
+    pub update_in_place: bool,
+    /// The scenario, not a guard: every update's entry write fails.
+    pub upsert_fails: bool,
 }
 
 /// The wiki: commits (index = pin) and HEAD.
@@ -149,6 +160,27 @@ impl Fs {
         true
     }
 
+    /// Exchanges directories `a` and `b` atomically (`RENAME_EXCHANGE`).
+    pub fn exchange_dirs(&self, a: &str, b: &str) {
+        let mut files = self.files.lock().unwrap();
+        let (pa, pb) = (format!("{a}/"), format!("{b}/"));
+        let old: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .filter(|(k, _)| k.starts_with(&pa) || k.starts_with(&pb))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, _) in &old {
+            files.remove(k);
+        }
+        for (k, v) in old {
+            let moved = match k.strip_prefix(&pa) {
+                Some(rel) => format!("{pb}{rel}"),
+                None => format!("{pa}{}", &k[pb.len()..]),
+            };
+            files.insert(moved, v);
+        }
+    }
+
     /// Removes every path starting with `prefix`.
     pub fn remove_prefix(&self, prefix: &str) {
         self.files
@@ -201,6 +233,12 @@ impl Fs {
 
     fn head(&self) -> usize {
         self.wiki.lock().unwrap().head
+    }
+
+    /// Commits are linear: `i` is an ancestor of `j` (or `j` itself)
+    /// exactly when `i <= j`.
+    pub fn is_ancestor(i: usize, j: usize) -> bool {
+        i <= j
     }
 }
 
@@ -293,6 +331,8 @@ pub struct MemInstall<'a> {
     /// Writes done so far (staging, rename, lockfile).
     pub writes: Cell<u32>,
     locked: Cell<bool>,
+    /// `install --all`: restore at this pin, the entry already there (I8).
+    pub restore: Option<usize>,
 }
 
 impl<'a> MemInstall<'a> {
@@ -304,6 +344,15 @@ impl<'a> MemInstall<'a> {
             name,
             writes: Cell::new(0),
             locked: Cell::new(false),
+            restore: None,
+        }
+    }
+
+    /// The steps of `install --all` restoring skill `name` at `pin`.
+    pub fn restoring(fs: &'a Fs, id: usize, name: &'a str, pin: usize) -> Self {
+        MemInstall {
+            restore: Some(pin),
+            ..MemInstall::new(fs, id, name)
         }
     }
 
@@ -329,7 +378,7 @@ impl<'a> InstallSteps for MemInstall<'a> {
     type Staged = MemStaged;
 
     fn resolve(&self) -> Result<usize> {
-        Ok(self.fs.head())
+        Ok(self.restore.unwrap_or_else(|| self.fs.head()))
     }
 
     fn read(&self, pin: &usize) -> Result<Tree> {
@@ -349,7 +398,9 @@ impl<'a> InstallSteps for MemInstall<'a> {
         }
         let bytes = self.fs.read(LOCKFILE);
         let doc = lockfile::parse_strict(bytes.as_deref(), LOCKFILE)?;
-        let entry = lockfile::get(&doc, AssetType::Skill, self.name).is_some();
+        // A restore expects the entry (I8).
+        let entry =
+            self.restore.is_none() && lockfile::get(&doc, AssetType::Skill, self.name).is_some();
         let dest_exists = self.fs.dir_exists(&dest(self.name));
         assetpin::lock::install_order::refuse_if_present(
             AssetType::Skill,
@@ -422,13 +473,21 @@ impl<'a> InstallSteps for MemInstall<'a> {
             fs: self.fs,
             id: self.id,
         };
+        let restored = self.restore.map(pin_hex);
         lock::transact_upsert(&store, AssetType::Skill, self.name, &write, |existing| {
-            install_order::record_new_entry(
-                existing,
-                AssetType::Skill,
-                self.name,
-                Path::new(&dest_path),
-            )
+            match &restored {
+                None => install_order::record_new_entry(
+                    existing,
+                    AssetType::Skill,
+                    self.name,
+                    Path::new(&dest_path),
+                ),
+                // As on disk: only rewrite an entry that still pins it.
+                Some(pin) => Ok(existing
+                    .and_then(|e| e.get("wiki_commit"))
+                    .and_then(|v| v.as_str())
+                    == Some(pin.as_str())),
+            }
         })?;
         Ok(())
     }
@@ -436,6 +495,226 @@ impl<'a> InstallSteps for MemInstall<'a> {
     fn unplace(&self, _held: &Self::Held) {
         self.fs.remove_prefix(&format!("{}/", dest(self.name)));
     }
+}
+
+/// The update steps of one process updating skill `name` (on the same
+/// [`Fs`] as the installs), driven by the real `update_order::update`.
+pub struct MemUpdate<'a> {
+    /// The file system.
+    pub fs: &'a Fs,
+    /// The process's id (names its staging directory and temporary file).
+    pub id: usize,
+    /// The skill updated.
+    pub name: &'a str,
+    /// The HEAD this process resolves (as if read at a different time),
+    /// or the wiki's HEAD.
+    pub head: Option<usize>,
+    first_plan: std::cell::RefCell<Option<MemPlan>>,
+    record_failed: Cell<bool>,
+}
+
+/// An update's plan: the pin it moves from and to, the new tree, and dest
+/// as it was seen (the fingerprint).
+#[derive(Debug, Clone)]
+pub struct MemPlan {
+    /// The pin before.
+    pub from: usize,
+    /// The pin after.
+    pub to: usize,
+    tree: Tree,
+    seen: Tree,
+}
+
+impl<'a> MemUpdate<'a> {
+    /// The steps of process `id` updating skill `name`.
+    pub fn new(fs: &'a Fs, id: usize, name: &'a str, head: Option<usize>) -> Self {
+        MemUpdate {
+            fs,
+            id,
+            name,
+            head,
+            first_plan: std::cell::RefCell::new(None),
+            record_failed: Cell::new(false),
+        }
+    }
+
+    fn staging(&self) -> String {
+        format!("skills/.{}~staging-u{}", self.name, self.id)
+    }
+}
+
+fn refused(kind: assetpin::Kind, what: &str) -> Error {
+    Error::new(kind, what.to_owned())
+}
+
+impl<'a> UpdateSteps for MemUpdate<'a> {
+    type Pin = usize;
+    type Plan = MemPlan;
+    type Held = MutexGuard<'a, ()>;
+    type Staged = String;
+
+    fn resolve(&self) -> Result<usize> {
+        Ok(self.head.unwrap_or_else(|| self.fs.head()))
+    }
+
+    fn plan(&self, pin: &usize, locked: bool) -> Result<MemPlan> {
+        if locked
+            && self.fs.faults.no_recheck
+            && let Some(p) = self.first_plan.borrow().clone()
+        {
+            return Ok(p);
+        }
+        let doc = doc_of(self.fs);
+        let from = lockfile::get(&doc, AssetType::Skill, self.name)
+            .and_then(|e| e.get("wiki_commit"))
+            .and_then(|v| v.as_str())
+            .map(pin_index)
+            .ok_or_else(|| refused(assetpin::Kind::NotInstalled, "no entry"))?;
+        if !Fs::is_ancestor(from, *pin) {
+            return Err(refused(
+                assetpin::Kind::StalePin,
+                "HEAD does not descend from the pin",
+            ));
+        }
+        let seen = self.fs.tree_at(&dest(self.name));
+        if seen != self.fs.commit_tree(from) {
+            return Err(refused(assetpin::Kind::Dirty, "dest differs from its pin"));
+        }
+        let plan = MemPlan {
+            from,
+            to: *pin,
+            tree: self.fs.commit_tree(*pin),
+            seen,
+        };
+        if !locked {
+            *self.first_plan.borrow_mut() = Some(plan.clone());
+        }
+        Ok(plan)
+    }
+
+    fn needs_write(&self, plan: &MemPlan) -> bool {
+        plan.from != plan.to
+    }
+
+    fn tidy(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn lock_asset(&self) -> Result<Self::Held> {
+        Ok(self.fs.asset_locks[self.name].lock().unwrap())
+    }
+
+    fn before_write(&self, _plan: &MemPlan) {}
+
+    fn stage(&self, _held: &Self::Held, plan: &MemPlan) -> Result<String> {
+        let dir = self.staging();
+        if !self.fs.faults.update_in_place {
+            self.fs.put_tree(&dir, &plan.tree);
+        }
+        Ok(dir)
+    }
+
+    fn swap(&self, _held: &Self::Held, staged: &String) -> Result<()> {
+        if self.fs.faults.update_in_place {
+            // The control: the old files go one by one, the new come one
+            // by one, each a separate step a reader can see between.
+            let d = dest(self.name);
+            for rel in self.fs.tree_at(&d).keys() {
+                self.fs.remove_prefix(&format!("{d}/{rel}"));
+            }
+            let tree = self
+                .first_plan
+                .borrow()
+                .clone()
+                .map(|p| p.tree)
+                .unwrap_or_default();
+            for (rel, bytes) in &tree {
+                self.fs.put(&format!("{d}/{rel}"), bytes);
+            }
+            return Ok(());
+        }
+        self.fs.exchange_dirs(staged, &dest(self.name));
+        Ok(())
+    }
+
+    fn check_unchanged(&self, _held: &Self::Held, plan: &MemPlan, staged: &String) -> Result<()> {
+        if self.fs.faults.no_swap_check || self.fs.faults.update_in_place {
+            return Ok(());
+        }
+        if self.fs.tree_at(staged) == plan.seen {
+            Ok(())
+        } else {
+            Err(refused(
+                assetpin::Kind::Conflict,
+                "dest changed while the update ran",
+            ))
+        }
+    }
+
+    fn unswap(&self, _held: &Self::Held, staged: &String) -> Result<()> {
+        if self.record_failed.get() && self.fs.faults.no_rollback {
+            return Ok(());
+        }
+        self.fs.exchange_dirs(staged, &dest(self.name));
+        self.fs.remove_prefix(&format!("{staged}/"));
+        Ok(())
+    }
+
+    fn record(
+        &self,
+        _held: &Self::Held,
+        pin: &usize,
+        plan: &MemPlan,
+        _staged: &String,
+    ) -> Result<()> {
+        if self.fs.faults.upsert_fails {
+            self.record_failed.set(true);
+            return Err(refused(assetpin::Kind::Io, "the entry write failed"));
+        }
+        let write = EntryWrite {
+            wiki_commit: pin_hex(*pin),
+            installed_at: "2024-01-02T03:04:05.000000Z".into(),
+            files: plan.tree.keys().cloned().collect(),
+            digests: Some(
+                plan.tree
+                    .iter()
+                    .map(|(k, v)| (k.clone(), assetpin::fs::digest::sha256_hex(v)))
+                    .collect(),
+            ),
+        };
+        let store = MemStore {
+            fs: self.fs,
+            id: 100 + self.id,
+        };
+        lock::transact_upsert(&store, AssetType::Skill, self.name, &write, |_| Ok(true))?;
+        Ok(())
+    }
+
+    fn discard_old(&self, _held: &Self::Held, staged: String) -> Result<()> {
+        self.fs.remove_prefix(&format!("{staged}/"));
+        Ok(())
+    }
+}
+
+/// A project where skill `name` is installed at pin `pin` (dest equals
+/// the tree of that commit, the entry records it with digests).
+pub fn install_at(fs: &Fs, name: &str, pin: usize) {
+    let tree = fs.commit_tree(pin);
+    fs.put_tree(&dest(name), &tree);
+    let write = EntryWrite {
+        wiki_commit: pin_hex(pin),
+        installed_at: "2024-01-02T03:04:05.000000Z".into(),
+        files: tree.keys().cloned().collect(),
+        digests: Some(
+            tree.iter()
+                .map(|(k, v)| (k.clone(), assetpin::fs::digest::sha256_hex(v)))
+                .collect(),
+        ),
+    };
+    let bytes = fs.read(LOCKFILE);
+    let mut doc = lockfile::parse_strict(bytes.as_deref(), LOCKFILE).unwrap();
+    lockfile::upsert(&mut doc, AssetType::Skill, name, &write);
+    fs.put(LOCKFILE, &lockfile::serialize(&doc));
 }
 
 /// The parsed lockfile of `fs` (empty when absent).
