@@ -123,6 +123,29 @@ pub fn transact<S: LockfileStore, T>(
     })
 }
 
+/// Removes the temporary files a crashed writer left (L7), under the
+/// sidecar lock, writing nothing: for verbs that found nothing to write but
+/// should not leave a crash's debris behind (`install --all`).
+///
+/// # Errors
+/// `lockfile-corrupt`, `lockfile-version`, `io`.
+pub fn tidy<S: LockfileStore>(store: &S) -> Result<()> {
+    read_modify_write(store, |_| Ok((None, ())))
+}
+
+/// Whether `dir` holds a lockfile temporary file (a regular file under
+/// the temporary prefix): the debris [`tidy`] removes. Reads only.
+///
+/// # Errors
+/// `io`.
+pub fn has_temps(dir: &SafeDir) -> Result<bool> {
+    let prefix = temp_prefix(LOCKFILE_NAME);
+    Ok(dir
+        .entries()?
+        .iter()
+        .any(|(e, k)| e.starts_with(&prefix) && *k == crate::fs::EntryKind::File))
+}
+
 /// The upsert of one entry as one read-modify-write (K1, K2, L2, L3,
 /// L5-L8, L10): under the sidecar lock, `decide` sees the entry now stored
 /// for `(ty, name)` (`None` when there is none, of any JSON type

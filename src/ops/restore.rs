@@ -64,6 +64,13 @@ pub fn install_all(ctx: &Context) -> Result<Vec<Restored>> {
             rows.push(row);
         }
     }
+    // A run killed mid-write may have left a lockfile temporary file; the
+    // rerun that finds nothing to restore still takes it out (L7).
+    if let Some(m) = project.memtomem()?
+        && crate::lock::rmw::has_temps(&m)?
+    {
+        crate::lock::rmw::tidy(&crate::lock::DiskStore::new(&m))?;
+    }
     Ok(rows)
 }
 

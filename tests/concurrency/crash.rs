@@ -7,15 +7,17 @@
 //! * dest is absent, the old tree or the new tree, never a mix (I6);
 //! * leftover staging directories and lockfile temporary files are
 //!   ignored, and cleaned by the next operation;
-//! * rerunning the operation succeeds. One window is the exception the
-//!   contract itself makes: an install killed after dest was renamed into
-//!   place but before its entry was written leaves dest without an entry,
-//!   which I4 makes the rerun refuse (`lockfile_entry=no, dest=yes`); the
-//!   test then applies the remedy the message names (remove dest) and
-//!   reruns. An update killed after its exchange but before its upsert
-//!   leaves the new tree under the old entry; U2 reads it as dirty, but
-//!   its bytes are HEAD's, so the plain rerun finishes it (docs/CONTRACT.md,
-//!   sharpening of U3). Both windows are counted and printed.
+//! * rerunning the operation succeeds, with one exception the contract
+//!   itself makes: an install killed after dest was renamed into place but
+//!   before its entry was written leaves dest without an entry, which I4
+//!   makes the rerun refuse (`lockfile_entry=no, dest=yes`), naming
+//!   `assetpin adopt`, which the test then runs. An update killed after its
+//!   exchange but before its upsert leaves the new tree under the old
+//!   entry; U2 reads it as dirty, but its bytes are HEAD's, so the plain
+//!   rerun finishes it (docs/CONTRACT.md, sharpening of U3). An
+//!   `install --all` killed part way is finished by its rerun. Every state
+//!   is counted with the verb that recovered it; none needs a human (a
+//!   state no verb recovers fails the test).
 //!
 //! [`random_kills`] is shared by the normal test (at least 50 kills) and
 //! the ignored soak test in `soak.rs` (at least 500).
@@ -66,12 +68,19 @@ pub struct Scene {
 /// The assets installed fresh by the install operation, in turn.
 const INSTALL_TARGETS: [&str; 4] = ["n0", "n1", "n2", "n3"];
 
+/// The assets whose dests the `install --all` operation restores.
+const RESTORE_TARGETS: [&str; 2] = ["r1", "r2"];
+
 impl Scene {
     /// Sets the scene up (see [`Scene`]).
     pub fn new() -> Scene {
         let wiki = Wiki::new();
         let write = |v: u32| {
-            for n in INSTALL_TARGETS.iter().chain(&["keep"]) {
+            for n in INSTALL_TARGETS
+                .iter()
+                .chain(&RESTORE_TARGETS)
+                .chain(&["keep"])
+            {
                 for (rel, bytes) in asset_tree(n, 1) {
                     wiki.file(&format!("skills/{n}/{rel}"), bytes);
                 }
@@ -95,7 +104,7 @@ impl Scene {
             commits: [c1, c2],
             u_version: 1,
         };
-        for n in ["keep", "u"] {
+        for n in ["keep", "u", "r1", "r2"] {
             let out = scene.assetpin(&["install", "skill", n]).output().unwrap();
             assert!(
                 out.status.success(),
@@ -228,8 +237,8 @@ pub struct Counts {
     pub kills: usize,
     /// Runs that finished before the signal.
     pub finished: usize,
-    /// Kills by operation: install, update, upsert worker.
-    pub by_op: [usize; 3],
+    /// Kills by operation: install, update, upsert worker, install --all.
+    pub by_op: [usize; 4],
     /// Crashes that left the state before the operation.
     pub before: usize,
     /// Crashes that left the state after it.
@@ -242,26 +251,82 @@ pub struct Counts {
     pub staging_left: usize,
     /// Crashes that left lockfile temporary files (all later cleaned).
     pub temps_left: usize,
+    /// `install --all` runs killed with some but not all dests restored.
+    pub restore_partial: usize,
 }
 
 impl Counts {
     /// One line for the log.
     pub fn line(&self) -> String {
         format!(
-            "kills={} (install={} update={} upsert={}) finished-first={} before={} after={} \
-             orphan-dest={} update-window={} staging-left={} temps-left={}",
+            "kills={} (install={} update={} upsert={} install-all={}) finished-first={} \
+             before={} after={} orphan-dest={} update-window={} restore-partial={} \
+             staging-left={} temps-left={} manual=0",
             self.kills,
             self.by_op[0],
             self.by_op[1],
             self.by_op[2],
+            self.by_op[3],
             self.finished,
             self.before,
             self.after,
             self.orphan_dest,
             self.update_window,
+            self.restore_partial,
             self.staging_left,
             self.temps_left
         )
+    }
+
+    /// The recovery table: each state a kill left, how many, and the verb
+    /// that recovered it. A state no verb recovers fails the run before
+    /// this is printed, so the manual row is zero by construction.
+    pub fn recovery_table(&self) -> String {
+        let rows = [
+            (
+                "before (nothing written)",
+                self.before,
+                "the same verb, rerun",
+            ),
+            (
+                "after (all written)",
+                self.after,
+                "none (the rerun is a no-op)",
+            ),
+            (
+                "orphan-dest (install: dest, no entry)",
+                self.orphan_dest,
+                "assetpin adopt, the remedy the rerun names",
+            ),
+            (
+                "update-window (new dest, old entry)",
+                self.update_window,
+                "the same update, rerun",
+            ),
+            (
+                "restore-partial (install --all part way)",
+                self.restore_partial,
+                "install --all, rerun",
+            ),
+            (
+                "other (upsert worker part way)",
+                self.kills.saturating_sub(
+                    self.before
+                        + self.after
+                        + self.orphan_dest
+                        + self.update_window
+                        + self.restore_partial,
+                ),
+                "the same worker, rerun",
+            ),
+            ("needing a human", 0, "-"),
+        ];
+        let mut out =
+            String::from("state                                     kills  recovered by\n");
+        for (state, n, how) in rows {
+            out.push_str(&format!("{state:<42}{n:>5}  {how}\n"));
+        }
+        out
     }
 }
 
@@ -472,10 +537,56 @@ fn crash_upserts(scene: &Scene, round: usize, stop: &Stop, counts: &mut Counts) 
     killed
 }
 
+/// One `install --all` with the dests of [`RESTORE_TARGETS`] deleted,
+/// stopped; checks and reruns it.
+fn crash_install_all(scene: &Scene, stop: &Stop, counts: &mut Counts) -> bool {
+    for n in RESTORE_TARGETS {
+        std::fs::remove_dir_all(scene.project.dest("skill", n)).unwrap();
+    }
+    let before = scene.doc();
+    let pins: Vec<Option<String>> = RESTORE_TARGETS.iter().map(|n| pin_of(&before, n)).collect();
+    let killed = run_stopped(scene.assetpin(&["install", "--all"]), stop);
+    let names: Vec<String> = RESTORE_TARGETS.iter().map(|n| (*n).to_owned()).collect();
+    let present = check_lockfile(scene, &before, &names);
+    assert!(
+        present.iter().all(|p| *p),
+        "I8: install --all never removes an entry"
+    );
+    let doc = scene.doc();
+    let mut restored = 0;
+    for (n, pin) in RESTORE_TARGETS.iter().zip(&pins) {
+        assert_eq!(&pin_of(&doc, n), pin, "I8: pins are never moved");
+        if let Some(d) = scene.dest_tree(n) {
+            assert_eq!(d, asset_tree(n, 1), "I6: dest of {n} is whole or absent");
+            restored += 1;
+        }
+    }
+    if killed {
+        counts.staging_left +=
+            usize::from(RESTORE_TARGETS.iter().any(|n| scene.staging_dirs(n) > 0));
+        counts.temps_left += usize::from(scene.lockfile_temps() > 0);
+        match restored {
+            0 => counts.before += 1,
+            n if n == RESTORE_TARGETS.len() => counts.after += 1,
+            _ => counts.restore_partial += 1,
+        }
+    }
+    let out = scene.assetpin(&["install", "--all"]).output().unwrap();
+    must_succeed(&out, "install --all rerun");
+    let doc = scene.doc();
+    for (n, pin) in RESTORE_TARGETS.iter().zip(&pins) {
+        assert_eq!(scene.dest_tree(n), Some(asset_tree(n, 1)), "{n} restored");
+        check_entry(&doc, n, pin.as_deref().unwrap(), &asset_tree(n, 1));
+        assert_eq!(scene.staging_dirs(n), 0, "I6: staging cleaned");
+    }
+    assert_eq!(scene.lockfile_temps(), 0, "L7: temporary files cleaned");
+    killed
+}
+
 /// How long an uninterrupted install and an uninterrupted upsert worker
 /// take here (at least 5 ms): the random kills are spread over that span,
 /// so that they land in every phase of a run, not only in its start-up.
-fn calibrate(scene: &Scene) -> [Duration; 3] {
+fn calibrate(scene: &Scene) -> [Duration; 4] {
     let t = Instant::now();
     let out = scene
         .assetpin(&["install", "skill", "n0"])
@@ -492,8 +603,20 @@ fn calibrate(scene: &Scene) -> [Duration; 3] {
     must_succeed(&out, "calibration worker");
     let upserts = t.elapsed();
     scene.remove_entries(&upsert_names("cal", 10));
+    for n in RESTORE_TARGETS {
+        std::fs::remove_dir_all(scene.project.dest("skill", n)).unwrap();
+    }
+    let t = Instant::now();
+    let out = scene.assetpin(&["install", "--all"]).output().unwrap();
+    must_succeed(&out, "calibration install --all");
+    let all = t.elapsed();
     let floor = Duration::from_millis(5);
-    [install.max(floor), install.max(floor), upserts.max(floor)]
+    [
+        install.max(floor),
+        install.max(floor),
+        upserts.max(floor),
+        all.max(floor),
+    ]
 }
 
 /// Runs operations (install, update, upsert worker in turn) stopped by
@@ -513,18 +636,19 @@ pub fn random_kills(kills: usize, seed: u64) -> Counts {
             "too few runs were killed mid-run: {}",
             counts.line()
         );
-        let op = round % 3;
+        let op = round % 4;
         let span = spans[op].as_micros() as u64;
         let stop = Stop::After(Duration::from_micros(rng.u64(0..span)));
         let killed = match op {
             0 => crash_install(
                 &scene,
-                INSTALL_TARGETS[round / 3 % INSTALL_TARGETS.len()],
+                INSTALL_TARGETS[round / 4 % INSTALL_TARGETS.len()],
                 &stop,
                 &mut counts,
             ),
             1 => crash_update(&mut scene, &stop, &mut counts),
-            _ => crash_upserts(&scene, round, &stop, &mut counts),
+            2 => crash_upserts(&scene, round, &stop, &mut counts),
+            _ => crash_install_all(&scene, &stop, &mut counts),
         };
         if killed {
             counts.kills += 1;
@@ -537,9 +661,10 @@ pub fn random_kills(kills: usize, seed: u64) -> Counts {
     // The sibling installed first was never touched.
     assert_eq!(scene.dest_tree("keep"), Some(asset_tree("keep", 1)));
     eprintln!(
-        "random kills (seed {seed}, spans {spans:?}): {} in {:.1?}",
+        "random kills (seed {seed}, spans {spans:?}): {} in {:.1?}\n{}",
         counts.line(),
-        start.elapsed()
+        start.elapsed(),
+        counts.recovery_table()
     );
     counts
 }

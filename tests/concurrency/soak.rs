@@ -20,6 +20,6 @@ fn soak_random_sigkills() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(500);
     let counts = random_kills(kills, seed());
-    println!("soak: {}", counts.line());
+    println!("soak: {}\n{}", counts.line(), counts.recovery_table());
     assert!(counts.kills >= kills);
 }
