@@ -277,6 +277,33 @@ pub struct Run {
     /// Exact number of status rows.
     #[serde(default)]
     pub row_count: Option<usize>,
+    /// The hostile-input verdict (E4, I5, K7): the step must end either in
+    /// a refusal whose kind the adapter recognises, with the project
+    /// unchanged by the step, or in success with the asset named by `args`
+    /// equal to the tree at its recorded pin (verbs that write) or the
+    /// project unchanged (`status`); never a timeout, a signal or a crash
+    /// trace. The generated `h-hostile` family uses it.
+    #[serde(default)]
+    pub hostile: Option<Hostile>,
+    /// Per-process time limit in seconds for this step, below the
+    /// adapter's `timeout_secs`; a process still running then is killed
+    /// and the step fails with `timeout`.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+/// The hostile-input verdict's table (`hostile = { type = "skill", name =
+/// "a" }`): the asset whose dest a successful write must leave equal to its
+/// pin; `hostile = {}` for verbs that write nothing or no one asset.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hostile {
+    /// The asset's type.
+    #[serde(rename = "type", default)]
+    pub ty: Option<AssetType>,
+    /// The asset's name.
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// An outside action (not the implementation's doing), each with exactly
@@ -368,6 +395,22 @@ pub enum Action {
         root: Root,
         /// The FIFO.
         path: String,
+    },
+    /// Plant a hostile entry at `path` (see [`Plant`]): what was there
+    /// is moved to the link target or replaced. `dir` says whether the
+    /// path is one the implementation expects to be a directory (what a
+    /// missing entry is created as before a link or mode plant).
+    Plant {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The path planted at.
+        path: String,
+        /// What is planted.
+        plant: Plant,
+        /// The path is a directory's (default: a file's).
+        #[serde(default)]
+        dir: bool,
     },
     /// Make a wiki commit.
     WikiCommit {
@@ -488,6 +531,34 @@ spelled! {
         ProjectFlag = "project-flag",
         /// `update --expect-mtime-ns` (U7).
         ExpectMtime = "expect-mtime",
+    }
+}
+
+spelled! {
+    /// Hostile entries an [`Action::Plant`] makes (Y2, E4, I5).
+    pub enum Plant {
+        /// A symlink to what was there, moved to `<project>/.planted/<n>`
+        /// (an empty file or directory when nothing was).
+        LinkInside = "link-inside",
+        /// A symlink to what was there, moved outside the project.
+        LinkOutside = "link-outside",
+        /// A second hard link of what was there, moved outside the
+        /// project (files only).
+        HardlinkOutside = "hardlink-outside",
+        /// A FIFO: a reader that opens it without care waits forever.
+        Fifo = "fifo",
+        /// A unix socket.
+        Socket = "socket",
+        /// A character device (`/dev/null`'s numbers); unsupported where
+        /// the machine refuses `mknod`.
+        Chardev = "chardev",
+        /// A directory where a file is expected.
+        DirForFile = "dir-for-file",
+        /// A regular file where a directory is expected.
+        FileForDir = "file-for-dir",
+        /// Permission bits 000 on what is there (created when missing);
+        /// unsupported as root, where they deny nothing.
+        Mode000 = "mode-000",
     }
 }
 
@@ -825,6 +896,13 @@ impl Case {
                 if !s.counts.is_empty() && total != n.get() {
                     errs.push(format!("{at}: counts add up to {total}, copies is {n}"));
                 }
+            }
+            if let Some(h) = &s.hostile
+                && h.ty.is_some() != h.name.is_some()
+            {
+                errs.push(format!(
+                    "{at}: `hostile` needs both `type` and `name`, or neither"
+                ));
             }
             if (!s.capture.is_empty() || !s.stdout_json.is_empty() || s.stdout_is_json) && !s.json {
                 errs.push(format!(

@@ -598,6 +598,18 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<String>> {
 /// Missing or not JSON (a failure, not a harness error).
 pub fn lockfile(ws: &Workspace) -> Result<(Vec<u8>, Value), String> {
     let p = ws.project.join(".memtomem/lock.json");
+    // Never opened unless it is a regular file: a planted FIFO would hang
+    // the harness, a link would be followed.
+    match std::fs::symlink_metadata(&p) {
+        Ok(m) if !m.file_type().is_file() => {
+            return Err(format!(
+                "lockfile: {} is not a regular file ({:?})",
+                p.display(),
+                m.file_type()
+            ));
+        }
+        _ => {}
+    }
     let bytes = std::fs::read(&p).map_err(|e| format!("lockfile: cannot read: {e}"))?;
     let v: Value =
         serde_json::from_slice(&bytes).map_err(|e| format!("lockfile: not JSON: {e}"))?;
@@ -637,6 +649,17 @@ fn skipped(path: &str) -> bool {
 /// # Errors
 /// git failures in the harness.
 pub fn check_asset(ws: &Workspace, doc: &Value, a: &AssetCheck) -> HResult<Vec<String>> {
+    check_asset_as(ws, doc, a, true)
+}
+
+/// [`check_asset`]; with `exact` false, dest may hold files beyond the
+/// pinned tree (the user's own, carried by an update, U2, U3).
+fn check_asset_as(
+    ws: &Workspace,
+    doc: &Value,
+    a: &AssetCheck,
+    exact: bool,
+) -> HResult<Vec<String>> {
     let mut f = Vec::new();
     let section = format!("{}s", a.ty);
     let Some(entry) = doc.get(&section).and_then(|s| s.get(&a.name)) else {
@@ -672,7 +695,11 @@ pub fn check_asset(ws: &Workspace, doc: &Value, a: &AssetCheck) -> HResult<Vec<S
         .iter()
         .filter(|(_, n)| !matches!(n, super::workspace::Node::Dir(_)))
         .collect();
-    let got_names: Vec<&String> = got.keys().copied().collect();
+    let got_names: Vec<&String> = got
+        .keys()
+        .copied()
+        .filter(|k| exact || want.contains_key(*k))
+        .collect();
     let want_names: Vec<&String> = want.keys().collect();
     if got_names != want_names {
         f.push(format!(
@@ -696,10 +723,12 @@ pub fn check_asset(ws: &Workspace, doc: &Value, a: &AssetCheck) -> HResult<Vec<S
     }
     if let Some(Value::Object(d)) = entry.get("digests") {
         for (rel, want) in d {
-            let path = dest.join(rel);
-            let got = std::fs::read(&path)
-                .map(|b| hex::encode(Sha256::digest(&b)))
-                .unwrap_or_else(|_| "unreadable".into());
+            // Read from the no-follow snapshot, never by opening the path.
+            let got = match snap.get(rel.as_str()) {
+                Some(super::workspace::Node::File(_, b)) => hex::encode(Sha256::digest(b)),
+                Some(_) => "not a regular file".into(),
+                None => "missing".into(),
+            };
             if Some(got.as_str()) != want.as_str() {
                 f.push(format!(
                     "asset {} {}: digest of {rel} is {got}, lockfile says {want}",
@@ -729,4 +758,137 @@ fn git_blob(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
 /// True when `p` exists (for messages).
 pub fn exists(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok()
+}
+
+/// Lines of stderr that betray a crash rather than a refusal (E4).
+const CRASH_TRACES: &[&str] = &[
+    "panicked at",
+    "RUST_BACKTRACE",
+    "Traceback (most recent call last)",
+];
+
+/// The hostile-input verdict of a step (`hostile = true`; E4, I5, K7,
+/// Y2): a classified refusal that left the project as it was before the
+/// step (`before`), or a success whose result is correct: for `status`
+/// nothing written (K7); for the verbs that write, the asset named in
+/// `hostile` has an entry, dest is a real directory reached without
+/// links (Y2) and equals the tree at the recorded pin. A timeout, a signal
+/// or a crash trace fails either way. Returns the failures.
+///
+/// # Errors
+/// git failures in the harness.
+pub fn check_hostile(
+    ws: &Workspace,
+    ad: &Adapter,
+    step: &Run,
+    results: &[ProcResult],
+    before: &super::workspace::Snapshot,
+) -> HResult<Vec<String>> {
+    use super::case::Verb;
+    let mut f = Vec::new();
+    let Some(r) = results.first() else {
+        return Err("no process result".into());
+    };
+    if let Some(l) = r
+        .stderr
+        .lines()
+        .find(|l| CRASH_TRACES.iter().any(|t| l.contains(t)))
+    {
+        f.push(format!("crash trace on stderr (E4): {l:?}"));
+    }
+    let changed = super::workspace::diff(before, &super::workspace::snapshot(&ws.project, &[]));
+    match r.code {
+        None if r.timed_out => {
+            f.push("timeout: the process was still running at the limit (E4)".into())
+        }
+        None => f.push("killed by a signal (E4)".into()),
+        Some(0) if step.verb == Verb::Status => {
+            if !changed.is_empty() {
+                f.push(format!(
+                    "status wrote to the project (K7): {}",
+                    changed.join("; ")
+                ));
+            }
+        }
+        Some(0) => {
+            if let Some(super::case::Hostile {
+                ty: Some(ty),
+                name: Some(name),
+            }) = &step.hostile
+            {
+                let name = ws.subst(name, &[])?;
+                let rel = format!(".memtomem/{ty}s/{name}");
+                // I8: install --all leaves a present dest alone.
+                let left_alone = step.verb == Verb::InstallAll
+                    && before.contains_key(&rel)
+                    && !changed.iter().any(|l| {
+                        l.split_whitespace()
+                            .nth(1)
+                            .is_some_and(|p| p.starts_with(&rel))
+                    });
+                if !left_alone {
+                    f.extend(check_written_asset(ws, *ty, &name)?);
+                }
+            }
+        }
+        Some(n) => {
+            if ad.recognise_kind(&r.stderr).is_none() {
+                f.push(format!("exit {n} without a classified error (E1, E4)"));
+            }
+            if !changed.is_empty() {
+                f.push(format!(
+                    "refused, but the project changed (I5): {}",
+                    changed.join("; ")
+                ));
+            }
+        }
+    }
+    if !f.is_empty() {
+        f.push(format!("    observed:\n{}", show(r)));
+    }
+    Ok(f)
+}
+
+/// After a successful write of `(ty, name)` in a hostile case: every
+/// component from the project to dest is a real directory (Y2) and dest
+/// equals the tree at the recorded pin.
+fn check_written_asset(
+    ws: &Workspace,
+    ty: super::case::AssetType,
+    name: &str,
+) -> HResult<Vec<String>> {
+    let section = format!("{ty}s");
+    let mut p = ws.project.clone();
+    for c in [".memtomem", section.as_str(), name] {
+        p.push(c);
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_dir() => {}
+            Ok(m) if m.file_type().is_symlink() => {
+                return Ok(vec![format!(
+                    "succeeded through the symbolic link {} (Y2: refuse with unsafe-path)",
+                    p.display()
+                )]);
+            }
+            _ => {
+                return Ok(vec![format!(
+                    "succeeded, but {} is not a directory",
+                    p.display()
+                )]);
+            }
+        }
+    }
+    let doc = match lockfile(ws) {
+        Ok((_, doc)) => doc,
+        Err(m) => return Ok(vec![m]),
+    };
+    check_asset_as(
+        ws,
+        &doc,
+        &AssetCheck {
+            ty,
+            name: name.to_owned(),
+            matches_pin: true,
+        },
+        false,
+    )
 }

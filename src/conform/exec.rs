@@ -3,11 +3,11 @@
 //! (edit, delete, touch, wiki commit or rollback).
 
 use super::adapter::Adapter;
-use super::case::{Action, Root, Run};
+use super::case::{Action, Plant, Root, Run};
 use super::workspace::{HResult, Workspace, parse_mode, remove_any};
 use std::io::Read;
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -122,7 +122,8 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
         .iter_mut()
         .map(|c| (drain(c.stdout.take()), drain(c.stderr.take())))
         .collect();
-    let timeout = Duration::from_secs(ad.spec.run.timeout_secs.unwrap_or(60));
+    let limit = ad.spec.run.timeout_secs.unwrap_or(60);
+    let timeout = Duration::from_secs(step.timeout_secs.map_or(limit, |t| t.min(limit)));
     let start = Instant::now();
     let mut status: Vec<Option<(Option<i32>, bool)>> = vec![None; n];
     loop {
@@ -252,6 +253,12 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             )
             .map_err(|e| format!("harness: mkfifo {}: {e}", p.display()))?;
         }
+        Action::Plant {
+            root,
+            path,
+            plant,
+            dir,
+        } => plant_at(ws, *root, &place(ws, *root, path)?, *plant, *dir, n)?,
         Action::WikiCommit { commit } => {
             ws.commit(commit, 100 + n)?;
         }
@@ -264,6 +271,163 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             ws.git(&["reset", "-q", "--hard", &id])?;
         }
         Action::Sleep { ms } => std::thread::sleep(Duration::from_millis(*ms)),
+    }
+    Ok(())
+}
+
+/// Why this machine cannot run `case` as written, before anything runs:
+/// a mode-000 plant as root (root's access ignores permission bits), a
+/// character-device plant where `mknod` is refused. `None`: it can.
+pub fn machine_skip(case: &super::case::Case) -> Option<String> {
+    use super::case::Step;
+    static MKNOD: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let plants = case.steps.iter().filter_map(|s| match s {
+        Step::Action(Action::Plant { plant, .. }) => Some(*plant),
+        _ => None,
+    });
+    for p in plants {
+        match p {
+            Plant::Mode000 if rustix::process::geteuid().is_root() => {
+                return Some("the harness runs as root, where mode 000 denies nothing".into());
+            }
+            Plant::Chardev => {
+                let probe = MKNOD.get_or_init(|| {
+                    let dir = tempfile::tempdir().ok()?;
+                    let p = dir.path().join("dev");
+                    mknod(
+                        &p,
+                        rustix::fs::FileType::CharacterDevice,
+                        rustix::fs::makedev(1, 3),
+                    )
+                    .err()
+                    .map(|e| format!("this machine refuses mknod of a character device: {e}"))
+                });
+                if let Some(why) = probe {
+                    return Some(why.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The harness's refusal to run a case on this machine: the runner reports
+/// the case as unsupported with the rest of the message as the reason.
+pub const UNSUPPORTED: &str = "unsupported: ";
+
+fn mkdirs(p: &Path) -> HResult<()> {
+    std::fs::create_dir_all(p).map_err(|e| format!("harness: mkdir {}: {e}", p.display()))
+}
+
+/// Moves what is at `p` to `to` (creating an empty file or directory there
+/// when nothing is at `p`), so that a link at `p` reaches the same content.
+fn move_aside(p: &Path, to: &Path, dir: bool) -> HResult<()> {
+    if let Some(d) = to.parent() {
+        mkdirs(d)?;
+    }
+    if std::fs::symlink_metadata(p).is_ok() {
+        std::fs::rename(p, to).map_err(|e| format!("harness: move {}: {e}", p.display()))
+    } else if dir {
+        mkdirs(to)
+    } else {
+        std::fs::write(to, b"planted\n")
+            .map_err(|e| format!("harness: write {}: {e}", to.display()))
+    }
+}
+
+fn mknod(p: &Path, ty: rustix::fs::FileType, dev: u64) -> rustix::io::Result<()> {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        p,
+        ty,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        dev,
+    )
+}
+
+/// Performs one [`Plant`] at `p`; `n` makes the moved-aside name unique.
+/// "Inside" is the planted path's own root (the project, or the wiki).
+fn plant_at(
+    ws: &Workspace,
+    root: Root,
+    p: &Path,
+    plant: Plant,
+    dir: bool,
+    n: usize,
+) -> HResult<()> {
+    if let Some(d) = p.parent() {
+        mkdirs(d)?;
+    }
+    let aside = |root: &Path| root.join(".planted").join(n.to_string());
+    match plant {
+        Plant::LinkInside | Plant::LinkOutside => {
+            let base = if plant == Plant::LinkInside {
+                ws.root(root)
+            } else {
+                &ws.outside
+            };
+            let to = aside(base);
+            move_aside(p, &to, dir)?;
+            symlink(&to, p).map_err(|e| format!("harness: symlink {}: {e}", p.display()))?;
+        }
+        Plant::HardlinkOutside => {
+            let to = aside(&ws.outside);
+            move_aside(p, &to, false)?;
+            std::fs::hard_link(&to, p)
+                .map_err(|e| format!("harness: hard link {}: {e}", p.display()))?;
+        }
+        Plant::Fifo => {
+            remove_any(p)?;
+            mknod(p, rustix::fs::FileType::Fifo, 0)
+                .map_err(|e| format!("harness: mkfifo {}: {e}", p.display()))?;
+        }
+        Plant::Socket => {
+            remove_any(p)?;
+            // The listener closes at once; the socket file stays.
+            std::os::unix::net::UnixListener::bind(p).map_err(|e| {
+                format!(
+                    "{UNSUPPORTED}cannot make a unix socket at {}: {e}",
+                    p.display()
+                )
+            })?;
+        }
+        Plant::Chardev => {
+            remove_any(p)?;
+            mknod(
+                p,
+                rustix::fs::FileType::CharacterDevice,
+                rustix::fs::makedev(1, 3),
+            )
+            .map_err(|e| {
+                format!("{UNSUPPORTED}this machine refuses mknod of a character device: {e}")
+            })?;
+        }
+        Plant::DirForFile => {
+            remove_any(p)?;
+            mkdirs(p)?;
+        }
+        Plant::FileForDir => {
+            remove_any(p)?;
+            std::fs::write(p, b"planted\n")
+                .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+        }
+        Plant::Mode000 => {
+            if rustix::process::geteuid().is_root() {
+                return Err(format!(
+                    "{UNSUPPORTED}the harness runs as root, where mode 000 denies nothing"
+                ));
+            }
+            if std::fs::symlink_metadata(p).is_err() {
+                if dir {
+                    mkdirs(p)?;
+                } else {
+                    std::fs::write(p, b"planted\n")
+                        .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+                }
+            }
+            chmod(p, 0)?;
+        }
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod case;
 pub mod check;
 pub mod coverage;
 pub mod exec;
+pub mod hostile;
 pub mod report;
 pub mod runner;
 pub mod snapshot;
@@ -58,6 +59,7 @@ EXAMPLES:
     assetpin conform
     assetpin conform --adapter adapters/memtomem.toml
     assetpin conform --filter K6 --format json
+    assetpin conform --filter h-hostile/update: --skip :fifo
     assetpin conform --cases my-cases/ --format junit > junit.xml
 
 Adapters are TOML files (see adapters/reference.toml and docs/conformance.md);
@@ -76,6 +78,11 @@ pub struct ConformArgs {
     /// clause id (repeatable; any match selects)
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
+
+    /// Leave out cases whose id contains this text (repeatable; after
+    /// --filter)
+    #[arg(long, value_name = "TEXT")]
+    pub skip: Vec<String>,
 
     /// Cases run at once [default: number of CPUs]
     #[arg(long, short = 'j', value_name = "N")]
@@ -109,7 +116,9 @@ pub struct ConformArgs {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Divergence {
-    /// Case id.
+    /// Case id, or, when it starts with `^`, a regex over case ids (for a
+    /// family of generated cases with one cause); every case it names
+    /// must fail.
     pub case: String,
     /// Clause id the divergence breaks.
     pub clause: String,
@@ -124,6 +133,19 @@ pub struct Divergence {
 struct DivergenceFile {
     #[serde(default)]
     divergence: Vec<Divergence>,
+}
+
+impl Divergence {
+    /// Whether this divergence names case `id` (exactly, or by its `^`
+    /// regex; a regex that does not compile names nothing, and
+    /// [`parse_divergences`] refuses it).
+    pub fn matches(&self, id: &str) -> bool {
+        if self.case.starts_with('^') {
+            regex::Regex::new(&self.case).is_ok_and(|r| r.is_match(id))
+        } else {
+            self.case == id
+        }
+    }
 }
 
 /// Reads a known-divergences file.
@@ -142,6 +164,13 @@ pub fn load_divergences(path: &Path) -> Result<Vec<Divergence>, String> {
 /// Malformed TOML.
 pub fn parse_divergences(origin: &str, text: &str) -> Result<Vec<Divergence>, String> {
     let f: DivergenceFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    for d in &f.divergence {
+        if d.case.starts_with('^')
+            && let Err(e) = regex::Regex::new(&d.case)
+        {
+            return Err(format!("{origin}: case {:?} is not a regex: {e}", d.case));
+        }
+    }
     Ok(f.divergence)
 }
 
@@ -153,7 +182,11 @@ pub fn parse_divergences(origin: &str, text: &str) -> Result<Vec<Divergence>, St
 pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
     let cases = match dir {
         Some(d) => source::dir_cases(d)?,
-        None => source::embedded_cases()?,
+        None => {
+            let mut c = source::embedded_cases()?;
+            c.extend(hostile::cases()?);
+            c
+        }
     };
     let clauses = source::contract_clauses();
     let errs: Vec<String> = cases.iter().flat_map(|c| c.validate(&clauses)).collect();
@@ -244,14 +277,19 @@ pub fn run(args: ConformArgs) -> i32 {
     };
     let mut run_errors = Vec::new();
     for d in &known {
-        if !all.iter().any(|c| c.id == d.case) {
+        if !all.iter().any(|c| d.matches(&c.id)) {
             run_errors.push(format!(
                 "known divergence names case {:?}, which is not in the case set",
                 d.case
             ));
         }
     }
-    let chosen: Vec<&Case> = all.iter().filter(|c| selected(c, &args.filter)).collect();
+    let chosen: Vec<&Case> = all
+        .iter()
+        .filter(|c| {
+            selected(c, &args.filter) && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
+        })
+        .collect();
     if args.list {
         for c in &chosen {
             let note = ad
@@ -279,7 +317,10 @@ pub fn run(args: ConformArgs) -> i32 {
                 .map_or("the built-in set".into(), |p| p.display().to_string())
         ));
     } else if chosen.is_empty() {
-        run_errors.push(format!("--filter {:?} selected no case", args.filter));
+        run_errors.push(format!(
+            "--filter {:?} --skip {:?} selected no case",
+            args.filter, args.skip
+        ));
     }
     let jobs = args
         .jobs
@@ -308,7 +349,11 @@ pub fn run(args: ConformArgs) -> i32 {
             cov.uncovered.join(", ")
         ));
     }
-    let known_ids: Vec<String> = known.iter().map(|d| d.case.clone()).collect();
+    let known_ids: Vec<String> = all
+        .iter()
+        .filter(|c| known.iter().any(|d| d.matches(&c.id)))
+        .map(|c| c.id.clone())
+        .collect();
     for r in &results {
         if r.outcome == Outcome::Passed && known_ids.contains(&r.id) {
             run_errors.push(format!(

@@ -6,6 +6,7 @@ use super::adapter::Adapter;
 use super::case::{Case, Step};
 use super::check;
 use super::exec;
+use super::snapshot::link_counts;
 use super::workspace::{Workspace, diff, snapshot};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -58,12 +59,18 @@ pub struct CaseResult {
 /// Runs one case. Never panics; harness trouble is [`Outcome::Error`].
 pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
     let start = Instant::now();
-    let (outcome, details) = match ad.unsupported_reason(case) {
+    let reason = ad
+        .unsupported_reason(case)
+        .or_else(|| exec::machine_skip(case));
+    let (outcome, details) = match reason {
         Some(r) => (Outcome::Unsupported, vec![r]),
         None => match run_inner(case, ad) {
             Ok(f) if f.is_empty() => (Outcome::Passed, f),
             Ok(f) => (Outcome::Failed, f),
-            Err(e) => (Outcome::Error, vec![e]),
+            Err(e) => match e.strip_prefix(exec::UNSUPPORTED) {
+                Some(why) => (Outcome::Unsupported, vec![why.to_owned()]),
+                None => (Outcome::Error, vec![e]),
+            },
         },
     };
     CaseResult {
@@ -111,13 +118,18 @@ fn setup(case: &Case) -> Result<Workspace, String> {
 
 fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
     let mut ws = setup(case)?;
-    let outside0 = snapshot(&ws.outside, &[]);
+    let mut outside0 = snapshot(&ws.outside, &[]);
+    let mut links0 = link_counts(&ws.outside);
     let project0 = snapshot(&ws.project, &[]);
     let mut failures = Vec::new();
     for (n, step) in case.steps.iter().enumerate() {
         let step = match step {
             Step::Action(a) => {
                 exec::run_action(&mut ws, a, n)?;
+                // What an action puts outside (a link's target) is the
+                // harness's doing; only the implementation is judged (Y2).
+                outside0 = snapshot(&ws.outside, &[]);
+                links0 = link_counts(&ws.outside);
                 continue;
             }
             Step::Run(r) => r,
@@ -129,6 +141,9 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
         let mut f = check::check_step(&ws, ad, step, &results, &mut caps)?;
         for (k, v) in caps {
             ws.vars.insert(format!("var.{k}"), v);
+        }
+        if step.hostile.is_some() {
+            f.extend(check::check_hostile(&ws, ad, step, &results, &before)?);
         }
         if step.unchanged {
             let d = diff(&before, &snapshot(&ws.project, &[]));
@@ -154,7 +169,16 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
             return Ok(failures);
         }
     }
-    let d = diff(&outside0, &snapshot(&ws.outside, &[]));
+    let mut d = diff(&outside0, &snapshot(&ws.outside, &[]));
+    // A new hard link to a file outside is a way in (a later write through
+    // the project's name changes it); a count that drops only says that a
+    // project name of the file was replaced or removed.
+    for (p, n) in link_counts(&ws.outside) {
+        match links0.get(&p) {
+            Some(n0) if n > *n0 => d.push(format!("changed {p} (link count {n0} -> {n})")),
+            _ => {}
+        }
+    }
     if !d.is_empty() {
         failures.push(format!(
             "written outside the project (Y2): {}",

@@ -29,13 +29,35 @@ pub type Snapshot = BTreeMap<String, Node>;
 /// tree never reaches the stack.
 pub fn snapshot(root: &Path, skip: &[&str]) -> Snapshot {
     let mut out = BTreeMap::new();
+    walk(root, skip, |rel, path, m| {
+        out.insert(rel, node_of(path, m));
+    });
+    out
+}
+
+/// The link count of every regular file below `root` (relative path ->
+/// `st_nlink`), by the same walk as [`snapshot`]: a change says that a
+/// hard link to a file was made or dropped (Y2).
+pub fn link_counts(root: &Path) -> BTreeMap<String, u64> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    walk(root, &[], |rel, _, m| {
+        if m.file_type().is_file() {
+            out.insert(rel, m.nlink());
+        }
+    });
+    out
+}
+
+/// Calls `visit(rel, path, metadata)` for `root` and everything below it,
+/// never following a link.
+fn walk(root: &Path, skip: &[&str], mut visit: impl FnMut(String, &Path, &std::fs::Metadata)) {
     let Ok(m) = std::fs::symlink_metadata(root) else {
-        return out;
+        return;
     };
     let mut todo = vec![(root.to_owned(), ".".to_owned(), m)];
     while let Some((path, rel, m)) = todo.pop() {
-        let node = node_of(&path, &m);
-        if matches!(node, Node::Dir(_))
+        if m.file_type().is_dir()
             && let Ok(rd) = std::fs::read_dir(&path)
         {
             for e in rd.flatten() {
@@ -53,9 +75,8 @@ pub fn snapshot(root: &Path, skip: &[&str]) -> Snapshot {
                 }
             }
         }
-        out.insert(rel, node);
+        visit(rel, &path, &m);
     }
-    out
 }
 
 fn node_of(p: &Path, m: &std::fs::Metadata) -> Node {

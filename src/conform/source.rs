@@ -120,7 +120,12 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>, errs: &mut Vec
     }
 }
 
-fn parse_all(mut files: Vec<(String, String)>) -> Result<Vec<Case>, Vec<String>> {
+/// Parses `(path, text)` pairs, the id being the path without `.toml`
+/// (`top/<name>` when it has no group), sorted.
+///
+/// # Errors
+/// Every text that fails to parse, one message each.
+pub fn parse_all(mut files: Vec<(String, String)>) -> Result<Vec<Case>, Vec<String>> {
     files.sort();
     let mut cases = Vec::new();
     let mut errs = Vec::new();

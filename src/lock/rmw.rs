@@ -92,8 +92,10 @@ impl LockfileStore for DiskStore<'_> {
     }
     fn clean_temps(&self) -> Result<()> {
         let prefix = temp_prefix(LOCKFILE_NAME);
-        for (entry, _) in self.dir.entries()? {
-            if entry.starts_with(&prefix) {
+        // Only regular files: a writer's temporary file is one; anything
+        // else under such a name is not ours to remove (I5).
+        for (entry, kind) in self.dir.entries()? {
+            if entry.starts_with(&prefix) && kind == crate::fs::EntryKind::File {
                 self.dir.remove_file(&entry)?;
             }
         }
