@@ -11,6 +11,8 @@
 //! * [`restore`]: I8, `install --all` at each entry's own pin.
 //! * [`conflict`]: U7, `update --expect-mtime-ns`.
 //! * [`leftovers`]: L7, I6 crash leftovers cleaned by the next write.
+//! * [`fuzz_corpus`]: the lockfile fuzz target's properties over its seed
+//!   corpus and saved crashes.
 //! * [`machine`]: a `proptest-state-machine` model of install, update,
 //!   status and `install --all` against outside edits and wiki history.
 //!
@@ -24,6 +26,7 @@
 mod support;
 
 mod conflict;
+mod fuzz_corpus;
 mod leftovers;
 mod lockfile;
 mod machine;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The lockfile fuzz target (fuzz/fuzz_targets/lockfile.rs; properties in
+# fuzz/properties.rs) for SECONDS seconds (default 60), with libFuzzer
+# through cargo-fuzz 0.13.2, installed into target/tools on first use.
+#
+#   scripts/fuzz.sh [SECONDS]
+#
+# Needs a nightly toolchain (`cargo +nightly`; cargo-fuzz's instrumentation
+# uses -Z flags) and python3 for the peer's json.dumps oracle
+# (ASSETPIN_FUZZ_PYTHON=off runs without it). New inputs go to
+# target/fuzz/corpus (the seeds in fuzz/corpus/lockfile are read, never
+# written); a crash is saved in target/fuzz/artifacts/ and the script fails,
+# saying how to keep it as a regression test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-60}"
+root="$PWD/target/tools"
+if [ ! -x "$root/bin/cargo-fuzz" ]; then
+    echo "installing cargo-fuzz 0.13.2 into $root ..."
+    cargo install cargo-fuzz --version 0.13.2 --locked --root "$root" --quiet
+fi
+export PATH="$root/bin:$PATH"
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "error: no nightly toolchain (cargo +nightly); cargo-fuzz needs one" >&2
+    exit 1
+fi
+mkdir -p target/fuzz/corpus target/fuzz/artifacts
+# No sanitizer: the target is safe Rust; libFuzzer's coverage is kept.
+# The fuzz crate builds into its own target directory, fuzz/target.
+set +e
+cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none lockfile \
+    target/fuzz/corpus fuzz/corpus/lockfile -- \
+    -max_total_time="$secs" -artifact_prefix=target/fuzz/artifacts/ -print_final_stats=1
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then
+    echo "error: the fuzzer found a failing input (target/fuzz/artifacts/);" \
+         "copy it into fuzz/regressions/lockfile/, where" \
+         "tests/props/fuzz_corpus.rs replays it, and fix the cause" >&2
+fi
+exit "$rc"
