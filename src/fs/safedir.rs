@@ -330,6 +330,19 @@ impl SafeDir {
     /// # Errors
     /// `unsafe-path` when it is a link or not a regular file; `io`.
     pub fn read_file_open(&self, name: &str) -> Result<Option<(Vec<u8>, File)>> {
+        Ok(self
+            .read_file_upto(name, u64::MAX)?
+            .map(|(bytes, _, file)| (bytes, file)))
+    }
+
+    /// [`SafeDir::read_file_open`] that reads at most `max` bytes: returns
+    /// them, whether that was the whole file, and the open file. A file of
+    /// any size (a sparse one of terabytes, one that grows while read)
+    /// costs at most `max` bytes of memory.
+    ///
+    /// # Errors
+    /// `unsafe-path` when it is a link or not a regular file; `io`.
+    pub fn read_file_upto(&self, name: &str, max: u64) -> Result<Option<(Vec<u8>, bool, File)>> {
         let path = self.child_path(name);
         // NONBLOCK: opening a FIFO for reading would otherwise wait for a
         // writer forever; the opened handle is then checked to be a regular
@@ -347,9 +360,20 @@ impl SafeDir {
                 }
                 let mut file = File::from(fd);
                 let mut buf = Vec::new();
-                std::io::Read::read_to_end(&mut file, &mut buf)
+                let whole = if st.st_size as u64 > max {
+                    false
+                } else {
+                    // One byte beyond `max` tells a file that grew.
+                    std::io::Read::read_to_end(
+                        &mut std::io::Read::take(&mut file, max.saturating_add(1)),
+                        &mut buf,
+                    )
                     .map_err(|e| io_err("read", &path, e))?;
-                Ok(Some((buf, file)))
+                    let whole = buf.len() as u64 <= max;
+                    buf.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+                    whole
+                };
+                Ok(Some((buf, whole, file)))
             }
             Err(Errno::NOENT) => Ok(None),
             Err(Errno::LOOP) => Err(unsafe_path(&path)),

@@ -75,11 +75,17 @@ impl LockfileStore for DiskStore<'_> {
         FlockGuard::acquire(self.dir, SIDECAR_NAME)
     }
     fn read(&self) -> Result<Option<Vec<u8>>> {
-        let read = self.dir.read_file_open(LOCKFILE_NAME)?;
-        Ok(read.map(|(bytes, file)| {
-            *self.read_open.borrow_mut() = Some(file);
-            bytes
-        }))
+        let read = self
+            .dir
+            .read_file_upto(LOCKFILE_NAME, lockfile::MAX_LOCKFILE_BYTES)?;
+        match read {
+            Some((_, false, _)) => Err(lockfile::too_large(self.display())),
+            Some((bytes, true, file)) => {
+                *self.read_open.borrow_mut() = Some(file);
+                Ok(Some(bytes))
+            }
+            None => Ok(None),
+        }
     }
     fn release(&self) {
         self.read_open.borrow_mut().take();

@@ -82,7 +82,7 @@ fn verify(
         match expected.get(rel.as_str()) {
             None => only_on_disk.push(rel.clone()),
             Some(want) => {
-                if drift::read_rel(&dest, rel).as_deref() != Some(*want) {
+                if drift::rel_equals(&dest, rel, want) != Some(true) {
                     differs.push(rel.clone());
                 }
             }

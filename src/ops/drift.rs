@@ -6,7 +6,6 @@
 
 use crate::asset::skip;
 use crate::error::Result;
-use crate::fs::digest::sha256_hex;
 use crate::fs::safedir::{EntryKind, SafeDir};
 use crate::fs::walk::Item;
 use crate::lock::lockfile::entry::valid_rel_path;
@@ -72,18 +71,48 @@ pub fn walk(dir: &SafeDir) -> Result<BTreeMap<String, DestFile>> {
     Ok(out)
 }
 
-/// Reads the regular file at relative path `rel` below `dir` without
-/// following a link at any component; `None` when absent or not a
-/// regular file reachable that way.
-pub fn read_rel(dir: &SafeDir, rel: &str) -> Option<Vec<u8>> {
+/// Opens the parent of `rel` below `dir` without following a link at any
+/// component; `None` when some component is absent or not a directory.
+fn parent_of<'a>(dir: &SafeDir, rel: &'a str) -> Option<(SafeDir, &'a str)> {
     if !valid_rel_path(rel) {
         return None;
     }
-    let (parent, leaf) = match rel.rsplit_once('/') {
-        Some((p, l)) => (dir.open_dir_path(p).ok()??, l),
-        None => (dir.try_clone().ok()?, rel),
-    };
-    parent.read_file(leaf).ok()?
+    match rel.rsplit_once('/') {
+        Some((p, l)) => Some((dir.open_dir_path(p).ok()??, l)),
+        None => Some((dir.try_clone().ok()?, rel)),
+    }
+}
+
+/// Whether the regular file at relative path `rel` below `dir` holds
+/// exactly `want`, read without following a link at any component and
+/// never beyond `want.len()` bytes, whatever its size; `None` when absent
+/// or not a regular file reachable that way.
+pub fn rel_equals(dir: &SafeDir, rel: &str, want: &[u8]) -> Option<bool> {
+    let (parent, leaf) = parent_of(dir, rel)?;
+    let (bytes, whole, _) = parent.read_file_upto(leaf, want.len() as u64).ok()??;
+    Some(whole && bytes == want)
+}
+
+/// The SHA-256 (64 lowercase hex) of the regular file at `rel` below
+/// `dir`, streamed in 64 KiB pieces (memory stays constant in its size);
+/// `None` when absent or not a regular file reachable without links.
+pub fn hash_rel(dir: &SafeDir, rel: &str) -> Option<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let (parent, leaf) = parent_of(dir, rel)?;
+    let (head, whole, mut file) = parent.read_file_upto(leaf, 0).ok()??;
+    let mut h = sha2::Sha256::new();
+    if !whole || !head.is_empty() {
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => h.update(&buf[..n]),
+                Err(_) => return None,
+            }
+        }
+    }
+    Some(hex::encode(h.finalize()))
 }
 
 /// Compares dest (`None` when absent) with `entry` (U2):
@@ -124,10 +153,10 @@ pub fn inspect(dest: Option<&SafeDir>, entry: &Map<String, Value>) -> Result<Dri
             }
             match files
                 .contains_key(rel)
-                .then(|| read_rel(dest, rel))
+                .then(|| hash_rel(dest, rel))
                 .flatten()
             {
-                Some(bytes) if sha256_hex(&bytes) == *want => {}
+                Some(h) if h == *want => {}
                 _ => dirty.push(rel.clone()),
             }
         }

@@ -101,10 +101,17 @@ impl Project {
     /// Reads the lockfile's bytes; `None` when absent.
     ///
     /// # Errors
-    /// `unsafe-path`, `io`.
+    /// `lockfile-corrupt` when it is larger than
+    /// [`crate::lock::lockfile::MAX_LOCKFILE_BYTES`]; `unsafe-path`, `io`.
     pub fn read_lockfile(&self) -> Result<Option<Vec<u8>>> {
-        match self.memtomem()? {
-            Some(m) => m.read_file(LOCKFILE_NAME),
+        let Some(m) = self.memtomem()? else {
+            return Ok(None);
+        };
+        match m.read_file_upto(LOCKFILE_NAME, crate::lock::lockfile::MAX_LOCKFILE_BYTES)? {
+            Some((_, false, _)) => Err(crate::lock::lockfile::too_large(
+                self.lockfile_path().display(),
+            )),
+            Some((bytes, true, _)) => Ok(Some(bytes)),
             None => Ok(None),
         }
     }

@@ -231,9 +231,11 @@ fn prepare(
                 .files
                 .iter()
                 .find(|f| &f.path == *rel)
-                .map(|f| &f.bytes);
-            let current = dest.as_ref().and_then(|d| drift::read_rel(d, rel));
-            current.as_ref() != head_bytes
+                .map(|f| f.bytes.as_slice());
+            let current = dest
+                .as_ref()
+                .and_then(|d| drift::rel_equals(d, rel, head_bytes.unwrap_or(&[])));
+            !matches!((current, head_bytes), (None, None) | (Some(true), Some(_)))
         })
         .cloned()
         .collect();
@@ -271,9 +273,11 @@ fn prepare(
     let mut plan = Vec::new();
     let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
     for f in &tree.files {
-        let current = dest.as_ref().and_then(|d| drift::read_rel(d, &f.path));
+        let current = dest
+            .as_ref()
+            .and_then(|d| drift::rel_equals(d, &f.path, &f.bytes));
         let action = match current {
-            Some(b) if b == f.bytes => Action::Keep,
+            Some(true) => Action::Keep,
             None if old_files.contains(&f.path) && !drift.files.contains_key(&f.path) => {
                 Action::Restore
             }

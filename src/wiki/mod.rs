@@ -386,8 +386,17 @@ impl Wiki {
                             dirty.push(repo_rel);
                             return Ok(false);
                         }
-                        let bytes = match dir.read_file(fname) {
-                            Ok(Some(b)) => b,
+                        // The clean filters can shrink a file (CRLF to LF,
+                        // an expanded `$Id$`, UTF-16 to UTF-8), never by
+                        // more than this: a larger file differs, unread.
+                        let size = self.repo.find_header(*id).map(|h| h.size()).unwrap_or(0);
+                        let max = size.saturating_mul(16).saturating_add(4096);
+                        let bytes = match dir.read_file_upto(fname, max) {
+                            Ok(Some((b, true, _))) => b,
+                            Ok(Some((_, false, _))) => {
+                                dirty.push(repo_rel);
+                                return Ok(false);
+                            }
                             Ok(None) => {
                                 dirty.push(repo_rel);
                                 return Ok(false);

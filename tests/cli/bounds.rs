@@ -1,6 +1,7 @@
 //! Resource bounds (E4; the depth sharpening of I1, I2): open file
 //! handles and stack stay bounded whatever the width and depth of the
-//! asset and of dest. Every run here is limited by `ulimit -n 256` (open
+//! asset and of dest, and memory whatever the size of a file the tool
+//! only compares or refuses. Every run here is limited by `ulimit -n 256` (open
 //! files) and `ulimit -s 256` (KiB of main-thread stack); the first test
 //! shows the limits bite.
 
@@ -12,11 +13,20 @@ use std::process::{Command, Output, Stdio};
 /// The shell prefix that sets the limits, then runs the program.
 const LIMITS: &str = "ulimit -n 256 && ulimit -s 256 && exec \"$0\" \"$@\"";
 
+/// [`LIMITS`] and at most 300 MB of address space (the binary needs
+/// under 150 MB for any verb here).
+const LIMITS_MEM: &str = "ulimit -n 256 && ulimit -s 256 && ulimit -v 300000 && exec \"$0\" \"$@\"";
+
 /// `assetpin --project P --wiki W args` under [`LIMITS`].
 fn limited(project: &Project, wiki: &Wiki, args: &[&str]) -> Output {
+    limited_by(LIMITS, project, wiki, args)
+}
+
+/// `assetpin --project P --wiki W args` under the shell limits `limits`.
+fn limited_by(limits: &str, project: &Project, wiki: &Wiki, args: &[&str]) -> Output {
     Command::new("sh")
         .arg("-c")
-        .arg(LIMITS)
+        .arg(limits)
         .arg(bin())
         .arg("--project")
         .arg(project.path())
@@ -257,7 +267,91 @@ fn e4_a_100000_level_deep_asset_and_dest_are_refused_not_crashed() {
     rm_rf(&project.path());
 }
 
+/// A sparse file of `len` bytes at `path` (no disk space used).
+fn sparse(path: &std::path::Path, len: u64) {
+    let f = std::fs::File::create(path).unwrap();
+    f.set_len(len).unwrap();
+}
+
+/// E4, L5, U2, I1: files far larger than memory (sparse, so they cost no
+/// disk) are never read whole: a 50 GiB lockfile is `lockfile-corrupt`
+/// without being read; a 384 MiB file where dest records one is hashed in
+/// pieces (status: dirty; update: dirty, and `--force` keeps it as a
+/// `.bak`); a 50 GiB file in the wiki work tree is `uncommitted`. Every
+/// run is limited to 300 MB of address space, so reading any of them
+/// whole would fail.
+fn e4_files_larger_than_memory_are_never_read_whole() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    limited_ok(&project, &wiki, &["install", "skill", "x"]);
+    let lockfile = project.lockfile_path();
+    let saved = std::fs::read(&lockfile).unwrap();
+    sparse(&lockfile, 50 << 30);
+    for args in [
+        &["install", "skill", "other"][..],
+        &["update", "skill", "x"],
+        &["status"],
+    ] {
+        let out = limited_by(LIMITS_MEM, &project, &wiki, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("error[lockfile-corrupt]: ") && err.contains("larger than"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::metadata(&lockfile).unwrap().len(),
+        50 << 30,
+        "L5: untouched"
+    );
+    assert!(!project.dest("skill", "other").exists(), "I5");
+    std::fs::write(&lockfile, saved).unwrap();
+
+    let dest = project.dest("skill", "x");
+    sparse(&dest.join("SKILL.md"), 384 << 20);
+    let out = limited_by(LIMITS_MEM, &project, &wiki, &["--json", "status"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["assets"][0]["state"], "dirty", "{v}");
+    wiki.file("skills/x/SKILL.md", "# x v2\n");
+    wiki.commit("x v2");
+    let out = limited_by(LIMITS_MEM, &project, &wiki, &["update", "skill", "x"]);
+    assert_refused(&out, "dirty");
+    let out = limited_by(
+        LIMITS_MEM,
+        &project,
+        &wiki,
+        &["update", "skill", "x", "--force"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(dest.join("SKILL.md")).unwrap(), b"# x v2\n");
+    assert_eq!(
+        std::fs::metadata(dest.join("SKILL.md.bak")).unwrap().len(),
+        384 << 20,
+        "U3: the user's file is kept"
+    );
+
+    let fresh = Project::new();
+    sparse(&wiki.path().join("skills/x/SKILL.md"), 50 << 30);
+    let out = limited_by(LIMITS_MEM, &fresh, &wiki, &["install", "skill", "x"]);
+    assert_refused(&out, "uncommitted");
+    std::fs::write(wiki.path().join("skills/x/SKILL.md"), "# x v2\n").unwrap();
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "e4_files_larger_than_memory_are_never_read_whole",
+        e4_files_larger_than_memory_are_never_read_whole,
+    ),
     Test::plain(
         "e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack",
         e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack,

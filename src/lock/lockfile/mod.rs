@@ -74,6 +74,20 @@ pub fn version_of(doc: &Document) -> Option<u64> {
     }
 }
 
+/// The largest lockfile read, in bytes (64 MiB): a lockfile of a
+/// hundred thousand entries is a few tens of MiB; anything larger (a sparse
+/// file of terabytes, say) is refused as `lockfile-corrupt` without being
+/// read.
+pub const MAX_LOCKFILE_BYTES: u64 = 64 << 20;
+
+/// The refusal of a lockfile larger than [`MAX_LOCKFILE_BYTES`] (L5).
+pub fn too_large(path: impl std::fmt::Display) -> Error {
+    Error::lockfile_corrupt(
+        path,
+        format_args!("is larger than {MAX_LOCKFILE_BYTES} bytes, more than any lockfile holds"),
+    )
+}
+
 /// Strict load for writers (L4, L5, L6). `None` (no file) is an empty
 /// document. `path` is used in messages.
 ///
