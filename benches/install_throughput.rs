@@ -138,7 +138,7 @@ fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'sta
         let _ = project.load_strict().expect("lockfile");
         stage::clean_stale(&section, name).expect("clean stale");
         lap(3, &mut t);
-        let staged = stage::stage(&section, name, &tree.files).expect("stage");
+        let staged = stage::stage(&section, name, &tree).expect("stage");
         lap(4, &mut t);
         section
             .rename(&staged.name, &section, name, true)

@@ -270,7 +270,7 @@ fn install_whole_lock(ctx: &Context, ty: AssetType, name: &str) -> Result<()> {
     let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
     check_absent(&project, ty, name)?;
     stage::clean_stale(&section, name)?;
-    let staged = stage::stage(&section, name, &tree.files)?;
+    let staged = stage::stage(&section, name, &tree)?;
     if !section.rename(&staged.name, &section, name, true)? {
         let _ = section.remove_tree(&staged.name);
         return refuse_if_present(ty, name, false, true, &project.dest_path(ty, name));
@@ -335,7 +335,7 @@ fn install_disk_part(
     let project = Project::open(&ctx.project)?;
     let section = project.ensure_section(AssetType::Skill)?;
     let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
-    let staged = stage::stage(&section, name, &tree.files)?;
+    let staged = stage::stage(&section, name, &tree)?;
     section.rename(&staged.name, &section, name, true)?;
     section.sync()?;
     let write = installed_entry(commit, &tree, staged);

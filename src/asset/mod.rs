@@ -10,31 +10,58 @@ pub use name::{MAX_NAME_LEN, is_valid_name, valid_rel_path, validate_name};
 use std::fmt;
 use std::str::FromStr;
 
-/// One file of an asset as recorded at a commit.
+/// One file of an asset as recorded at a commit: where its bytes are, not
+/// the bytes. An asset's bytes are read one file at a time, when staged
+/// ([`crate::wiki::BlobReader`]), so memory is bounded by the largest file,
+/// not by the asset (E4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetFile {
     /// POSIX path relative to the asset directory.
     pub path: String,
-    /// The blob's bytes.
-    pub bytes: Vec<u8>,
+    /// The blob's git object id; a file of dest equals this file when its
+    /// git blob id is this one ([`crate::ops::drift::rel_is`]).
+    pub blob: gix::ObjectId,
+    /// The blob's size, in bytes.
+    pub size: u64,
     /// Whether git records the file as executable (mode 100755).
     pub executable: bool,
 }
 
-/// An asset's installable files at one commit, sorted by path, and the
-/// warnings for entries skipped as links or submodules (I2).
-#[derive(Debug, Clone, Default)]
+/// An asset's installable files at one commit, sorted by path, the
+/// warnings for entries skipped as links or submodules (I2), and the wiki
+/// its blobs are read from.
+#[derive(Debug, Clone)]
 pub struct AssetTree {
     /// Files to install, sorted by path.
     pub files: Vec<AssetFile>,
     /// One line per skipped symbolic link or submodule.
     pub warnings: Vec<String>,
+    /// Where the files' bytes are read from.
+    pub blobs: crate::wiki::Blobs,
 }
 
 impl AssetTree {
     /// Total size of the files, in bytes.
     pub fn total_bytes(&self) -> u64 {
-        self.files.iter().map(|f| f.bytes.len() as u64).sum()
+        self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// The SHA-256 digest (64 lowercase hex) of each file, by path (L2),
+    /// reading one blob at a time.
+    ///
+    /// # Errors
+    /// `io` when a blob cannot be read.
+    pub fn digests(&self) -> crate::error::Result<std::collections::BTreeMap<String, String>> {
+        let reader = self.blobs.reader();
+        self.files
+            .iter()
+            .map(|f| {
+                Ok((
+                    f.path.clone(),
+                    crate::fs::digest::sha256_hex(&reader.read(f)?),
+                ))
+            })
+            .collect()
     }
 }
 

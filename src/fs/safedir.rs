@@ -344,6 +344,34 @@ impl SafeDir {
     /// `unsafe-path` when it is a link or not a regular file; `io`.
     pub fn read_file_upto(&self, name: &str, max: u64) -> Result<Option<(Vec<u8>, bool, File)>> {
         let path = self.child_path(name);
+        let Some(mut file) = self.open_file(name)? else {
+            return Ok(None);
+        };
+        let size = file.metadata().map_err(|e| io_err("stat", &path, e))?.len();
+        let mut buf = Vec::new();
+        let whole = if size > max {
+            false
+        } else {
+            // One byte beyond `max` tells a file that grew.
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(&mut file, max.saturating_add(1)),
+                &mut buf,
+            )
+            .map_err(|e| io_err("read", &path, e))?;
+            let whole = buf.len() as u64 <= max;
+            buf.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+            whole
+        };
+        Ok(Some((buf, whole, file)))
+    }
+
+    /// Opens the regular file `name` for reading, at its start, without
+    /// reading a byte; `None` when absent.
+    ///
+    /// # Errors
+    /// `unsafe-path` when it is a link or not a regular file; `io`.
+    pub fn open_file(&self, name: &str) -> Result<Option<File>> {
+        let path = self.child_path(name);
         // NONBLOCK: opening a FIFO for reading would otherwise wait for a
         // writer forever; the opened handle is then checked to be a regular
         // file before a byte is read (a device would never end).
@@ -358,22 +386,7 @@ impl SafeDir {
                 if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
                     return Err(Error::unsafe_path(&path, "not a regular file"));
                 }
-                let mut file = File::from(fd);
-                let mut buf = Vec::new();
-                let whole = if st.st_size as u64 > max {
-                    false
-                } else {
-                    // One byte beyond `max` tells a file that grew.
-                    std::io::Read::read_to_end(
-                        &mut std::io::Read::take(&mut file, max.saturating_add(1)),
-                        &mut buf,
-                    )
-                    .map_err(|e| io_err("read", &path, e))?;
-                    let whole = buf.len() as u64 <= max;
-                    buf.truncate(usize::try_from(max).unwrap_or(usize::MAX));
-                    whole
-                };
-                Ok(Some((buf, whole, file)))
+                Ok(Some(File::from(fd)))
             }
             Err(Errno::NOENT) => Ok(None),
             Err(Errno::LOOP) => Err(unsafe_path(&path)),

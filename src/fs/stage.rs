@@ -4,8 +4,8 @@
 //! staging directory, which the next operation on the asset removes under
 //! the per-asset lock ([`clean_stale`]).
 
-use crate::asset::AssetFile;
 use crate::asset::valid_rel_path;
+use crate::asset::{AssetFile, AssetTree};
 use crate::error::{Error, Result};
 use crate::fs::digest::sha256_hex;
 use crate::fs::safedir::{EXEC_MODE, FILE_MODE, SafeDir};
@@ -55,15 +55,16 @@ pub struct Staged {
     pub digests: BTreeMap<String, String>,
 }
 
-/// Writes `files` into a new staging directory in `section`: directories
-/// 0755, files 0644 or 0755 (I3), every file and directory fsynced.
-/// Digests come from the bytes in memory (L2). Hashing and writing run in
-/// parallel.
+/// Writes `tree`'s files into a new staging directory in `section`:
+/// directories 0755, files 0644 or 0755 (I3), every file and directory
+/// fsynced. Each blob is read, written and hashed in turn, so digests come
+/// from the bytes written (L2) and one file per worker is in memory (E4).
+/// Directories are written in parallel.
 ///
 /// # Errors
 /// `unsafe-path` for a path not below dest, `io`; the staging directory
 /// is removed on failure.
-pub fn stage(section: &SafeDir, name: &str, files: &[AssetFile]) -> Result<Staged> {
+pub fn stage(section: &SafeDir, name: &str, tree: &AssetTree) -> Result<Staged> {
     // `.<name>~staging-<pid>-<n>-<hex>`: the unique suffix of a temp name
     // after this asset's own prefix (replacing the first `.tmp-` would hit
     // a name such as `x.tmp-y` and leave a directory never cleaned).
@@ -71,7 +72,7 @@ pub fn stage(section: &SafeDir, name: &str, files: &[AssetFile]) -> Result<Stage
     let suffix = &tmp[crate::fs::safedir::temp_prefix(name).len()..];
     let staging = format!("{}{suffix}", staging_prefix(name));
     let root = section.create_dir(&staging)?;
-    let res = write_tree(&root, files);
+    let res = write_tree(&root, tree);
     match res {
         Ok(digests) => Ok(Staged {
             name: staging,
@@ -84,7 +85,8 @@ pub fn stage(section: &SafeDir, name: &str, files: &[AssetFile]) -> Result<Stage
     }
 }
 
-fn write_tree(root: &SafeDir, files: &[AssetFile]) -> Result<BTreeMap<String, String>> {
+fn write_tree(root: &SafeDir, tree: &AssetTree) -> Result<BTreeMap<String, String>> {
+    let files = &tree.files;
     // Defence in depth: every path must name something strictly below the
     // staging directory, whatever produced it.
     if let Some(bad) = files.iter().find(|f| !valid_rel_path(&f.path)) {
@@ -124,12 +126,15 @@ fn write_tree(root: &SafeDir, files: &[AssetFile]) -> Result<BTreeMap<String, St
         .par_iter()
         .map(|(parent, group)| {
             let dir = open(parent)?;
+            // One blob in memory per worker at a time (E4).
+            let reader = tree.blobs.reader();
             let mut out = Vec::with_capacity(group.len());
             for f in group {
                 let leaf = f.path.rsplit_once('/').map_or(f.path.as_str(), |(_, l)| l);
                 let mode = if f.executable { EXEC_MODE } else { FILE_MODE };
-                dir.write_new_file(leaf, &f.bytes, mode, true)?;
-                out.push((f.path.clone(), sha256_hex(&f.bytes)));
+                let bytes = reader.read(f)?;
+                dir.write_new_file(leaf, &bytes, mode, true)?;
+                out.push((f.path.clone(), sha256_hex(&bytes)));
             }
             dir.sync()?;
             Ok(out)
@@ -149,14 +154,26 @@ fn write_tree(root: &SafeDir, files: &[AssetFile]) -> Result<BTreeMap<String, St
 mod tests {
     use super::*;
 
+    /// An asset without files, its blobs in an empty repository in `dir`.
+    fn empty_tree(dir: &std::path::Path) -> AssetTree {
+        let repo = gix::init(dir.join("wiki")).unwrap();
+        AssetTree {
+            files: Vec::new(),
+            warnings: Vec::new(),
+            blobs: crate::wiki::Blobs::new(&repo, &dir.join("wiki"), "skills/x".into()),
+        }
+    }
+
     /// I6: a staging directory is recognised as its asset's (and so
     /// cleaned after a crash) even when the name holds `.tmp-`.
     #[test]
     fn i6_staging_name_is_recognised_for_any_name() {
         let dir = tempfile::tempdir().unwrap();
         let section = SafeDir::open_root(dir.path()).unwrap();
+        let wiki = tempfile::tempdir().unwrap();
+        let empty = empty_tree(wiki.path());
         for name in ["x", "x.tmp-y", "a.staging-1"] {
-            let staged = stage(&section, name, &[]).unwrap();
+            let staged = stage(&section, name, &empty).unwrap();
             assert!(is_staging_of(&staged.name, name), "{}", staged.name);
             clean_stale(&section, name).unwrap();
             assert!(section.kind_of(&staged.name).unwrap().is_none());
@@ -170,6 +187,7 @@ mod tests {
     fn i6_clean_stale_spares_every_valid_asset_name() {
         let dir = tempfile::tempdir().unwrap();
         let section = SafeDir::open_root(dir.path()).unwrap();
+        let wiki = tempfile::tempdir().unwrap();
         let others = [
             ".a.staging-1",
             ".a.staging-99-0-ff",
@@ -181,7 +199,7 @@ mod tests {
             assert!(crate::asset::is_valid_name(other), "{other}");
             section.create_dir(other).unwrap();
         }
-        let leftover = stage(&section, "a", &[]).unwrap();
+        let leftover = stage(&section, "a", &empty_tree(wiki.path())).unwrap();
         clean_stale(&section, "a").unwrap();
         assert!(section.kind_of(&leftover.name).unwrap().is_none());
         for other in others {

@@ -6,9 +6,8 @@
 //! and for a dest placed by hand; the peer's `mm context adopt`.
 
 use crate::asset::skip::path_is_skipped;
-use crate::asset::{AssetTree, AssetType, validate_name};
+use crate::asset::{AssetFile, AssetTree, AssetType, validate_name};
 use crate::error::{Error, Result};
-use crate::fs::digest::sha256_hex;
 use crate::lock::lockfile::{self, EntryWrite};
 use crate::lock::{self, AssetLock, DiskStore, install_order};
 use crate::ops::drift;
@@ -64,11 +63,8 @@ fn verify(
     };
     let tree: AssetTree = wiki.read_asset(head, ty, name)?;
     wiki.check_clean(head, ty, name)?;
-    let expected: BTreeMap<&str, &[u8]> = tree
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
-        .collect();
+    let expected: BTreeMap<&str, &AssetFile> =
+        tree.files.iter().map(|f| (f.path.as_str(), f)).collect();
     // One walk serves the comparison and `installed_at`.
     let walked = drift::walk(&dest)?;
     let newest = walked.values().map(|f| f.mtime_ns).max().unwrap_or(0);
@@ -82,7 +78,7 @@ fn verify(
         match expected.get(rel.as_str()) {
             None => only_on_disk.push(rel.clone()),
             Some(want) => {
-                if drift::rel_equals(&dest, rel, want) != Some(true) {
+                if drift::rel_is(&dest, rel, want) != Some(true) {
                     differs.push(rel.clone());
                 }
             }
@@ -110,12 +106,7 @@ fn verify(
         wiki_commit: head.to_string(),
         installed_at: crate::lock::lockfile::timestamp::format_ns_ceil_micros(newest),
         files: tree.files.iter().map(|f| f.path.clone()).collect(),
-        digests: Some(
-            tree.files
-                .iter()
-                .map(|f| (f.path.clone(), sha256_hex(&f.bytes)))
-                .collect(),
-        ),
+        digests: Some(tree.digests()?),
     })
 }
 

@@ -15,8 +15,8 @@
 //! per-asset lock and again after the exchange, it shows whether anything
 //! changed dest meanwhile (U7 at the swap, not only at the start).
 
-use crate::asset::AssetTree;
 use crate::asset::skip::BAK_SUFFIX;
+use crate::asset::{AssetFile, AssetTree};
 use crate::error::Result;
 use crate::fs::safedir::{EntryKind, SafeDir};
 use crate::fs::walk::Item;
@@ -98,11 +98,8 @@ pub fn plan(
     head: &AssetTree,
     changed: &[String],
 ) -> Result<Carry> {
-    let head_files: BTreeMap<&str, &[u8]> = head
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
-        .collect();
+    let head_files: BTreeMap<&str, &AssetFile> =
+        head.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let head_dirs: BTreeSet<String> = head.files.iter().flat_map(|f| ancestors(&f.path)).collect();
     let changed: BTreeSet<&str> = changed.iter().map(String::as_str).collect();
     let has_recorded_below = |dir: &str| {
@@ -155,10 +152,10 @@ pub fn plan(
                 backups.push((e.rel.clone(), bak.clone()));
                 carry.backups.push(bak);
             }
-        } else if let Some(bytes) = head_files.get(e.rel.as_str()) {
+        } else if let Some(file) = head_files.get(e.rel.as_str()) {
             let same = e.kind == EntryKind::File
-                && e.size == bytes.len() as u64
-                && read_rel(old, &e.rel)?.as_deref() == Some(*bytes);
+                && e.size == file.size
+                && crate::ops::drift::rel_is(old, &e.rel, file) == Some(true);
             if !same {
                 let bak = bak_name();
                 carry.in_the_way.push(e.rel.clone());
@@ -266,21 +263,4 @@ fn split(rel: &str) -> (&str, &str) {
 fn ancestors(rel: &str) -> Vec<String> {
     let segs: Vec<&str> = rel.split('/').collect();
     (1..segs.len()).map(|i| segs[..i].join("/")).collect()
-}
-
-fn read_rel(dir: &SafeDir, rel: &str) -> Result<Option<Vec<u8>>> {
-    let (parent, leaf) = split(rel);
-    let parent = if parent.is_empty() {
-        dir.try_clone()?
-    } else {
-        match dir.open_dir_path(parent)? {
-            Some(p) => p,
-            None => return Ok(None),
-        }
-    };
-    match parent.read_file(leaf) {
-        Ok(b) => Ok(b),
-        Err(e) if e.kind == crate::error::Kind::UnsafePath => Ok(None),
-        Err(e) => Err(e),
-    }
 }

@@ -4,7 +4,7 @@
 //! only at paths that pass the L9 path rule, so nothing a lockfile says can
 //! make a reader look outside dest.
 
-use crate::asset::skip;
+use crate::asset::{AssetFile, skip};
 use crate::error::Result;
 use crate::fs::safedir::{EntryKind, SafeDir};
 use crate::fs::walk::Item;
@@ -83,14 +83,45 @@ fn parent_of<'a>(dir: &SafeDir, rel: &'a str) -> Option<(SafeDir, &'a str)> {
     }
 }
 
-/// Whether the regular file at relative path `rel` below `dir` holds
-/// exactly `want`, read without following a link at any component and
-/// never beyond `want.len()` bytes, whatever its size; `None` when absent
-/// or not a regular file reachable that way.
-pub fn rel_equals(dir: &SafeDir, rel: &str, want: &[u8]) -> Option<bool> {
+/// The regular file at `rel` below `dir`, opened at its start without
+/// following a link at any component; `None` when absent or not a regular
+/// file reachable that way.
+fn open_rel(dir: &SafeDir, rel: &str) -> Option<std::fs::File> {
     let (parent, leaf) = parent_of(dir, rel)?;
-    let (bytes, whole, _) = parent.read_file_upto(leaf, want.len() as u64).ok()??;
-    Some(whole && bytes == want)
+    parent.open_file(leaf).ok()?
+}
+
+/// Whether a regular file is at `rel` below `dir`, reached without
+/// following a link at any component.
+pub fn rel_is_file(dir: &SafeDir, rel: &str) -> bool {
+    open_rel(dir, rel).is_some()
+}
+
+/// Whether the regular file at relative path `rel` below `dir` holds
+/// exactly the bytes of `want`'s blob: its size is the blob's and its git
+/// blob id is the blob's id. Read without following a link at any
+/// component, streamed (memory stays constant in its size), never beyond
+/// the blob's size; `None` when absent or not a regular file reachable
+/// that way.
+pub fn rel_is(dir: &SafeDir, rel: &str, want: &AssetFile) -> Option<bool> {
+    use std::io::Read;
+    let mut file = open_rel(dir, rel)?;
+    if file.metadata().ok()?.len() != want.size {
+        return Some(false);
+    }
+    let interrupt = std::sync::atomic::AtomicBool::new(false);
+    let id = gix::objs::compute_stream_hash(
+        want.blob.kind(),
+        gix::object::Kind::Blob,
+        &mut (&mut file).take(want.size),
+        want.size,
+        &mut gix::progress::Discard,
+        &interrupt,
+    )
+    .ok()?;
+    // One byte more than the blob: the file grew while it was read.
+    let grew = file.read(&mut [0u8; 1]).ok()? != 0;
+    Some(id == want.blob && !grew)
 }
 
 /// The SHA-256 (64 lowercase hex) of the regular file at `rel` below
@@ -99,17 +130,14 @@ pub fn rel_equals(dir: &SafeDir, rel: &str, want: &[u8]) -> Option<bool> {
 pub fn hash_rel(dir: &SafeDir, rel: &str) -> Option<String> {
     use sha2::Digest;
     use std::io::Read;
-    let (parent, leaf) = parent_of(dir, rel)?;
-    let (head, whole, mut file) = parent.read_file_upto(leaf, 0).ok()??;
+    let mut file = open_rel(dir, rel)?;
     let mut h = sha2::Sha256::new();
-    if !whole || !head.is_empty() {
-        let mut buf = vec![0u8; 64 << 10];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => h.update(&buf[..n]),
-                Err(_) => return None,
-            }
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(_) => return None,
         }
     }
     Some(hex::encode(h.finalize()))

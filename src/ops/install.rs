@@ -142,7 +142,7 @@ impl InstallSteps for DiskInstall<'_> {
     }
 
     fn stage(&self, held: &Self::Held, tree: &AssetTree) -> Result<stage::Staged> {
-        stage::stage(&held.section, self.name, &tree.files)
+        stage::stage(&held.section, self.name, tree)
     }
 
     fn place(&self, held: &Self::Held, staged: &stage::Staged) -> Result<()> {

@@ -227,15 +227,13 @@ fn prepare(
         .dirty_files
         .iter()
         .filter(|rel| {
-            let head_bytes = tree
-                .files
-                .iter()
-                .find(|f| &f.path == *rel)
-                .map(|f| f.bytes.as_slice());
-            let current = dest
-                .as_ref()
-                .and_then(|d| drift::rel_equals(d, rel, head_bytes.unwrap_or(&[])));
-            !matches!((current, head_bytes), (None, None) | (Some(true), Some(_)))
+            let at_head = tree.files.iter().find(|f| &f.path == *rel);
+            let current = match (&dest, at_head) {
+                (Some(d), Some(f)) => drift::rel_is(d, rel, f),
+                (Some(d), None) => drift::rel_is_file(d, rel).then_some(false),
+                (None, _) => None,
+            };
+            !matches!((current, at_head), (None, None) | (Some(true), Some(_)))
         })
         .cloned()
         .collect();
@@ -273,9 +271,7 @@ fn prepare(
     let mut plan = Vec::new();
     let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
     for f in &tree.files {
-        let current = dest
-            .as_ref()
-            .and_then(|d| drift::rel_equals(d, &f.path, &f.bytes));
+        let current = dest.as_ref().and_then(|d| drift::rel_is(d, &f.path, f));
         let action = match current {
             Some(true) => Action::Keep,
             None if old_files.contains(&f.path) && !drift.files.contains_key(&f.path) => {
@@ -417,7 +413,7 @@ impl UpdateSteps for DiskUpdate<'_> {
             .ok_or_else(|| Error::io("stage", &section.child_path(self.name), "nothing planned"))?;
         stage::clean_stale(section, self.name)?;
         let dest = self.project.dest(self.ty, self.name)?;
-        let staged = stage::stage(section, self.name, &tree.files)?;
+        let staged = stage::stage(section, self.name, tree)?;
         if let Some(old) = &dest {
             let new = section
                 .open_dir(&staged.name)?

@@ -39,6 +39,69 @@ fn git_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
     Error::io(what, path, e)
 }
 
+/// Where an asset's blobs are read from: the wiki's object database,
+/// shareable across threads. Each thread reads through a [`BlobReader`]
+/// of its own.
+#[derive(Clone)]
+pub struct Blobs {
+    repo: gix::ThreadSafeRepository,
+    path: PathBuf,
+    /// `<section>/<name>`, for messages.
+    base: String,
+}
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Blobs({}: {})", self.path.display(), self.base)
+    }
+}
+
+impl Blobs {
+    /// The blobs of `repo` (at `path`), for the asset at `base`
+    /// (`<section>/<name>`, for messages).
+    pub(crate) fn new(repo: &gix::Repository, path: &Path, base: String) -> Blobs {
+        Blobs {
+            repo: repo.clone().into_sync(),
+            path: path.to_owned(),
+            base,
+        }
+    }
+
+    /// A reader for the calling thread.
+    pub fn reader(&self) -> BlobReader<'_> {
+        BlobReader {
+            repo: self.repo.to_thread_local(),
+            src: self,
+        }
+    }
+}
+
+/// Reads an asset's blobs, one whole blob per call (the largest file of
+/// the asset is the most it holds).
+pub struct BlobReader<'a> {
+    repo: gix::Repository,
+    src: &'a Blobs,
+}
+
+impl BlobReader<'_> {
+    /// The bytes of `file`'s blob.
+    ///
+    /// # Errors
+    /// `io` when the blob is missing, unreadable or not `file.size` bytes.
+    pub fn read(&self, file: &AssetFile) -> Result<Vec<u8>> {
+        let what = || format!("cannot read {}/{}", self.src.base, file.path);
+        let mut blob = self
+            .repo
+            .find_blob(file.blob)
+            .map_err(|e| git_err(&self.src.path, &what(), e))?;
+        let data = blob.take_data();
+        if data.len() as u64 != file.size {
+            return Err(git_err(&self.src.path, &what(), "the blob changed size"));
+        }
+        Ok(data)
+    }
+}
+
 /// What the tree of an asset holds at one path (before skip rules drop
 /// links and submodules).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,29 +292,38 @@ impl Wiki {
     /// `commit`; `io`.
     pub fn read_asset(&self, commit: ObjectId, ty: AssetType, name: &str) -> Result<AssetTree> {
         let items = self.asset_items(commit, ty, name)?;
-        let mut tree = AssetTree::default();
         let base = format!("{}/{name}", ty.section());
+        let mut files = Vec::new();
+        let mut warnings = Vec::new();
         for (rel, item) in items {
             match item {
                 TreeItem::Blob { id, executable } => {
-                    let mut blob = self.repo.find_blob(id).map_err(|e| {
-                        git_err(&self.path, &format!("cannot read {base}/{rel}"), e)
-                    })?;
-                    tree.files.push(AssetFile {
+                    // The header only: the bytes are read when staged.
+                    let size = self
+                        .repo
+                        .find_header(id)
+                        .map_err(|e| git_err(&self.path, &format!("cannot read {base}/{rel}"), e))?
+                        .size();
+                    files.push(AssetFile {
                         path: rel,
-                        bytes: blob.take_data(),
+                        blob: id,
+                        size,
                         executable,
                     });
                 }
-                TreeItem::Link => tree.warnings.push(format!(
+                TreeItem::Link => warnings.push(format!(
                     "skipped symbolic link {base}/{rel} (links are never followed)"
                 )),
-                TreeItem::Submodule => tree.warnings.push(format!(
+                TreeItem::Submodule => warnings.push(format!(
                     "skipped submodule {base}/{rel} (submodules are not installed)"
                 )),
             }
         }
-        Ok(tree)
+        Ok(AssetTree {
+            files,
+            warnings,
+            blobs: Blobs::new(&self.repo, &self.path, base),
+        })
     }
 
     /// The asset's directory in the work tree, reached without following a

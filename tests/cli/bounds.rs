@@ -347,7 +347,88 @@ fn e4_files_larger_than_memory_are_never_read_whole() {
     std::fs::write(wiki.path().join("skills/x/SKILL.md"), "# x v2\n").unwrap();
 }
 
+/// The negative control of [`LIMITS_MEM`]: a program that holds 384 MiB
+/// fails under it.
+fn assert_the_memory_limit_bites() {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(LIMITS_MEM)
+        .arg("python3")
+        .arg("-c")
+        .arg("b = bytearray(384 << 20)")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("MemoryError"),
+        "holding 384 MiB under ulimit -v 300000 should fail: {out:?}"
+    );
+}
+
+/// E4: memory is bounded by the largest file, not by the asset. An asset
+/// of 24 files of 16 MiB (384 MiB in all) is installed, updated (one file
+/// changed), read by status, restored by `install --all` and adopted, each
+/// within 300 MB of address space: holding the asset whole would fail.
+fn e4_an_asset_larger_than_memory_is_installed_one_file_at_a_time() {
+    assert_the_memory_limit_bites();
+    const FILES: usize = 24;
+    const SIZE: usize = 16 << 20;
+    let wiki = Wiki::new();
+    wiki.file("skills/big/SKILL.md", "# big\n");
+    for i in 0..FILES {
+        wiki.file(
+            &format!("skills/big/part{i:02}.bin"),
+            vec![b'a' + i as u8; SIZE],
+        );
+    }
+    wiki.commit("big");
+    let project = Project::new();
+    let mem_ok = |args: &[&str]| {
+        let out = limited_by(LIMITS_MEM, &project, &wiki, args);
+        assert!(
+            out.status.success(),
+            "assetpin {args:?} under 300 MB: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    mem_ok(&["install", "skill", "big"]);
+    let dest = project.dest("skill", "big");
+    let part = |i: usize| std::fs::read(dest.join(format!("part{i:02}.bin"))).unwrap();
+    assert_eq!(part(7), vec![b'a' + 7; SIZE], "I1");
+
+    wiki.file("skills/big/part03.bin", vec![b'Z'; SIZE]);
+    wiki.commit("big v2");
+    mem_ok(&["update", "skill", "big"]);
+    assert_eq!(part(3), vec![b'Z'; SIZE], "U1");
+    let out = mem_ok(&["--json", "status"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["assets"][0]["state"], "ok", "{v}");
+
+    std::fs::remove_dir_all(&dest).unwrap();
+    mem_ok(&["install", "--all"]);
+    assert_eq!(part(3), vec![b'Z'; SIZE], "I8");
+
+    let lockfile = project.lockfile_path();
+    let entry_files = |l: &serde_json::Value| l["skills"]["big"]["files"].clone();
+    let before: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&lockfile).unwrap()).unwrap();
+    std::fs::write(&lockfile, "{}\n").unwrap();
+    mem_ok(&["adopt", "skill", "big"]);
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&lockfile).unwrap()).unwrap();
+    assert_eq!(entry_files(&after), entry_files(&before), "I4");
+    assert_eq!(
+        after["skills"]["big"]["digests"], before["skills"]["big"]["digests"],
+        "I4: adopt's digests are install's"
+    );
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "e4_an_asset_larger_than_memory_is_installed_one_file_at_a_time",
+        e4_an_asset_larger_than_memory_is_installed_one_file_at_a_time,
+    ),
     Test::plain(
         "e4_files_larger_than_memory_are_never_read_whole",
         e4_files_larger_than_memory_are_never_read_whole,
