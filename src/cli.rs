@@ -10,13 +10,23 @@ use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
+/// `<crate version> (<commit>)`: the commit the binary was built from
+/// (build.rs: `git rev-parse HEAD`, or `$ASSETPIN_COMMIT`; `unknown`
+/// outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ASSETPIN_COMMIT"),
+    ")"
+);
+
 /// Install commit-pinned assets (skills, agents, commands) from a git wiki
 /// into a project, with a lockfile many processes can update at once.
 ///
 /// Interoperates with memtomem's `mm context` on the same project: same
 /// lockfile, same locks, same bytes.
 #[derive(Debug, Parser)]
-#[command(name = "assetpin", version, about, long_about)]
+#[command(name = "assetpin", version = VERSION, about, long_about)]
 pub struct Cli {
     /// Project root [default: nearest ancestor of the current directory
     /// holding .git or pyproject.toml, else the current directory]
@@ -104,6 +114,21 @@ pub enum Command {
     /// Run the conformance suite (the contract as executable cases)
     /// against this binary or, with --adapter, another implementation.
     Conform(crate::conform::ConformArgs),
+    /// Print a shell completion script on stdout.
+    #[command(after_help = "Examples:\n  \
+        assetpin completions bash > ~/.local/share/bash-completion/completions/assetpin\n  \
+        assetpin completions zsh > ~/.zfunc/_assetpin\n  \
+        assetpin completions fish > ~/.config/fish/completions/assetpin.fish")]
+    Completions {
+        /// bash, elvish, fish, powershell or zsh
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    #[command(
+        after_help = "Example:\n  assetpin man > ~/.local/share/man/man1/assetpin.1 && man assetpin"
+    )]
+    Man,
 }
 
 /// A verb's result: exit code, JSON object, human text.
@@ -405,7 +430,10 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
             name: Some(name),
             ..
         } => Verb::Install(*ty, name),
-        Command::Install { .. } | Command::Conform(_) => {
+        Command::Install { .. }
+        | Command::Conform(_)
+        | Command::Completions { .. }
+        | Command::Man => {
             return Err(<Cli as clap::CommandFactory>::command().error(
                 clap::error::ErrorKind::MissingRequiredArgument,
                 "install needs TYPE and NAME, or --all",
@@ -455,8 +483,21 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e, json),
     };
-    if let Command::Conform(args) = cli.command {
-        return crate::conform::run(args);
+    match cli.command {
+        Command::Conform(args) => return crate::conform::run(args),
+        Command::Completions { shell } => {
+            return print_generated(|out| {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut cmd, "assetpin", out);
+                Ok(())
+            });
+        }
+        Command::Man => {
+            return print_generated(|out| {
+                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
+            });
+        }
+        _ => {}
     }
     let verb = match verb(&cli.command) {
         Ok(v) => v,
@@ -513,6 +554,24 @@ fn usage_error(e: &clap::Error, json: bool) -> i32 {
         say(&json!({"status": "usage", "kind": "usage", "message": message}).to_string());
     }
     2
+}
+
+/// Writes what `gen` generates to stdout: exit 0, or 1 with an `io`
+/// error when stdout cannot take it (a closed pipe must not panic).
+fn print_generated(r#gen: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> i32 {
+    use std::io::Write;
+    let mut buf = Vec::new();
+    let written = r#gen(&mut buf).and_then(|()| {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&buf).and_then(|()| out.flush())
+    });
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            say_err(&Error::io("write to", std::path::Path::new("stdout"), e).to_string());
+            1
+        }
+    }
 }
 
 /// Writes a line to stdout; false when it could not be written (a closed

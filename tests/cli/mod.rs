@@ -9,6 +9,7 @@ mod install;
 mod lockfile;
 mod paths;
 mod refusals;
+mod shipping;
 
 use crate::support::*;
 use std::process::Output;
@@ -79,4 +80,5 @@ pub const MODULES: crate::Modules = &[
     ("lockfile", lockfile::TESTS),
     ("paths", paths::TESTS),
     ("refusals", refusals::TESTS),
+    ("shipping", shipping::TESTS),
 ];
