@@ -322,15 +322,18 @@ impl Model {
                 continue;
             };
             let name = (*name).to_owned();
+            // I8: an unknown pin is reported even where dest is present.
+            if let Pin::Forged(_) = e.pin {
+                rows.insert((name, "refused:stale-pin".into()));
+                code = 1;
+                continue;
+            }
             if self.dest[a].is_some() {
                 rows.insert((name, "present".into()));
                 continue;
             }
             match e.pin {
-                Pin::Forged(_) => {
-                    rows.insert((name, "refused:stale-pin".into()));
-                    code = 1;
-                }
+                Pin::Forged(_) => unreachable!("handled above"),
                 Pin::Commit(p) => {
                     let content = self.commits[p].assets[a]
                         .clone()
