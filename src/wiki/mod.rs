@@ -298,12 +298,15 @@ impl Wiki {
         for (rel, item) in items {
             match item {
                 TreeItem::Blob { id, executable } => {
-                    // The header only: the bytes are read when staged.
+                    // Read whole once and dropped: an unreadable blob is
+                    // refused here, before anything is locked or created;
+                    // the bytes are read again when staged, one at a time.
                     let size = self
                         .repo
-                        .find_header(id)
+                        .find_blob(id)
                         .map_err(|e| git_err(&self.path, &format!("cannot read {base}/{rel}"), e))?
-                        .size();
+                        .data
+                        .len() as u64;
                     files.push(AssetFile {
                         path: rel,
                         blob: id,

@@ -1,7 +1,7 @@
 //! Hostile and unlucky inputs that once broke the reference: each test
 //! failed before its fix (docs/CONTRACT.md sharpenings Y1, L3/L8, E3).
 
-use super::{assert_refused, ok, sample_wiki};
+use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
 use crate::Test;
 use crate::support::*;
 use serde_json::Value;
@@ -226,6 +226,62 @@ fn i1_a_committed_name_that_is_not_utf8_is_refused() {
     assert_same(&before, &snapshot(project.parent()), "project");
 }
 
+/// Truncates the loose object of `rev` (a blob) to half its size: its
+/// header still reads, its bytes do not.
+fn truncate_loose_object(wiki: &Wiki, rev: &str) {
+    let id = wiki.git(&["rev-parse", rev]);
+    let id = id.trim();
+    let path = wiki
+        .path()
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..]);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&path);
+    let f = f.unwrap_or_else(|_| {
+        let mut perm = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o644);
+        std::fs::set_permissions(&path, perm).unwrap();
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap()
+    });
+    f.set_len(len / 2).unwrap();
+}
+
+/// I1, I5: a blob the wiki cannot read (a loose object cut short) is
+/// refused before anything is locked or created: install and update
+/// leave the project exactly as it was (no `.memtomem/`, no lock file).
+fn i1_an_unreadable_blob_is_refused_before_anything_is_written() {
+    let noise: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let wiki = Wiki::new();
+    wiki.file("skills/s/SKILL.md", "# s\n")
+        .file("skills/s/data.bin", &noise);
+    wiki.commit("s");
+    truncate_loose_object(&wiki, "HEAD:skills/s/data.bin");
+    let project = Project::new();
+    let stderr = refuses_unchanged(&project, &wiki, &["install", "skill", "s"], "io");
+    assert!(stderr.contains("skills/s/data.bin"), "{stderr}");
+    assert!(!project.path().join(".memtomem").exists(), "I5");
+
+    let wiki = Wiki::new();
+    wiki.file("skills/s/SKILL.md", "# s\n");
+    wiki.commit("s v1");
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "skill", "s"]);
+    let mut v2 = noise.clone();
+    v2.reverse();
+    wiki.file("skills/s/data.bin", &v2);
+    wiki.commit("s v2");
+    truncate_loose_object(&wiki, "HEAD:skills/s/data.bin");
+    for args in [
+        &["update", "skill", "s"][..],
+        &["update", "skill", "s", "--force"],
+    ] {
+        refuses_unchanged(&project, &wiki, args, "io");
+    }
+}
+
 /// I1, U2, E4, T2: trees nested deeper than the walks accept are refused
 /// with a classified error, in the asset and in dest, never a stack
 /// overflow; status reports such a dest as dirty and exits 0.
@@ -329,6 +385,10 @@ fn i1_a_wikis_filter_driver_is_never_run() {
 
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "i1_an_unreadable_blob_is_refused_before_anything_is_written",
+        i1_an_unreadable_blob_is_refused_before_anything_is_written,
+    ),
     Test::plain(
         "i4_already_installed_remedies_are_accepted",
         i4_already_installed_remedies_are_accepted,
