@@ -344,10 +344,9 @@ impl SafeDir {
     /// `unsafe-path` when it is a link or not a regular file; `io`.
     pub fn read_file_upto(&self, name: &str, max: u64) -> Result<Option<(Vec<u8>, bool, File)>> {
         let path = self.child_path(name);
-        let Some(mut file) = self.open_file(name)? else {
+        let Some((mut file, size)) = self.open_regular(name)? else {
             return Ok(None);
         };
-        let size = file.metadata().map_err(|e| io_err("stat", &path, e))?.len();
         let mut buf = Vec::new();
         let whole = if size > max {
             false
@@ -371,6 +370,11 @@ impl SafeDir {
     /// # Errors
     /// `unsafe-path` when it is a link or not a regular file; `io`.
     pub fn open_file(&self, name: &str) -> Result<Option<File>> {
+        Ok(self.open_regular(name)?.map(|(file, _)| file))
+    }
+
+    /// [`SafeDir::open_file`] and the file's size in bytes at the open.
+    fn open_regular(&self, name: &str) -> Result<Option<(File, u64)>> {
         let path = self.child_path(name);
         // NONBLOCK: opening a FIFO for reading would otherwise wait for a
         // writer forever; the opened handle is then checked to be a regular
@@ -386,7 +390,7 @@ impl SafeDir {
                 if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
                     return Err(Error::unsafe_path(&path, "not a regular file"));
                 }
-                Ok(Some(File::from(fd)))
+                Ok(Some((File::from(fd), st.st_size as u64)))
             }
             Err(Errno::NOENT) => Ok(None),
             Err(Errno::LOOP) => Err(unsafe_path(&path)),

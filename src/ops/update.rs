@@ -6,7 +6,7 @@
 //! whole new dest beside the old one and exchanging the two atomically
 //! (I6), so dest is always the old tree or the new one.
 
-use crate::asset::AssetTree;
+use crate::asset::{AssetFile, AssetTree};
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Result};
 use crate::fs::stage;
@@ -21,7 +21,7 @@ use crate::ops::project::Project;
 use crate::wiki::Wiki;
 use gix::ObjectId;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Flags of `update`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -223,11 +223,13 @@ fn prepare(
     // where HEAD removed it) loses nothing to the update; an update
     // interrupted after its exchange leaves dest so. Only the others stand
     // in the way.
+    let head_files: BTreeMap<&str, &AssetFile> =
+        tree.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut blocking: Vec<String> = drift
         .dirty_files
         .iter()
         .filter(|rel| {
-            let at_head = tree.files.iter().find(|f| &f.path == *rel);
+            let at_head = head_files.get(rel.as_str()).copied();
             let current = match (&dest, at_head) {
                 (Some(d), Some(f)) => drift::rel_is(d, rel, f),
                 (Some(d), None) => drift::rel_is_file(d, rel).then_some(false),
