@@ -124,11 +124,16 @@ pub enum Command {
         #[arg(value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout.
+    /// Print a man page (roff) on stdout: assetpin(1), or with VERB the
+    /// verb's own page, assetpin-VERB(1).
     #[command(
-        after_help = "Example:\n  assetpin man > ~/.local/share/man/man1/assetpin.1 && man assetpin"
+        after_help = "Examples:\n  assetpin man > ~/.local/share/man/man1/assetpin.1 && man assetpin\n  \
+                      assetpin man install > ~/.local/share/man/man1/assetpin-install.1"
     )]
-    Man,
+    Man {
+        /// The verb whose page to print (install, update, ...).
+        verb: Option<String>,
+    },
 }
 
 /// A verb's result: exit code, JSON object, human text.
@@ -433,7 +438,7 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
         Command::Install { .. }
         | Command::Conform(_)
         | Command::Completions { .. }
-        | Command::Man => {
+        | Command::Man { .. } => {
             return Err(<Cli as clap::CommandFactory>::command().error(
                 clap::error::ErrorKind::MissingRequiredArgument,
                 "install needs TYPE and NAME, or --all",
@@ -492,11 +497,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
                 Ok(())
             });
         }
-        Command::Man => {
-            return print_generated(|out| {
-                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
-            });
-        }
+        Command::Man { verb } => return print_man(verb.as_deref(), cli.json),
         _ => {}
     }
     let verb = match verb(&cli.command) {
@@ -554,6 +555,36 @@ fn usage_error(e: &clap::Error, json: bool) -> i32 {
         say(&json!({"status": "usage", "kind": "usage", "message": message}).to_string());
     }
     2
+}
+
+/// `assetpin man [VERB]`: the page of the whole tool or of one verb, as
+/// clap_mangen names them (`assetpin-<verb>(1)`, which assetpin(1)'s SEE
+/// ALSO lists). The page documents a release, not a build: the crate
+/// version alone, so every build of it prints the same page (the wheel
+/// ships these, dist/wheel-data). An unknown verb is a usage error.
+fn print_man(verb: Option<&str>, json: bool) -> i32 {
+    let mut cmd = <Cli as clap::CommandFactory>::command()
+        .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_subcommand(true);
+    cmd.build();
+    let page = match verb {
+        None => cmd,
+        Some(v) => match cmd.find_subcommand(v).filter(|s| !s.is_hide_set()) {
+            Some(sub) => sub.clone().version(env!("CARGO_PKG_VERSION")),
+            None => {
+                let verbs: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+                let e = clap::Error::raw(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!(
+                        "no man page for {v:?}: pass one of {}, or no verb\n",
+                        verbs.join(", ")
+                    ),
+                );
+                return usage_error(&e, json);
+            }
+        },
+    };
+    print_generated(|out| clap_mangen::Man::new(page).render(out))
 }
 
 /// Writes what `gen` generates to stdout: exit 0, or 1 with an `io`

@@ -85,7 +85,9 @@ fn completions_complete_the_verbs() {
 }
 
 /// `man` prints a roff page for section 1 that names every verb and the
-/// version it documents.
+/// version it documents; `man VERB` prints the page that SEE ALSO names,
+/// with the verb's own options; an unknown verb is a usage error (exit 2)
+/// listing the verbs.
 fn man_page_lists_every_verb() {
     let page = stdout_ok(&["man"]);
     assert!(page.contains(".TH assetpin 1"), "{page}");
@@ -94,6 +96,74 @@ fn man_page_lists_every_verb() {
         assert!(
             page.contains(&format!("assetpin\\-{verb}(1)")),
             "{verb}: {page}"
+        );
+        let own = stdout_ok(&["man", verb]);
+        let title = format!(
+            ".TH assetpin-{verb} 1  \"{verb} {}\"",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(own.contains(&title), "{verb}: {own}");
+    }
+    assert!(stdout_ok(&["man", "install"]).contains("\\-\\-all"));
+    let out = run(&["man", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass one of install, update"));
+}
+
+/// The wheel's data (pyproject.toml's `data` directory, committed under
+/// dist/wheel-data) is what this binary prints: the man page and the bash,
+/// zsh and fish completions. A CLI change without
+/// `scripts/build-wheel.sh --regen` fails here.
+fn wheel_data_is_what_the_binary_prints() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pyproject: toml::Table = std::fs::read_to_string(root.join("pyproject.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let data = pyproject["tool"]["maturin"]["data"].as_str().unwrap();
+    let share = root.join(data).join("data/share");
+    let mut shipped: Vec<(String, Vec<&str>)> = vec![
+        ("man/man1/assetpin.1".into(), vec!["man"]),
+        (
+            "bash-completion/completions/assetpin".into(),
+            vec!["completions", "bash"],
+        ),
+        (
+            "zsh/site-functions/_assetpin".into(),
+            vec!["completions", "zsh"],
+        ),
+        (
+            "fish/vendor_completions.d/assetpin.fish".into(),
+            vec!["completions", "fish"],
+        ),
+    ];
+    for verb in VERBS {
+        shipped.push((format!("man/man1/assetpin-{verb}.1"), vec!["man", verb]));
+    }
+    let mut pages: Vec<String> = std::fs::read_dir(share.join("man/man1"))
+        .unwrap()
+        .map(|e| format!("man/man1/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    pages.sort();
+    let mut want: Vec<String> = shipped
+        .iter()
+        .map(|(f, _)| f.clone())
+        .filter(|f| f.starts_with("man/"))
+        .collect();
+    want.sort();
+    assert_eq!(
+        pages, want,
+        "the shipped man pages: run scripts/build-wheel.sh --regen"
+    );
+    for (file, args) in &shipped {
+        let path = share.join(file);
+        let on_disk = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let printed = stdout_ok(args);
+        assert!(
+            on_disk == printed.as_bytes(),
+            "{} differs from `assetpin {}`: run scripts/build-wheel.sh --regen",
+            path.display(),
+            args.join(" ")
         );
     }
 }
@@ -105,4 +175,8 @@ pub const TESTS: &[Test] = &[
         completions_complete_the_verbs,
     ),
     Test::plain("man_page_lists_every_verb", man_page_lists_every_verb),
+    Test::plain(
+        "wheel_data_is_what_the_binary_prints",
+        wheel_data_is_what_the_binary_prints,
+    ),
 ];

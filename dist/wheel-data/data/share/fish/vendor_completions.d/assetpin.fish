@@ -1,0 +1,91 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_assetpin_global_optspecs
+    string join \n project= wiki= json h/help V/version
+end
+
+function __fish_assetpin_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_assetpin_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_assetpin_using_subcommand
+    set -l cmd (__fish_assetpin_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c assetpin -n "__fish_assetpin_needs_command" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_needs_command" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_needs_command" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c assetpin -n "__fish_assetpin_needs_command" -s V -l version -d 'Print version'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "install" -d 'Install an asset from the wiki HEAD, pinned to that commit; or, with --all, restore every lockfile entry at its own pin'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "update" -d 'Move an installed asset to the wiki HEAD'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "adopt" -d 'Record an existing dest that has no lockfile entry, when it equals the asset at the wiki HEAD file by file'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "status" -d 'Show every asset\'s state: ok, behind, dirty, missing, stale-pin, untracked (unknown without a wiki). Takes no lock, never writes, and exits 0 whatever the drift'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "conform" -d 'Run the conformance suite (the contract as executable cases) against this binary or, with --adapter, another implementation'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "man" -d 'Print a man page (roff) on stdout: assetpin(1), or with VERB the verb\'s own page, assetpin-VERB(1)'
+complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l all -d 'Restore every lockfile entry whose dest is missing, at its pin (never HEAD); present dests are left alone'
+complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l expect-mtime-ns -d 'Abort with exit 3 (conflict) unless dest\'s mtime_ns, as `status --json` printed it, is still N' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l force -d 'Overwrite dirty files, keeping each modified one as <file>.bak'
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l force-head -d 'Move the pin to HEAD even when HEAD does not descend from it'
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l dry-run -d 'Print the plan (add, modify, delete, keep; dirty marks) and write nothing'
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand status" -s h -l help -d 'Print help'
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l adapter -d 'Adapter file describing the implementation under test, or a built-in name (`reference`, `memtomem`)' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l cases -d 'Read cases from this directory instead of the built-in set' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l filter -d 'Only run cases whose id contains this text, or that cite this clause id (repeatable; any match selects)' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l skip -d 'Leave out cases whose id contains this text (repeatable; after --filter)' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -s j -l jobs -d 'Cases run at once [default: number of CPUs]' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l format -d 'Report format on stdout' -r -f -a "human\t'A table per case, failures with expected vs observed, the per-clause table, and `N passed, N failed[, N skipped]`'
+json\t'One JSON object'
+junit\t'JUnit XML, one testcase per case'"
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l junit -d 'Also write a JUnit XML report to this file' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l known -d 'Known divergences (TOML, see tests/conformance/peer-divergences.toml): a listed case that fails is expected; a listed case that passes, or an unlisted one that fails, fails the run' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l list -d 'List the selected cases and exit'
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c assetpin -n "__fish_assetpin_using_subcommand man" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand man" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand man" -l json -d 'Print one JSON object on stdout (results and errors alike)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand man" -s h -l help -d 'Print help'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "install" -d 'Install an asset from the wiki HEAD, pinned to that commit; or, with --all, restore every lockfile entry at its own pin'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "update" -d 'Move an installed asset to the wiki HEAD'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "adopt" -d 'Record an existing dest that has no lockfile entry, when it equals the asset at the wiki HEAD file by file'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "status" -d 'Show every asset\'s state: ok, behind, dirty, missing, stale-pin, untracked (unknown without a wiki). Takes no lock, never writes, and exits 0 whatever the drift'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "conform" -d 'Run the conformance suite (the contract as executable cases) against this binary or, with --adapter, another implementation'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "man" -d 'Print a man page (roff) on stdout: assetpin(1), or with VERB the verb\'s own page, assetpin-VERB(1)'
+complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update adopt status conform completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
