@@ -667,3 +667,82 @@ pub fn temp_name(name: &str) -> String {
         .unwrap_or(0);
     format!("{}{}-{n}-{nanos:x}", temp_prefix(name), std::process::id())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn close_on_exec(fd: BorrowedFd<'_>) -> bool {
+        rustix::io::fcntl_getfd(fd)
+            .unwrap()
+            .contains(rustix::io::FdFlags::CLOEXEC)
+    }
+
+    /// Every handle a SafeDir hands out is close-on-exec: a library user
+    /// that spawns processes (the conform runner starts hundreds) must not
+    /// leak handles into the project to them.
+    #[test]
+    fn every_handle_is_close_on_exec() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("d/e")).unwrap();
+        std::fs::write(tmp.path().join("f"), b"x").unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        let handles: [(&str, OwnedFd); 8] = [
+            ("try_clone", root.try_clone().unwrap().fd),
+            ("open_dir", root.open_dir("d").unwrap().unwrap().fd),
+            (
+                "open_dir_path",
+                root.open_dir_path("d/e").unwrap().unwrap().fd,
+            ),
+            ("create_dir", root.create_dir("new").unwrap().fd),
+            ("ensure_dir", root.ensure_dir("d").unwrap().fd),
+            ("open_file", root.open_file("f").unwrap().unwrap().into()),
+            (
+                "read_file_open",
+                root.read_file_open("f").unwrap().unwrap().1.into(),
+            ),
+            (
+                "open_lock_file",
+                root.open_lock_file(".l.lock").unwrap().into(),
+            ),
+        ];
+        assert!(close_on_exec(root.fd()), "open_root");
+        for (what, fd) in handles {
+            assert!(
+                close_on_exec(fd.as_fd()),
+                "{what}: handle without O_CLOEXEC"
+            );
+        }
+    }
+
+    /// `kind_of` names what the entry is, never what a link points to.
+    #[test]
+    fn kind_of_tells_links_from_files_and_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), b"x").unwrap();
+        std::fs::create_dir(tmp.path().join("d")).unwrap();
+        symlink("f", tmp.path().join("to-file")).unwrap();
+        symlink("d", tmp.path().join("to-dir")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            tmp.path().join("fifo"),
+            FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        let kinds = [
+            ("f", Some(EntryKind::File)),
+            ("d", Some(EntryKind::Dir)),
+            ("to-file", Some(EntryKind::Symlink)),
+            ("to-dir", Some(EntryKind::Symlink)),
+            ("fifo", Some(EntryKind::Other)),
+            ("absent", None),
+        ];
+        for (name, want) in kinds {
+            assert_eq!(root.kind_of(name).unwrap(), want, "{name}");
+        }
+    }
+}
