@@ -168,6 +168,17 @@ fn u3_a_failed_entry_write_puts_the_old_dest_back() {
 /// waits for the per-asset lock is not written through: the install
 /// refuses once it holds the lock, and the moved directory gets nothing.
 fn y2_a_section_moved_away_during_the_lock_wait_gets_nothing() {
+    section_moved_during_the_lock_wait(false);
+}
+
+/// Y2, K3: the same with a new, empty section made at the old place while
+/// the install waits: the section is compared by identity (device and
+/// inode), not by name, so neither directory gets anything.
+fn y2_a_section_replaced_during_the_lock_wait_gets_nothing() {
+    section_moved_during_the_lock_wait(true);
+}
+
+fn section_moved_during_the_lock_wait(replace: bool) {
     let (wiki, project) = installed();
     wiki.skill("late");
     wiki.commit("late");
@@ -181,12 +192,22 @@ fn y2_a_section_moved_away_during_the_lock_wait_gets_nothing() {
     std::thread::sleep(Duration::from_millis(500));
     let away = project.outside().join("moved-skills");
     std::fs::rename(&section, &away).unwrap();
+    if replace {
+        std::fs::create_dir(&section).unwrap();
+    }
     drop(guard);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.starts_with("error[unsafe-path]: "), "{stderr}");
     assert!(!away.join("late").exists(), "wrote outside the project");
+    if replace {
+        assert!(
+            ls(&section).is_empty(),
+            "wrote into the new section: {:?}",
+            ls(&section)
+        );
+    }
     assert!(
         project.lockfile_json()["skills"].get("late").is_none(),
         "recorded an entry whose dest is outside"
@@ -367,6 +388,10 @@ pub const TESTS: &[Test] = &[
     Test::plain(
         "y2_a_section_moved_away_during_the_lock_wait_gets_nothing",
         y2_a_section_moved_away_during_the_lock_wait_gets_nothing,
+    ),
+    Test::plain(
+        "y2_a_section_replaced_during_the_lock_wait_gets_nothing",
+        y2_a_section_replaced_during_the_lock_wait_gets_nothing,
     ),
     Test::plain(
         "u3_a_backup_never_replaces_an_existing_bak",
