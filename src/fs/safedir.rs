@@ -716,6 +716,44 @@ mod tests {
         }
     }
 
+    /// `ensure_dir` racing itself: of several threads making the same
+    /// directory at once, the ones whose `mkdir` loses use the winner's
+    /// directory instead of failing (K5: distinct installs into a fresh
+    /// project all create `.memtomem/<section>`).
+    #[test]
+    fn ensure_dir_losers_of_a_race_use_the_winners_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        let threads = 4;
+        let barrier = std::sync::Barrier::new(threads);
+        let mut lost = 0;
+        for round in 0..300 {
+            let name = format!("d{round}");
+            std::thread::scope(|s| {
+                let hs: Vec<_> = (0..threads)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            root.ensure_dir(&name)
+                        })
+                    })
+                    .collect();
+                for h in hs {
+                    match h.join().unwrap() {
+                        Ok(d) => {
+                            assert!(d.same_dir(&root.open_dir(&name).unwrap().unwrap()).unwrap())
+                        }
+                        Err(e) => {
+                            lost += 1;
+                            eprintln!("round {round}: {e}");
+                        }
+                    }
+                }
+            });
+        }
+        assert_eq!(lost, 0, "ensure_dir failed in a race");
+    }
+
     /// `kind_of` names what the entry is, never what a link points to.
     #[test]
     fn kind_of_tells_links_from_files_and_the_rest() {
