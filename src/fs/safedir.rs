@@ -313,19 +313,11 @@ impl SafeDir {
         Ok(())
     }
 
-    /// Reads regular file `name` without following a link; `Ok(None)` when
-    /// absent. A FIFO, socket or device is refused without waiting on it
-    /// or reading from it.
-    ///
-    /// # Errors
-    /// `unsafe-path` when it is a link or not a regular file; `io`.
-    pub fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.read_file_open(name)?.map(|(bytes, _)| bytes))
-    }
-
-    /// [`SafeDir::read_file`] that also returns the open file, so that the
-    /// caller decides when its inode may be freed (see
-    /// `lock::LockfileStore::release`).
+    /// Reads regular file `name` without following a link, and returns the
+    /// open file with its bytes, so that the caller decides when its inode
+    /// may be freed (see `lock::LockfileStore::release`); `Ok(None)` when
+    /// absent. A FIFO, socket or device is refused without waiting on it or
+    /// reading from it.
     ///
     /// # Errors
     /// `unsafe-path` when it is a link or not a regular file; `io`.
@@ -714,6 +706,33 @@ mod tests {
                 "{what}: handle without O_CLOEXEC"
             );
         }
+    }
+
+    /// `write_new_file` creates, never reuses: an existing file, a link to
+    /// a file and a dangling link are each refused, and what they name is
+    /// unchanged (the staging names are fresh, but a process racing us
+    /// could plant one).
+    #[test]
+    fn write_new_file_never_writes_through_an_existing_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("target");
+        std::fs::write(&target, b"outside\n").unwrap();
+        std::fs::write(tmp.path().join("exists"), b"mine\n").unwrap();
+        symlink(&target, tmp.path().join("link")).unwrap();
+        symlink(outside.path().join("absent"), tmp.path().join("dangling")).unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        for name in ["exists", "link", "dangling"] {
+            assert!(
+                root.write_new_file(name, b"NEW", 0o644, false).is_err(),
+                "{name}"
+            );
+        }
+        assert_eq!(std::fs::read(tmp.path().join("exists")).unwrap(), b"mine\n");
+        assert_eq!(std::fs::read(&target).unwrap(), b"outside\n");
+        assert!(!outside.path().join("absent").exists());
+        root.write_new_file("fresh", b"NEW", 0o644, false).unwrap();
+        assert_eq!(std::fs::read(tmp.path().join("fresh")).unwrap(), b"NEW");
     }
 
     /// `ensure_dir` racing itself: of several threads making the same
