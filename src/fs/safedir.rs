@@ -313,22 +313,10 @@ impl SafeDir {
         Ok(())
     }
 
-    /// Reads regular file `name` without following a link, and returns the
-    /// open file with its bytes, so that the caller decides when its inode
-    /// may be freed (see `lock::LockfileStore::release`); `Ok(None)` when
-    /// absent. A FIFO, socket or device is refused without waiting on it or
-    /// reading from it.
-    ///
-    /// # Errors
-    /// `unsafe-path` when it is a link or not a regular file; `io`.
-    pub fn read_file_open(&self, name: &str) -> Result<Option<(Vec<u8>, File)>> {
-        Ok(self
-            .read_file_upto(name, u64::MAX)?
-            .map(|(bytes, _, file)| (bytes, file)))
-    }
-
-    /// [`SafeDir::read_file_open`] that reads at most `max` bytes: returns
-    /// them, whether that was the whole file, and the open file. A file of
+    /// Reads regular file `name`, without following a link, up to `max`
+    /// bytes: returns them, whether that was the whole file, and the open
+    /// file (so that the caller decides when its inode may be freed, see
+    /// `lock::LockfileStore::release`); `None` when absent. A file of
     /// any size (a sparse one of terabytes, one that grows while read)
     /// costs at most `max` bytes of memory.
     ///
@@ -691,8 +679,8 @@ mod tests {
             ("ensure_dir", root.ensure_dir("d").unwrap().fd),
             ("open_file", root.open_file("f").unwrap().unwrap().into()),
             (
-                "read_file_open",
-                root.read_file_open("f").unwrap().unwrap().1.into(),
+                "read_file_upto",
+                root.read_file_upto("f", 10).unwrap().unwrap().2.into(),
             ),
             (
                 "open_lock_file",
@@ -733,6 +721,24 @@ mod tests {
         assert!(!outside.path().join("absent").exists());
         root.write_new_file("fresh", b"NEW", 0o644, false).unwrap();
         assert_eq!(std::fs::read(tmp.path().join("fresh")).unwrap(), b"NEW");
+    }
+
+    /// `read_file_upto(max)`: a file of exactly `max` bytes is whole, one
+    /// byte more is not (and is not returned), an empty file is whole.
+    #[test]
+    fn read_file_upto_reads_exactly_up_to_max() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        for (len, whole) in [(0, true), (7, true), (8, true), (9, false), (100, false)] {
+            let bytes = vec![b'x'; len];
+            std::fs::write(tmp.path().join("f"), &bytes).unwrap();
+            let (read, got_whole, _) = root.read_file_upto("f", 8).unwrap().unwrap();
+            assert_eq!(got_whole, whole, "{len} bytes");
+            if whole {
+                assert_eq!(read, bytes, "{len} bytes");
+            }
+        }
+        assert!(root.read_file_upto("absent", 8).unwrap().is_none());
     }
 
     /// `ensure_dir` racing itself: of several threads making the same
