@@ -741,6 +741,23 @@ mod tests {
         assert!(root.read_file_upto("absent", 8).unwrap().is_none());
     }
 
+    /// A lock file found with another mode is set to 0600 (K1, I3); one
+    /// already private is left alone.
+    #[test]
+    fn open_lock_file_makes_the_lock_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        for mode in [0o644, 0o600, 0o4600, 0o000] {
+            let path = tmp.path().join(format!(".m{mode:o}.lock"));
+            std::fs::write(&path, b"").unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            root.open_lock_file(&format!(".m{mode:o}.lock")).unwrap();
+            let now = std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(now, PRIVATE_MODE, "a lock file of mode {mode:o}");
+        }
+    }
+
     /// `ensure_dir` racing itself: of several threads making the same
     /// directory at once, the ones whose `mkdir` loses use the winner's
     /// directory instead of failing (K5: distinct installs into a fresh
