@@ -36,13 +36,20 @@ pub enum Kind {
     UnsafePath,
     /// U7: optimistic-concurrency check failed (exit 3).
     Conflict,
+    /// R3: the project registry exists but a writer cannot use it.
+    RegistryCorrupt,
+    /// R5: a project selector names no registry row.
+    NotRegistered,
+    /// A1: `update --all` would write but was not confirmed (no `--yes`
+    /// and no terminal to ask on).
+    Unconfirmed,
     /// Any other I/O or git failure.
     Io,
 }
 
 impl Kind {
     /// Every kind, in the contract's order.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 17] = [
         Kind::InvalidName,
         Kind::ProjectNotFound,
         Kind::WikiNotFound,
@@ -56,6 +63,9 @@ impl Kind {
         Kind::LockfileVersion,
         Kind::UnsafePath,
         Kind::Conflict,
+        Kind::RegistryCorrupt,
+        Kind::NotRegistered,
+        Kind::Unconfirmed,
         Kind::Io,
     ];
 
@@ -75,6 +85,9 @@ impl Kind {
             Kind::LockfileVersion => "lockfile-version",
             Kind::UnsafePath => "unsafe-path",
             Kind::Conflict => "conflict",
+            Kind::RegistryCorrupt => "registry-corrupt",
+            Kind::NotRegistered => "not-registered",
+            Kind::Unconfirmed => "unconfirmed",
             Kind::Io => "io",
         }
     }
@@ -374,6 +387,18 @@ impl Error {
         Error::new(
             Kind::LockfileCorrupt,
             format!("{path} {why}; fix or remove it by hand, it was left untouched"),
+        )
+    }
+
+    /// `registry-corrupt` (R3): the registry at `path` is unusable for a
+    /// writer; `why` says how. The file is never touched.
+    pub fn registry_corrupt(path: impl fmt::Display, why: impl fmt::Display) -> Self {
+        Error::new(
+            Kind::RegistryCorrupt,
+            format!(
+                "{path} {why}; fix or remove it by hand (or restore it from a backup), \
+                 it was left untouched"
+            ),
         )
     }
 

@@ -11,6 +11,7 @@
 //!   read-modify-write, the install ordering and the lockfile document;
 //! * [`ops`]: the operations: install, `install --all`, update, status,
 //!   with the project layout and drift detection they share;
+//! * [`registry`]: the known-projects registry shared with the peer;
 //! * [`fs`]: handle-based access to the project tree: no-follow
 //!   directory handles, atomic writes, staging;
 //! * [`wiki`]: the wiki reader (gix, no `git` subprocess);
@@ -26,6 +27,7 @@ pub mod error;
 pub mod fs;
 pub mod lock;
 pub mod ops;
+pub mod registry;
 pub mod wiki;
 
 pub use asset::AssetType;

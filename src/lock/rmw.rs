@@ -56,14 +56,27 @@ pub trait LockfileStore {
 #[derive(Debug)]
 pub struct DiskStore<'a> {
     dir: &'a SafeDir,
+    /// The document's file name in `dir` (`lock.json`).
+    file: &'static str,
+    /// Its sidecar lock's name in `dir` (`.lock.json.lock`).
+    sidecar: &'static str,
     read_open: RefCell<Option<File>>,
 }
 
 impl<'a> DiskStore<'a> {
     /// The store of the `.memtomem` directory `dir`.
     pub fn new(dir: &'a SafeDir) -> DiskStore<'a> {
+        DiskStore::named(dir, LOCKFILE_NAME, SIDECAR_NAME)
+    }
+
+    /// The store of another document kept the same way, `file` under the
+    /// sidecar lock `sidecar`, both in `dir` (the registry of
+    /// [`crate::registry`], R2).
+    pub fn named(dir: &'a SafeDir, file: &'static str, sidecar: &'static str) -> DiskStore<'a> {
         DiskStore {
             dir,
+            file,
+            sidecar,
             read_open: RefCell::new(None),
         }
     }
@@ -72,14 +85,17 @@ impl<'a> DiskStore<'a> {
 impl LockfileStore for DiskStore<'_> {
     type Guard = FlockGuard;
     fn lock(&self) -> Result<FlockGuard> {
-        FlockGuard::acquire(self.dir, SIDECAR_NAME)
+        FlockGuard::acquire(self.dir, self.sidecar)
     }
     fn read(&self) -> Result<Option<Vec<u8>>> {
         let read = self
             .dir
-            .read_file_upto(LOCKFILE_NAME, lockfile::MAX_LOCKFILE_BYTES)?;
+            .read_file_upto(self.file, lockfile::MAX_LOCKFILE_BYTES)?;
         match read {
-            Some((_, false, _)) => Err(lockfile::too_large(self.display())),
+            Some((_, false, _)) if self.file == LOCKFILE_NAME => {
+                Err(lockfile::too_large(self.display()))
+            }
+            Some((_, false, _)) => Err(crate::registry::too_large(self.display())),
             Some((bytes, true, file)) => {
                 *self.read_open.borrow_mut() = Some(file);
                 Ok(Some(bytes))
@@ -91,13 +107,13 @@ impl LockfileStore for DiskStore<'_> {
         self.read_open.borrow_mut().take();
     }
     fn replace(&self, bytes: &[u8]) -> Result<()> {
-        self.dir.atomic_replace(LOCKFILE_NAME, bytes, PRIVATE_MODE)
+        self.dir.atomic_replace(self.file, bytes, PRIVATE_MODE)
     }
     fn sync(&self) -> Result<()> {
         self.dir.sync()
     }
     fn clean_temps(&self) -> Result<()> {
-        let prefix = temp_prefix(LOCKFILE_NAME);
+        let prefix = temp_prefix(self.file);
         // Only regular files: a writer's temporary file is one; anything
         // else under such a name is not ours to remove (I5).
         for (entry, kind) in self.dir.entries()? {
@@ -108,7 +124,7 @@ impl LockfileStore for DiskStore<'_> {
         Ok(())
     }
     fn display(&self) -> String {
-        self.dir.child_path(LOCKFILE_NAME).display().to_string()
+        self.dir.child_path(self.file).display().to_string()
     }
 }
 
@@ -190,7 +206,8 @@ pub fn transact_upsert<S: LockfileStore>(
     })
 }
 
-/// The protocol both transactions share: lock, clean crash leftovers,
+/// The protocol both transactions share (and the registry's writes,
+/// [`crate::registry`]): lock, clean crash leftovers,
 /// read, compute the new bytes (`None`: no change), replace when they
 /// differ, unlock, release the file read, then make the replace durable.
 ///
@@ -200,7 +217,7 @@ pub fn transact_upsert<S: LockfileStore>(
 /// rename in the directory durable. Holding the lock over it would make
 /// each waiting writer pay for it once more. The release of the replaced
 /// file comes after the unlock for the same reason (see [`DiskStore`]).
-fn read_modify_write<S: LockfileStore, T>(
+pub fn read_modify_write<S: LockfileStore, T>(
     store: &S,
     compute: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T)>,
 ) -> Result<T> {

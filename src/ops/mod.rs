@@ -15,6 +15,7 @@ pub mod project;
 pub mod restore;
 pub mod status;
 pub mod update;
+pub mod update_all;
 
 pub use adopt::{Adopted, adopt};
 pub use context::Context;

@@ -34,6 +34,10 @@ pub struct UpdateOptions {
     pub dry_run: bool,
     /// U7: abort with `conflict` unless dest's `mtime_ns` equals this.
     pub expect_mtime_ns: Option<i128>,
+    /// K4 across projects: update to this commit instead of the HEAD
+    /// resolved at the start (`update --all` resolves HEAD once for the
+    /// whole batch, A2).
+    pub head: Option<ObjectId>,
 }
 
 /// What happens to one file (U6).
@@ -370,7 +374,10 @@ impl UpdateSteps for DiskUpdate<'_> {
     type Staged = Staged;
 
     fn resolve(&self) -> Result<ObjectId> {
-        self.wiki.head()
+        match self.opts.head {
+            Some(h) => Ok(h),
+            None => self.wiki.head(),
+        }
     }
 
     fn plan(&self, head: &ObjectId, _locked: bool) -> Result<Prepared> {

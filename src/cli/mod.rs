@@ -1,6 +1,8 @@
 //! The command line: argument parsing (clap), output (human and `--json`,
 //! E3) and exit codes (E2).
 
+mod projects;
+
 use crate::asset::AssetType;
 use crate::error::{Error, Kind};
 use crate::ops::status;
@@ -67,10 +69,22 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["ty", "name"])]
         all: bool,
     },
-    /// Move an installed asset to the wiki HEAD.
+    /// Move an installed asset to the wiki HEAD; with --all, in every
+    /// registered project that has it.
     ///
     /// Refuses when dest has local changes (dirty) unless --force, and when
-    /// the pin would move backward unless --force-head.
+    /// the pin would move backward unless --force-head. With --all, every
+    /// enrolled project of the registry (see `assetpin projects`) is
+    /// classified first (update, unchanged, refuse, stale-pin, error) and
+    /// the preview printed; a project with local edits stops the whole
+    /// batch before any write unless --force; then, once confirmed (--yes,
+    /// or a "y" on the terminal), each project is updated under its own
+    /// locks, exactly as a single update would, one failure never stopping
+    /// the next. Exit 0 only when every project ended updated or unchanged.
+    #[command(after_help = "Examples:\n  assetpin update skill review\n  \
+                            assetpin update skill review --dry-run\n  \
+                            assetpin update skill review --all --dry-run\n  \
+                            assetpin update skill review --all --yes")]
     Update {
         /// Asset type: skill, agent or command
         #[arg(value_name = "TYPE")]
@@ -88,8 +102,38 @@ pub enum Command {
         dry_run: bool,
         /// Abort with exit 3 (conflict) unless dest's mtime_ns, as
         /// `status --json` printed it, is still N
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        #[arg(
+            long,
+            value_name = "N",
+            allow_negative_numbers = true,
+            conflicts_with = "all"
+        )]
         expect_mtime_ns: Option<i128>,
+        /// Update the asset in every registered, enrolled project that has
+        /// it installed (the registry of `assetpin projects`)
+        #[arg(long)]
+        all: bool,
+        /// With --all: update without asking (needed when stdin is not a
+        /// terminal; without it such a run refuses, unconfirmed)
+        #[arg(long, requires = "all")]
+        yes: bool,
+    },
+    /// The registry of projects that `update --all` walks:
+    /// ~/.memtomem/known_projects.json, the file memtomem's `mm context
+    /// projects` keeps (the same format, lock and scope ids).
+    ///
+    /// A project is named by its path or by its scope id, `p-` and 12 hex
+    /// digits as `projects list` prints them. Removing a project from the
+    /// registry never touches its files.
+    #[command(
+        after_help = "Examples:\n  assetpin projects add ~/src/app --label app\n  \
+                            assetpin projects list\n  \
+                            assetpin projects pause p-0123456789ab\n  \
+                            assetpin projects remove ~/src/app"
+    )]
+    Projects {
+        #[command(subcommand)]
+        action: ProjectsAction,
     },
     /// Record an existing dest that has no lockfile entry, when it equals
     /// the asset at the wiki HEAD file by file.
@@ -136,11 +180,48 @@ pub enum Command {
     },
 }
 
+/// What `assetpin projects` does.
+#[derive(Debug, Subcommand)]
+pub enum ProjectsAction {
+    /// List the registered projects: scope id, health (ok; missing: the
+    /// root is gone; stale: no .memtomem inside), enrolled or paused,
+    /// label and root.
+    List,
+    /// Register a project (idempotent).
+    Add {
+        /// The project root [default: the current project]
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+        /// A display label
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Unregister a project (its files are not touched).
+    Remove {
+        /// Path or scope id (p-<12 hex>); a path that no longer exists
+        /// still names its row
+        #[arg(value_name = "PROJECT")]
+        selector: String,
+    },
+    /// Leave a registered project out of `update --all` until resumed.
+    Pause {
+        /// Path or scope id (p-<12 hex>)
+        #[arg(value_name = "PROJECT")]
+        selector: String,
+    },
+    /// Enrol a paused project in `update --all` again.
+    Resume {
+        /// Path or scope id (p-<12 hex>)
+        #[arg(value_name = "PROJECT")]
+        selector: String,
+    },
+}
+
 /// A verb's result: exit code, JSON object, human text.
-struct Outcome {
-    code: i32,
-    json: Value,
-    human: String,
+pub(crate) struct Outcome {
+    pub(crate) code: i32,
+    pub(crate) json: Value,
+    pub(crate) human: String,
 }
 
 fn installed_json(status: &str, i: &Installed) -> Value {
@@ -156,7 +237,7 @@ fn installed_json(status: &str, i: &Installed) -> Value {
     })
 }
 
-fn error_json(e: &Error) -> Value {
+pub(crate) fn error_json(e: &Error) -> Value {
     let mut obj = serde_json::Map::new();
     obj.insert(
         "status".into(),
@@ -176,7 +257,7 @@ fn error_json(e: &Error) -> Value {
 
 /// The first 12 characters of a pin, escaped for a terminal like any
 /// lockfile text ([`shown`]).
-fn short(pin: &str) -> String {
+pub(crate) fn short(pin: &str) -> String {
     shown(pin.get(..12).unwrap_or(pin))
 }
 
@@ -184,7 +265,7 @@ fn short(pin: &str) -> String {
 /// control characters (newline, ESC, ...) are escaped as in Rust string
 /// literals, so a hand-made entry name cannot forge rows or reach the
 /// terminal raw. Everything else is printed as is.
-fn shown(text: &str) -> String {
+pub(crate) fn shown(text: &str) -> String {
     if text.chars().any(char::is_control) {
         text.escape_debug().to_string()
     } else {
@@ -422,6 +503,8 @@ enum Verb<'a> {
     Adopt(AssetType, &'a str),
     InstallAll,
     Update(AssetType, &'a str, UpdateOptions),
+    UpdateAll(AssetType, &'a str, UpdateOptions, bool),
+    Projects(&'a ProjectsAction),
     Status,
 }
 
@@ -451,16 +534,23 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
             force_head,
             dry_run,
             expect_mtime_ns,
-        } => Verb::Update(
-            *ty,
-            name,
-            UpdateOptions {
+            all,
+            yes,
+        } => {
+            let opts = UpdateOptions {
                 force: *force,
                 force_head: *force_head,
                 dry_run: *dry_run,
                 expect_mtime_ns: *expect_mtime_ns,
-            },
-        ),
+                head: None,
+            };
+            if *all {
+                Verb::UpdateAll(*ty, name, opts, *yes)
+            } else {
+                Verb::Update(*ty, name, opts)
+            }
+        }
+        Command::Projects { action } => Verb::Projects(action),
         Command::Adopt { ty, name } => Verb::Adopt(*ty, name),
         Command::Status => Verb::Status,
     })
@@ -472,6 +562,10 @@ fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
         Verb::InstallAll => run_install_all(&ctx),
         Verb::Install(ty, name) => run_install(&ctx, ty, name),
         Verb::Update(ty, name, opts) => run_update(&ctx, ty, name, &opts),
+        Verb::UpdateAll(ty, name, opts, yes) => {
+            projects::run_update_all(&ctx, ty, name, &opts, yes, cli.json)
+        }
+        Verb::Projects(action) => projects::run_projects(&ctx, action),
         Verb::Adopt(ty, name) => run_adopt(&ctx, ty, name),
         Verb::Status => run_status(&ctx),
     }
@@ -607,14 +701,14 @@ fn print_generated(r#gen: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> i
 
 /// Writes a line to stdout; false when it could not be written (a closed
 /// pipe must not panic the way `println!` does, E4).
-fn say(line: &str) -> bool {
+pub(crate) fn say(line: &str) -> bool {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
 }
 
 /// Writes a line to stderr, ignoring failures (E4).
-fn say_err(line: &str) {
+pub(crate) fn say_err(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
