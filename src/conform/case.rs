@@ -161,6 +161,8 @@ pub enum Root {
 /// [`Action`] when it has an `action` key; one with both or neither does not
 /// parse.
 #[derive(Debug, Clone)]
+// A case holds a handful of steps: boxing the larger variant saves nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Step {
     /// Run the implementation.
     Run(Run),
@@ -290,6 +292,13 @@ pub struct Run {
     /// and the step fails with `timeout`.
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// Run in another project: a directory under `$HOME` (this relative
+    /// path), created with a `.git` marker when missing; `${project}`
+    /// names it in the adapter's argv, cwd and env for this step (a second
+    /// registered project, R, A). Checks of the step (`unchanged`, ...)
+    /// still look at the case's own project.
+    #[serde(default)]
+    pub in_project: Option<String>,
 }
 
 /// The hostile-input verdict's table (`hostile = { type = "skill", name =
@@ -487,6 +496,10 @@ spelled! {
         Adopt = "adopt",
         /// `status`.
         Status = "status",
+        /// `projects <list|add|remove|pause|resume> [args]` (R).
+        Projects = "projects",
+        /// `update --all <type> <name> [flags]` (A; `--yes` is an arg).
+        UpdateAll = "update-all",
         /// The arguments as given (usage errors).
         Raw = "raw",
     }

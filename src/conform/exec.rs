@@ -39,7 +39,11 @@ pub fn argv(ws: &Workspace, ad: &Adapter, step: &Run, i: usize) -> HResult<Vec<S
         .ok_or_else(|| format!("adapter {} has no template for verb {verb}", ad.spec.name))?;
     let exe = ad.exe.display().to_string();
     let idx = i.to_string();
-    let extra = [("exe", exe.as_str()), ("i", idx.as_str())];
+    let project = step_project(ws, step)?;
+    let mut extra = vec![("exe", exe.as_str()), ("i", idx.as_str())];
+    if let Some(p) = &project {
+        extra.push(("project", p.as_str()));
+    }
     let mut out = Vec::new();
     for t in tpl {
         match t.as_str() {
@@ -62,12 +66,27 @@ pub fn argv(ws: &Workspace, ad: &Adapter, step: &Run, i: usize) -> HResult<Vec<S
     Ok(out)
 }
 
-fn spawn(ws: &Workspace, ad: &Adapter, argv: &[String]) -> HResult<Child> {
+/// The directory of a step's `in_project` (under `$HOME`, made with a
+/// `.git` marker when missing), `None` for the case's own project.
+fn step_project(ws: &Workspace, step: &Run) -> HResult<Option<String>> {
+    let Some(rel) = &step.in_project else {
+        return Ok(None);
+    };
+    let dir = ws.root(super::case::Root::Home).join(ws.subst(rel, &[])?);
+    let marker = dir.join(".git");
+    std::fs::create_dir_all(&marker)
+        .map_err(|e| format!("harness: cannot create {}: {e}", marker.display()))?;
+    Ok(Some(dir.display().to_string()))
+}
+
+fn spawn(ws: &Workspace, ad: &Adapter, step: &Run, argv: &[String]) -> HResult<Child> {
     let exe = ad.exe.display().to_string();
-    let cwd = ws.subst(
-        ad.spec.run.cwd.as_deref().unwrap_or("${project}"),
-        &[("exe", &exe)],
-    )?;
+    let project = step_project(ws, step)?;
+    let mut extra = vec![("exe", exe.as_str())];
+    if let Some(p) = &project {
+        extra.push(("project", p.as_str()));
+    }
+    let cwd = ws.subst(ad.spec.run.cwd.as_deref().unwrap_or("${project}"), &extra)?;
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
         .current_dir(&cwd)
@@ -78,7 +97,7 @@ fn spawn(ws: &Workspace, ad: &Adapter, argv: &[String]) -> HResult<Child> {
         cmd.env_remove(k);
     }
     for (k, v) in &ad.spec.run.env {
-        cmd.env(k, ws.subst(v, &[("exe", &exe)])?);
+        cmd.env(k, ws.subst(v, &extra)?);
     }
     cmd.spawn()
         .map_err(|e| format!("harness: cannot start {} (cwd {cwd}): {e}", argv[0]))
@@ -107,7 +126,7 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
     // Build everything first, then start all copies back to back.
     let mut children = Vec::with_capacity(n);
     for a in &argvs {
-        match spawn(ws, ad, a) {
+        match spawn(ws, ad, step, a) {
             Ok(c) => children.push(c),
             Err(e) => {
                 for mut c in children {
