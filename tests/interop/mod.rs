@@ -6,6 +6,7 @@
 //! fails.
 
 mod races;
+mod registry;
 
 use crate::Test;
 use crate::support::*;
@@ -295,4 +296,8 @@ const TESTS: &[Test] = &[
 ];
 
 /// The modules of this family and their tests, for `tests/tests.rs`.
-pub const MODULES: crate::Modules = &[("peer", TESTS), ("races", races::TESTS)];
+pub const MODULES: crate::Modules = &[
+    ("peer", TESTS),
+    ("races", races::TESTS),
+    ("registry", registry::TESTS),
+];
