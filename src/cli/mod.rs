@@ -118,6 +118,25 @@ pub enum Command {
         #[arg(long, requires = "all")]
         yes: bool,
     },
+    /// Take an installed asset back out: dest and its lockfile entry.
+    ///
+    /// Refuses (dirty) when dest holds local bytes, edited files or files
+    /// this tool did not install (.bak copies included), unless --force;
+    /// then dest is moved whole to .memtomem/removed/<section>/<name>-<time>/
+    /// (the message names it) instead of deleted. A remove killed midway
+    /// leaves the entry without dest, which the next remove finishes.
+    #[command(after_help = "Examples:\n  assetpin remove skill review\n  \
+                            assetpin remove skill review --force")]
+    Remove {
+        /// Asset type: skill, agent or command
+        #[arg(value_name = "TYPE")]
+        ty: AssetType,
+        /// Asset name
+        name: String,
+        /// Remove a dest with local bytes too, moving it to .memtomem/removed/
+        #[arg(long)]
+        force: bool,
+    },
     /// The registry of projects that `update --all` walks:
     /// ~/.memtomem/known_projects.json, the file memtomem's `mm context
     /// projects` keeps (the same format, lock and scope ids).
@@ -461,6 +480,45 @@ fn run_adopt(ctx: &Context, ty: AssetType, name: &str) -> Result<Outcome, Error>
     })
 }
 
+fn run_remove(ctx: &Context, ty: AssetType, name: &str, force: bool) -> Result<Outcome, Error> {
+    let r = ops::remove::remove(ctx, ty, name, force)?;
+    let mut human = format!(
+        "removed {} {} ({}) from {}",
+        r.ty,
+        r.name,
+        if r.had_dest {
+            "dest and lockfile entry"
+        } else {
+            "lockfile entry; dest was already gone"
+        },
+        r.dest.display()
+    );
+    if let Some(k) = &r.kept {
+        human.push_str(&format!(
+            "\nkept dest with its local bytes ({}) at {}",
+            r.local_files
+                .iter()
+                .map(|f| shown(f))
+                .collect::<Vec<_>>()
+                .join(", "),
+            k.display()
+        ));
+    }
+    Ok(Outcome {
+        code: 0,
+        human,
+        json: json!({
+            "status": "removed",
+            "type": r.ty.as_str(),
+            "name": r.name,
+            "dest": r.dest.display().to_string(),
+            "had_dest": r.had_dest,
+            "local_files": r.local_files,
+            "kept": r.kept.as_ref().map(|k| k.display().to_string()),
+        }),
+    })
+}
+
 fn run_status(ctx: &Context) -> Result<Outcome, Error> {
     let r = status::status(ctx)?;
     let mut human = String::new();
@@ -501,6 +559,7 @@ fn run_status(ctx: &Context) -> Result<Outcome, Error> {
 enum Verb<'a> {
     Install(AssetType, &'a str),
     Adopt(AssetType, &'a str),
+    Remove(AssetType, &'a str, bool),
     InstallAll,
     Update(AssetType, &'a str, UpdateOptions),
     UpdateAll(AssetType, &'a str, UpdateOptions, bool),
@@ -552,6 +611,7 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
         }
         Command::Projects { action } => Verb::Projects(action),
         Command::Adopt { ty, name } => Verb::Adopt(*ty, name),
+        Command::Remove { ty, name, force } => Verb::Remove(*ty, name, *force),
         Command::Status => Verb::Status,
     })
 }
@@ -567,6 +627,7 @@ fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
         }
         Verb::Projects(action) => projects::run_projects(&ctx, action),
         Verb::Adopt(ty, name) => run_adopt(&ctx, ty, name),
+        Verb::Remove(ty, name, force) => run_remove(&ctx, ty, name, force),
         Verb::Status => run_status(&ctx),
     }
 }

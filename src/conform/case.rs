@@ -496,6 +496,8 @@ spelled! {
         Adopt = "adopt",
         /// `status`.
         Status = "status",
+        /// `remove <type> <name> [--force]` (D).
+        Remove = "remove",
         /// `projects <list|add|remove|pause|resume> [args]` (R).
         Projects = "projects",
         /// `update --all <type> <name> [flags]` (A; `--yes` is an arg).

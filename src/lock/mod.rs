@@ -9,6 +9,8 @@
 //!   written once over an [`install_order::InstallSteps`];
 //! * [`update_order`]: the order of one update's steps (U1-U7, K3, K4,
 //!   I6), written once over an [`update_order::UpdateSteps`];
+//! * [`remove_order`]: the order of one remove's steps (D1-D3, K1-K3),
+//!   written once over a [`remove_order::RemoveSteps`];
 //! * [`lockfile`]: the document, its validators and the peer's bytes
 //!   (L1-L10);
 //! * [`sync`]: the std/loom shim the models of `tests/concurrency` run on;
@@ -21,6 +23,7 @@ pub mod failpoint;
 pub mod flock;
 pub mod install_order;
 pub mod lockfile;
+pub mod remove_order;
 pub mod rmw;
 pub mod sync;
 pub mod update_order;

@@ -12,6 +12,7 @@ mod context;
 pub mod drift;
 pub mod install;
 pub mod project;
+pub mod remove;
 pub mod restore;
 pub mod status;
 pub mod update;

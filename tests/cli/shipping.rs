@@ -22,11 +22,12 @@ fn stdout_ok(args: &[&str]) -> String {
 }
 
 /// The verbs a user can type, as `--help` lists them.
-const VERBS: [&str; 8] = [
+const VERBS: [&str; 9] = [
     "install",
     "update",
     "adopt",
     "status",
+    "remove",
     "projects",
     "conform",
     "completions",

@@ -836,3 +836,41 @@ fn u7_an_edit_racing_the_swap_is_kept_and_the_update_conflicts() {
         "I6: no staging left"
     );
 }
+
+/// D3: a remove killed at each of its failpoints (after dest was taken
+/// out, after the entry was deleted) leaves either the entry without dest
+/// or the asset removed, never a dest without entry; the sibling entry
+/// stays; and a rerun of `remove` finishes it, leaving no staging behind.
+#[cfg(feature = "failpoints")]
+#[test]
+fn d3_a_killed_remove_is_finished_by_the_rerun() {
+    for point in ["remove::after-take-out", "remove::after-unrecord"] {
+        let scene = Scene::new();
+        let dest = scene.project.dest("skill", "u");
+        let mut cmd = scene.assetpin(&["remove", "skill", "u"]);
+        cmd.env("FAILPOINTS", format!("{point}=kill"));
+        let out = wait_limited(cmd.spawn().expect("spawn"), Duration::from_secs(60), point);
+        assert_eq!(out.status.signal(), Some(9), "{point} was not reached");
+        let doc = scene.doc();
+        let entry = lockfile::get(&doc, assetpin::AssetType::Skill, "u").is_some();
+        assert!(
+            !dest.exists(),
+            "{point}: dest is still there (a dest without entry is not resolvable)"
+        );
+        assert_eq!(entry, point == "remove::after-take-out", "{point}");
+        assert!(lockfile::get(&doc, assetpin::AssetType::Skill, "keep").is_some());
+        let rerun = scene.assetpin(&["remove", "skill", "u"]).output().unwrap();
+        let want_ok = entry;
+        assert_eq!(
+            rerun.status.success(),
+            want_ok,
+            "{point}: rerun {}",
+            String::from_utf8_lossy(&rerun.stderr)
+        );
+        let doc = scene.doc();
+        assert!(lockfile::get(&doc, assetpin::AssetType::Skill, "u").is_none());
+        if entry {
+            assert_eq!(scene.staging_dirs("u"), 0, "{point}: staging left");
+        }
+    }
+}

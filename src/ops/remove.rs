@@ -1,0 +1,256 @@
+//! `remove` (CONTRACT D1-D3): takes an installed asset back out, dest and
+//! entry, in the order of [`crate::lock::remove_order`].
+//!
+//! Local bytes are never deleted: a dest with edits, or with files the
+//! tool did not install (`.bak` copies included), is refused (`dirty`)
+//! unless `--force`, and then moved whole to
+//! `.memtomem/removed/<section>/<name>-<UTC time>/`, which the message
+//! names.
+
+use crate::asset::{AssetType, validate_name};
+use crate::error::{Error, Kind, Result};
+use crate::fs::SafeDir;
+use crate::fs::stage::{clean_stale, staging_prefix};
+use crate::lock::lockfile::{self, valid_digests, valid_manifest};
+use crate::lock::remove_order::{self, RemoveSteps};
+use crate::lock::{self, DiskStore};
+use crate::ops::project::{Held, Project};
+use crate::ops::{Context, drift};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// The directory under `.memtomem/` that keeps forced-out dests (D2).
+pub const KEPT_DIR: &str = "removed";
+
+/// What a remove did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    /// Asset type.
+    pub ty: AssetType,
+    /// Asset name.
+    pub name: String,
+    /// Dest's path (gone now).
+    pub dest: PathBuf,
+    /// Whether there was a dest to take out (a kill may have left the
+    /// entry alone).
+    pub had_dest: bool,
+    /// Files of dest that held local bytes (edited, or not installed by the
+    /// tool), moved with dest to `kept`.
+    pub local_files: Vec<String>,
+    /// Where dest was moved, when it held local bytes (`--force`).
+    pub kept: Option<PathBuf>,
+}
+
+/// The decision of one plan.
+struct Plan {
+    had_dest: bool,
+    local_files: Vec<String>,
+    /// The name dest is renamed to: a staging name in the section, or,
+    /// when kept, the name inside `removed/<section>/`.
+    out_name: String,
+    keep: bool,
+}
+
+struct DiskRemove<'a> {
+    project: &'a Project,
+    ty: AssetType,
+    name: &'a str,
+    force: bool,
+}
+
+impl DiskRemove<'_> {
+    fn kept_dir(&self) -> Result<SafeDir> {
+        self.project
+            .ensure_memtomem()?
+            .ensure_dir(KEPT_DIR)?
+            .ensure_dir(self.ty.section())
+    }
+
+    fn kept_path(&self, out_name: &str) -> PathBuf {
+        self.project
+            .root()
+            .path()
+            .join(".memtomem")
+            .join(KEPT_DIR)
+            .join(self.ty.section())
+            .join(out_name)
+    }
+}
+
+/// A fresh name for dest taken out of place: `.<name>~staging-...`, which
+/// [`clean_stale`] removes if this process dies before deleting it.
+fn out_staging_name(name: &str) -> String {
+    let tmp = crate::fs::safedir::temp_name(name);
+    let suffix = &tmp[crate::fs::safedir::temp_prefix(name).len()..];
+    format!("{}{suffix}", staging_prefix(name))
+}
+
+/// `<name>-<YYYYmmddTHHMMSSffffffZ>`: the kept copy's name, unique per
+/// microsecond (under the per-asset lock, one remove at a time).
+fn kept_name(name: &str) -> String {
+    let now = crate::lock::lockfile::timestamp::now_utc_micros();
+    let stamp: String = now.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("{name}-{stamp}")
+}
+
+impl RemoveSteps for DiskRemove<'_> {
+    type Plan = Plan;
+    type Held = Held;
+
+    fn plan(&self) -> Result<Plan> {
+        let (ty, name) = (self.ty, self.name);
+        self.project.precheck_writes(ty, name)?;
+        let doc = self.project.load_strict()?;
+        let dest = self.project.dest(ty, name)?;
+        let entry = lockfile::get(&doc, ty, name).and_then(|v| v.as_object());
+        let Some(entry) = entry else {
+            let what = if dest.is_some() {
+                "has a dest but no lockfile entry: `assetpin adopt` records it when it equals the \
+                 asset at the wiki HEAD; otherwise move the directory aside by hand"
+            } else {
+                "has no lockfile entry and no dest; there is nothing to remove"
+            };
+            return Err(Error::new(
+                Kind::NotInstalled,
+                format!("{ty} {name:?} {what}"),
+            ));
+        };
+        let mut local = BTreeSet::new();
+        if let Some(d) = &dest {
+            let drift = drift::inspect(Some(d), entry)?;
+            let recorded: BTreeSet<String> = valid_digests(entry)
+                .map(|d| d.into_keys().collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(valid_manifest(entry).unwrap_or_default())
+                .collect();
+            local.extend(drift.dirty_files.iter().cloned());
+            local.extend(
+                drift
+                    .files
+                    .keys()
+                    .filter(|f| !recorded.contains(*f))
+                    .cloned(),
+            );
+            // A recorded file the user deleted holds no bytes to keep.
+            local.retain(|f| drift.files.contains_key(f));
+        }
+        let local_files: Vec<String> = local.into_iter().collect();
+        if !local_files.is_empty() && !self.force {
+            let dest_path = self.project.dest_path(ty, name);
+            return Err(Error::new(
+                Kind::Dirty,
+                format!(
+                    "{ty} {name:?} has local bytes in {} that remove would delete: {} (edited, \
+                     or not installed by this tool); pass --force to remove it anyway: dest is \
+                     then moved whole to {}/{}/{}/{name}-<time>/, not deleted",
+                    dest_path.display(),
+                    local_files.join(", "),
+                    self.project.root().path().join(".memtomem").display(),
+                    KEPT_DIR,
+                    ty.section()
+                ),
+            )
+            .with_detail("dirty_files", local_files));
+        }
+        let keep = !local_files.is_empty();
+        Ok(Plan {
+            had_dest: dest.is_some(),
+            out_name: if keep {
+                kept_name(name)
+            } else {
+                out_staging_name(name)
+            },
+            local_files,
+            keep,
+        })
+    }
+
+    fn lock_asset(&self) -> Result<Held> {
+        self.project.precheck_writes(self.ty, self.name)?;
+        self.project.lock_asset(self.ty, self.name)
+    }
+
+    fn tidy(&self, held: &Held) -> Result<()> {
+        clean_stale(&held.section, self.name)
+    }
+
+    fn take_out(&self, held: &Held, plan: &Plan) -> Result<()> {
+        if !plan.had_dest {
+            return Ok(());
+        }
+        let section = &held.section;
+        let placed = if plan.keep {
+            let kept = self.kept_dir()?;
+            section.rename(self.name, &kept, &plan.out_name, true)?
+        } else {
+            section.rename(self.name, section, &plan.out_name, true)?
+        };
+        if !placed {
+            return Err(Error::io(
+                "move dest to",
+                &self.kept_path(&plan.out_name),
+                "the name is taken; retry",
+            ));
+        }
+        section.sync()
+    }
+
+    fn unrecord(&self, _held: &Held, _plan: &Plan) -> Result<()> {
+        let memtomem = self.project.ensure_memtomem()?;
+        lock::transact(&DiskStore::new(&memtomem), |doc| {
+            lockfile::remove(doc, self.ty, self.name);
+            Ok(())
+        })
+    }
+
+    fn put_back(&self, held: &Held, plan: &Plan) {
+        if !plan.had_dest {
+            return;
+        }
+        let section = &held.section;
+        let _ = if plan.keep {
+            self.kept_dir()
+                .and_then(|k| k.rename(&plan.out_name, section, self.name, true))
+        } else {
+            section.rename(&plan.out_name, section, self.name, true)
+        };
+        let _ = section.sync();
+    }
+
+    fn discard(&self, held: &Held, plan: &Plan) -> Result<()> {
+        if plan.had_dest && !plan.keep {
+            held.section.remove_tree(&plan.out_name)?;
+        }
+        held.section.sync()
+    }
+}
+
+/// `remove TYPE NAME [--force]` (D1-D3): deletes dest and the lockfile
+/// entry; with `--force`, a dest holding local bytes is moved to
+/// `.memtomem/removed/<section>/` instead of deleted.
+///
+/// # Errors
+/// `invalid-name`, `project-not-found`, `not-installed` (no entry),
+/// `dirty` (local bytes without `--force`), `lockfile-corrupt`,
+/// `lockfile-version`, `unsafe-path`, `io`. Every refusal leaves the
+/// project byte-for-byte unchanged.
+pub fn remove(ctx: &Context, ty: AssetType, name: &str, force: bool) -> Result<Removed> {
+    validate_name(name)?;
+    let project = Project::open(&ctx.project)?;
+    let steps = DiskRemove {
+        project: &project,
+        ty,
+        name,
+        force,
+    };
+    let plan = remove_order::remove(&steps)?;
+    Ok(Removed {
+        ty,
+        name: name.to_owned(),
+        dest: project.dest_path(ty, name),
+        had_dest: plan.had_dest,
+        kept: plan.keep.then(|| steps.kept_path(&plan.out_name)),
+        local_files: plan.local_files,
+    })
+}
