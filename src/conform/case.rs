@@ -1262,7 +1262,17 @@ mod tests {
         }
         assert_eq!(
             Verb::names(),
-            ["install", "install-all", "update", "adopt", "status", "raw"]
+            [
+                "install",
+                "install-all",
+                "update",
+                "adopt",
+                "status",
+                "remove",
+                "projects",
+                "update-all",
+                "raw"
+            ]
         );
     }
 }

@@ -125,7 +125,12 @@ pub fn classify(
     };
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for r in &loaded.registry.rows {
+        // A hand-edited registry may name one root twice: one batch row.
+        if !seen.insert(r.scope_id()) {
+            continue;
+        }
         let why = if !r.enabled {
             Some("paused")
         } else if r.missing() {
