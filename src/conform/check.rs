@@ -772,7 +772,8 @@ const CRASH_TRACES: &[&str] = &[
 /// step (`before`), or a success whose result is correct: for `status`
 /// nothing written (K7); for the verbs that write, the asset named in
 /// `hostile` has an entry, dest is a real directory reached without
-/// links (Y2) and equals the tree at the recorded pin. A timeout, a signal
+/// links (Y2) and equals the tree at the recorded pin; for `remove`, dest
+/// and entry are gone and the sibling `b` is intact. A timeout, a signal
 /// or a crash trace fails either way. Returns the failures.
 ///
 /// # Errors
@@ -808,6 +809,15 @@ pub fn check_hostile(
                     "status wrote to the project (K7): {}",
                     changed.join("; ")
                 ));
+            }
+        }
+        Some(0) if step.verb == Verb::Remove => {
+            if let Some(super::case::Hostile {
+                ty: Some(ty),
+                name: Some(name),
+            }) = &step.hostile
+            {
+                f.extend(check_removed_asset(ws, *ty, &ws.subst(name, &[])?)?);
             }
         }
         Some(0) => {
@@ -846,6 +856,34 @@ pub fn check_hostile(
     if !f.is_empty() {
         f.push(format!("    observed:\n{}", show(r)));
     }
+    Ok(f)
+}
+
+/// After a successful remove of `(ty, name)` in a hostile case (D1): no
+/// dest, no entry, and the sibling `b` still installed at its pin.
+fn check_removed_asset(
+    ws: &Workspace,
+    ty: super::case::AssetType,
+    name: &str,
+) -> HResult<Vec<String>> {
+    let mut f = Vec::new();
+    let dest = ws.project.join(format!(".memtomem/{ty}s/{name}"));
+    if std::fs::symlink_metadata(&dest).is_ok() {
+        f.push(format!(
+            "remove succeeded, but {} is still there",
+            dest.display()
+        ));
+    }
+    match lockfile(ws) {
+        Ok((_, doc)) if doc.pointer(&format!("/{ty}s/{name}")).is_some() => {
+            f.push(format!(
+                "remove succeeded, but the entry of {ty} {name} is still there"
+            ));
+        }
+        Ok(_) => {}
+        Err(m) => f.push(m),
+    }
+    f.extend(check_written_asset(ws, ty, "b")?);
     Ok(f)
 }
 

@@ -223,6 +223,15 @@ pub const VERBS: &[VerbCase] = &[
         run: "verb = \"adopt\"\nargs = [\"skill\", \"a\"]",
         writes: true,
     },
+    VerbCase {
+        id: "remove",
+        setup: concat!(
+            "[[step]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\n\n",
+            "[[step]]\nverb = \"install\"\nargs = [\"skill\", \"b\"]\n\n"
+        ),
+        run: "verb = \"remove\"\nargs = [\"skill\", \"a\"]",
+        writes: true,
+    },
 ];
 
 /// Valid asset names that equal, or begin like, names the tool uses for
@@ -292,6 +301,9 @@ pub fn plant_case_text(v: &VerbCase, t: &Target, p: Plant) -> String {
     if v.id == "status" {
         clauses.push("K7");
     }
+    if v.id == "remove" {
+        clauses.push("D1");
+    }
     let hostile = if v.writes {
         "{ type = \"skill\", name = \"a\" }"
     } else {
@@ -306,7 +318,12 @@ pub fn plant_case_text(v: &VerbCase, t: &Target, p: Plant) -> String {
             "{} with {} ({}) replaced by a {}: a classified refusal or a correct result",
             v.id, t.what, t.path, p
         )),
-        profile = if outside { "ext" } else { "core" },
+        // remove is the reference's own verb (D is ext).
+        profile = if outside || v.id == "remove" {
+            "ext"
+        } else {
+            "core"
+        },
         wiki = wiki(&[]),
         setup = v.setup,
         root = t.root,
