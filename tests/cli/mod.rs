@@ -2,6 +2,7 @@
 //! `assetpin` binary, on real git wikis in temporary directories. Test
 //! names carry the clause they check (`y2_...`, `l5_...`).
 
+mod across;
 mod bounds;
 mod errors;
 mod hostile;
@@ -73,6 +74,7 @@ pub fn sample_wiki() -> Wiki {
 
 /// The modules of this family and their tests, for `tests/tests.rs`.
 pub const MODULES: crate::Modules = &[
+    ("across", across::TESTS),
     ("bounds", bounds::TESTS),
     ("errors", errors::TESTS),
     ("hostile", hostile::TESTS),

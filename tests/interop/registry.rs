@@ -119,10 +119,10 @@ fn peer_registry_drives_our_update_all(mm: &Path) {
 fn our_registry_drives_peer_update_all(mm: &Path) {
     let t = Two::new();
     for root in t.roots() {
-        t.ours(&root)
-            .args(["install", "skill", "x"])
-            .status()
-            .unwrap();
+        run(
+            t.ours(&root).args(["install", "skill", "x"]),
+            "assetpin install",
+        );
         run(
             t.ours(&root).args(["projects", "add"]).arg(&root),
             "assetpin projects add",

@@ -1,0 +1,149 @@
+//! The verbs across projects through the binary: the terminal
+//! confirmation of `update --all` (A3), a hostile registry (R3, E4) and a
+//! hostile project inside a batch (A4).
+
+use crate::Test;
+use crate::support::race::wait_limited;
+use crate::support::*;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Skill `x` installed in the project and registered, then the wiki moved
+/// on: an `update --all` has one project to update.
+fn one_behind() -> (Wiki, Project) {
+    let wiki = Wiki::new();
+    wiki.file("skills/x/SKILL.md", "# x v1\n");
+    wiki.commit("v1");
+    let project = Project::new();
+    assetpin(&project, &wiki)
+        .args(["install", "skill", "x"])
+        .assert()
+        .success();
+    assetpin(&project, &wiki)
+        .args(["projects", "add"])
+        .assert()
+        .success();
+    wiki.file("skills/x/SKILL.md", "# x v2\n");
+    wiki.commit("v2");
+    (wiki, project)
+}
+
+/// `update skill x --all` on a pseudo-terminal (`script(1)`), answering
+/// `answer`.
+fn on_a_terminal(project: &Project, wiki: &Wiki, answer: &str) -> std::process::Output {
+    let cmd = format!(
+        "{} --project {} --wiki {} update skill x --all",
+        bin().display(),
+        project.path().display(),
+        wiki.path().display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("HOME", project.home())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux runs the pseudo-terminal of this test");
+    {
+        use std::io::Write;
+        // The question is asked after the preview; an early answer waits
+        // in the terminal's input.
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(answer.as_bytes()).unwrap();
+    }
+    wait_limited(child, Duration::from_secs(60), "update --all on a terminal")
+}
+
+/// A3: on a terminal the batch asks; "n" writes nothing (exit 1,
+/// unconfirmed), "y" updates.
+fn a3_a_terminal_is_asked_and_the_answer_decides() {
+    let (wiki, project) = one_behind();
+    let before = snapshot(project.parent());
+    let out = on_a_terminal(&project, &wiki, "n\n");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("update 1 project(s)? [y/N]"), "{text}");
+    assert!(text.contains("error[unconfirmed]"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_same(&before, &snapshot(project.parent()), "after a no");
+    let out = on_a_terminal(&project, &wiki, "y\n");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(project.entry("skill", "x")["wiki_commit"], wiki.head());
+}
+
+/// R3, E4: a FIFO where the registry is neither blocks a reader nor a
+/// writer: `projects list` warns and lists nothing, `projects add` refuses
+/// (unsafe-path), each within the time limit, the FIFO left in place.
+fn r3_a_fifo_registry_blocks_nobody() {
+    let project = Project::new();
+    let wiki = Wiki::new();
+    let dir = project.home().join(".memtomem");
+    std::fs::create_dir_all(&dir).unwrap();
+    mkfifo(&dir.join("known_projects.json"));
+    for (args, code) in [
+        (&["projects", "list"][..], 0),
+        (&["projects", "add"][..], 1),
+    ] {
+        let child = assetpin_std(&project, &wiki)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = wait_limited(child, Duration::from_secs(20), "projects on a FIFO");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains("not a regular file"), "{args:?}: {err}");
+    }
+    let kind = std::fs::symlink_metadata(dir.join("known_projects.json"))
+        .unwrap()
+        .file_type();
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind));
+}
+
+/// A4, Y2: a registered project whose `.memtomem` is a link out of it
+/// fails its own row (unsafe-path) and nothing is written through the
+/// link; the other project is updated; the exit status says one failed.
+fn a4_a_linked_project_fails_alone() {
+    let (wiki, project) = one_behind();
+    let other = Project::new();
+    assetpin(&other, &wiki)
+        .args(["install", "skill", "x"])
+        .assert()
+        .success();
+    std::fs::rename(other.memtomem(), other.outside().join("mt")).unwrap();
+    std::os::unix::fs::symlink(other.outside().join("mt"), other.memtomem()).unwrap();
+    let added = assetpin_at(&project.home(), &other.path(), wiki.path())
+        .args(["projects", "add"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let outside = snapshot(other.outside());
+    let out = assetpin(&project, &wiki)
+        .args(["update", "skill", "x", "--all", "--yes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("unsafe-path"), "{text}");
+    assert!(text.contains("1 updated, 0 unchanged, 1 failed"), "{text}");
+    assert_eq!(project.entry("skill", "x")["wiki_commit"], wiki.head());
+    assert_same(&outside, &snapshot(other.outside()), "through the link");
+}
+
+/// The tests of this module.
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "a3_a_terminal_is_asked_and_the_answer_decides",
+        a3_a_terminal_is_asked_and_the_answer_decides,
+    ),
+    Test::plain(
+        "r3_a_fifo_registry_blocks_nobody",
+        r3_a_fifo_registry_blocks_nobody,
+    ),
+    Test::plain(
+        "a4_a_linked_project_fails_alone",
+        a4_a_linked_project_fails_alone,
+    ),
+];
