@@ -292,13 +292,19 @@ pub(crate) fn shown(text: &str) -> String {
     }
 }
 
-fn context(cli: &Cli) -> Result<Context, Error> {
-    let cwd = std::env::current_dir().map_err(|e| {
+/// The current directory, or `project-not-found` when it cannot be read
+/// (deleted under the process, say).
+pub(crate) fn current_dir() -> Result<PathBuf, Error> {
+    std::env::current_dir().map_err(|e| {
         Error::project_not_found(
             std::path::Path::new("."),
             &format!("cannot be read as the current directory ({e})"),
         )
-    })?;
+    })
+}
+
+fn context(cli: &Cli) -> Result<Context, Error> {
+    let cwd = current_dir()?;
     Ok(Context {
         project: crate::ops::project::locate_root(cli.project.as_deref(), &cwd),
         wiki: crate::wiki::locate(cli.wiki.as_deref()),

@@ -2,7 +2,7 @@
 //! (CONTRACT R1-R5) and `update --all` (A1-A4), their human and `--json`
 //! output.
 
-use super::{Outcome, ProjectsAction, error_json, say, say_err, short, shown};
+use super::{Outcome, ProjectsAction, current_dir as cwd, error_json, say, say_err, short, shown};
 use crate::asset::AssetType;
 use crate::error::{Error, Kind};
 use crate::ops::Context;
@@ -11,16 +11,6 @@ use crate::ops::update_all::{self, Batch, ProjectRow, State};
 use crate::registry::{self, Row};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-
-fn cwd() -> Result<PathBuf, Error> {
-    std::env::current_dir().map_err(|e| {
-        Error::project_not_found(
-            Path::new("."),
-            &format!("cannot be read as the current directory ({e})"),
-        )
-    })
-}
 
 fn row_json(r: &Row) -> Value {
     json!({
