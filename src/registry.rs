@@ -347,14 +347,27 @@ fn read(home: &Path) -> Result<Option<Vec<u8>>> {
 /// One write of the registry of `home` (R2, R3): under the sidecar lock,
 /// a strict load (any problem refuses with `registry-corrupt`, the file
 /// untouched), `mutate`, and, when it says it changed something, an
-/// atomic replace. `$HOME/.memtomem` is created when missing.
+/// atomic replace. `$HOME/.memtomem` is created when missing (`$HOME`
+/// itself never is).
 fn transact<T>(
     home: &Path,
     cwd: &Path,
     mutate: impl FnOnce(&mut Registry) -> Result<(T, bool)>,
 ) -> Result<T> {
     let dir_path = home.join(DIR_NAME);
-    std::fs::create_dir_all(&dir_path).map_err(|e| Error::io("create", &dir_path, e))?;
+    if !home.is_dir() {
+        return Err(Error::io(
+            "find the registry under",
+            home,
+            "HOME is not a directory; set HOME to your home directory",
+        ));
+    }
+    match std::fs::create_dir(&dir_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::io("create", &dir_path, e));
+        }
+        _ => {}
+    }
     let dir = SafeDir::open_root(&dir_path)?;
     let store = DiskStore::named(&dir, FILE_NAME, SIDECAR_NAME);
     let shown = store.display();

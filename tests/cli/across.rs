@@ -132,6 +132,29 @@ fn a4_a_linked_project_fails_alone() {
     assert_same(&outside, &snapshot(other.outside()), "through the link");
 }
 
+/// R3, E1: a `HOME` that is missing or a file is refused (io, naming
+/// `HOME` and the remedy) and nothing is created where it points.
+fn r3_a_missing_home_is_refused_not_created() {
+    let project = Project::new();
+    let wiki = Wiki::new();
+    let missing = project.outside().join("no-home");
+    let file = project.outside().join("home-file");
+    std::fs::write(&file, "x").unwrap();
+    let before = snapshot(project.parent());
+    for home in [&missing, &file] {
+        let out = assetpin_at(home, &project.path(), wiki.path())
+            .args(["projects", "add"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("error[io]"), "{err}");
+        assert!(err.contains("set HOME"), "{err}");
+    }
+    assert!(!missing.exists(), "a missing HOME was created");
+    assert_same(&before, &snapshot(project.parent()), "after the refusals");
+}
+
 /// The tests of this module.
 pub const TESTS: &[Test] = &[
     Test::plain(
@@ -141,6 +164,10 @@ pub const TESTS: &[Test] = &[
     Test::plain(
         "r3_a_fifo_registry_blocks_nobody",
         r3_a_fifo_registry_blocks_nobody,
+    ),
+    Test::plain(
+        "r3_a_missing_home_is_refused_not_created",
+        r3_a_missing_home_is_refused_not_created,
     ),
     Test::plain(
         "a4_a_linked_project_fails_alone",
