@@ -24,6 +24,8 @@ pub enum Run {
     Plain(fn()),
     /// Needs the peer's `mm`, passed in.
     Peer(fn(&Path)),
+    /// Needs the peer's web venv (`scripts/install-peer-web.sh`), passed in.
+    Web(fn(&Path)),
 }
 
 /// One registered test: its name within its module and its function.
@@ -51,6 +53,14 @@ impl Test {
             run: Run::Peer(f),
         }
     }
+
+    /// A test that needs the peer's web venv.
+    pub const fn web(name: &'static str, f: fn(&Path)) -> Test {
+        Test {
+            name,
+            run: Run::Web(f),
+        }
+    }
 }
 
 /// A family's modules, each with its tests.
@@ -76,6 +86,8 @@ fn main() {
         ("interop", interop::MODULES),
     ];
     let peer = support::peer();
+    let web = support::peer_web();
+    let mut web_tests = 0;
     let under_ci = std::env::var_os("CI").is_some();
     let mut trials = Vec::new();
     let mut peer_tests = 0;
@@ -98,6 +110,19 @@ fn main() {
                         peer_tests += 1;
                         Trial::test(name, || Ok(())).with_ignored_flag(true)
                     }
+                    // Without Python >= 3.12 the web peer cannot exist:
+                    // ignored with the reason, under CI too (.ci/run
+                    // installs it wherever it can).
+                    (Run::Web(f), _) => {
+                        web_tests += 1;
+                        match &web {
+                            Some(v) => {
+                                let v = v.clone();
+                                Trial::test(name, move || outcome(move || f(&v)))
+                            }
+                            None => Trial::test(name, || Ok(())).with_ignored_flag(true),
+                        }
+                    }
                 };
                 trials.push(trial);
             }
@@ -107,6 +132,12 @@ fn main() {
         eprintln!(
             "note: {peer_tests} interop tests are ignored: {}",
             support::PEER_MISSING
+        );
+    }
+    if web.is_none() && !args.list {
+        eprintln!(
+            "note: {web_tests} web interop tests are ignored: {}",
+            support::PEER_WEB_MISSING
         );
     }
     libtest_mimic::run(&args, trials).exit();

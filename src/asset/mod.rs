@@ -99,6 +99,16 @@ impl AssetType {
         }
     }
 
+    /// The asset's main file in its directory (wiki and dest), the one
+    /// `edit` writes (W1): `SKILL.md`, `agent.md`, `command.md`.
+    pub fn main_file(self) -> &'static str {
+        match self {
+            AssetType::Skill => "SKILL.md",
+            AssetType::Agent => "agent.md",
+            AssetType::Command => "command.md",
+        }
+    }
+
     /// The type whose section is `section`.
     pub fn from_section(section: &str) -> Option<AssetType> {
         AssetType::ALL.into_iter().find(|t| t.section() == section)

@@ -137,6 +137,45 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Replace an installed asset's main file (SKILL.md, agent.md or
+    /// command.md in dest), guarded by the mtime_ns you read.
+    ///
+    /// Read the current value with --show, then pass it back with
+    /// --expect-mtime-ns and the new content. The edit lands only when the
+    /// file still has that mtime_ns; otherwise it is aborted (exit 3,
+    /// conflict, the current mtime_ns echoed) and nothing is written. The
+    /// check and the write hold the asset's lock, so of concurrent edits
+    /// from one read exactly one lands. The lockfile is not touched: the
+    /// asset then shows as dirty in `status`, like any local edit.
+    #[command(
+        after_help = "Examples:\n  assetpin edit skill review --show --json\n  \
+                            assetpin edit skill review --expect-mtime-ns 1764712345123456789 \
+                            --content-file SKILL.md\n  \
+                            printf '# review\\n' | assetpin edit skill review \
+                            --expect-mtime-ns 1764712345123456789 --content-file -"
+    )]
+    Edit {
+        /// Asset type: skill, agent or command
+        #[arg(value_name = "TYPE")]
+        ty: AssetType,
+        /// Asset name
+        name: String,
+        /// Print the main file's path and mtime_ns and write nothing
+        #[arg(long, conflicts_with_all = ["expect_mtime_ns", "content_file"])]
+        show: bool,
+        /// The main file's mtime_ns as you read it (from --show)
+        #[arg(
+            long,
+            value_name = "N",
+            allow_negative_numbers = true,
+            required_unless_present = "show",
+            requires = "content_file"
+        )]
+        expect_mtime_ns: Option<i128>,
+        /// The new content: a file, or - for standard input (at most 64 MiB)
+        #[arg(long, value_name = "FILE", required_unless_present = "show")]
+        content_file: Option<PathBuf>,
+    },
     /// The registry of projects that `update --all` walks:
     /// ~/.memtomem/known_projects.json, the file memtomem's `mm context
     /// projects` keeps (the same format, lock and scope ids).
@@ -486,6 +525,63 @@ fn run_adopt(ctx: &Context, ty: AssetType, name: &str) -> Result<Outcome, Error>
     })
 }
 
+/// `edit` (W1-W5): `--show` reads; otherwise the guarded replace.
+fn run_edit(
+    ctx: &Context,
+    ty: AssetType,
+    name: &str,
+    write: Option<(i128, &std::path::Path)>,
+) -> Result<Outcome, Error> {
+    let r = match write {
+        None => ops::edit::show(ctx, ty, name)?,
+        Some((expect, file)) => {
+            let content = read_content(file)?;
+            ops::edit::edit(ctx, ty, name, expect, &content)?
+        }
+    };
+    let verb = if write.is_some() { "edited" } else { "read" };
+    Ok(Outcome {
+        code: 0,
+        human: format!(
+            "{verb} {} {}: {}\nmtime_ns {}",
+            r.ty,
+            shown(&r.name),
+            r.path.display(),
+            r.mtime_ns
+        ),
+        json: json!({
+            "status": "ok",
+            "type": r.ty.as_str(),
+            "name": r.name,
+            "path": r.path.display().to_string(),
+            "mtime_ns": crate::error::integer(r.mtime_ns),
+        }),
+    })
+}
+
+/// The new content of `edit`: a file (any kind the user names: a pipe is
+/// theirs to give) or `-` for stdin, refused beyond
+/// [`ops::edit::MAX_CONTENT`] bytes.
+fn read_content(file: &std::path::Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let max = ops::edit::MAX_CONTENT;
+    let mut buf = Vec::new();
+    let read = if file.as_os_str() == "-" {
+        std::io::stdin().lock().take(max + 1).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(file).and_then(|f| f.take(max + 1).read_to_end(&mut buf))
+    };
+    read.map_err(|e| Error::io("read the content file", file, e))?;
+    if buf.len() as u64 > max {
+        return Err(Error::io(
+            "read the content file",
+            file,
+            format!("larger than {max} bytes; a main file is text, give a smaller one"),
+        ));
+    }
+    Ok(buf)
+}
+
 fn run_remove(ctx: &Context, ty: AssetType, name: &str, force: bool) -> Result<Outcome, Error> {
     let r = ops::remove::remove(ctx, ty, name, force)?;
     let mut human = format!(
@@ -566,6 +662,7 @@ enum Verb<'a> {
     Install(AssetType, &'a str),
     Adopt(AssetType, &'a str),
     Remove(AssetType, &'a str, bool),
+    Edit(AssetType, &'a str, Option<(i128, &'a std::path::Path)>),
     InstallAll,
     Update(AssetType, &'a str, UpdateOptions),
     UpdateAll(AssetType, &'a str, UpdateOptions, bool),
@@ -618,6 +715,13 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
         Command::Projects { action } => Verb::Projects(action),
         Command::Adopt { ty, name } => Verb::Adopt(*ty, name),
         Command::Remove { ty, name, force } => Verb::Remove(*ty, name, *force),
+        Command::Edit {
+            ty,
+            name,
+            expect_mtime_ns,
+            content_file,
+            ..
+        } => Verb::Edit(*ty, name, expect_mtime_ns.zip(content_file.as_deref())),
         Command::Status => Verb::Status,
     })
 }
@@ -634,6 +738,7 @@ fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
         Verb::Projects(action) => projects::run_projects(&ctx, action),
         Verb::Adopt(ty, name) => run_adopt(&ctx, ty, name),
         Verb::Remove(ty, name, force) => run_remove(&ctx, ty, name, force),
+        Verb::Edit(ty, name, write) => run_edit(&ctx, ty, name, write),
         Verb::Status => run_status(&ctx),
     }
 }

@@ -28,6 +28,12 @@ pub struct AdapterFile {
     /// Optional features (`json`, `project-flag`, `expect-mtime`).
     #[serde(default)]
     pub features: Vec<String>,
+    /// The cases this adapter is for, as case-id prefixes (`w-edit/`);
+    /// empty: every case. A case outside is unsupported, never passed: an
+    /// adapter for one surface of a tool (its web API) leaves the rest to
+    /// the tool's other adapter.
+    #[serde(default)]
+    pub cases: Vec<String>,
     /// How to find the program (`${exe}`).
     pub program: ProgramSpec,
     /// Working directory and environment for every verb.
@@ -243,6 +249,13 @@ impl Adapter {
 
     /// Why this adapter cannot run `case`, or `None` when it claims it.
     pub fn unsupported_reason(&self, case: &Case) -> Option<String> {
+        if !self.claims_id(&case.id) {
+            return Some(format!(
+                "outside adapter {}'s cases ({})",
+                self.spec.name,
+                self.spec.cases.join(", ")
+            ));
+        }
         if !self
             .spec
             .profiles
@@ -283,6 +296,11 @@ impl Adapter {
             ));
         }
         None
+    }
+
+    /// Whether case `id` is in the adapter's `cases` (all when empty).
+    pub fn claims_id(&self, id: &str) -> bool {
+        self.spec.cases.is_empty() || self.spec.cases.iter().any(|p| id.starts_with(p.as_str()))
     }
 
     /// The error kind recognised in `stderr`, if any.

@@ -437,6 +437,18 @@ pub enum Action {
         /// Milliseconds.
         ms: u64,
     },
+    /// Read the `mtime_ns` of `path` (never following a link) into
+    /// `${var.<capture>}`, as decimal text: the value a guarded edit
+    /// expects (W1).
+    Stat {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The file.
+        path: String,
+        /// The variable's name.
+        capture: String,
+    },
 }
 
 /// Defines a closed set of names: the enum, its serde spelling, `ALL`,
@@ -502,6 +514,8 @@ spelled! {
         Projects = "projects",
         /// `update --all <type> <name> [flags]` (A; `--yes` is an arg).
         UpdateAll = "update-all",
+        /// `edit <type> <name> --expect-mtime-ns N --content-file F` (W).
+        Edit = "edit",
         /// The arguments as given (usage errors).
         Raw = "raw",
     }
@@ -787,6 +801,10 @@ pub struct FileCheck {
     /// Directory: exact sorted list of entry names.
     #[serde(default)]
     pub entries: Option<Vec<String>>,
+    /// The `mtime_ns` (of the entry itself, a link not followed), as
+    /// decimal text after substitution, e.g. `"${var.m}"` (W1, W2).
+    #[serde(default)]
+    pub mtime_ns: Option<String>,
 }
 
 /// An asset whose dest must equal its pinned tree.
@@ -1002,6 +1020,7 @@ mod tests {
             "action = \"wiki-commit\"\ncommit = { label = \"c2\", files = [{ path = \"skills/a/SKILL.md\", text = \"x\" }] }",
             "action = \"wiki-reset\"\nto = \"c1\"",
             "action = \"sleep\"\nms = 5",
+            "action = \"stat\"\nroot = \"project\"\npath = \"a\"\ncapture = \"m\"",
         ];
         for s in cases {
             assert!(matches!(ok3(s), Step::Action(_)), "{s}");
@@ -1079,6 +1098,10 @@ mod tests {
             ),
             ("action = \"touch\"\npath = \"x\"\nexit = \"ok\"", "exit"),
             ("action = \"append\"\npath = \"x\"\nmode = \"600\"", "mode"),
+            (
+                "action = \"stat\"\npath = \"x\"\ncapture = \"m\"\ntext = \"t\"",
+                "text",
+            ),
         ] {
             let e = err3(step);
             assert!(
@@ -1271,6 +1294,7 @@ mod tests {
                 "remove",
                 "projects",
                 "update-all",
+                "edit",
                 "raw"
             ]
         );

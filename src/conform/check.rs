@@ -548,6 +548,15 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<String>> {
             )));
         }
     }
+    if let Some(want) = &fc.mtime_ns {
+        let want = ws.subst(want, &[])?;
+        let got = super::exec::mtime_ns(&meta).to_string();
+        if got != want {
+            return Ok(Some(format!(
+                "file {rel}: expected mtime_ns {want}, observed {got}"
+            )));
+        }
+    }
     if let Some(entries) = &fc.entries {
         let mut got: Vec<String> = std::fs::read_dir(&p)
             .map_err(|e| format!("harness: read_dir {}: {e}", p.display()))?

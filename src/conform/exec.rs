@@ -290,8 +290,25 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             ws.git(&["reset", "-q", "--hard", &id])?;
         }
         Action::Sleep { ms } => std::thread::sleep(Duration::from_millis(*ms)),
+        Action::Stat {
+            root,
+            path,
+            capture,
+        } => {
+            let p = place(ws, *root, path)?;
+            let m = std::fs::symlink_metadata(&p)
+                .map_err(|e| format!("harness: stat {}: {e}", p.display()))?;
+            ws.vars
+                .insert(format!("var.{capture}"), mtime_ns(&m).to_string());
+        }
     }
     Ok(())
+}
+
+/// The `mtime_ns` of `m` (seconds and nanoseconds, as `stat(2)` gives).
+pub fn mtime_ns(m: &std::fs::Metadata) -> i128 {
+    use std::os::unix::fs::MetadataExt;
+    m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128
 }
 
 /// Why this machine cannot run `case` as written, before anything runs:

@@ -18,6 +18,7 @@ pub mod adapter;
 pub mod case;
 pub mod check;
 pub mod coverage;
+pub mod edit_matrix;
 pub mod exec;
 pub mod hostile;
 pub mod report;
@@ -185,6 +186,7 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
         None => {
             let mut c = source::embedded_cases()?;
             c.extend(hostile::cases()?);
+            c.extend(edit_matrix::cases()?);
             c
         }
     };
@@ -287,7 +289,9 @@ pub fn run(args: ConformArgs) -> i32 {
     let chosen: Vec<&Case> = all
         .iter()
         .filter(|c| {
-            selected(c, &args.filter) && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
+            ad.claims_id(&c.id)
+                && selected(c, &args.filter)
+                && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
         })
         .collect();
     if args.list {

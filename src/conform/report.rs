@@ -6,6 +6,10 @@ use super::runner::{CaseResult, Outcome};
 use serde_json::json;
 use std::fmt::Write as _;
 
+/// One cell of the edit coverage map: (case id without the group,
+/// outcome) for each case of the cell.
+pub type EditCell = Vec<(String, String)>;
+
 /// Everything a report needs.
 #[derive(Debug)]
 pub struct Report<'a> {
@@ -120,6 +124,37 @@ impl Report<'_> {
                 c.clause, c.cases, c.passed, c.failed, c.unsupported, c.error, c.title
             );
         }
+        let map = self.edit_map();
+        if !map.is_empty() {
+            let _ = writeln!(o, "\nEdit coverage (asset type x path, W2 and W3):");
+            let cols: Vec<&str> = super::edit_matrix::MAP.iter().map(|(c, _)| *c).collect();
+            let _ = writeln!(
+                o,
+                "{:<9}{}",
+                "TYPE",
+                cols.iter()
+                    .map(|c| format!("{c:<44}"))
+                    .collect::<String>()
+                    .trim_end()
+            );
+            for (ty, cells) in &map {
+                let line: String = cells
+                    .iter()
+                    .map(|cell| {
+                        let text = if cell.is_empty() {
+                            "no case".to_owned()
+                        } else {
+                            cell.iter()
+                                .map(|(id, out)| format!("{id} {out}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        };
+                        format!("{text:<44}")
+                    })
+                    .collect();
+                let _ = writeln!(o, "{ty:<9}{}", line.trim_end());
+            }
+        }
         if !self.known.is_empty() {
             let n = self
                 .results
@@ -138,6 +173,39 @@ impl Report<'_> {
         o.push_str(&self.summary_line());
         o.push('\n');
         o
+    }
+
+    /// The edit family's coverage map: per asset type, per column of
+    /// [`super::edit_matrix::MAP`], the cases run and their outcomes
+    /// (`failed*` for a known divergence); empty when no edit case ran.
+    pub fn edit_map(&self) -> Vec<(&'static str, Vec<EditCell>)> {
+        use super::edit_matrix::{GROUP, MAP, TYPES};
+        if !self.results.iter().any(|r| r.group == GROUP) {
+            return Vec::new();
+        }
+        TYPES
+            .iter()
+            .map(|(ty, _, _)| {
+                let cells = MAP
+                    .iter()
+                    .map(|(_, scenarios)| {
+                        scenarios
+                            .iter()
+                            .filter_map(|sc| {
+                                let id = format!("{GROUP}/{ty}-{sc}");
+                                let r = self.results.iter().find(|r| r.id == id)?;
+                                let mut out = r.outcome.as_str().to_owned();
+                                if r.outcome == Outcome::Failed && self.known.contains(&r.id) {
+                                    out.push('*');
+                                }
+                                Some((id.trim_start_matches("w-edit/").to_owned(), out))
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (*ty, cells)
+            })
+            .collect()
     }
 
     /// The JSON report.
@@ -179,6 +247,20 @@ impl Report<'_> {
             },
             "run_errors": self.run_errors,
             "clauses": clauses,
+            "edit_map": self.edit_map().iter().map(|(ty, cells)| {
+                let cols: serde_json::Map<String, serde_json::Value> = super::edit_matrix::MAP
+                    .iter()
+                    .zip(cells)
+                    .map(|((col, _), cell)| {
+                        let v: Vec<_> = cell
+                            .iter()
+                            .map(|(id, out)| json!({"case": format!("w-edit/{id}"), "outcome": out}))
+                            .collect();
+                        ((*col).to_owned(), json!(v))
+                    })
+                    .collect();
+                json!({"type": ty, "cells": cols})
+            }).collect::<Vec<_>>(),
             "cases": cases,
         });
         serde_json::to_string_pretty(&v).unwrap_or_default()

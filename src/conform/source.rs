@@ -156,12 +156,12 @@ mod tests {
     fn contract_has_every_group() {
         let c = contract_clauses();
         for id in [
-            "Y1", "Y3", "L1", "L10", "K7", "I8", "U7", "D3", "T3", "R5", "A5", "E4",
+            "Y1", "Y3", "L1", "L10", "K7", "I8", "U7", "D3", "T3", "R5", "A5", "W6", "E4",
         ] {
             assert!(c.contains(&id.to_owned()), "{id} missing from {c:?}");
         }
-        // Y L K I U T D R A E.
-        assert_eq!(c.len(), 3 + 10 + 7 + 8 + 7 + 3 + 3 + 5 + 5 + 4);
+        // Y L K I U T D R A W E.
+        assert_eq!(c.len(), 3 + 10 + 7 + 8 + 7 + 3 + 3 + 5 + 5 + 6 + 4);
     }
 
     #[test]

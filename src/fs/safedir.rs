@@ -142,6 +142,24 @@ impl SafeDir {
         }
     }
 
+    /// Sets the mtime of `name` (never following a link) to `ns`
+    /// nanoseconds since the epoch, and its atime to now.
+    ///
+    /// # Errors
+    /// `io`.
+    pub fn set_mtime_ns(&self, name: &str, ns: i128) -> Result<()> {
+        let at = |sec: i128, nsec: i128| rustix::fs::Timespec {
+            tv_sec: sec as i64,
+            tv_nsec: nsec as _,
+        };
+        let times = rustix::fs::Timestamps {
+            last_access: at(0, rustix::fs::UTIME_NOW as i128),
+            last_modification: at(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000)),
+        };
+        rustix::fs::utimensat(&self.fd, name, &times, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| io_err("set the mtime of", &self.child_path(name), e))
+    }
+
     /// Whether this handle and `other` are the same directory (device and
     /// inode), e.g. a section still at its place after waiting for a lock.
     ///

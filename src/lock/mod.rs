@@ -11,6 +11,8 @@
 //!   I6), written once over an [`update_order::UpdateSteps`];
 //! * [`remove_order`]: the order of one remove's steps (D1-D3, K1-K3),
 //!   written once over a [`remove_order::RemoveSteps`];
+//! * [`edit_order`]: the order of one guarded edit of a main file (W1-W5,
+//!   K3), written once over an [`edit_order::EditSteps`];
 //! * [`lockfile`]: the document, its validators and the peer's bytes
 //!   (L1-L10);
 //! * [`sync`]: the std/loom shim the models of `tests/concurrency` run on;
@@ -19,6 +21,7 @@
 //! The disk side of each step lives in [`crate::ops`] and [`crate::fs`];
 //! `docs/concurrency.md` says which orderings the loom models check.
 
+pub mod edit_order;
 pub mod failpoint;
 pub mod flock;
 pub mod install_order;

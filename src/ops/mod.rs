@@ -1,6 +1,7 @@
-//! The operations a user runs (CONTRACT I, U, T): `install`,
-//! `install --all`, `update`, `adopt` and `status`, over a shared [`Context`] and
-//! the project's `.memtomem` layout ([`Project`]).
+//! The operations a user runs (CONTRACT I, U, T, D, W): `install`,
+//! `install --all`, `update`, `adopt`, `remove`, `edit` and `status`, over
+//! a shared [`Context`] and the project's `.memtomem` layout
+//! ([`Project`]).
 //!
 //! Each verb validates, reads and refuses before its first write (I5), then
 //! writes through the orderings of [`crate::lock`] and the handles of
@@ -10,6 +11,7 @@ pub mod adopt;
 pub mod carry;
 mod context;
 pub mod drift;
+pub mod edit;
 pub mod install;
 pub mod project;
 pub mod remove;

@@ -4,6 +4,7 @@
 
 mod across;
 mod bounds;
+mod edit;
 mod errors;
 mod hostile;
 mod install;
@@ -76,6 +77,7 @@ pub fn sample_wiki() -> Wiki {
 pub const MODULES: crate::Modules = &[
     ("across", across::TESTS),
     ("bounds", bounds::TESTS),
+    ("edit", edit::TESTS),
     ("errors", errors::TESTS),
     ("hostile", hostile::TESTS),
     ("install", install::TESTS),

@@ -22,12 +22,13 @@ fn stdout_ok(args: &[&str]) -> String {
 }
 
 /// The verbs a user can type, as `--help` lists them.
-const VERBS: [&str; 9] = [
+const VERBS: [&str; 10] = [
     "install",
     "update",
     "adopt",
     "status",
     "remove",
+    "edit",
     "projects",
     "conform",
     "completions",

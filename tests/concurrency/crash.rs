@@ -874,3 +874,127 @@ fn d3_a_killed_remove_is_finished_by_the_rerun() {
         }
     }
 }
+
+/// W3, W5 (the guard at the swap): an editor that takes no lock rewrites
+/// the main file while an `edit` holds its staged bytes; the edit exchanges
+/// back and fails with conflict, the editor's bytes are kept, and no
+/// temporary name is left.
+#[cfg(feature = "failpoints")]
+#[test]
+fn w5_an_unlocked_write_racing_the_swap_is_kept_and_the_edit_conflicts() {
+    let wiki = Wiki::new();
+    wiki.file("skills/e/SKILL.md", "# e v1\n");
+    wiki.commit("v1");
+    let project = Project::new();
+    let out = assetpin_std(&project, &wiki)
+        .args(["install", "skill", "e"])
+        .output()
+        .unwrap();
+    must_succeed(&out, "install");
+    let dest = project.dest("skill", "e");
+    let file = dest.join("SKILL.md");
+    let m = {
+        use std::os::unix::fs::MetadataExt;
+        let st = std::fs::metadata(&file).unwrap();
+        (st.mtime() as i128 * 1_000_000_000 + st.mtime_nsec() as i128).to_string()
+    };
+    let content = project.home().join("c.md");
+    std::fs::write(&content, "# e, edited\n").unwrap();
+    let mut cmd = assetpin_std(&project, &wiki);
+    cmd.args([
+        "edit",
+        "skill",
+        "e",
+        "--expect-mtime-ns",
+        &m,
+        "--content-file",
+    ])
+    .arg(&content)
+    .env("FAILPOINTS", "edit::after-stage=sleep(3000)")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ls(&dest).iter().any(|n| n.starts_with(".SKILL.md.tmp-")) {
+        assert!(Instant::now() < deadline, "the edit never staged");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::fs::write(&file, "# e v1\ntheir edit\n").unwrap();
+    let out = wait_limited(child, Duration::from_secs(60), "held edit");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.starts_with("error[conflict]: "), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"# e v1\ntheir edit\n");
+    assert_eq!(
+        ls(&dest),
+        vec!["SKILL.md".to_owned()],
+        "a temporary name is left"
+    );
+}
+
+/// W5, W3: an edit killed before or after its exchange leaves the main
+/// file whole (old or new bytes), and the next edit from the file's
+/// current mtime_ns lands and tidies what the killed one left.
+#[cfg(feature = "failpoints")]
+#[test]
+fn w5_a_killed_edit_leaves_the_file_whole_and_the_next_edit_tidies() {
+    for (point, after) in [("edit::after-stage", false), ("edit::after-exchange", true)] {
+        let wiki = Wiki::new();
+        wiki.file("skills/e/SKILL.md", "# e v1\n");
+        wiki.commit("v1");
+        let project = Project::new();
+        must_succeed(
+            &assetpin_std(&project, &wiki)
+                .args(["install", "skill", "e"])
+                .output()
+                .unwrap(),
+            "install",
+        );
+        let dest = project.dest("skill", "e");
+        let file = dest.join("SKILL.md");
+        let mtime = |p: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            let st = std::fs::metadata(p).unwrap();
+            (st.mtime() as i128 * 1_000_000_000 + st.mtime_nsec() as i128).to_string()
+        };
+        let content = project.home().join("c.md");
+        std::fs::write(&content, "# e, edited\n").unwrap();
+        let mut cmd = assetpin_std(&project, &wiki);
+        cmd.args([
+            "edit",
+            "skill",
+            "e",
+            "--expect-mtime-ns",
+            &mtime(&file),
+            "--content-file",
+        ])
+        .arg(&content)
+        .env("FAILPOINTS", format!("{point}=kill"));
+        let out = wait_limited(cmd.spawn().expect("spawn"), Duration::from_secs(60), point);
+        assert_eq!(out.status.signal(), Some(9), "{point} was not reached");
+        let want: &[u8] = if after { b"# e, edited\n" } else { b"# e v1\n" };
+        assert_eq!(std::fs::read(&file).unwrap(), want, "{point}");
+        assert!(
+            ls(&dest).iter().any(|n| n.starts_with(".SKILL.md.tmp-")),
+            "{point}"
+        );
+        let out = assetpin_std(&project, &wiki)
+            .args([
+                "edit",
+                "skill",
+                "e",
+                "--expect-mtime-ns",
+                &mtime(&file),
+                "--content-file",
+            ])
+            .arg(&content)
+            .output()
+            .unwrap();
+        must_succeed(&out, "the next edit");
+        assert_eq!(
+            ls(&dest),
+            vec!["SKILL.md".to_owned()],
+            "{point}: not tidied"
+        );
+    }
+}

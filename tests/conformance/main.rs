@@ -6,7 +6,10 @@
 //! file (case, clause, what the peer does, why it matters). A listed case
 //! that starts passing, or an unlisted case that fails, fails its test.
 //! Without the peer its tests are ignored, with a message saying how to
-//! install it (`scripts/install-peer.sh`).
+//! install it (`scripts/install-peer.sh`). The peer's web API runs the
+//! edit family (`w-edit/`) the same way, through
+//! `adapters/memtomem-web.toml` and `peer-web-divergences.toml`
+//! (`scripts/install-peer-web.sh`, which needs Python >= 3.12).
 
 use assetpin::conform::adapter::{Adapter, MEMTOMEM_TOML, REFERENCE_TOML};
 use assetpin::conform::exec::machine_skip;
@@ -17,6 +20,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 const DIVERGENCES: &str = include_str!("peer-divergences.toml");
+const WEB_DIVERGENCES: &str = include_str!("peer-web-divergences.toml");
+const MEMTOMEM_WEB_TOML: &str = include_str!("../../adapters/memtomem-web.toml");
 
 fn explain(r: &CaseResult) -> String {
     format!(
@@ -111,10 +116,10 @@ fn main() {
             skips.len()
         );
     }
-    let skipped = |id: &str| skips.iter().any(|(s, _)| s == id);
+    let skipped_ref = |id: &str| skips.iter().any(|(s, _)| s == id);
     for c in &cases {
         let (c, ad) = (c.clone(), reference.clone());
-        let ignored = skipped(&c.id);
+        let ignored = skipped_ref(&c.id);
         trials.push(
             Trial::test(format!("reference::{}", c.id), move || {
                 let r = run_case(&c, &ad);
@@ -174,13 +179,127 @@ fn main() {
             None
         }
     };
-    let divergences = Arc::new(divergences);
-    for c in &cases {
-        let (c, ad, divs) = (c.clone(), peer.clone(), divergences.clone());
-        let ignored = ad.is_none() || skipped(&c.id);
+    let skipped: Arc<dyn Fn(&str) -> bool + Send + Sync> =
+        Arc::new(move |id: &str| skips.iter().any(|(s, _)| s == id));
+    peer_trials(
+        &mut trials,
+        "memtomem",
+        "peer-divergences.toml",
+        peer,
+        Arc::new(divergences),
+        &cases,
+        &skipped,
+    );
+    // The peer's web API (clauses W): its own adapter and divergences.
+    let web = match Adapter::load("adapters/memtomem-web.toml", MEMTOMEM_WEB_TOML, exe) {
+        Ok(a) => Some(Arc::new(a)),
+        Err(e) => {
+            eprintln!(
+                "note: memtomem-web tests are ignored: {e}\n      \
+                 run scripts/install-peer-web.sh (needs Python >= 3.12) to include them"
+            );
+            None
+        }
+    };
+    let web_divs = match parse_divergences("peer-web-divergences.toml", WEB_DIVERGENCES) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    {
+        let (cases, divs) = (cases.clone(), web_divs.clone());
+        trials.push(Trial::test(
+            "suite::web_divergences_name_real_cases",
+            move || {
+                let bad: Vec<_> = divs
+                    .iter()
+                    .filter(|d| {
+                        !cases.iter().any(|c| {
+                            c.id.starts_with("w-edit/")
+                                && d.matches(&c.id)
+                                && c.clauses.contains(&d.clause)
+                        })
+                    })
+                    .map(|d| format!("{} ({})", d.case, d.clause))
+                    .collect();
+                if bad.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "peer-web-divergences.toml names cases or clauses not in w-edit/: {}",
+                        bad.join(", ")
+                    )
+                    .into())
+                }
+            },
+        ));
+    }
+    let web_cases: Vec<_> = cases
+        .iter()
+        .filter(|c| c.id.starts_with("w-edit/"))
+        .cloned()
+        .collect();
+    peer_trials(
+        &mut trials,
+        "memtomem-web",
+        "peer-web-divergences.toml",
+        web,
+        Arc::new(web_divs),
+        &web_cases,
+        &skipped,
+    );
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// One trial per case against a peer adapter (`name::<case>`), with the
+/// peer's known divergences from `file` (beside this one) enforced both
+/// ways. Without the adapter the trials are ignored, never passed.
+fn peer_trials(
+    trials: &mut Vec<Trial>,
+    name: &'static str,
+    file: &'static str,
+    ad: Option<Arc<Adapter>>,
+    divs: Arc<Vec<Divergence>>,
+    cases: &[Arc<assetpin::conform::case::Case>],
+    skipped: &Arc<dyn Fn(&str) -> bool + Send + Sync>,
+) {
+    // A listed divergence must be a case the adapter runs: one the
+    // adapter cannot run is not failing, and its trial is ignored below.
+    if let Some(a) = &ad {
+        let (a, divs, cases) = (a.clone(), divs.clone(), cases.to_vec());
+        trials.push(Trial::test(
+            format!("{name}::divergences_are_cases_it_runs"),
+            move || {
+                let bad: Vec<String> = cases
+                    .iter()
+                    .filter(|c| divs.iter().any(|d| d.matches(&c.id)))
+                    .filter_map(|c| a.unsupported_reason(c).map(|r| format!("{} ({r})", c.id)))
+                    .collect();
+                if bad.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "tests/conformance/{file} lists cases the adapter does not run: {}",
+                        bad.join(", ")
+                    )
+                    .into())
+                }
+            },
+        ));
+    }
+    for c in cases {
+        let (c, ad, divs) = (c.clone(), ad.clone(), divs.clone());
+        // Not run, so not passed: no adapter, a case this machine cannot
+        // run, or one the adapter does not claim (profile, verb, feature).
+        let ignored = ad
+            .as_ref()
+            .is_none_or(|a| a.unsupported_reason(&c).is_some())
+            || skipped(&c.id);
         trials.push(
             Trial::test(
-                format!("memtomem::{}", c.id),
+                format!("{name}::{}", c.id),
                 move || -> Result<(), Failed> {
                     let Some(ad) = ad else {
                         return Ok(());
@@ -192,7 +311,7 @@ fn main() {
                         (Outcome::Failed, Some(_)) => Ok(()),
                         (Outcome::Passed | Outcome::Unsupported, Some(d)) => Err(format!(
                             "listed as a peer divergence ({}: {}) but now {}; remove it from \
-                         tests/conformance/peer-divergences.toml and docs/peer-report.md",
+                             tests/conformance/{file} and docs/peer-report.md",
                             d.clause,
                             d.does,
                             r.outcome.as_str()
@@ -200,7 +319,7 @@ fn main() {
                         .into()),
                         (_, _) => Err(format!(
                             "unlisted peer failure; fix the case or add it to \
-                         tests/conformance/peer-divergences.toml and docs/peer-report.md:\n{}",
+                             tests/conformance/{file} and docs/peer-report.md:\n{}",
                             explain(&r)
                         )
                         .into()),
@@ -210,5 +329,4 @@ fn main() {
             .with_ignored_flag(ignored),
         );
     }
-    libtest_mimic::run(&args, trials).exit();
 }

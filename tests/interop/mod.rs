@@ -7,6 +7,7 @@
 
 mod races;
 mod registry;
+mod web;
 
 use crate::Test;
 use crate::support::*;
@@ -300,4 +301,5 @@ pub const MODULES: crate::Modules = &[
     ("peer", TESTS),
     ("races", races::TESTS),
     ("registry", registry::TESTS),
+    ("web", web::TESTS),
 ];

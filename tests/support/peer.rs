@@ -31,6 +31,35 @@ pub fn peer() -> Option<PathBuf> {
     .clone()
 }
 
+/// The peer's web venv (`scripts/install-peer-web.sh`) when its launcher
+/// `bin/mm-web` runs: `$ASSETPIN_PEER_WEB_DIR`, else
+/// `<repo>/target/peers/memtomem-web`.
+pub fn peer_web() -> Option<PathBuf> {
+    static WEB: OnceLock<Option<PathBuf>> = OnceLock::new();
+    WEB.get_or_init(|| {
+        let dir = std::env::var_os("ASSETPIN_PEER_WEB_DIR")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("target/peers/memtomem-web")
+            });
+        let ok = Command::new(dir.join("bin/mm-web"))
+            .args(["mm", "context", "--help"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        ok.then_some(dir)
+    })
+    .clone()
+}
+
+/// Why the web interop tests are ignored.
+pub const PEER_WEB_MISSING: &str = "the peer's web API is not installed: run \
+    scripts/install-peer-web.sh (needs Python >= 3.12), or set ASSETPIN_PEER_WEB_DIR";
+
 /// `mm args...` run in the project with the wiki in `MEMTOMEM_WIKI_PATH`
 /// and the project's HOME (the peer has no `--project` flag).
 pub fn mm_std(mm: &Path, project: &Project, wiki: &Wiki) -> Command {
