@@ -13,6 +13,7 @@ mod processes;
 // Loom models of the lock and install protocols on an in-memory file
 // system (docs/concurrency.md); they run once on std threads without
 // `--cfg loom`.
+mod loom_edit;
 mod loom_install;
 mod loom_lockfile;
 mod loom_update;
