@@ -137,8 +137,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Replace an installed asset's main file (SKILL.md, agent.md or
-    /// command.md in dest), guarded by the mtime_ns you read.
+    /// Replace an asset's main file in dest (SKILL.md, agent.md or
+    /// command.md), guarded by the mtime_ns you read.
     ///
     /// Read the current value with --show, then pass it back with
     /// --expect-mtime-ns and the new content. The edit lands only when the
@@ -172,7 +172,7 @@ pub enum Command {
             requires = "content_file"
         )]
         expect_mtime_ns: Option<i128>,
-        /// The new content: a file, or - for standard input (at most 64 MiB)
+        /// The new content: a regular file, or - for standard input (at most 64 MiB)
         #[arg(long, value_name = "FILE", required_unless_present = "show")]
         content_file: Option<PathBuf>,
     },
@@ -559,22 +559,44 @@ fn run_edit(
     })
 }
 
-/// The new content of `edit`: a file (any kind the user names: a pipe is
-/// theirs to give) or `-` for stdin, refused beyond
-/// [`ops::edit::MAX_CONTENT`] bytes.
+/// The new content of `edit`: a regular file, or `-` for stdin (a pipe
+/// goes there), refused beyond [`ops::edit::MAX_CONTENT`] bytes. A named
+/// FIFO or device is refused without being read: opening a FIFO nobody
+/// writes to would wait forever, and a device may never end.
 fn read_content(file: &std::path::Path) -> Result<Vec<u8>, Error> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let max = ops::edit::MAX_CONTENT;
     let mut buf = Vec::new();
-    let read = if file.as_os_str() == "-" {
-        std::io::stdin().lock().take(max + 1).read_to_end(&mut buf)
+    let what = "read the content file";
+    if file.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(what, file, e))?;
     } else {
-        std::fs::File::open(file).and_then(|f| f.take(max + 1).read_to_end(&mut buf))
-    };
-    read.map_err(|e| Error::io("read the content file", file, e))?;
+        let f = std::fs::File::options()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(file)
+            .map_err(|e| Error::io(what, file, e))?;
+        let meta = f.metadata().map_err(|e| Error::io(what, file, e))?;
+        if !meta.is_file() {
+            return Err(Error::io(
+                what,
+                file,
+                "not a regular file (a FIFO, a device or a directory); give a file, or pipe \
+                 the content to --content-file -",
+            ));
+        }
+        f.take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(what, file, e))?;
+    }
     if buf.len() as u64 > max {
         return Err(Error::io(
-            "read the content file",
+            what,
             file,
             format!("larger than {max} bytes; a main file is text, give a smaller one"),
         ));

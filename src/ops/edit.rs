@@ -44,6 +44,17 @@ struct Seen {
     mode: u32,
 }
 
+/// Whether `s` is what [`temp_name`] puts after the prefix:
+/// `<pid>-<n>-<hex>`. Only such names are a killed edit's; a user's own
+/// `.SKILL.md.tmp-notes` is left alone.
+fn is_temp_suffix(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    matches!(parts.as_slice(), [pid, n, hex]
+        if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+            && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+            && !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn mtime_of(st: &rustix::fs::Stat) -> i128 {
     st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128
 }
@@ -155,7 +166,7 @@ impl EditSteps for DiskEdit<'_> {
         };
         let prefix = temp_prefix(self.ty.main_file());
         for (entry, kind) in dest.entries()? {
-            if entry.starts_with(&prefix) && kind == EntryKind::File {
+            if kind == EntryKind::File && entry.strip_prefix(&prefix).is_some_and(is_temp_suffix) {
                 dest.remove_file(&entry)?;
             }
         }

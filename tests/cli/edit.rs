@@ -233,46 +233,46 @@ fn w1_hard_link_outside_is_not_written_through() {
     assert_eq!(std::fs::read(out_dir.join("linked.md")).unwrap(), before);
 }
 
-/// Bad input content: too large (a device that never ends), missing, not
-/// UTF-8 is fine (bytes are bytes); the first two refuse with io naming
-/// the file, nothing written.
+/// Bad input content: too large (a sparse file of 64 MiB + 1), a device
+/// that never ends, a FIFO nobody writes to (which must not hang), a
+/// missing file: each refused with io naming the file, nothing written.
+/// Bytes that are not UTF-8 are content like any other.
 fn w1_content_input_is_bounded() {
     let (project, wiki) = installed();
     let m = mtime_ns(&project.dest("skill", "x").join("SKILL.md"));
-    let err = refuses_unchanged(
-        &project,
-        &wiki,
-        &[
-            "edit",
-            "skill",
-            "x",
-            "--expect-mtime-ns",
-            &m,
-            "--content-file",
-            "/dev/zero",
-        ],
-        "io",
-    );
-    assert!(
-        err.contains("/dev/zero") && err.contains("larger than"),
-        "{err}"
-    );
-    let missing = project.home().join("missing.md").display().to_string();
-    let err = refuses_unchanged(
-        &project,
-        &wiki,
-        &[
-            "edit",
-            "skill",
-            "x",
-            "--expect-mtime-ns",
-            &m,
-            "--content-file",
-            &missing,
-        ],
-        "io",
-    );
-    assert!(err.contains(&missing), "{err}");
+    let big = project.home().join("big.md");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((64 << 20) + 1)
+        .unwrap();
+    let fifo = project.home().join("fifo");
+    mkfifo(&fifo);
+    let missing = project.home().join("missing.md");
+    for (file, says) in [
+        (big.display().to_string(), "larger than"),
+        ("/dev/zero".to_owned(), "not a regular file"),
+        (fifo.display().to_string(), "not a regular file"),
+        (missing.display().to_string(), "No such file"),
+    ] {
+        let before = snapshot(project.parent());
+        // A time limit, so that a content file that blocks fails the test.
+        let out = assetpin(&project, &wiki)
+            .args([
+                "edit",
+                "skill",
+                "x",
+                "--expect-mtime-ns",
+                &m,
+                "--content-file",
+                &file,
+            ])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let err = assert_refused(&out, "io");
+        assert!(err.contains(&file) && err.contains(says), "{file}: {err}");
+        assert_same(&before, &snapshot(project.parent()), &file);
+    }
     let bin = project.home().join("bin.md");
     std::fs::write(&bin, [0xff, 0xfe, 0]).unwrap();
     ok(
@@ -291,12 +291,15 @@ fn w1_content_input_is_bounded() {
 }
 
 /// W3: what a killed edit leaves (its temporary names) is removed by the
-/// next edit, under the lock; the user's other files stay.
+/// next edit, under the lock; the user's other files stay, those named
+/// almost like a temporary name included.
 fn w3_leftovers_of_a_killed_edit_are_tidied() {
     let (project, wiki) = installed();
     let dest = project.dest("skill", "x");
     std::fs::write(dest.join(".SKILL.md.tmp-1-0-0"), "half\n").unwrap();
     std::fs::write(dest.join("notes.md"), "mine\n").unwrap();
+    // Named like one, but not what an edit makes: the user's.
+    std::fs::write(dest.join(".SKILL.md.tmp-notes"), "mine\n").unwrap();
     let m = mtime_ns(&dest.join("SKILL.md"));
     let content = project.home().join("c.md");
     std::fs::write(&content, "new\n").unwrap();
@@ -315,7 +318,11 @@ fn w3_leftovers_of_a_killed_edit_are_tidied() {
     );
     let names = ls(&dest);
     assert!(
-        !names.iter().any(|n| n.starts_with(".SKILL.md.tmp-")),
+        !names.contains(&".SKILL.md.tmp-1-0-0".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&".SKILL.md.tmp-notes".to_owned()),
         "{names:?}"
     );
     assert!(names.contains(&"notes.md".to_owned()), "{names:?}");
