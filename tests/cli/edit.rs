@@ -10,10 +10,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-fn mtime_ns(p: &Path) -> String {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::symlink_metadata(p).expect("stat");
-    (m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128).to_string()
+/// `mtime_ns` of `p` as the argument of `--expect-mtime-ns`.
+fn mtime_arg(p: &Path) -> String {
+    mtime_ns(p).to_string()
 }
 
 fn installed() -> (Project, Wiki) {
@@ -39,7 +38,7 @@ fn w1_show_then_edit_from_stdin() {
         &["--json", "edit", "skill", "x", "--show"],
     ));
     let m0 = shown["mtime_ns"].to_string();
-    assert_eq!(m0, mtime_ns(&file));
+    assert_eq!(m0, mtime_arg(&file));
     let lock_before = project.lockfile();
     let mut child = assetpin_std(&project, &wiki)
         .args([
@@ -71,7 +70,7 @@ fn w1_show_then_edit_from_stdin() {
     );
     let v = json(&out);
     assert_eq!(v["status"], "ok");
-    assert_eq!(v["mtime_ns"].to_string(), mtime_ns(&file));
+    assert_eq!(v["mtime_ns"].to_string(), mtime_arg(&file));
     assert_ne!(v["mtime_ns"].to_string(), m0);
     assert_eq!(std::fs::read(&file).unwrap(), b"# x, edited\n");
     assert_eq!(mode(&file), 0o644, "the mode was not kept");
@@ -179,7 +178,7 @@ fn w4_hostile_entries_are_refused() {
         let out_dir = project.outside();
         std::fs::create_dir_all(&out_dir).unwrap();
         std::fs::write(out_dir.join("SKILL.md"), "outside\n").unwrap();
-        let m = mtime_ns(&project.dest("skill", "x").join("SKILL.md"));
+        let m = mtime_arg(&project.dest("skill", "x").join("SKILL.md"));
         plant(&project, &out_dir);
         let content = project.home().join("c.md");
         std::fs::write(&content, "mine\n").unwrap();
@@ -215,7 +214,7 @@ fn w1_hard_link_outside_is_not_written_through() {
     let before = std::fs::read(out_dir.join("linked.md")).unwrap();
     let content = project.home().join("c.md");
     std::fs::write(&content, "mine\n").unwrap();
-    let m = mtime_ns(&f);
+    let m = mtime_arg(&f);
     ok(
         &project,
         &wiki,
@@ -239,7 +238,7 @@ fn w1_hard_link_outside_is_not_written_through() {
 /// Bytes that are not UTF-8 are content like any other.
 fn w1_content_input_is_bounded() {
     let (project, wiki) = installed();
-    let m = mtime_ns(&project.dest("skill", "x").join("SKILL.md"));
+    let m = mtime_arg(&project.dest("skill", "x").join("SKILL.md"));
     let big = project.home().join("big.md");
     std::fs::File::create(&big)
         .unwrap()
@@ -300,7 +299,7 @@ fn w3_leftovers_of_a_killed_edit_are_tidied() {
     std::fs::write(dest.join("notes.md"), "mine\n").unwrap();
     // Named like one, but not what an edit makes: the user's.
     std::fs::write(dest.join(".SKILL.md.tmp-notes"), "mine\n").unwrap();
-    let m = mtime_ns(&dest.join("SKILL.md"));
+    let m = mtime_arg(&dest.join("SKILL.md"));
     let content = project.home().join("c.md");
     std::fs::write(&content, "new\n").unwrap();
     ok(

@@ -893,11 +893,7 @@ fn w5_an_unlocked_write_racing_the_swap_is_kept_and_the_edit_conflicts() {
     must_succeed(&out, "install");
     let dest = project.dest("skill", "e");
     let file = dest.join("SKILL.md");
-    let m = {
-        use std::os::unix::fs::MetadataExt;
-        let st = std::fs::metadata(&file).unwrap();
-        (st.mtime() as i128 * 1_000_000_000 + st.mtime_nsec() as i128).to_string()
-    };
+    let m = mtime_ns(&file).to_string();
     let content = project.home().join("c.md");
     std::fs::write(&content, "# e, edited\n").unwrap();
     let mut cmd = assetpin_std(&project, &wiki);
@@ -952,11 +948,7 @@ fn w5_a_killed_edit_leaves_the_file_whole_and_the_next_edit_tidies() {
         );
         let dest = project.dest("skill", "e");
         let file = dest.join("SKILL.md");
-        let mtime = |p: &Path| {
-            use std::os::unix::fs::MetadataExt;
-            let st = std::fs::metadata(p).unwrap();
-            (st.mtime() as i128 * 1_000_000_000 + st.mtime_nsec() as i128).to_string()
-        };
+        let mtime = |p: &Path| mtime_ns(p).to_string();
         let content = project.home().join("c.md");
         std::fs::write(&content, "# e, edited\n").unwrap();
         let mut cmd = assetpin_std(&project, &wiki);

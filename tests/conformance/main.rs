@@ -135,40 +135,13 @@ fn main() {
         );
     }
 
-    let divergences: Vec<Divergence> = match parse_divergences("peer-divergences.toml", DIVERGENCES)
-    {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(1);
-        }
-    };
-    {
-        let (cases, divs) = (cases.clone(), divergences.clone());
-        trials.push(Trial::test(
-            "suite::divergences_name_real_cases",
-            move || {
-                let bad: Vec<_> = divs
-                    .iter()
-                    .filter(|d| {
-                        !cases
-                            .iter()
-                            .any(|c| d.matches(&c.id) && c.clauses.contains(&d.clause))
-                    })
-                    .map(|d| format!("{} ({})", d.case, d.clause))
-                    .collect();
-                if bad.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "peer-divergences.toml names cases or clauses not in the set: {}",
-                        bad.join(", ")
-                    )
-                    .into())
-                }
-            },
-        ));
-    }
+    let divergences = divergences_of(
+        &mut trials,
+        "suite::divergences_name_real_cases",
+        "peer-divergences.toml",
+        DIVERGENCES,
+        &cases,
+    );
     let peer = match Adapter::load("adapters/memtomem.toml", MEMTOMEM_TOML, exe) {
         Ok(a) => Some(Arc::new(a)),
         Err(e) => {
@@ -201,46 +174,18 @@ fn main() {
             None
         }
     };
-    let web_divs = match parse_divergences("peer-web-divergences.toml", WEB_DIVERGENCES) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(1);
-        }
-    };
-    {
-        let (cases, divs) = (cases.clone(), web_divs.clone());
-        trials.push(Trial::test(
-            "suite::web_divergences_name_real_cases",
-            move || {
-                let bad: Vec<_> = divs
-                    .iter()
-                    .filter(|d| {
-                        !cases.iter().any(|c| {
-                            c.id.starts_with("w-edit/")
-                                && d.matches(&c.id)
-                                && c.clauses.contains(&d.clause)
-                        })
-                    })
-                    .map(|d| format!("{} ({})", d.case, d.clause))
-                    .collect();
-                if bad.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "peer-web-divergences.toml names cases or clauses not in w-edit/: {}",
-                        bad.join(", ")
-                    )
-                    .into())
-                }
-            },
-        ));
-    }
     let web_cases: Vec<_> = cases
         .iter()
         .filter(|c| c.id.starts_with("w-edit/"))
         .cloned()
         .collect();
+    let web_divs = divergences_of(
+        &mut trials,
+        "suite::web_divergences_name_real_cases",
+        "peer-web-divergences.toml",
+        WEB_DIVERGENCES,
+        &web_cases,
+    );
     peer_trials(
         &mut trials,
         "memtomem-web",
@@ -251,6 +196,47 @@ fn main() {
         &skipped,
     );
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// Parses the divergences file `file` (beside this one; the process exits
+/// when it does not parse) and adds the trial `name`: every divergence
+/// names a case of `cases` that cites its clause.
+fn divergences_of(
+    trials: &mut Vec<Trial>,
+    name: &'static str,
+    file: &'static str,
+    text: &str,
+    cases: &[Arc<assetpin::conform::case::Case>],
+) -> Vec<Divergence> {
+    let divs = match parse_divergences(file, text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let (cases, d) = (cases.to_vec(), divs.clone());
+    trials.push(Trial::test(name, move || {
+        let bad: Vec<_> = d
+            .iter()
+            .filter(|d| {
+                !cases
+                    .iter()
+                    .any(|c| d.matches(&c.id) && c.clauses.contains(&d.clause))
+            })
+            .map(|d| format!("{} ({})", d.case, d.clause))
+            .collect();
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{file} names cases or clauses not in the set: {}",
+                bad.join(", ")
+            )
+            .into())
+        }
+    }));
+    divs
 }
 
 /// One trial per case against a peer adapter (`name::<case>`), with the

@@ -15,12 +15,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-fn mtime_ns(p: &Path) -> i128 {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::symlink_metadata(p).expect("stat");
-    m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128
-}
-
 /// uvicorn serving the peer's app for `project`, and its address.
 struct Server(Child, String);
 

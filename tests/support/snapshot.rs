@@ -23,6 +23,14 @@ pub fn mode(path: &Path) -> u32 {
         & 0o7777
 }
 
+/// The mtime of `path` in nanoseconds (`stat(2)`, a link not followed):
+/// the value `edit --expect-mtime-ns` takes (W1).
+pub fn mtime_ns(path: &Path) -> i128 {
+    let m =
+        std::fs::symlink_metadata(path).unwrap_or_else(|e| panic!("stat {}: {e}", path.display()));
+    assetpin::conform::exec::mtime_ns(&m)
+}
+
 /// The sorted names in directory `dir`.
 pub fn ls(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
