@@ -17,7 +17,9 @@ secs="${1:-60}"
 root="$PWD/target/tools"
 if [ ! -x "$root/bin/cargo-fuzz" ]; then
     echo "installing cargo-fuzz 0.13.2 into $root ..."
-    cargo install cargo-fuzz --version 0.13.2 --locked --root "$root" --quiet
+    # --debug: it only drives cargo, so its speed does not matter; its
+    # build time does.
+    cargo install cargo-fuzz --version 0.13.2 --locked --debug --root "$root" --quiet
 fi
 export PATH="$root/bin:$PATH"
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -28,7 +30,12 @@ mkdir -p target/fuzz/corpus target/fuzz/artifacts
 # No sanitizer: the target is safe Rust; libFuzzer's coverage is kept.
 # The fuzz crate builds into its own target directory, fuzz/target.
 set +e
-cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none lockfile \
+# ASSETPIN_FUZZ_DEV=1 builds the target without optimizations: a third of
+# the build time, a fraction of the executions per second; CI's short run
+# uses it, the documented long runs do not.
+profile=()
+if [ "${ASSETPIN_FUZZ_DEV:-}" = 1 ]; then profile=(--dev); fi
+cargo +nightly fuzz run "${profile[@]}" --fuzz-dir fuzz --sanitizer none lockfile \
     target/fuzz/corpus fuzz/corpus/lockfile -- \
     -max_total_time="$secs" -artifact_prefix=target/fuzz/artifacts/ -print_final_stats=1
 rc=$?
