@@ -133,10 +133,7 @@ impl SafeDir {
     /// `io`.
     pub fn meta(&self, name: &str) -> Result<Option<(u32, i128)>> {
         match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => Ok(Some((
-                st.st_mode & 0o7777,
-                st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
-            ))),
+            Ok(st) => Ok(Some((st.st_mode & 0o7777, mtime_ns(&st)))),
             Err(Errno::NOENT) => Ok(None),
             Err(e) => Err(io_err("stat", &self.child_path(name), e)),
         }
@@ -643,6 +640,12 @@ impl SafeDir {
         crate::failpoint!("upsert::after-rename");
         Ok(())
     }
+}
+
+/// The mtime of `st` in nanoseconds since the epoch (T3, U7, W1: the unit
+/// every `mtime_ns` the tool prints or compares is in).
+pub fn mtime_ns(st: &rustix::fs::Stat) -> i128 {
+    st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128
 }
 
 /// The prefix of every [`temp_name`] of `name`: `.<name>.tmp-`.

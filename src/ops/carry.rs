@@ -61,7 +61,7 @@ pub fn list(dir: &SafeDir) -> Result<Vec<Entry>> {
             mode: st.st_mode & 0o7777,
             size: st.st_size as u64,
             ino: st.st_ino,
-            mtime_ns: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
+            mtime_ns: crate::fs::safedir::mtime_ns(&st),
         });
         Ok(kind == EntryKind::Dir)
     })?;

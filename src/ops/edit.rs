@@ -10,7 +10,7 @@
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Kind, Result, integer};
 use crate::fs::SafeDir;
-use crate::fs::safedir::{EntryKind, temp_name, temp_prefix};
+use crate::fs::safedir::{EntryKind, mtime_ns, temp_name, temp_prefix};
 use crate::lock::edit_order::{self, EditSteps};
 use crate::ops::Context;
 use crate::ops::project::{Held, Project};
@@ -53,10 +53,6 @@ fn is_temp_suffix(s: &str) -> bool {
         if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
             && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
             && !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-fn mtime_of(st: &rustix::fs::Stat) -> i128 {
-    st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128
 }
 
 struct DiskEdit<'a> {
@@ -119,33 +115,27 @@ impl EditSteps for DiskEdit<'_> {
             ));
         };
         let main = ty.main_file();
-        match dest.kind_of(main)? {
-            Some(EntryKind::File) => {}
-            None => {
-                return Err(Error::new(
-                    Kind::NotInstalled,
-                    format!(
-                        "{ty} {name:?} has no main file: {} does not exist (restore it with \
-                         `assetpin update {ty} {name} --force`)",
-                        self.main_path().display()
-                    ),
-                ));
-            }
-            Some(_) => {
-                return Err(Error::unsafe_path(
-                    &self.main_path(),
-                    "a symbolic link or not a regular file",
-                ));
-            }
+        let Some(st) = dest.stat(main)? else {
+            return Err(Error::new(
+                Kind::NotInstalled,
+                format!(
+                    "{ty} {name:?} has no main file: {} does not exist (restore it with \
+                     `assetpin update {ty} {name} --force`)",
+                    self.main_path().display()
+                ),
+            ));
+        };
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+            return Err(Error::unsafe_path(
+                &self.main_path(),
+                "a symbolic link or not a regular file",
+            ));
         }
-        let st = dest
-            .stat(main)?
-            .ok_or_else(|| Error::io("stat", &self.main_path(), "vanished while read; retry"))?;
         let seen = Seen {
             dev: st.st_dev,
             ino: st.st_ino,
             size: st.st_size,
-            mtime_ns: mtime_of(&st),
+            mtime_ns: mtime_ns(&st),
             mode: st.st_mode & 0o777,
             dest,
         };
@@ -184,7 +174,7 @@ impl EditSteps for DiskEdit<'_> {
                 // W1: a coarse clock may stamp the new file with the old
                 // mtime, which would let a stale edit through.
                 let st = staged.dest.stat(&staged.tmp)?;
-                if st.as_ref().map(mtime_of) == Some(seen.mtime_ns) {
+                if st.as_ref().map(mtime_ns) == Some(seen.mtime_ns) {
                     staged.dest.set_mtime_ns(&staged.tmp, seen.mtime_ns + 1)?;
                 }
                 Ok(())
@@ -206,7 +196,7 @@ impl EditSteps for DiskEdit<'_> {
             st.st_dev == seen.dev
                 && st.st_ino == seen.ino
                 && st.st_size == seen.size
-                && mtime_of(&st) == seen.mtime_ns
+                && mtime_ns(&st) == seen.mtime_ns
         }))
     }
 
@@ -218,7 +208,7 @@ impl EditSteps for DiskEdit<'_> {
             .stat(self.ty.main_file())
             .ok()
             .flatten()
-            .map(|st| mtime_of(&st));
+            .map(|st| mtime_ns(&st));
         self.conflict(now)
     }
 
@@ -234,7 +224,7 @@ impl EditSteps for DiskEdit<'_> {
             .dest(self.ty, self.name)?
             .ok_or_else(|| Error::io("stat", &self.main_path(), "vanished after the edit"))?;
         dest.stat(main)?
-            .map(|st| mtime_of(&st))
+            .map(|st| mtime_ns(&st))
             .ok_or_else(|| Error::io("stat", &self.main_path(), "vanished after the edit"))
     }
 }
