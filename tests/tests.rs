@@ -26,6 +26,8 @@ pub enum Run {
     Peer(fn(&Path)),
     /// Needs the peer's web venv (`scripts/install-peer-web.sh`), passed in.
     Web(fn(&Path)),
+    /// Needs a headless browser (Debian's chromium), passed in.
+    Browser(fn(&Path)),
 }
 
 /// One registered test: its name within its module and its function.
@@ -51,6 +53,14 @@ impl Test {
         Test {
             name,
             run: Run::Peer(f),
+        }
+    }
+
+    /// A test that needs a headless browser.
+    pub const fn browser(name: &'static str, f: fn(&Path)) -> Test {
+        Test {
+            name,
+            run: Run::Browser(f),
         }
     }
 
@@ -113,6 +123,18 @@ fn main() {
                     // Without Python >= 3.12 the web peer cannot exist:
                     // ignored with the reason, under CI too (.ci/run
                     // installs it wherever it can).
+                    // Under CI a missing browser fails (.ci/run installs
+                    // Debian's chromium); elsewhere the test is ignored.
+                    (Run::Browser(f), _) => match (support::chromium(), under_ci) {
+                        (Some(c), _) => Trial::test(name, move || outcome(move || f(&c))),
+                        (None, true) => {
+                            Trial::test(name, || Err(Failed::from(support::CHROMIUM_MISSING)))
+                        }
+                        (None, false) => {
+                            eprintln!("note: {name} is ignored: {}", support::CHROMIUM_MISSING);
+                            Trial::test(name, || Ok(())).with_ignored_flag(true)
+                        }
+                    },
                     (Run::Web(f), _) => {
                         web_tests += 1;
                         match &web {

@@ -44,10 +44,53 @@ pub struct AdapterFile {
     /// Arguments spliced at `${json}` when a step asks for JSON.
     #[serde(default)]
     pub json_args: Vec<String>,
-    /// Error-kind recognition.
+    /// Error-kind recognition (none: a refusal is only its exit code).
+    #[serde(default)]
     pub errors: ErrorSpec,
-    /// Status output parsing.
+    /// Status output parsing (only adapters that claim `status`).
+    #[serde(default)]
     pub status: StatusSpec,
+    /// Where the tool puts a skill and its manifest (profile `portable`).
+    #[serde(default)]
+    pub layout: LayoutSpec,
+}
+
+/// Where a skill lands and what records it: the data a portable case
+/// needs about a tool that is not memtomem-shaped (CONTRACT group P).
+/// Paths are relative to the project; `${name}` is the skill's name.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutSpec {
+    /// The install root, the directory skills land in
+    /// (`.claude/skills`; memtomem: `.memtomem/skills`). Cases see it as
+    /// `${layout.root}`, its first component as `${layout.top}`.
+    #[serde(default)]
+    pub root: Option<String>,
+    /// One skill's dest (default `${layout.root}/${name}`); cases see it
+    /// as `${dest.<name>}`.
+    #[serde(default)]
+    pub dest: Option<String>,
+    /// Regexes over dest-relative paths of files the tool adds to dest
+    /// itself (left out when dest is compared with a tree).
+    #[serde(default)]
+    pub dest_extra: Vec<String>,
+    /// Dest-relative paths of files the tool is known to rewrite on
+    /// install (a SKILL.md whose front matter it edits): compared by
+    /// presence, not bytes.
+    #[serde(default)]
+    pub rewritten: Vec<String>,
+    /// The manifest or lockfile, when the tool keeps one
+    /// (`${layout.manifest}`); claim the feature `manifest` with it.
+    #[serde(default)]
+    pub manifest: Option<String>,
+    /// JSON manifests: a JSON pointer template to one skill's entry
+    /// (`/skills/${name}`).
+    #[serde(default)]
+    pub manifest_entry: Option<String>,
+    /// Other formats: a regex template that the manifest text matches
+    /// when it holds the skill's entry.
+    #[serde(default)]
+    pub manifest_matches: Option<String>,
 }
 
 /// Locating the program.
@@ -84,6 +127,11 @@ pub struct RunSpec {
     /// Environment variables removed.
     #[serde(default)]
     pub env_remove: Vec<String>,
+    /// Run once per case before its first step, in the same cwd and
+    /// environment (`["${exe}", "init"]` for a tool that needs its project
+    /// initialised); a failure is a harness error.
+    #[serde(default)]
+    pub setup: Vec<String>,
     /// Per-process timeout in seconds (default 60).
     #[serde(default)]
     pub timeout_secs: Option<u64>,
@@ -146,6 +194,8 @@ pub struct Adapter {
     pub section_re: Option<Regex>,
     /// Compiled status row regex.
     pub row_re: Option<Regex>,
+    /// Compiled `layout.dest_extra`.
+    pub dest_extra: Vec<Regex>,
 }
 
 fn compile(what: &str, re: &str) -> Result<Regex, String> {
@@ -188,7 +238,8 @@ impl Adapter {
             }
             kind_rules.push((k.kind.clone(), compile("errors.kinds", &k.pattern)?));
         }
-        if spec.status.format != "json" && spec.status.format != "lines" {
+        let claims_status = spec.verbs.contains_key("status");
+        if claims_status && spec.status.format != "json" && spec.status.format != "lines" {
             return Err(format!(
                 "adapter {origin}: status.format must be \"json\" or \"lines\", not {:?}",
                 spec.status.format
@@ -206,11 +257,18 @@ impl Adapter {
             .as_deref()
             .map(|r| compile("status.row", r))
             .transpose()?;
-        if spec.status.format == "lines" && row_re.is_none() {
+        if claims_status && spec.status.format == "lines" && row_re.is_none() {
             return Err(format!(
                 "adapter {origin}: status.format = \"lines\" needs status.row"
             ));
         }
+        let dest_extra = spec
+            .layout
+            .dest_extra
+            .iter()
+            .map(|r| compile("layout.dest_extra", r))
+            .collect::<Result<Vec<_>, _>>()?;
+        check_layout(origin, &spec)?;
         let exe = resolve_program(origin, &spec.program, self_exe)?;
         Ok(Adapter {
             spec,
@@ -219,6 +277,7 @@ impl Adapter {
             kind_rules,
             section_re,
             row_re,
+            dest_extra,
         })
     }
 
@@ -325,6 +384,44 @@ impl Adapter {
         }
         None
     }
+}
+
+/// The declarations a claim needs: `portable` needs `layout.root`, the
+/// feature `manifest` needs `layout.manifest` and one way to find an entry.
+fn check_layout(origin: &str, spec: &AdapterFile) -> Result<(), String> {
+    let l = &spec.layout;
+    let claims = |f: &str| spec.features.iter().any(|x| x == f);
+    if spec.profiles.iter().any(|p| p == "portable") && l.root.is_none() {
+        return Err(format!(
+            "adapter {origin}: profile portable needs layout.root (the directory skills land in)"
+        ));
+    }
+    if claims("manifest") {
+        if l.manifest.is_none() {
+            return Err(format!(
+                "adapter {origin}: feature manifest needs layout.manifest"
+            ));
+        }
+        if l.manifest_entry.is_none() == l.manifest_matches.is_none() {
+            return Err(format!(
+                "adapter {origin}: feature manifest needs one of layout.manifest_entry \
+                 (a JSON pointer) and layout.manifest_matches (a regex)"
+            ));
+        }
+    } else if l.manifest.is_some() {
+        return Err(format!(
+            "adapter {origin}: layout.manifest is set; claim the feature manifest too"
+        ));
+    }
+    for f in &spec.features {
+        if super::case::Feature::parse(f).is_none() {
+            return Err(format!(
+                "adapter {origin}: unknown feature {f:?} (one of {:?})",
+                super::case::Feature::names()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<PathBuf, String> {

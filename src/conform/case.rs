@@ -31,6 +31,11 @@ pub struct Case {
     /// `unsupported`.
     #[serde(default)]
     pub requires: Vec<Feature>,
+    /// Runs of the whole case, each in fresh directories (a race that a
+    /// careless tool loses only sometimes); the first run that fails
+    /// fails the case. Default 1.
+    #[serde(default)]
+    pub repeat: Option<std::num::NonZeroUsize>,
     /// The wiki's history and work tree.
     #[serde(default)]
     pub wiki: Wiki,
@@ -548,6 +553,8 @@ spelled! {
         Core = "core",
         /// Extensions (`--json`, ...).
         Ext = "ext",
+        /// Any skill installer, through its adapter's `[layout]` (P1-P10).
+        Portable = "portable",
     }
 }
 
@@ -560,6 +567,11 @@ spelled! {
         ProjectFlag = "project-flag",
         /// `update --expect-mtime-ns` (U7).
         ExpectMtime = "expect-mtime",
+        /// Installs from a git repository, so that committed bytes and the
+        /// work tree can differ (P5).
+        GitSource = "git-source",
+        /// Keeps a manifest or lockfile (`layout.manifest`; P7, P8).
+        Manifest = "manifest",
     }
 }
 
@@ -805,6 +817,32 @@ pub struct FileCheck {
     /// decimal text after substitution, e.g. `"${var.m}"` (W1, W2).
     #[serde(default)]
     pub mtime_ns: Option<String>,
+    /// A regular file with the owner's execute bit (P6; the other bits
+    /// follow the tool's umask).
+    #[serde(default)]
+    pub exec: bool,
+    /// Nothing at the path also passes: the other checks apply only when
+    /// something is there (P5: refused, or the committed bytes).
+    #[serde(default)]
+    pub or_absent: bool,
+    /// Anything but a regular file: absent, a link, a directory (P2: a
+    /// link inside a skill skipped or kept as a link, never copied as the
+    /// bytes it points at).
+    #[serde(default)]
+    pub not_regular: bool,
+}
+
+/// A skill's dest, found through the adapter's `layout.dest`, that must
+/// equal the skill's tree at one of the named commits (P7, P9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestCheck {
+    /// Skill name.
+    pub name: String,
+    /// Commit labels; dest must equal the tree at one of them (regular
+    /// files and their bytes; the I2 names and `layout.dest_extra` left
+    /// out).
+    pub commit: Vec<String>,
 }
 
 /// An asset whose dest must equal its pinned tree.
@@ -841,6 +879,17 @@ pub struct Expect {
     /// The whole project tree equals its starting state.
     #[serde(default)]
     pub project_unchanged: bool,
+    /// Texts no regular file in the project may contain (P2: a followed
+    /// link's target bytes).
+    #[serde(default)]
+    pub no_bytes: Vec<String>,
+    /// Skills whose dest must equal a committed tree (portable).
+    #[serde(default)]
+    pub dests: Vec<DestCheck>,
+    /// Skills that must have an entry in the adapter's manifest (P7;
+    /// needs the feature `manifest`).
+    #[serde(default)]
+    pub manifest_entries: Vec<String>,
 }
 
 /// The step tables of a case file with their spans, to turn the span of
@@ -912,6 +961,9 @@ impl Case {
         let mut asserts = self.expect.files.len()
             + self.expect.lockfile.len()
             + self.expect.assets.len()
+            + self.expect.no_bytes.len()
+            + self.expect.dests.len()
+            + self.expect.manifest_entries.len()
             + usize::from(self.expect.lockfile_canonical)
             + usize::from(self.expect.project_unchanged);
         for (n, s) in self.steps.iter().enumerate() {

@@ -522,12 +522,20 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<String>> {
     let rel = ws.subst(&fc.path, &[])?;
     let p = ws.root(fc.root).join(&rel);
     let meta = std::fs::symlink_metadata(&p);
+    if fc.not_regular {
+        return Ok(meta.ok().filter(std::fs::Metadata::is_file).map(|_| {
+            format!("file {rel}: a regular file (expected absent or not a regular file)")
+        }));
+    }
     if fc.absent {
         return Ok(meta
             .ok()
             .map(|_| format!("file {rel}: expected absent, it exists")));
     }
     let Ok(meta) = meta else {
+        if fc.or_absent {
+            return Ok(None);
+        }
         return Ok(Some(format!("file {rel}: expected to exist, it does not")));
     };
     if meta.file_type().is_symlink() {
@@ -538,6 +546,12 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<String>> {
     }
     if fc.dir && !meta.is_dir() {
         return Ok(Some(format!("file {rel}: expected a directory")));
+    }
+    if fc.exec && !(meta.is_file() && meta.permissions().mode() & 0o100 != 0) {
+        return Ok(Some(format!(
+            "file {rel}: expected an executable file, observed mode {:o}",
+            meta.permissions().mode() & 0o7777
+        )));
     }
     if let Some(m) = &fc.mode {
         let want = parse_mode(m)?;
@@ -647,7 +661,8 @@ pub fn check_canonical(bytes: &[u8], v: &Value) -> Option<String> {
     ))
 }
 
-fn skipped(path: &str) -> bool {
+/// True when a tree-relative path has a component that I2 skips.
+pub fn skipped(path: &str) -> bool {
     path.split('/')
         .any(|c| c == ".git" || c == ".DS_Store" || c == "__pycache__" || c.ends_with(".bak"))
 }
@@ -682,22 +697,7 @@ fn check_asset_as(
         ));
         return Ok(f);
     };
-    let prefix = format!("{section}/{}/", a.name);
-    let listing = ws.git(&["ls-tree", "-r", "--full-tree", pin, "--", &prefix])?;
-    let mut want: BTreeMap<String, String> = BTreeMap::new();
-    for line in listing.lines() {
-        let Some((meta, path)) = line.split_once('\t') else {
-            continue;
-        };
-        let parts: Vec<&str> = meta.split_whitespace().collect();
-        if parts.len() != 3 || parts[1] != "blob" || parts[0] == "120000" {
-            continue;
-        }
-        let rel = path.strip_prefix(&prefix).unwrap_or(path).to_owned();
-        if !skipped(&rel) {
-            want.insert(rel, parts[2].to_owned());
-        }
-    }
+    let want = tree_blobs(ws, pin, &format!("{section}/{}/", a.name))?;
     let dest = ws.project.join(".memtomem").join(&section).join(&a.name);
     let snap = super::workspace::snapshot(&dest, &[]);
     let got: BTreeMap<&String, &super::workspace::Node> = snap
@@ -749,7 +749,35 @@ fn check_asset_as(
     Ok(f)
 }
 
-fn git_blob(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
+/// The regular files (not links, not I2-skipped) of the wiki tree below
+/// `prefix` (ending in `/`) at `commit`: prefix-relative path -> blob id.
+///
+/// # Errors
+/// git failures.
+pub fn tree_blobs(ws: &Workspace, commit: &str, prefix: &str) -> HResult<BTreeMap<String, String>> {
+    let listing = ws.git(&["ls-tree", "-r", "--full-tree", commit, "--", prefix])?;
+    let mut want: BTreeMap<String, String> = BTreeMap::new();
+    for line in listing.lines() {
+        let Some((meta, path)) = line.split_once('\t') else {
+            continue;
+        };
+        let parts: Vec<&str> = meta.split_whitespace().collect();
+        if parts.len() != 3 || parts[1] != "blob" || parts[0] == "120000" {
+            continue;
+        }
+        let rel = path.strip_prefix(prefix).unwrap_or(path).to_owned();
+        if !skipped(&rel) {
+            want.insert(rel, parts[2].to_owned());
+        }
+    }
+    Ok(want)
+}
+
+/// The bytes of blob `oid` in the wiki.
+///
+/// # Errors
+/// git failures.
+pub fn git_blob(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(&ws.wiki)

@@ -44,14 +44,21 @@ pub fn argv(ws: &Workspace, ad: &Adapter, step: &Run, i: usize) -> HResult<Vec<S
     if let Some(p) = &project {
         extra.push(("project", p.as_str()));
     }
+    let args: Vec<String> = step
+        .args
+        .iter()
+        .map(|a| ws.subst(a, &extra))
+        .collect::<HResult<_>>()?;
+    // `${type}` and `${name}`: the asset a `<type> <name>` step names, for
+    // tools whose argv is not `<verb> <type> <name>` (portable adapters).
+    if let [ty, name, ..] = args.as_slice() {
+        extra.push(("type", ty.as_str()));
+        extra.push(("name", name.as_str()));
+    }
     let mut out = Vec::new();
     for t in tpl {
         match t.as_str() {
-            "${args}" => {
-                for a in &step.args {
-                    out.push(ws.subst(a, &extra)?);
-                }
-            }
+            "${args}" => out.extend(args.iter().cloned()),
             "${json}" => {
                 if step.json {
                     out.extend(ad.spec.json_args.iter().cloned());
@@ -80,8 +87,49 @@ fn step_project(ws: &Workspace, step: &Run) -> HResult<Option<String>> {
 }
 
 fn spawn(ws: &Workspace, ad: &Adapter, step: &Run, argv: &[String]) -> HResult<Child> {
-    let exe = ad.exe.display().to_string();
     let project = step_project(ws, step)?;
+    command(ws, ad, project, argv)?
+        .spawn()
+        .map_err(|e| format!("harness: cannot start {}: {e}", argv[0]))
+}
+
+/// Runs the adapter's `run.setup` once, before a case's first step (a
+/// tool that needs its project initialised).
+///
+/// # Errors
+/// It cannot start, or exits non-zero (a harness error: the case cannot
+/// run as the adapter describes).
+pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
+    let tpl = &ad.spec.run.setup;
+    if tpl.is_empty() || !ws.project.is_dir() {
+        return Ok(());
+    }
+    let exe = ad.exe.display().to_string();
+    let argv: Vec<String> = tpl
+        .iter()
+        .map(|t| ws.subst(t, &[("exe", exe.as_str())]))
+        .collect::<HResult<_>>()?;
+    let out = command(ws, ad, None, &argv)?
+        .output()
+        .map_err(|e| format!("harness: cannot start adapter setup {}: {e}", argv[0]))?;
+    if !out.status.success() {
+        return Err(format!(
+            "harness: adapter setup {argv:?} exited {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
+}
+
+/// The command for `argv` with the adapter's cwd and environment.
+fn command(
+    ws: &Workspace,
+    ad: &Adapter,
+    project: Option<String>,
+    argv: &[String],
+) -> HResult<Command> {
+    let exe = ad.exe.display().to_string();
     let mut extra = vec![("exe", exe.as_str())];
     if let Some(p) = &project {
         extra.push(("project", p.as_str()));
@@ -99,8 +147,7 @@ fn spawn(ws: &Workspace, ad: &Adapter, step: &Run, argv: &[String]) -> HResult<C
     for (k, v) in &ad.spec.run.env {
         cmd.env(k, ws.subst(v, &extra)?);
     }
-    cmd.spawn()
-        .map_err(|e| format!("harness: cannot start {} (cwd {cwd}): {e}", argv[0]))
+    Ok(cmd)
 }
 
 fn drain<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {

@@ -21,6 +21,8 @@ pub mod coverage;
 pub mod edit_matrix;
 pub mod exec;
 pub mod hostile;
+pub mod matrix;
+pub mod portable;
 pub mod report;
 pub mod runner;
 pub mod snapshot;
@@ -45,6 +47,8 @@ pub enum Format {
     Json,
     /// JUnit XML, one testcase per case.
     Junit,
+    /// One self-contained HTML page: the clause × implementation matrix.
+    Html,
 }
 
 /// Run the conformance suite (docs/CONTRACT.md as executable cases)
@@ -62,14 +66,17 @@ EXAMPLES:
     assetpin conform --filter K6 --format json
     assetpin conform --filter h-hostile/update: --skip :fifo
     assetpin conform --cases my-cases/ --format junit > junit.xml
+    assetpin conform --adapter reference --adapter adapters/skills.toml \\
+        --known skills=tests/conformance/skills-divergences.toml --html matrix.html
 
-Adapters are TOML files (see adapters/reference.toml and docs/conformance.md);
-`reference` and `memtomem` also name the built-in copies.")]
+Adapters are TOML files (see adapters/ and docs/conformance.md); `reference`
+and `memtomem` also name the built-in copies. With several --adapter, the
+cases run against each in turn and the reports put them side by side.")]
 pub struct ConformArgs {
-    /// Adapter file describing the implementation under test, or a
-    /// built-in name (`reference`, `memtomem`)
+    /// Adapter file describing an implementation under test, or a
+    /// built-in name (`reference`, `memtomem`); repeat to compare several
     #[arg(long, value_name = "FILE|NAME", default_value = "reference")]
-    pub adapter: String,
+    pub adapter: Vec<String>,
 
     /// Read cases from this directory instead of the built-in set
     #[arg(long, value_name = "DIR")]
@@ -99,9 +106,14 @@ pub struct ConformArgs {
 
     /// Known divergences (TOML, see tests/conformance/peer-divergences.toml):
     /// a listed case that fails is expected; a listed case that passes, or an
-    /// unlisted one that fails, fails the run
+    /// unlisted one that fails, fails the run. With several adapters, say
+    /// whose: NAME=FILE, NAME the adapter's `name` (repeatable)
+    #[arg(long, value_name = "[NAME=]FILE")]
+    pub known: Vec<String>,
+
+    /// Also write the HTML matrix to this file
     #[arg(long, value_name = "FILE")]
-    pub known: Option<PathBuf>,
+    pub html: Option<PathBuf>,
 
     /// List the selected cases and exit
     #[arg(long)]
@@ -233,52 +245,95 @@ pub fn run_cases(
     }
 }
 
-/// Entry point of `assetpin conform`; returns the exit code.
-pub fn run(args: ConformArgs) -> i32 {
-    let self_exe = match args
-        .self_exe
-        .clone()
-        .map(Ok)
-        .unwrap_or_else(std::env::current_exe)
-    {
-        Ok(p) => p,
-        Err(e) => {
-            say_err(&format!("error: cannot find the running executable: {e}"));
-            return 1;
+/// One implementation's run: its adapter, results and what failed the
+/// run besides its cases.
+#[derive(Debug)]
+pub struct ImplRun {
+    /// The adapter.
+    pub adapter: Adapter,
+    /// Results in case order (only the cases the adapter is for).
+    pub results: Vec<CaseResult>,
+    /// Clause coverage of these results.
+    pub coverage: coverage::Coverage,
+    /// Problems that fail this run regardless of cases.
+    pub run_errors: Vec<String>,
+    /// Ids of failed-and-expected cases (its known divergences).
+    pub known: Vec<String>,
+}
+
+impl ImplRun {
+    /// The single-implementation report of this run.
+    pub fn report(&self) -> report::Report<'_> {
+        report::Report {
+            adapter: &self.adapter.spec.name,
+            program: format!(
+                "{}; {}",
+                self.adapter.spec.description,
+                self.adapter.exe.display()
+            ),
+            results: &self.results,
+            coverage: &self.coverage,
+            run_errors: &self.run_errors,
+            known: &self.known,
         }
-    };
-    let ad = match Adapter::from_arg(Some(&args.adapter), &self_exe) {
-        Ok(a) => a,
-        Err(e) => {
-            say_err(&format!("error: {e}"));
-            return 1;
-        }
-    };
-    let all = match load_cases(args.cases.as_deref()) {
-        Ok(c) => c,
-        Err(errs) => {
-            for e in &errs {
-                say_err(&format!("error: {e}"));
+    }
+
+    /// True when this run fails: a case failed (not known) or errored, or
+    /// a run error.
+    pub fn failed(&self) -> bool {
+        !self.run_errors.is_empty()
+            || self.results.iter().any(|r| match r.outcome {
+                Outcome::Error => true,
+                Outcome::Failed => !self.known.contains(&r.id),
+                _ => false,
+            })
+    }
+}
+
+/// Splits the `--known` arguments over the adapters: `NAME=FILE` goes to
+/// the adapter named NAME, a bare FILE to the only adapter.
+///
+/// # Errors
+/// A bare FILE with several adapters, an unknown NAME, a bad file.
+pub fn known_for(
+    args: &[String],
+    ads: &[Adapter],
+) -> Result<Vec<(Vec<Divergence>, String)>, String> {
+    let mut out: Vec<(Vec<Divergence>, String)> = vec![(Vec::new(), String::new()); ads.len()];
+    for a in args {
+        let (who, file) = match a.split_once('=') {
+            Some((n, f)) if ads.iter().any(|x| x.spec.name == n) => (Some(n), f),
+            _ => (None, a.as_str()),
+        };
+        let idx = match who {
+            Some(n) => ads.iter().position(|x| x.spec.name == n).unwrap_or(0),
+            None if ads.len() == 1 => 0,
+            None => {
+                let names: Vec<&str> = ads.iter().map(|x| x.spec.name.as_str()).collect();
+                return Err(format!(
+                    "--known {a}: with several adapters say whose, as NAME=FILE (NAME one of {})",
+                    names.join(", ")
+                ));
             }
-            say_err(&format!(
-                "error: {} problem(s) in the case set; nothing was run",
-                errs.len()
-            ));
-            return 1;
-        }
-    };
-    let known = match &args.known {
-        Some(p) => match load_divergences(p) {
-            Ok(d) => d,
-            Err(e) => {
-                say_err(&format!("error: {e}"));
-                return 1;
-            }
-        },
-        None => Vec::new(),
-    };
+        };
+        let d = load_divergences(Path::new(file))?;
+        out[idx].0.extend(d);
+        out[idx].1 = file.to_owned();
+    }
+    Ok(out)
+}
+
+/// Runs the selected cases against one adapter and judges the run.
+fn run_impl(
+    args: &ConformArgs,
+    all: &[Case],
+    ad: Adapter,
+    known: &[Divergence],
+    known_file: &str,
+    jobs: usize,
+) -> ImplRun {
     let mut run_errors = Vec::new();
-    for d in &known {
+    for d in known {
         if !all.iter().any(|c| d.matches(&c.id)) {
             run_errors.push(format!(
                 "known divergence names case {:?}, which is not in the case set",
@@ -294,25 +349,6 @@ pub fn run(args: ConformArgs) -> i32 {
                 && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
         })
         .collect();
-    if args.list {
-        for c in &chosen {
-            let note = ad
-                .unsupported_reason(c)
-                .map(|r| format!("  (unsupported: {r})"))
-                .unwrap_or_default();
-            let line = format!(
-                "{:<48} {:<12} {}{note}\n",
-                c.id,
-                c.clauses.join(" "),
-                c.summary
-            );
-            if !say(&line) {
-                // A closed pipe (`conform --list | head`): stop quietly.
-                return 0;
-            }
-        }
-        return 0;
-    }
     if all.is_empty() {
         run_errors.push(format!(
             "no cases found in {}; a run with zero cases fails",
@@ -322,20 +358,18 @@ pub fn run(args: ConformArgs) -> i32 {
         ));
     } else if chosen.is_empty() {
         run_errors.push(format!(
-            "--filter {:?} --skip {:?} selected no case",
-            args.filter, args.skip
+            "--filter {:?} --skip {:?} selected no case for adapter {}",
+            args.filter, args.skip, ad.spec.name
         ));
     }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(chosen.len() as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed}] {bar:40} {pos}/{len} {msg}",
+            "{spinner} [{elapsed}] {prefix} {bar:40} {pos}/{len} {msg}",
         ) {
             b.set_style(style);
         }
+        b.set_prefix(ad.spec.name.clone());
         b
     } else {
         indicatif::ProgressBar::hidden()
@@ -345,8 +379,7 @@ pub fn run(args: ConformArgs) -> i32 {
         bar.inc(1);
     });
     bar.finish_and_clear();
-
-    let cov = coverage::coverage(&source::contract_clauses(), &all, &results);
+    let cov = coverage::coverage(&source::contract_clauses(), all, &results);
     if !cov.uncovered.is_empty() {
         run_errors.push(format!(
             "contract clause(s) without a case: {}",
@@ -361,43 +394,147 @@ pub fn run(args: ConformArgs) -> i32 {
     for r in &results {
         if r.outcome == Outcome::Passed && known_ids.contains(&r.id) {
             run_errors.push(format!(
-                "{} is listed as a known divergence but passed; remove it from {}",
-                r.id,
-                args.known
-                    .as_ref()
-                    .map_or(String::new(), |p| p.display().to_string())
+                "{} is listed as a known divergence but passed; remove it from {known_file}",
+                r.id
             ));
         }
     }
-    let program = format!("{}; {}", ad.spec.description, ad.exe.display());
-    let report = report::Report {
-        adapter: &ad.spec.name,
-        program,
-        results: &results,
-        coverage: &cov,
-        run_errors: &run_errors,
-        known: &known_ids,
-    };
-    let _ = match args.format {
-        Format::Human => say(&report.human()),
-        Format::Json => say(&format!("{}\n", report.json())),
-        Format::Junit => say(&report.junit()),
-    };
-    if let Some(p) = &args.junit
-        && let Err(e) = std::fs::write(p, report.junit())
-    {
-        say_err(&format!(
-            "error: cannot write JUnit report {}: {e}",
-            p.display()
-        ));
-        return 1;
+    ImplRun {
+        adapter: ad,
+        results,
+        coverage: cov,
+        run_errors,
+        known: known_ids,
     }
-    let bad = results.iter().any(|r| match r.outcome {
-        Outcome::Error => true,
-        Outcome::Failed => !known_ids.contains(&r.id),
-        _ => false,
-    });
-    if bad || !run_errors.is_empty() { 1 } else { 0 }
+}
+
+/// A report renderer over the runs.
+type Render = fn(&[ImplRun]) -> String;
+
+/// Entry point of `assetpin conform`; returns the exit code.
+pub fn run(args: ConformArgs) -> i32 {
+    let self_exe = match args
+        .self_exe
+        .clone()
+        .map(Ok)
+        .unwrap_or_else(std::env::current_exe)
+    {
+        Ok(p) => p,
+        Err(e) => {
+            say_err(&format!("error: cannot find the running executable: {e}"));
+            return 1;
+        }
+    };
+    let mut ads = Vec::new();
+    for a in &args.adapter {
+        match Adapter::from_arg(Some(a), &self_exe) {
+            Ok(ad) => {
+                if ads.iter().any(|x: &Adapter| x.spec.name == ad.spec.name) {
+                    say_err(&format!(
+                        "error: two adapters are named {:?}; each --adapter needs its own name",
+                        ad.spec.name
+                    ));
+                    return 2;
+                }
+                ads.push(ad);
+            }
+            Err(e) => {
+                say_err(&format!("error: {e}"));
+                return 1;
+            }
+        }
+    }
+    let all = match load_cases(args.cases.as_deref()) {
+        Ok(c) => c,
+        Err(errs) => {
+            for e in &errs {
+                say_err(&format!("error: {e}"));
+            }
+            say_err(&format!(
+                "error: {} problem(s) in the case set; nothing was run",
+                errs.len()
+            ));
+            return 1;
+        }
+    };
+    let known = match known_for(&args.known, &ads) {
+        Ok(k) => k,
+        Err(e) => {
+            say_err(&format!("error: {e}"));
+            return 1;
+        }
+    };
+    if args.list {
+        for ad in &ads {
+            for c in all.iter().filter(|c| {
+                ad.claims_id(&c.id)
+                    && selected(c, &args.filter)
+                    && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
+            }) {
+                let note = ad
+                    .unsupported_reason(c)
+                    .map(|r| format!("  (unsupported: {r})"))
+                    .unwrap_or_default();
+                let who = if ads.len() > 1 {
+                    format!("{:<12} ", ad.spec.name)
+                } else {
+                    String::new()
+                };
+                let line = format!(
+                    "{who}{:<48} {:<12} {}{note}\n",
+                    c.id,
+                    c.clauses.join(" "),
+                    c.summary
+                );
+                if !say(&line) {
+                    // A closed pipe (`conform --list | head`): stop quietly.
+                    return 0;
+                }
+            }
+        }
+        return 0;
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let runs: Vec<ImplRun> = ads
+        .into_iter()
+        .zip(known)
+        .map(|(ad, (k, file))| run_impl(&args, &all, ad, &k, &file, jobs))
+        .collect();
+    let text = if let [one] = runs.as_slice() {
+        let r = one.report();
+        match args.format {
+            Format::Human => r.human(),
+            Format::Json => format!("{}\n", r.json()),
+            Format::Junit => r.junit(),
+            Format::Html => matrix::html(&runs),
+        }
+    } else {
+        match args.format {
+            Format::Human => matrix::human(&runs),
+            Format::Json => format!("{}\n", matrix::json(&runs)),
+            Format::Junit => matrix::junit(&runs),
+            Format::Html => matrix::html(&runs),
+        }
+    };
+    let _ = say(&text);
+    let writes: [(&Option<PathBuf>, &str, Render); 2] = [
+        (&args.junit, "JUnit", matrix::junit),
+        (&args.html, "HTML", matrix::html),
+    ];
+    for (path, what, render) in writes {
+        if let Some(p) = path
+            && let Err(e) = std::fs::write(p, render(&runs))
+        {
+            say_err(&format!(
+                "error: cannot write the {what} report {}: {e}",
+                p.display()
+            ));
+            return 1;
+        }
+    }
+    i32::from(runs.iter().any(ImplRun::failed))
 }
 
 /// Writes `text` to stdout; false when it cannot be written. A closed pipe

@@ -215,6 +215,7 @@ impl Report<'_> {
             .iter()
             .map(|r| {
                 json!({
+                    "implementation": self.adapter,
                     "id": r.id,
                     "group": r.group,
                     "clauses": r.clauses,

@@ -64,7 +64,7 @@ pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
         .or_else(|| exec::machine_skip(case));
     let (outcome, details) = match reason {
         Some(r) => (Outcome::Unsupported, vec![r]),
-        None => match run_inner(case, ad) {
+        None => match run_repeated(case, ad) {
             Ok(f) if f.is_empty() => (Outcome::Passed, f),
             Ok(f) => (Outcome::Failed, f),
             Err(e) => match e.strip_prefix(exec::UNSUPPORTED) {
@@ -84,8 +84,38 @@ pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
     }
 }
 
-fn setup(case: &Case) -> Result<Workspace, String> {
+/// [`run_inner`] `case.repeat` times, stopping at the first run that
+/// fails or errors; a failure says which run it was.
+fn run_repeated(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
+    let n = case.repeat.map_or(1, std::num::NonZeroUsize::get);
+    for k in 1..=n {
+        let mut f = run_inner(case, ad)?;
+        if !f.is_empty() {
+            if n > 1 {
+                f.insert(0, format!("run {k} of {n}:"));
+            }
+            return Ok(f);
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
     let mut ws = Workspace::new()?;
+    let l = &ad.spec.layout;
+    if let Some(root) = &l.root {
+        let top = root.split('/').next().unwrap_or(root).to_owned();
+        ws.vars.insert("layout.root".into(), root.clone());
+        ws.vars.insert("layout.top".into(), top);
+        ws.dest_tpl = Some(
+            l.dest
+                .clone()
+                .unwrap_or_else(|| "${layout.root}/${name}".into()),
+        );
+    }
+    if let Some(m) = &l.manifest {
+        ws.vars.insert("layout.manifest".into(), m.clone());
+    }
     let w = &case.wiki;
     if !w.absent {
         if w.not_git {
@@ -117,7 +147,8 @@ fn setup(case: &Case) -> Result<Workspace, String> {
 }
 
 fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
-    let mut ws = setup(case)?;
+    let mut ws = setup(case, ad)?;
+    exec::run_setup(&ws, ad)?;
     let mut outside0 = snapshot(&ws.outside, &[]);
     let mut links0 = link_counts(&ws.outside);
     let project0 = snapshot(&ws.project, &[]);
@@ -200,6 +231,7 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
         }
     }
     let e = &case.expect;
+    failures.extend(super::portable::check(&ws, ad, e)?);
     if !e.lockfile.is_empty() || e.lockfile_canonical || !e.assets.is_empty() {
         match check::lockfile(&ws) {
             Err(m) => failures.push(m),

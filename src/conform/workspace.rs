@@ -21,8 +21,11 @@ pub struct Workspace {
     pub home: PathBuf,
     /// A directory outside project and wiki: symlink targets (Y2).
     pub outside: PathBuf,
-    /// Variables: `commit.<label>`, `var.<name>`.
+    /// Variables: `commit.<label>`, `var.<name>`, `layout.<field>`.
     pub vars: BTreeMap<String, String>,
+    /// The adapter's dest template (`${name}` for the skill), read as
+    /// `${dest.<name>}`; `None` without a `layout.root`.
+    pub dest_tpl: Option<String>,
 }
 
 /// A `Result` whose error is a harness failure message.
@@ -55,6 +58,7 @@ impl Workspace {
             outside: base.join("outside"),
             _tmp: tmp,
             vars: BTreeMap::new(),
+            dest_tpl: None,
         };
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;
@@ -112,6 +116,15 @@ impl Workspace {
             "wiki" => Ok(p(&self.wiki)),
             "home" => Ok(p(&self.home)),
             "outside" => Ok(p(&self.outside)),
+            _ if name.starts_with("dest.") => {
+                let skill = &name["dest.".len()..];
+                let tpl = self.dest_tpl.as_deref().ok_or_else(|| {
+                    format!(
+                        "the case refers to ${{{name}}}, but the adapter declares no layout.root"
+                    )
+                })?;
+                self.subst(tpl, &[("name", skill)])
+            }
             _ => self.vars.get(name).cloned().ok_or_else(|| {
                 format!(
                     "the case refers to ${{{name}}}, which is not defined at this point \

@@ -9,6 +9,7 @@ mod errors;
 mod hostile;
 mod install;
 mod lockfile;
+mod matrix;
 mod paths;
 mod refusals;
 mod shipping;
@@ -82,6 +83,7 @@ pub const MODULES: crate::Modules = &[
     ("hostile", hostile::TESTS),
     ("install", install::TESTS),
     ("lockfile", lockfile::TESTS),
+    ("matrix", matrix::TESTS),
     ("paths", paths::TESTS),
     ("refusals", refusals::TESTS),
     ("shipping", shipping::TESTS),

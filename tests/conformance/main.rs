@@ -195,7 +195,117 @@ fn main() {
         &web_cases,
         &skipped,
     );
+    // The other skill installers (profile portable), each through its
+    // adapter with its known divergences; ignored where not installed.
+    for (name, adapter_toml, file, text) in INSTALLERS {
+        let ad = match Adapter::load(name, adapter_toml, exe) {
+            Ok(a) => Some(Arc::new(a)),
+            Err(e) => {
+                eprintln!(
+                    "note: {name} tests are ignored: {e}\n      \
+                     run scripts/install-installers.sh to include them"
+                );
+                None
+            }
+        };
+        let divs = divergences_of(
+            &mut trials,
+            format!("{name}::divergences_name_real_cases"),
+            file,
+            text,
+            &cases,
+        );
+        peer_trials(
+            &mut trials,
+            name,
+            file,
+            ad,
+            Arc::new(divs),
+            &cases,
+            &skipped,
+        );
+    }
+    naive_trials(&mut trials, &cases, exe);
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// The installers of docs/ecosystem-report.md: (name, adapter, divergences
+/// file beside this one, its text).
+const INSTALLERS: [(&str, &str, &str, &str); 3] = [
+    (
+        "skills",
+        include_str!("../../adapters/skills.toml"),
+        "skills-divergences.toml",
+        include_str!("skills-divergences.toml"),
+    ),
+    (
+        "agent-skills-installer",
+        include_str!("../../adapters/agent-skills-installer.toml"),
+        "agent-skills-installer-divergences.toml",
+        include_str!("agent-skills-installer-divergences.toml"),
+    ),
+    (
+        "agent-skills-cli",
+        include_str!("../../adapters/agent-skills-cli.toml"),
+        "agent-skills-cli-divergences.toml",
+        include_str!("agent-skills-cli-divergences.toml"),
+    ),
+];
+
+/// Portable cases that pass against the careless installer, each with why
+/// its check is still shown to fail elsewhere.
+const NAIVE_PASSES: &[(&str, &str)] = &[(
+    "p-portable/P7-race-dests",
+    "distinct dests do not collide in a plain copy; the same `dests` check fails on a mixed dest in P9-reinstall",
+)];
+
+/// The portable profile's negative control: every portable case fails
+/// against `tests/fixtures/naive-installer` (a tool that breaks each P
+/// clause), except the reviewed NAIVE_PASSES, which must pass. A check
+/// that cannot fail shows up here.
+fn naive_trials(trials: &mut Vec<Trial>, cases: &[Arc<assetpin::conform::case::Case>], exe: &Path) {
+    let text = include_str!("../fixtures/naive-installer/naive.toml");
+    let ad = match Adapter::load("tests/fixtures/naive-installer/naive.toml", text, exe) {
+        Ok(a) => Arc::new(a),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let portable: Vec<_> = cases
+        .iter()
+        .filter(|c| ad.claims_id(&c.id))
+        .cloned()
+        .collect();
+    {
+        let n = portable.len();
+        trials.push(Trial::test("naive::runs_the_portable_cases", move || {
+            eprintln!(
+                "{n} portable cases, {} reviewed to pass",
+                NAIVE_PASSES.len()
+            );
+            if n < 10 {
+                return Err(format!("only {n} portable cases").into());
+            }
+            Ok(())
+        }));
+    }
+    for c in portable {
+        let ad = ad.clone();
+        trials.push(Trial::test(format!("naive::{}", c.id), move || {
+            let r = run_case(&c, &ad);
+            let reviewed = NAIVE_PASSES.iter().find(|(id, _)| *id == c.id);
+            match (r.outcome, reviewed) {
+                (Outcome::Failed, None) | (Outcome::Passed, Some(_)) => Ok(()),
+                (Outcome::Passed, None) => Err(format!(
+                    "passes against a tool that breaks {}: the case cannot fail",
+                    c.clauses.join(" ")
+                )
+                .into()),
+                (_, _) => Err(explain(&r).into()),
+            }
+        }));
+    }
 }
 
 /// Parses the divergences file `file` (beside this one; the process exits
@@ -203,7 +313,7 @@ fn main() {
 /// names a case of `cases` that cites its clause.
 fn divergences_of(
     trials: &mut Vec<Trial>,
-    name: &'static str,
+    name: impl Into<String>,
     file: &'static str,
     text: &str,
     cases: &[Arc<assetpin::conform::case::Case>],

@@ -77,3 +77,32 @@ pub fn mm_std(mm: &Path, project: &Project, wiki: &Wiki) -> Command {
 /// Why a test that needs the peer cannot run.
 pub const PEER_MISSING: &str = "the peer (memtomem `mm`) was not found: set ASSETPIN_MM, \
      or run scripts/install-peer.sh (it installs into target/peers/memtomem)";
+
+/// A headless-capable chromium: `$ASSETPIN_CHROMIUM`, else `chromium` on
+/// PATH, when `--version` runs.
+pub fn chromium() -> Option<PathBuf> {
+    static C: OnceLock<Option<PathBuf>> = OnceLock::new();
+    C.get_or_init(|| {
+        let path = std::env::var_os("ASSETPIN_CHROMIUM")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::split_paths(&std::env::var_os("PATH")?)
+                    .map(|d| d.join("chromium"))
+                    .find(|p| p.is_file())
+            })?;
+        let ok = Command::new(&path)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(path)
+    })
+    .clone()
+}
+
+/// Why the browser test is ignored.
+pub const CHROMIUM_MISSING: &str = "no chromium: `apt-get install chromium` (as .ci/run does), \
+    or set ASSETPIN_CHROMIUM to a chromium binary";

@@ -1,0 +1,171 @@
+//! The portable profile's end-of-case checks (CONTRACT group P): a
+//! skill's dest against a committed tree, manifest entries, and bytes
+//! that must not appear anywhere in the project. Paths come from the
+//! adapter's `[layout]`, so they hold for any installer's layout.
+
+use super::adapter::Adapter;
+use super::case::{DestCheck, Expect};
+use super::check::{git_blob, skipped, tree_blobs};
+use super::snapshot::{Node, snapshot};
+use super::workspace::{HResult, Workspace};
+use serde_json::Value;
+
+/// Every portable expectation of `e` that fails, one message each.
+///
+/// # Errors
+/// Harness failures (git, an undefined variable, a bad regex).
+pub fn check(ws: &Workspace, ad: &Adapter, e: &Expect) -> HResult<Vec<String>> {
+    let mut f = Vec::new();
+    if !e.no_bytes.is_empty() {
+        f.extend(no_bytes(ws, &e.no_bytes)?);
+    }
+    for d in &e.dests {
+        if let Some(m) = dest(ws, ad, d)? {
+            f.push(m);
+        }
+    }
+    if !e.manifest_entries.is_empty() {
+        f.extend(manifest_entries(ws, ad, &e.manifest_entries)?);
+    }
+    Ok(f)
+}
+
+/// P2, P5: no regular file of the project holds one of `texts` (read from a
+/// no-follow snapshot, so a planted link is not what is judged).
+fn no_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<String>> {
+    let snap = snapshot(&ws.project, &[]);
+    let mut f = Vec::new();
+    for t in texts {
+        let t = ws.subst(t, &[])?;
+        for (rel, node) in &snap {
+            if let Node::File(_, bytes) = node
+                && bytes.windows(t.len().max(1)).any(|w| w == t.as_bytes())
+            {
+                f.push(format!(
+                    "{rel}: holds {t:?}, bytes that must not land in the project"
+                ));
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// P7, P9: `${dest.<name>}` holds exactly the skill's regular files at
+/// one of the commits, byte for byte.
+fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<String>> {
+    let rel = ws.subst(&format!("${{dest.{}}}", d.name), &[])?;
+    let mut at = ws.project.join(&rel);
+    // A tool may install dest as a link into a store of its own inside
+    // the project; what dest shows is then the store's tree.
+    if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+        match (
+            std::fs::canonicalize(&at),
+            std::fs::canonicalize(&ws.project),
+        ) {
+            (Ok(t), Ok(p)) if t.starts_with(&p) => at = t,
+            _ => {
+                return Ok(Some(format!(
+                    "dest {rel}: a link that leads out of the project"
+                )));
+            }
+        }
+    }
+    let snap = snapshot(&at, &[]);
+    if snap.is_empty() {
+        return Ok(Some(format!("dest {rel}: missing")));
+    }
+    let got: Vec<(&String, &Node)> = snap
+        .iter()
+        .filter(|(p, n)| {
+            !matches!(n, Node::Dir(_))
+                && !skipped(p)
+                && !ad.dest_extra.iter().any(|r| r.is_match(p))
+        })
+        .collect();
+    let mut tried = Vec::new();
+    for label in &d.commit {
+        let commit = ws.subst(&format!("${{commit.{label}}}"), &[])?;
+        let want = tree_blobs(ws, &commit, &format!("skills/{}/", d.name))?;
+        let names: Vec<&String> = got.iter().map(|(p, _)| *p).collect();
+        if names != want.keys().collect::<Vec<_>>() {
+            tried.push(format!(
+                "{label} holds {:?}",
+                want.keys().collect::<Vec<_>>()
+            ));
+            continue;
+        }
+        let mut same = true;
+        for ((p, node), oid) in got.iter().zip(want.values()) {
+            if ad.spec.layout.rewritten.contains(p) {
+                same &= matches!(node, Node::File(..));
+                continue;
+            }
+            let blob = git_blob(ws, oid)?;
+            if !matches!(node, Node::File(_, b) if *b == blob) {
+                same = false;
+                break;
+            }
+        }
+        if same {
+            return Ok(None);
+        }
+        tried.push(format!("{label}: same names, other bytes"));
+    }
+    Ok(Some(format!(
+        "dest {rel}: holds {:?}, which is no committed tree of skill {} ({})",
+        got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+        d.name,
+        tried.join("; ")
+    )))
+}
+
+/// P7: the manifest holds an entry for each skill, found by the layout's
+/// JSON pointer or regex.
+fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<Vec<String>> {
+    let l = &ad.spec.layout;
+    let Some(m) = &l.manifest else {
+        return Err(format!(
+            "adapter {} declares no layout.manifest (the case needs the feature manifest)",
+            ad.spec.name
+        ));
+    };
+    let rel = ws.subst(m, &[])?;
+    let p = ws.project.join(&rel);
+    // Only a regular file is read: a planted FIFO would hang the harness.
+    let text = match std::fs::symlink_metadata(&p) {
+        Ok(meta) if meta.is_file() => {
+            std::fs::read_to_string(&p).map_err(|e| format!("manifest {rel}: unreadable: {e}"))
+        }
+        Ok(_) => Err(format!("manifest {rel}: not a regular file")),
+        Err(_) => Err(format!("manifest {rel}: missing")),
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(m) => return Ok(vec![m]),
+    };
+    let mut f = Vec::new();
+    if let Some(ptr) = &l.manifest_entry {
+        let doc: Value = match serde_json::from_str(&text) {
+            Ok(d) => d,
+            Err(e) => return Ok(vec![format!("manifest {rel}: not JSON: {e}")]),
+        };
+        for n in names {
+            let n = ws.subst(n, &[])?;
+            let at = ws.subst(ptr, &[("name", &n)])?;
+            if doc.pointer(&at).is_none() {
+                f.push(format!("manifest {rel}: no entry at {at} for skill {n}"));
+            }
+        }
+    } else if let Some(re) = &l.manifest_matches {
+        for n in names {
+            let n = ws.subst(n, &[])?;
+            let pat = ws.subst(re, &[("name", &regex::escape(&n))])?;
+            let rx = regex::Regex::new(&pat)
+                .map_err(|e| format!("adapter layout.manifest_matches {pat:?}: {e}"))?;
+            if !rx.is_match(&text) {
+                f.push(format!("manifest {rel}: no entry for skill {n} (/{pat}/)"));
+            }
+        }
+    }
+    Ok(f)
+}
