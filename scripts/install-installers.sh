@@ -79,6 +79,8 @@ py_tool() {
 install_one() {
     case "$1" in
         skills) node22; npm_tool skills 1.7.4 bin/cli.mjs "$NODE22" ;;
+        openskills) npm_tool openskills 1.5.0 dist/cli.js ;;
+        skillkit) npm_tool skillkit 1.24.0 dist/cli.js ;;
         agent-skills-installer) py_tool agent-skills-installer 0.4.0 agent-skills-installer ;;
         agent-skills-cli) py_tool agent-skills-cli 0.1.1 agent-skills-cli ;;
         *) say "error: unknown installer '$1' (known: skills openskills skillkit agent-skills-installer agent-skills-cli)"; exit 2 ;;
@@ -87,7 +89,7 @@ install_one() {
 
 mkdir -p "$PEERS"
 if [ "$#" -eq 0 ]; then
-    set -- skills agent-skills-installer agent-skills-cli
+    set -- skills openskills skillkit agent-skills-installer agent-skills-cli
 fi
 for t in "$@"; do
     install_one "$t"

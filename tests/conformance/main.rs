@@ -231,12 +231,24 @@ fn main() {
 
 /// The installers of docs/ecosystem-report.md: (name, adapter, divergences
 /// file beside this one, its text).
-const INSTALLERS: [(&str, &str, &str, &str); 3] = [
+const INSTALLERS: [(&str, &str, &str, &str); 5] = [
     (
         "skills",
         include_str!("../../adapters/skills.toml"),
         "skills-divergences.toml",
         include_str!("skills-divergences.toml"),
+    ),
+    (
+        "openskills",
+        include_str!("../../adapters/openskills.toml"),
+        "openskills-divergences.toml",
+        include_str!("openskills-divergences.toml"),
+    ),
+    (
+        "skillkit",
+        include_str!("../../adapters/skillkit.toml"),
+        "skillkit-divergences.toml",
+        include_str!("skillkit-divergences.toml"),
     ),
     (
         "agent-skills-installer",
