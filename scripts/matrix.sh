@@ -35,7 +35,7 @@ tail -n 8 "$out/matrix.txt"
 echo "wrote $out/matrix.html and $out/matrix.txt" >&2
 if command -v chromium >/dev/null; then
     chromium --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars \
-        --user-data-dir="$(mktemp -d)" --window-size=1100,1500 \
+        --user-data-dir="$(mktemp -d)" --window-size=1300,1560 \
         --screenshot="$out/matrix.png" "file://$(cd "$out" && pwd -P)/matrix.html" 2>/dev/null
     echo "wrote $out/matrix.png" >&2
 fi

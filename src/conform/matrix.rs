@@ -269,7 +269,7 @@ th{background:#eee;text-align:left}td.c{min-width:9em}\
 .passed{background:#d7f5d7}.failed{background:#f8cfcf}.known{background:#fbeec2}\
 .unsupported{background:#eceff3;color:#667}\
 details summary{cursor:pointer}pre{white-space:pre-wrap;max-width:60em;font-size:12px;margin:.3em 0}\
-.t{color:#555;font-size:12px}";
+.t{color:#555;font-size:12px}#matrix tr>th:first-child{min-width:18em}";
 
 /// The self-contained HTML page (no network, no external assets): per
 /// implementation its program and totals, then the clause ×

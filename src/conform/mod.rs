@@ -264,13 +264,16 @@ pub struct ImplRun {
 impl ImplRun {
     /// The single-implementation report of this run.
     pub fn report(&self) -> report::Report<'_> {
+        // A program under the current directory is shown relative to it
+        // (target/peers/...), so that a kept report names no one's home.
+        let exe = &self.adapter.exe;
+        let shown = std::env::current_dir()
+            .ok()
+            .and_then(|d| exe.strip_prefix(d).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| exe.clone());
         report::Report {
             adapter: &self.adapter.spec.name,
-            program: format!(
-                "{}; {}",
-                self.adapter.spec.description,
-                self.adapter.exe.display()
-            ),
+            program: format!("{}; {}", self.adapter.spec.description, shown.display()),
             results: &self.results,
             coverage: &self.coverage,
             run_errors: &self.run_errors,

@@ -112,16 +112,18 @@ complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l project -d 
 complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand status" -s h -l help -d 'Print help'
-complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l adapter -d 'Adapter file describing the implementation under test, or a built-in name (`reference`, `memtomem`)' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l adapter -d 'Adapter file describing an implementation under test, or a built-in name (`reference`, `memtomem`); repeat to compare several' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l cases -d 'Read cases from this directory instead of the built-in set' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l filter -d 'Only run cases whose id contains this text, or that cite this clause id (repeatable; any match selects)' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l skip -d 'Leave out cases whose id contains this text (repeatable; after --filter)' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -s j -l jobs -d 'Cases run at once [default: number of CPUs]' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l format -d 'Report format on stdout' -r -f -a "human\t'A table per case, failures with expected vs observed, the per-clause table, and `N passed, N failed[, N skipped]`'
 json\t'One JSON object'
-junit\t'JUnit XML, one testcase per case'"
+junit\t'JUnit XML, one testcase per case'
+html\t'One self-contained HTML page: the clause × implementation matrix'"
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l junit -d 'Also write a JUnit XML report to this file' -r -F
-complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l known -d 'Known divergences (TOML, see tests/conformance/peer-divergences.toml): a listed case that fails is expected; a listed case that passes, or an unlisted one that fails, fails the run' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l known -d 'Known divergences (TOML, see tests/conformance/peer-divergences.toml): a listed case that fails is expected; a listed case that passes, or an unlisted one that fails, fails the run. With several adapters, say whose: NAME=FILE, NAME the adapter\'s `name` (repeatable)' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l html -d 'Also write the HTML matrix to this file' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l list -d 'List the selected cases and exit'
