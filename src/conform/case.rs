@@ -995,6 +995,14 @@ impl Case {
                 ));
             }
         }
+        if self.expect.no_bytes.iter().any(String::is_empty) {
+            errs.push(format!(
+                "{id}: no_bytes holds an empty text, which no file can hold"
+            ));
+        }
+        if self.expect.dests.iter().any(|d| d.commit.is_empty()) {
+            errs.push(format!("{id}: dests needs at least one commit label"));
+        }
         if asserts == 0 {
             errs.push(format!("{id}: asserts nothing"));
         }

@@ -109,14 +109,35 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
         .iter()
         .map(|t| ws.subst(t, &[("exe", exe.as_str())]))
         .collect::<HResult<_>>()?;
-    let out = command(ws, ad, None, &argv)?
-        .output()
+    let mut child = command(ws, ad, None, &argv)?
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("harness: cannot start adapter setup {}: {e}", argv[0]))?;
-    if !out.status.success() {
+    let err = drain(child.stderr.take());
+    let limit = Duration::from_secs(ad.spec.run.timeout_secs.unwrap_or(60));
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "harness: adapter setup {argv:?} still running after {} s; killed",
+                    limit.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("harness: waiting for adapter setup: {e}")),
+        }
+    };
+    if !status.success() {
+        let stderr = err.join().unwrap_or_default();
         return Err(format!(
             "harness: adapter setup {argv:?} exited {:?}: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            status.code(),
+            String::from_utf8_lossy(&stderr).trim()
         ));
     }
     Ok(())

@@ -144,38 +144,7 @@ pub fn human(runs: &[ImplRun]) -> String {
         o.push('\n');
     }
     for r in runs {
-        let bad: Vec<&CaseResult> = r
-            .results
-            .iter()
-            .filter(|c| matches!(c.outcome, Outcome::Failed | Outcome::Error))
-            .collect();
-        if bad.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            o,
-            "\nFailures of {} (expected vs observed):",
-            r.adapter.spec.name
-        );
-        for c in bad {
-            let known = if r.known.contains(&c.id) {
-                " [known divergence]"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                o,
-                "\n--- {}: {} [{}] {}{known}\n    {}",
-                r.adapter.spec.name,
-                c.id,
-                c.outcome.as_str(),
-                c.clauses.join(" "),
-                c.summary
-            );
-            for d in &c.details {
-                let _ = writeln!(o, "    {d}");
-            }
-        }
+        o.push_str(&r.report().failures(Some(&r.adapter.spec.name)));
     }
     let _ = write!(o, "\nClauses:\n{:<7}", "CLAUSE");
     for (r, cw) in runs.iter().zip(&cw) {

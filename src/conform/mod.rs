@@ -11,8 +11,10 @@
 //! Modules, one job each: [`case`] (model and validation), [`source`]
 //! (embedded or `--cases` sets, clause ids from the contract), [`adapter`],
 //! [`workspace`] (temp dirs, wiki via git, snapshots), [`exec`] (steps),
-//! [`check`] (expectations), [`runner`] (one case), [`coverage`],
-//! [`report`] (human, JSON, JUnit).
+//! [`check`] (expectations), [`portable`] (the portable profile's checks
+//! through the adapter's layout), [`runner`] (one case), [`coverage`],
+//! [`report`] (one implementation: human, JSON, JUnit), [`matrix`]
+//! (several side by side, and the HTML matrix).
 
 pub mod adapter;
 pub mod case;

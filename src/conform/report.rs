@@ -85,32 +85,7 @@ impl Report<'_> {
                 r.clauses.join(" ")
             );
         }
-        let bad: Vec<&CaseResult> = self
-            .results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Error))
-            .collect();
-        if !bad.is_empty() {
-            let _ = writeln!(o, "\nFailures (expected vs observed):");
-            for r in bad {
-                let known = if self.known.contains(&r.id) {
-                    " [known divergence]"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    o,
-                    "\n--- {} [{}] {}{known}\n    {}",
-                    r.id,
-                    r.outcome.as_str(),
-                    r.clauses.join(" "),
-                    r.summary
-                );
-                for d in &r.details {
-                    let _ = writeln!(o, "    {d}");
-                }
-            }
-        }
+        o.push_str(&self.failures(None));
         let _ = writeln!(o, "\nClauses:");
         let _ = writeln!(
             o,
@@ -172,6 +147,42 @@ impl Report<'_> {
         let _ = writeln!(o);
         o.push_str(&self.summary_line());
         o.push('\n');
+        o
+    }
+
+    /// The failures section: each failed or errored case with expected
+    /// vs observed, its id led by `<who>: ` when given; empty when none.
+    pub fn failures(&self, who: Option<&str>) -> String {
+        let mut o = String::new();
+        let bad: Vec<&CaseResult> = self
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Error))
+            .collect();
+        if bad.is_empty() {
+            return o;
+        }
+        let of = who.map_or(String::new(), |w| format!(" of {w}"));
+        let lead = who.map_or(String::new(), |w| format!("{w}: "));
+        let _ = writeln!(o, "\nFailures{of} (expected vs observed):");
+        for r in bad {
+            let known = if self.known.contains(&r.id) {
+                " [known divergence]"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "\n--- {lead}{} [{}] {}{known}\n    {}",
+                r.id,
+                r.outcome.as_str(),
+                r.clauses.join(" "),
+                r.summary
+            );
+            for d in &r.details {
+                let _ = writeln!(o, "    {d}");
+            }
+        }
         o
     }
 

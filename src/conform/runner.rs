@@ -116,6 +116,13 @@ fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
     if let Some(m) = &l.manifest {
         ws.vars.insert("layout.manifest".into(), m.clone());
     }
+    // The harness writes at these paths (P1 plants, P8 corrupts): an
+    // adapter must not aim them outside the case's own directories.
+    for (what, tpl) in [("layout.root", &l.root), ("layout.manifest", &l.manifest)] {
+        if let Some(t) = tpl {
+            ws.confined(what, &ws.subst(t, &[])?)?;
+        }
+    }
     let w = &case.wiki;
     if !w.absent {
         if w.not_git {

@@ -66,6 +66,26 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// Checks that `rel` (a layout path: relative to the project, or
+    /// absolute) stays inside the project or `$HOME` of this case, with no
+    /// `..` component.
+    ///
+    /// # Errors
+    /// A path that could reach outside the case's directories.
+    pub fn confined(&self, what: &str, rel: &str) -> HResult<()> {
+        let p = self.project.join(rel);
+        let dotdot = Path::new(rel)
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+        if dotdot || !(p.starts_with(&self.project) || p.starts_with(&self.home)) {
+            return Err(format!(
+                "adapter {what} = {rel:?} leads outside the case's project and $HOME; \
+                 give a path relative to the project, or under ${{home}}"
+            ));
+        }
+        Ok(())
+    }
+
     /// The directory a [`Root`] names.
     pub fn root(&self, r: Root) -> &Path {
         match r {
@@ -123,7 +143,9 @@ impl Workspace {
                         "the case refers to ${{{name}}}, but the adapter declares no layout.root"
                     )
                 })?;
-                self.subst(tpl, &[("name", skill)])
+                let dest = self.subst(tpl, &[("name", skill)])?;
+                self.confined("layout.dest", &dest)?;
+                Ok(dest)
             }
             _ => self.vars.get(name).cloned().ok_or_else(|| {
                 format!(

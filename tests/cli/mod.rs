@@ -3,6 +3,7 @@
 //! names carry the clause they check (`y2_...`, `l5_...`).
 
 mod across;
+mod adapters;
 mod bounds;
 mod edit;
 mod errors;
@@ -77,6 +78,7 @@ pub fn sample_wiki() -> Wiki {
 /// The modules of this family and their tests, for `tests/tests.rs`.
 pub const MODULES: crate::Modules = &[
     ("across", across::TESTS),
+    ("adapters", adapters::TESTS),
     ("bounds", bounds::TESTS),
     ("edit", edit::TESTS),
     ("errors", errors::TESTS),

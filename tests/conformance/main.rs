@@ -208,12 +208,18 @@ fn main() {
                 None
             }
         };
+        // Only the portable cases: the adapters are for nothing else.
+        let portable: Vec<_> = cases
+            .iter()
+            .filter(|c| c.id.starts_with("p-portable/"))
+            .cloned()
+            .collect();
         let divs = divergences_of(
             &mut trials,
             format!("{name}::divergences_name_real_cases"),
             file,
             text,
-            &cases,
+            &portable,
         );
         peer_trials(
             &mut trials,
@@ -221,7 +227,7 @@ fn main() {
             file,
             ad,
             Arc::new(divs),
-            &cases,
+            &portable,
             &skipped,
         );
     }
