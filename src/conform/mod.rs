@@ -523,7 +523,14 @@ pub fn run(args: ConformArgs) -> i32 {
             Format::Html => matrix::html(&runs),
         }
     };
-    let _ = say(&text);
+    // A closed pipe (`| head`) ends the report quietly; any other write
+    // failure (a full disk) is an error, never a silent exit 0.
+    if let Err(e) = write_out(&text)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        say_err(&format!("error[io]: write to stdout: {e}"));
+        return 1;
+    }
     let writes: [(&Option<PathBuf>, &str, Render); 2] = [
         (&args.junit, "JUnit", matrix::junit),
         (&args.html, "HTML", matrix::html),
@@ -546,11 +553,14 @@ pub fn run(args: ConformArgs) -> i32 {
 /// (`assetpin conform --list | head`) must end the output, not panic the
 /// way `print!` does (E4).
 fn say(text: &str) -> bool {
+    write_out(text).is_ok()
+}
+
+/// Writes `text` to stdout and flushes it.
+fn write_out(text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .is_ok()
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())
 }
 
 /// Writes a line to stderr, ignoring failures (E4).

@@ -181,7 +181,33 @@ fn html_renders_in_chromium(chromium: &Path) {
     );
 }
 
+/// E4: the report into a full disk is an `error[io]`, exit 1; into a
+/// closed pipe it ends quietly (tests/cli/hostile.rs), never exit 0 with
+/// the report lost.
+fn report_into_a_full_disk_is_an_error() {
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = Command::new(bin())
+        .args([
+            "conform",
+            "--filter",
+            "p-portable/P6-exec",
+            "--format",
+            "html",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[io]: write to stdout"), "{err}");
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "report_into_a_full_disk_is_an_error",
+        report_into_a_full_disk_is_an_error,
+    ),
     Test::plain(
         "human_has_a_column_per_implementation",
         human_has_a_column_per_implementation,
