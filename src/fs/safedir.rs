@@ -846,4 +846,58 @@ mod tests {
             assert_eq!(root.kind_of(name).unwrap(), want, "{name}");
         }
     }
+
+    /// `rename`: with `no_replace` an existing target is `Ok(false)` and
+    /// both names keep their contents; without it a target that cannot be
+    /// replaced (a non-empty directory) is an error, never `Ok(false)`,
+    /// which callers read as "someone else got there first".
+    #[test]
+    fn rename_no_replace_is_false_only_when_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        for d in ["a", "b"] {
+            std::fs::create_dir(tmp.path().join(d)).unwrap();
+            std::fs::write(tmp.path().join(d).join("f"), d).unwrap();
+        }
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        assert!(!root.rename("a", &root, "b", true).unwrap());
+        assert!(root.rename("a", &root, "b", false).is_err());
+        for d in ["a", "b"] {
+            assert_eq!(
+                std::fs::read(tmp.path().join(d).join("f")).unwrap(),
+                d.as_bytes()
+            );
+        }
+        assert!(root.rename("a", &root, "c", true).unwrap());
+        assert!(tmp.path().join("c/f").is_file() && !tmp.path().join("a").exists());
+    }
+
+    /// `remove_tree` removes a tree nested exactly [`MAX_DEPTH`] levels
+    /// below its top and refuses (`unsafe-path`) one level more; either
+    /// way nothing outside the named tree is touched.
+    #[test]
+    fn remove_tree_takes_max_depth_and_refuses_one_more() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        std::fs::write(tmp.path().join("keep"), b"k").unwrap();
+        for (levels, ok) in [(MAX_DEPTH, true), (MAX_DEPTH + 1, false)] {
+            let mut p = tmp.path().join("t");
+            for _ in 0..levels {
+                p.push("d");
+            }
+            std::fs::create_dir_all(&p).unwrap();
+            std::fs::write(p.join("leaf"), b"x").unwrap();
+            let r = root.remove_tree("t");
+            assert_eq!(r.is_ok(), ok, "{levels} levels below the top: {r:?}");
+            if ok {
+                assert!(
+                    !tmp.path().join("t").exists(),
+                    "{levels} levels: not removed"
+                );
+            } else {
+                assert_eq!(r.unwrap_err().kind, crate::error::Kind::UnsafePath);
+                std::fs::remove_dir_all(tmp.path().join("t")).unwrap();
+            }
+            assert_eq!(std::fs::read(tmp.path().join("keep")).unwrap(), b"k");
+        }
+    }
 }
