@@ -238,7 +238,7 @@ th{background:#eee;text-align:left}td.c{min-width:9em}\
 .passed{background:#d7f5d7}.failed{background:#f8cfcf}.known{background:#fbeec2}\
 .unsupported{background:#eceff3;color:#667}\
 details summary{cursor:pointer}pre{white-space:pre-wrap;max-width:60em;font-size:12px;margin:.3em 0}\
-.t{color:#555;font-size:12px}#matrix tr>th:first-child{min-width:18em}";
+.t{color:#555;font-size:12px}#matrix tr>th:first-child{min-width:18em;max-width:26em}";
 
 /// The self-contained HTML page (no network, no external assets): per
 /// implementation its program and totals, then the clause ×
@@ -291,7 +291,7 @@ pub fn html(runs: &[ImplRun]) -> String {
             o,
             "<tr><th>{}<div class=\"t\">{}</div></th>",
             xml(&cl),
-            xml(&super::source::clause_title(&cl))
+            xml(&super::source::clause_text(&cl))
         );
         for r in runs {
             let c = cell(r, &cl);

@@ -36,15 +36,36 @@ pub fn clauses_of(text: &str) -> Vec<String> {
     out
 }
 
-/// The clause's one-line title (its first words), for reports.
-pub fn clause_title(id: &str) -> String {
-    for line in CONTRACT.lines() {
-        if let Some(rest) = line.strip_prefix(&format!("- {id} ")) {
-            let t: String = rest.chars().take(60).collect();
-            return t;
-        }
+/// The clause's whole text in the contract: its bullet with the indented
+/// lines that continue it, joined by single spaces; empty for an unknown id.
+pub fn clause_text(id: &str) -> String {
+    let head = format!("- {id} ");
+    let mut lines = CONTRACT.lines();
+    let Some(first) = lines.by_ref().find_map(|l| l.strip_prefix(&head)) else {
+        return String::new();
+    };
+    let mut out = first.trim().to_owned();
+    for l in lines.take_while(|l| l.starts_with("  ") && !l.trim().is_empty()) {
+        out.push(' ');
+        out.push_str(l.trim());
     }
-    String::new()
+    out
+}
+
+/// The clause's title for a table cell: [`clause_text`] cut at a word
+/// boundary to at most 60 characters, `...` marking the cut.
+pub fn clause_title(id: &str) -> String {
+    const MAX: usize = 60;
+    let text = clause_text(id);
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX - 3).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > MAX / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}...", cut.trim_end_matches([' ', ',', ':', ';']))
 }
 
 /// Loads the embedded case set.
@@ -162,6 +183,20 @@ mod tests {
         }
         // Y L K I U T D R A W E P.
         assert_eq!(c.len(), 3 + 10 + 7 + 8 + 7 + 3 + 3 + 5 + 5 + 6 + 4 + 10);
+    }
+
+    #[test]
+    fn clause_text_is_the_whole_bullet_and_the_title_cuts_at_a_word() {
+        let t = clause_text("P9");
+        assert!(t.starts_with("A reinstall of a changed skill"), "{t}");
+        assert!(t.ends_with("(generalizes I6, U4)."), "{t}");
+        assert!(!t.contains("  "), "{t}");
+        let title = clause_title("P9");
+        assert!(title.len() <= 60 && title.ends_with("..."), "{title}");
+        assert!(t.starts_with(title.trim_end_matches("...")), "{title}");
+        // A short clause is whole; an unknown id is empty.
+        assert_eq!(clause_title("P3"), clause_text("P3"));
+        assert_eq!(clause_text("Z9"), "");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Workspace {
     pub home: PathBuf,
     /// A directory outside project and wiki: symlink targets (Y2).
     pub outside: PathBuf,
+    /// A bare clone of the wiki, `${wiki.bare}` (made when a template
+    /// names it).
+    pub wiki_bare: PathBuf,
     /// Variables: `commit.<label>`, `var.<name>`, `layout.<field>`.
     pub vars: BTreeMap<String, String>,
     /// The adapter's dest template (`${name}` for the skill), read as
@@ -56,6 +59,7 @@ impl Workspace {
             wiki: base.join("wiki"),
             home: base.join("home"),
             outside: base.join("outside"),
+            wiki_bare: base.join("wiki.git"),
             _tmp: tmp,
             vars: BTreeMap::new(),
             dest_tpl: None,
@@ -96,8 +100,9 @@ impl Workspace {
         }
     }
 
-    /// Substitutes `${project}`, `${wiki}`, `${home}`, `${outside}`,
-    /// `${commit.L}`, `${var.N}` and `extra` names; `$$` is a literal `$`.
+    /// Substitutes `${project}`, `${wiki}`, `${wiki.bare}`, `${home}`,
+    /// `${outside}`, `${commit.L}`, `${var.N}` and `extra` names; `$$` is a
+    /// literal `$`.
     ///
     /// # Errors
     /// An unknown variable (the case refers to something missing).
@@ -134,6 +139,7 @@ impl Workspace {
         match name {
             "project" => Ok(p(&self.project)),
             "wiki" => Ok(p(&self.wiki)),
+            "wiki.bare" => self.bare_wiki().map(|()| p(&self.wiki_bare)),
             "home" => Ok(p(&self.home)),
             "outside" => Ok(p(&self.outside)),
             _ if name.starts_with("dest.") => {
@@ -249,6 +255,22 @@ impl Workspace {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
+    /// Makes `wiki_bare` a fresh bare clone of the wiki as it is now (a
+    /// tool that takes a bare `.git` source), so the commits of earlier
+    /// steps are all in it.
+    ///
+    /// # Errors
+    /// No wiki yet, or git failing.
+    pub fn bare_wiki(&self) -> HResult<()> {
+        if !self.wiki.join(".git").is_dir() {
+            return Err("the case refers to ${wiki.bare}, but it has no wiki".into());
+        }
+        remove_any(&self.wiki_bare)?;
+        let bare = self.wiki_bare.display().to_string();
+        self.git(&["clone", "--bare", "--quiet", "--no-hardlinks", ".", &bare])?;
+        Ok(())
+    }
+
     /// Creates the wiki repository (empty, branch `main`).
     ///
     /// # Errors
@@ -309,3 +331,46 @@ pub fn remove_any(path: &Path) -> HResult<()> {
 }
 
 pub use super::snapshot::{Node, Snapshot, diff, snapshot};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(ws: &Workspace, text: &str) -> String {
+        let f = ws.wiki.join("skills/a/SKILL.md");
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(&f, text).unwrap();
+        ws.git(&["add", "-A"]).unwrap();
+        ws.git(&["commit", "-q", "-m", text]).unwrap();
+        ws.git(&["rev-parse", "HEAD"]).unwrap()
+    }
+
+    /// HEAD of the bare repository at `bare`, refusing a non-bare one.
+    fn bare_head(bare: &str) -> String {
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["--git-dir", bare])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        };
+        assert_eq!(git(&["rev-parse", "--is-bare-repository"]), "true");
+        git(&["rev-parse", "HEAD"])
+    }
+
+    #[test]
+    fn wiki_bare_is_a_bare_clone_of_the_wiki_as_it_is_when_named() {
+        let ws = Workspace::new().unwrap();
+        assert!(ws.subst("${wiki.bare}", &[]).is_err(), "no wiki yet");
+        ws.init_wiki().unwrap();
+        let c1 = commit(&ws, "one");
+        let bare = ws.subst("${wiki.bare}", &[]).unwrap();
+        assert_eq!(Path::new(&bare), ws.wiki_bare);
+        assert_eq!(bare_head(&bare), c1);
+        // A later commit is in the clone the next time a template names it.
+        let c2 = commit(&ws, "two");
+        assert_eq!(bare_head(&ws.subst("${wiki.bare}", &[]).unwrap()), c2);
+    }
+}
