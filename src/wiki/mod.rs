@@ -517,3 +517,62 @@ impl Wiki {
         Err(Error::uncommitted(&self.path, &base, &dirty))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+
+    /// A wiki whose skill `a` holds a file `levels` directories below
+    /// its top.
+    fn nested_wiki(levels: usize) -> (tempfile::TempDir, ObjectId) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut p = tmp.path().join("skills/a");
+        for _ in 0..levels {
+            p.push("d");
+        }
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(p.join("f"), b"deep\n").unwrap();
+        std::fs::write(tmp.path().join("skills/a/SKILL.md"), b"a\n").unwrap();
+        git(tmp.path(), &["init", "-q"]);
+        git(tmp.path(), &["add", "-A"]);
+        git(tmp.path(), &["commit", "-qm", "deep"]);
+        let head = Wiki::open(tmp.path()).unwrap().head().unwrap();
+        (tmp, head)
+    }
+
+    /// An asset tree nested [`MAX_DEPTH`] directories below the asset's
+    /// top is read whole; one level more is refused (`unsafe-path`), as
+    /// every other walk of the install path refuses it.
+    #[test]
+    fn read_asset_takes_max_depth_and_refuses_one_more() {
+        let (ok, head) = nested_wiki(MAX_DEPTH);
+        let tree = Wiki::open(ok.path())
+            .unwrap()
+            .read_asset(head, AssetType::Skill, "a")
+            .unwrap();
+        assert_eq!(tree.files.len(), 2);
+        assert_eq!(
+            tree.files.iter().map(|f| f.path.matches('/').count()).max(),
+            Some(MAX_DEPTH)
+        );
+        let (deep, head) = nested_wiki(MAX_DEPTH + 1);
+        let e = Wiki::open(deep.path())
+            .unwrap()
+            .read_asset(head, AssetType::Skill, "a")
+            .expect_err("one level more is refused");
+        assert_eq!(e.kind, crate::error::Kind::UnsafePath, "{e:?}");
+    }
+}

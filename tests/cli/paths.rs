@@ -146,7 +146,43 @@ fn y3_project_that_is_a_file_is_refused() {
 }
 
 /// The tests of this module, run by the harness of `tests/tests.rs`.
+/// The wiki is `--wiki`, else `$MEMTOMEM_WIKI_PATH`, else
+/// `$HOME/.memtomem-wiki`; an empty `MEMTOMEM_WIKI_PATH` counts as unset.
+fn wiki_is_the_flag_then_the_variable_then_home() {
+    let (env_wiki, home_wiki) = (
+        Wiki::with_skills(&["from-env"]),
+        Wiki::with_skills(&["from-home"]),
+    );
+    let project = Project::new();
+    std::fs::create_dir_all(project.home()).unwrap();
+    symlink(home_wiki.path(), project.home().join(".memtomem-wiki")).unwrap();
+    let run = |var: &str, name: &str| {
+        let out = std::process::Command::new(bin())
+            .env("HOME", project.home())
+            .env("MEMTOMEM_WIKI_PATH", var)
+            .args(["--project"])
+            .arg(project.path())
+            .args(["install", "skill", name])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{var:?} {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(env_wiki.path().to_str().unwrap(), "from-env");
+    run("", "from-home");
+    assert!(
+        project.dest("skill", "from-env").is_dir() && project.dest("skill", "from-home").is_dir()
+    );
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "wiki_is_the_flag_then_the_variable_then_home",
+        wiki_is_the_flag_then_the_variable_then_home,
+    ),
     Test::plain("y1_valid_names_install", y1_valid_names_install),
     Test::plain("y1_invalid_names_are_refused", y1_invalid_names_are_refused),
     Test::plain(
