@@ -777,7 +777,13 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         Err(e) => return usage_error(&e, json),
     };
     match cli.command {
-        Command::Conform(args) => return crate::conform::run(args),
+        Command::Conform(mut args) => {
+            // `--json` is every verb's switch to one JSON object.
+            if cli.json {
+                args.format = crate::conform::Format::Json;
+            }
+            return crate::conform::run(args);
+        }
         Command::Completions { shell } => {
             return print_generated(|out| {
                 let mut cmd = <Cli as clap::CommandFactory>::command();

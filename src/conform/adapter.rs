@@ -217,13 +217,31 @@ impl Adapter {
                 return Err(format!("adapter {origin}: unknown profile {p:?}"));
             }
         }
-        for v in spec.verbs.keys() {
+        for (v, argv) in &spec.verbs {
             if Verb::parse(v).is_none() {
                 return Err(format!(
                     "adapter {origin}: unknown verb {v:?} (one of {:?})",
                     Verb::names()
                 ));
             }
+            if argv.is_empty() {
+                return Err(format!(
+                    "adapter {origin}: verbs.{v} is empty; give its argv, e.g. [\"${{exe}}\", \"{v}\", \"${{args}}\"]"
+                ));
+            }
+        }
+        if spec.name.is_empty() || spec.name.contains(['=', '/']) || spec.name.trim() != spec.name {
+            return Err(format!(
+                "adapter {origin}: name {:?} cannot name it in reports and --known NAME=FILE; \
+                 give a name without `=`, `/` or surrounding spaces",
+                spec.name
+            ));
+        }
+        if spec.run.timeout_secs == Some(0) {
+            return Err(format!(
+                "adapter {origin}: run.timeout_secs = 0 would kill every process at once; \
+                 give the seconds a process may take (default 60)"
+            ));
         }
         let kind_re = spec
             .errors
@@ -231,6 +249,14 @@ impl Adapter {
             .as_deref()
             .map(|r| compile("errors.pattern", r))
             .transpose()?;
+        if let Some(re) = &kind_re
+            && !re.capture_names().any(|n| n == Some("kind"))
+        {
+            return Err(format!(
+                "adapter {origin}: errors.pattern has no `(?P<kind>...)` group, so it \
+                 would never recognise a kind; add one, or use [[errors.kinds]] rules"
+            ));
+        }
         let mut kind_rules = Vec::new();
         for k in &spec.errors.kinds {
             if crate::error::Kind::parse(&k.kind).is_none() {
@@ -288,7 +314,10 @@ impl Adapter {
     /// As [`Adapter::load`], or an unreadable file.
     pub fn from_arg(arg: Option<&str>, self_exe: &Path) -> Result<Adapter, String> {
         let arg = arg.unwrap_or("reference");
-        if !Path::new(arg).exists() {
+        // A built-in name wins over anything but a regular file of that
+        // name (a directory `reference` in the current directory must not
+        // break the default); `./reference` reaches such a file too.
+        if !Path::new(arg).is_file() {
             match arg {
                 "reference" => {
                     return Adapter::load("reference (built in)", REFERENCE_TOML, self_exe);
@@ -297,9 +326,9 @@ impl Adapter {
                 _ => {}
             }
         }
-        let text = std::fs::read_to_string(arg).map_err(|e| {
+        let text = super::source::read_input(Path::new(arg)).map_err(|e| {
             format!(
-                "cannot read adapter {arg}: {e}; pass a TOML adapter file \
+                "adapter: {e}; pass a TOML adapter file \
                  (see adapters/) or one of the built-in names `reference`, `memtomem`"
             )
         })?;
@@ -424,6 +453,12 @@ fn check_layout(origin: &str, spec: &AdapterFile) -> Result<(), String> {
     Ok(())
 }
 
+/// `p` made absolute against the current directory (unchanged when that
+/// fails; the start then fails with the path in the message).
+fn absolute(p: PathBuf) -> PathBuf {
+    std::path::absolute(&p).unwrap_or(p)
+}
+
 fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<PathBuf, String> {
     if p.current_exe {
         return Ok(self_exe.to_path_buf());
@@ -434,7 +469,9 @@ fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<Pat
             Some(v) if !v.is_empty() => {
                 let path = PathBuf::from(v);
                 if path.is_file() {
-                    return Ok(path);
+                    // Cases run in their own directories: a relative path
+                    // is made absolute here, where it was meant.
+                    return Ok(absolute(path));
                 }
                 return Err(format!(
                     "adapter {origin}: ${var} points at {}, which is not a file; {}",
@@ -450,7 +487,7 @@ fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<Pat
             for dir in std::env::split_paths(&paths) {
                 let c = dir.join(name);
                 if c.is_file() {
-                    return Ok(c);
+                    return Ok(absolute(c));
                 }
             }
         }
@@ -463,9 +500,21 @@ fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<Pat
         }
         tried.push(c.clone());
     }
+    if tried.is_empty() {
+        return Err(format!(
+            "adapter {origin}: [program] names no program; give env, path_name or \
+             candidates (or current_exe = true)"
+        ));
+    }
+    let cwd = std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string());
+    let hint = if p.install_hint.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", p.install_hint)
+    };
     Err(format!(
-        "adapter {origin}: program not found (tried {}); {}",
+        "adapter {origin}: program not found (tried {}; candidates are relative to the \
+         current directory, {cwd}){hint}",
         tried.join(", "),
-        p.install_hint
     ))
 }

@@ -24,8 +24,39 @@ pub fn outcome_label(ad: &Adapter, r: &ProcResult) -> String {
             .recognise_kind(&r.stderr)
             .unwrap_or_else(|| format!("exit {n} (no kind recognised)")),
         None if r.timed_out => "timed out".into(),
-        None => "killed by a signal".into(),
+        None => match r.signal {
+            Some(sig) => format!("killed by signal {sig}"),
+            None => "killed by a signal".into(),
+        },
     }
+}
+
+/// How a process ended, for a failure report.
+fn exit_text(r: &ProcResult) -> String {
+    let mut t = match (r.code, r.signal) {
+        (Some(c), _) => c.to_string(),
+        (None, _) if r.timed_out => "none (still running at the adapter's timeout; killed)".into(),
+        (None, Some(sig)) => format!("none (killed by signal {sig})"),
+        (None, None) => "none".into(),
+    };
+    if r.pipes_held {
+        t.push_str(" (a process it started held its output open; reading stopped)");
+    }
+    t
+}
+
+/// `s` with control characters other than newline and tab escaped, so a
+/// tool's output cannot drive the terminal that shows the report.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn exit_ok(class: ExitClass, code: Option<i32>) -> bool {
@@ -41,6 +72,7 @@ fn exit_ok(class: ExitClass, code: Option<i32>) -> bool {
 
 fn show(r: &ProcResult) -> String {
     let clip = |s: &str| {
+        let s = printable(s);
         let s = s.trim_end();
         if s.len() > 600 {
             let mut end = 600;
@@ -54,8 +86,8 @@ fn show(r: &ProcResult) -> String {
     };
     format!(
         "      argv: {}\n      exit: {}\n      stdout: {}\n      stderr: {}",
-        r.argv.join(" "),
-        r.code.map_or("none".into(), |c| c.to_string()),
+        printable(&r.argv.join(" ")),
+        exit_text(r),
         clip(&r.stdout).replace('\n', "\n              "),
         clip(&r.stderr).replace('\n', "\n              ")
     )

@@ -7,6 +7,7 @@ use super::case::{Action, Plant, Root, Run};
 use super::workspace::{HResult, Workspace, parse_mode, remove_any};
 use std::io::Read;
 use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,6 +25,11 @@ pub struct ProcResult {
     pub stderr: String,
     /// Killed after the adapter's timeout.
     pub timed_out: bool,
+    /// The signal that ended it, when one did (the timeout's is `SIGKILL`).
+    pub signal: Option<i32>,
+    /// A descendant still held its output open after it ended, so the
+    /// harness stopped reading (its output may be cut short).
+    pub pipes_held: bool,
 }
 
 /// Builds the argv for copy `i` of a verb step.
@@ -114,14 +120,14 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("harness: cannot start adapter setup {}: {e}", argv[0]))?;
-    let err = drain(child.stderr.take());
+    let err = Drain::start(child.stderr.take());
     let limit = Duration::from_secs(ad.spec.run.timeout_secs.unwrap_or(60));
     let start = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break s,
             Ok(None) if start.elapsed() > limit => {
-                let _ = child.kill();
+                kill_group(&mut child);
                 let _ = child.wait();
                 return Err(format!(
                     "harness: adapter setup {argv:?} still running after {} s; killed",
@@ -132,11 +138,12 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
             Err(e) => return Err(format!("harness: waiting for adapter setup: {e}")),
         }
     };
+    kill_group(&mut child);
     if !status.success() {
-        let stderr = err.join().unwrap_or_default();
+        let (stderr, _) = err.finish();
         return Err(format!(
-            "harness: adapter setup {argv:?} exited {:?}: {}",
-            status.code(),
+            "harness: adapter setup {argv:?} {}: {}",
+            ended(&status),
             String::from_utf8_lossy(&stderr).trim()
         ));
     }
@@ -156,7 +163,17 @@ fn command(
         extra.push(("project", p.as_str()));
     }
     let cwd = ws.subst(ad.spec.run.cwd.as_deref().unwrap_or("${project}"), &extra)?;
+    if !Path::new(&cwd).is_dir() {
+        return Err(format!(
+            "harness: the adapter's run.cwd {cwd:?} is not a directory here \
+             (it must exist when the verb runs: ${{project}}, ${{home}} or a directory under them)"
+        ));
+    }
     let mut cmd = Command::new(&argv[0]);
+    // Its own process group, so that the timeout, and the end of the tool,
+    // also ends whatever it started (a child left holding the output pipes
+    // would otherwise keep the harness waiting).
+    cmd.process_group(0);
     cmd.args(&argv[1..])
         .current_dir(&cwd)
         .stdin(Stdio::null())
@@ -171,14 +188,64 @@ fn command(
     Ok(cmd)
 }
 
-fn drain<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut r) = r {
-            let _ = r.read_to_end(&mut buf);
-        }
-        buf
-    })
+/// How long the harness keeps reading a process's output after the
+/// process and its group have ended (a descendant that left the group can
+/// still hold the pipe).
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+/// A pipe read to its end on a thread of its own.
+struct Drain {
+    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl Drain {
+    fn start<R: Read + Send + 'static>(r: Option<R>) -> Drain {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, done) = std::sync::mpsc::channel();
+        let sink = buf.clone();
+        std::thread::spawn(move || {
+            if let Some(mut r) = r {
+                let mut chunk = [0u8; 64 * 1024];
+                while let Ok(n) = r.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .extend_from_slice(&chunk[..n]);
+                }
+            }
+            let _ = tx.send(());
+        });
+        Drain { buf, done }
+    }
+
+    /// What was read, and whether the pipe was still open after
+    /// [`DRAIN_GRACE`] (the reader thread is then left to end with it).
+    fn finish(self) -> (Vec<u8>, bool) {
+        let held = self.done.recv_timeout(DRAIN_GRACE).is_err();
+        let buf = std::mem::take(&mut *self.buf.lock().unwrap_or_else(|e| e.into_inner()));
+        (buf, held)
+    }
+}
+
+/// Kills the process group the child leads (itself and what it started
+/// that stayed in the group); a group already gone is fine.
+fn kill_group(child: &mut Child) {
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// "exited N" or "killed by signal N", for messages.
+fn ended(s: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (s.code(), s.signal()) {
+        (Some(c), _) => format!("exited {c}"),
+        (None, Some(sig)) => format!("was killed by signal {sig}"),
+        (None, None) => "ended".into(),
+    }
 }
 
 /// Runs the step's verb: one process, or `copies` processes started
@@ -207,12 +274,12 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
     }
     let readers: Vec<_> = children
         .iter_mut()
-        .map(|c| (drain(c.stdout.take()), drain(c.stderr.take())))
+        .map(|c| (Drain::start(c.stdout.take()), Drain::start(c.stderr.take())))
         .collect();
     let limit = ad.spec.run.timeout_secs.unwrap_or(60);
     let timeout = Duration::from_secs(step.timeout_secs.map_or(limit, |t| t.min(limit)));
     let start = Instant::now();
-    let mut status: Vec<Option<(Option<i32>, bool)>> = vec![None; n];
+    let mut status: Vec<Option<Ended>> = vec![None; n];
     loop {
         let mut pending = false;
         for (k, c) in children.iter_mut().enumerate() {
@@ -220,11 +287,25 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
                 continue;
             }
             match c.try_wait() {
-                Ok(Some(s)) => status[k] = Some((s.code(), false)),
+                Ok(Some(s)) => {
+                    use std::os::unix::process::ExitStatusExt;
+                    // What it started and left behind goes with it.
+                    kill_group(c);
+                    status[k] = Some(Ended {
+                        code: s.code(),
+                        signal: s.signal(),
+                        timed_out: false,
+                    });
+                }
                 Ok(None) if start.elapsed() > timeout => {
+                    kill_group(c);
                     let _ = c.kill();
                     let _ = c.wait();
-                    status[k] = Some((None, true));
+                    status[k] = Some(Ended {
+                        code: None,
+                        signal: Some(9),
+                        timed_out: true,
+                    });
                 }
                 Ok(None) => pending = true,
                 Err(e) => return Err(format!("harness: waiting for a process: {e}")),
@@ -237,18 +318,28 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
     }
     let mut out = Vec::with_capacity(n);
     for ((k, (ro, re)), a) in readers.into_iter().enumerate().zip(argvs) {
-        let stdout = ro.join().unwrap_or_default();
-        let stderr = re.join().unwrap_or_default();
-        let (code, timed_out) = status[k].unwrap_or((None, false));
+        let (stdout, held_out) = ro.finish();
+        let (stderr, held_err) = re.finish();
+        let e = status[k].unwrap_or_default();
         out.push(ProcResult {
             argv: a,
-            code,
+            code: e.code,
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
-            timed_out,
+            timed_out: e.timed_out,
+            signal: e.signal,
+            pipes_held: held_out || held_err,
         });
     }
     Ok(out)
+}
+
+/// How one process ended.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ended {
+    code: Option<i32>,
+    signal: Option<i32>,
+    timed_out: bool,
 }
 
 /// Where a file action's `path` is.

@@ -215,20 +215,19 @@ pub fn junit(runs: &[ImplRun]) -> String {
         return one.report().junit();
     }
     let mut suites = String::new();
-    let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
+    let mut t = super::report::JunitCounts::default();
     for r in runs {
         let rep = r.report();
-        tests += r.results.len();
-        failures += rep.count(Outcome::Failed);
-        errors += rep.count(Outcome::Error) + usize::from(!r.run_errors.is_empty());
-        skipped += rep.count(Outcome::Unsupported);
-        let j = rep.junit();
-        if let (Some(a), Some(b)) = (j.find("  <testsuite "), j.rfind("</testsuites>")) {
-            suites.push_str(&j[a..b]);
-        }
+        let c = rep.junit_counts();
+        t.tests += c.tests;
+        t.failures += c.failures;
+        t.errors += c.errors;
+        t.skipped += c.skipped;
+        suites.push_str(&rep.junit_suite());
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"assetpin-conform\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">\n{suites}</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"assetpin-conform\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{suites}</testsuites>\n",
+        t.tests, t.failures, t.errors, t.skipped
     )
 }
 

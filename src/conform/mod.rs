@@ -84,18 +84,19 @@ pub struct ConformArgs {
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
 
-    /// Only run cases whose id contains this text, or that cite this
-    /// clause id (repeatable; any match selects)
-    #[arg(long, value_name = "TEXT")]
+    /// Only run cases that cite this clause id (`P1`: P1, not P10), or,
+    /// when TEXT is not a clause id, whose id contains it (repeatable; any
+    /// match selects)
+    #[arg(long, value_name = "TEXT", value_parser = non_empty)]
     pub filter: Vec<String>,
 
     /// Leave out cases whose id contains this text (repeatable; after
     /// --filter)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = non_empty)]
     pub skip: Vec<String>,
 
-    /// Cases run at once [default: number of CPUs]
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Cases run at once, 1 to 1024 [default: number of CPUs]
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
     /// Report format on stdout
@@ -168,8 +169,7 @@ impl Divergence {
 /// # Errors
 /// Unreadable or malformed file (the message names it).
 pub fn load_divergences(path: &Path) -> Result<Vec<Divergence>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read known-divergences file {}: {e}", path.display()))?;
+    let text = source::read_input(path).map_err(|e| format!("known-divergences file: {e}"))?;
     parse_divergences(&path.display().to_string(), &text)
 }
 
@@ -213,12 +213,36 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
     }
 }
 
-/// True when `case` is selected by `filters` (empty selects all).
+/// True when `case` is selected by `filters` (empty selects all): a
+/// filter that is a contract clause id selects the cases citing it, any
+/// other text the cases whose id contains it.
 pub fn selected(case: &Case, filters: &[String]) -> bool {
     filters.is_empty()
-        || filters
-            .iter()
-            .any(|f| case.id.contains(f.as_str()) || case.clauses.iter().any(|c| c == f))
+        || filters.iter().any(|f| {
+            static CLAUSES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+            if CLAUSES.get_or_init(source::contract_clauses).contains(f) {
+                case.clauses.contains(f)
+            } else {
+                case.id.contains(f.as_str())
+            }
+        })
+}
+
+/// `--filter` and `--skip`: an empty text would match every case.
+fn non_empty(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        Err("an empty text matches every case; give a clause id or part of a case id".into())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+/// `--jobs`: 1 to 1024 (more threads than that only cost memory).
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number of jobs from 1 to 1024")),
+    }
 }
 
 /// Runs `cases` on a pool of `jobs` threads, calling `tick` after each.
@@ -239,7 +263,7 @@ pub fn run_cases(
             .collect::<Vec<_>>()
     };
     match rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
+        .num_threads(jobs.clamp(1, cases.len().max(1)))
         .build()
     {
         Ok(pool) => pool.install(run),
@@ -304,17 +328,24 @@ pub fn known_for(
     args: &[String],
     ads: &[Adapter],
 ) -> Result<Vec<(Vec<Divergence>, String)>, String> {
-    let mut out: Vec<(Vec<Divergence>, String)> = vec![(Vec::new(), String::new()); ads.len()];
+    let mut out: Vec<(Vec<Divergence>, Vec<String>)> = vec![(Vec::new(), Vec::new()); ads.len()];
+    let names: Vec<&str> = ads.iter().map(|x| x.spec.name.as_str()).collect();
     for a in args {
         let (who, file) = match a.split_once('=') {
-            Some((n, f)) if ads.iter().any(|x| x.spec.name == n) => (Some(n), f),
+            Some((n, f)) if names.contains(&n) => (Some(n), f),
+            // NAME=FILE naming no adapter (unless the whole is a file).
+            Some((n, _)) if !Path::new(a).exists() => {
+                return Err(format!(
+                    "--known {a}: no adapter is named {n:?} (adapters: {})",
+                    names.join(", ")
+                ));
+            }
             _ => (None, a.as_str()),
         };
         let idx = match who {
-            Some(n) => ads.iter().position(|x| x.spec.name == n).unwrap_or(0),
+            Some(n) => names.iter().position(|x| *x == n).unwrap_or(0),
             None if ads.len() == 1 => 0,
             None => {
-                let names: Vec<&str> = ads.iter().map(|x| x.spec.name.as_str()).collect();
                 return Err(format!(
                     "--known {a}: with several adapters say whose, as NAME=FILE (NAME one of {})",
                     names.join(", ")
@@ -323,9 +354,12 @@ pub fn known_for(
         };
         let d = load_divergences(Path::new(file))?;
         out[idx].0.extend(d);
-        out[idx].1 = file.to_owned();
+        out[idx].1.push(file.to_owned());
     }
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|(d, files)| (d, files.join(" or ")))
+        .collect())
 }
 
 /// Runs the selected cases against one adapter and judges the run.
@@ -363,8 +397,8 @@ fn run_impl(
         ));
     } else if chosen.is_empty() {
         run_errors.push(format!(
-            "--filter {:?} --skip {:?} selected no case for adapter {}",
-            args.filter, args.skip, ad.spec.name
+            "no case selected for adapter {} (its cases = {:?}, --filter {:?}, --skip {:?})",
+            ad.spec.name, ad.spec.cases, args.filter, args.skip
         ));
     }
     let bar = if std::io::stderr().is_terminal() {
@@ -416,96 +450,206 @@ fn run_impl(
 /// A report renderer over the runs.
 type Render = fn(&[ImplRun]) -> String;
 
+/// Why `conform` stopped outside its cases: `usage` (exit 2: an adapter,
+/// known-divergences file, case directory or output path that cannot be
+/// used as given) or `io` (exit 1: a report that cannot be written).
+struct Stop {
+    kind: &'static str,
+    message: String,
+}
+
+impl Stop {
+    fn usage(message: impl Into<String>) -> Stop {
+        Stop {
+            kind: "usage",
+            message: message.into(),
+        }
+    }
+
+    fn io(message: impl Into<String>) -> Stop {
+        Stop {
+            kind: "io",
+            message: message.into(),
+        }
+    }
+
+    /// Prints `error[<kind>]: <message>` (and, for JSON, the object
+    /// `{"status", "kind", "message"}` on stdout); returns the exit code.
+    fn report(&self, json: bool) -> i32 {
+        say_err(&format!("error[{}]: {}", self.kind, self.message));
+        let usage = self.kind == "usage";
+        if json {
+            let status = if usage { "usage" } else { "error" };
+            let v =
+                serde_json::json!({"status": status, "kind": self.kind, "message": self.message});
+            say(&format!("{v}\n"));
+        }
+        if usage { 2 } else { 1 }
+    }
+}
+
+/// A report file (`--junit`, `--html`) opened before the run, so that a
+/// path that cannot take it fails at once, not after every case ran.
+struct Output {
+    path: PathBuf,
+    what: &'static str,
+    file: std::fs::File,
+    render: Render,
+}
+
+impl Output {
+    /// Opens `path` for writing without truncating it yet (the report
+    /// replaces it when the run ends). A FIFO with no reader is refused
+    /// rather than waited on; a directory is refused.
+    fn open(path: &Path, what: &'static str, render: Render) -> Result<Output, Stop> {
+        use rustix::fs::{Mode, OFlags};
+        let fail = |e: &dyn std::fmt::Display| {
+            Stop::usage(format!(
+                "cannot write the {what} report to {}: {e}; give a writable file path",
+                path.display()
+            ))
+        };
+        let fd = rustix::fs::open(
+            path,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
+        )
+        .map_err(|e| match e {
+            rustix::io::Errno::NXIO => fail(&"a FIFO that nobody reads"),
+            rustix::io::Errno::ISDIR => fail(&"a directory"),
+            e => fail(&e),
+        })?;
+        // Writes at the end block as usual (a FIFO's reader is there).
+        let _ = rustix::fs::fcntl_setfl(&fd, OFlags::empty());
+        Ok(Output {
+            path: path.to_owned(),
+            what,
+            file: std::fs::File::from(fd),
+            render,
+        })
+    }
+
+    /// Identity of the opened file (device, inode).
+    fn id(&self) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        self.file.metadata().ok().map(|m| (m.dev(), m.ino()))
+    }
+
+    /// Replaces the file's bytes with the report.
+    fn write(mut self, runs: &[ImplRun]) -> Result<(), Stop> {
+        use std::io::Write;
+        let text = (self.render)(runs);
+        let fail = |e: std::io::Error| {
+            Stop::io(format!(
+                "cannot write the {} report {}: {e}",
+                self.what,
+                self.path.display()
+            ))
+        };
+        if self.file.metadata().is_ok_and(|m| m.is_file()) {
+            self.file.set_len(0).map_err(fail)?;
+        }
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.flush())
+            .map_err(fail)
+    }
+}
+
+/// Identity (device, inode) of an existing file.
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Opens `--junit` and `--html`, refusing one that is an input of the run
+/// (an adapter or known-divergences file) or the other output.
+fn open_outputs(args: &ConformArgs) -> Result<Vec<Output>, Stop> {
+    let mut outs: Vec<Output> = Vec::new();
+    let inputs: Vec<&str> = args
+        .adapter
+        .iter()
+        .map(String::as_str)
+        .chain(
+            args.known
+                .iter()
+                .map(|k| k.split_once('=').map_or(k.as_str(), |(_, f)| f)),
+        )
+        .collect();
+    let wanted: [(&Option<PathBuf>, &'static str, Render); 2] = [
+        (&args.junit, "JUnit", matrix::junit),
+        (&args.html, "HTML", matrix::html),
+    ];
+    for (path, what, render) in wanted {
+        let Some(p) = path else { continue };
+        let before = file_id(p);
+        if let Some(id) = before {
+            if let Some(i) = inputs.iter().find(|i| file_id(Path::new(i)) == Some(id)) {
+                return Err(Stop::usage(format!(
+                    "the {what} report {} is the input {i}; write it elsewhere",
+                    p.display()
+                )));
+            }
+            if let Some(o) = outs.iter().find(|o| o.id() == Some(id)) {
+                return Err(Stop::usage(format!(
+                    "the {what} report {} is also the {} report; give each its own file",
+                    p.display(),
+                    o.what
+                )));
+            }
+        }
+        outs.push(Output::open(p, what, render)?);
+    }
+    Ok(outs)
+}
+
 /// Entry point of `assetpin conform`; returns the exit code.
 pub fn run(args: ConformArgs) -> i32 {
-    let self_exe = match args
-        .self_exe
-        .clone()
-        .map(Ok)
-        .unwrap_or_else(std::env::current_exe)
-    {
-        Ok(p) => p,
-        Err(e) => {
-            say_err(&format!("error: cannot find the running executable: {e}"));
-            return 1;
-        }
+    let json = args.format == Format::Json;
+    match run_checked(&args) {
+        Ok(code) => code,
+        Err(stop) => stop.report(json),
+    }
+}
+
+fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
+    let self_exe = match args.self_exe.clone() {
+        Some(p) => p,
+        None => std::env::current_exe()
+            .map_err(|e| Stop::io(format!("cannot find the running executable: {e}")))?,
     };
     let mut ads = Vec::new();
     for a in &args.adapter {
-        match Adapter::from_arg(Some(a), &self_exe) {
-            Ok(ad) => {
-                if ads.iter().any(|x: &Adapter| x.spec.name == ad.spec.name) {
-                    say_err(&format!(
-                        "error: two adapters are named {:?}; each --adapter needs its own name",
-                        ad.spec.name
-                    ));
-                    return 2;
-                }
-                ads.push(ad);
-            }
-            Err(e) => {
-                say_err(&format!("error: {e}"));
-                return 1;
-            }
+        let ad = Adapter::from_arg(Some(a), &self_exe).map_err(Stop::usage)?;
+        if ads.iter().any(|x: &Adapter| x.spec.name == ad.spec.name) {
+            return Err(Stop::usage(format!(
+                "two adapters are named {:?}; each --adapter needs its own name",
+                ad.spec.name
+            )));
         }
+        ads.push(ad);
     }
-    let all = match load_cases(args.cases.as_deref()) {
-        Ok(c) => c,
-        Err(errs) => {
-            for e in &errs {
-                say_err(&format!("error: {e}"));
-            }
-            say_err(&format!(
-                "error: {} problem(s) in the case set; nothing was run",
-                errs.len()
-            ));
-            return 1;
+    let all = load_cases(args.cases.as_deref()).map_err(|errs| {
+        for e in &errs {
+            say_err(&format!("error[usage]: {e}"));
         }
-    };
-    let known = match known_for(&args.known, &ads) {
-        Ok(k) => k,
-        Err(e) => {
-            say_err(&format!("error: {e}"));
-            return 1;
-        }
-    };
+        Stop::usage(format!(
+            "{} problem(s) in the case set; nothing was run",
+            errs.len()
+        ))
+    })?;
+    let known = known_for(&args.known, &ads).map_err(Stop::usage)?;
     if args.list {
-        for ad in &ads {
-            for c in all.iter().filter(|c| {
-                ad.claims_id(&c.id)
-                    && selected(c, &args.filter)
-                    && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
-            }) {
-                let note = ad
-                    .unsupported_reason(c)
-                    .map(|r| format!("  (unsupported: {r})"))
-                    .unwrap_or_default();
-                let who = if ads.len() > 1 {
-                    format!("{:<12} ", ad.spec.name)
-                } else {
-                    String::new()
-                };
-                let line = format!(
-                    "{who}{:<48} {:<12} {}{note}\n",
-                    c.id,
-                    c.clauses.join(" "),
-                    c.summary
-                );
-                if !say(&line) {
-                    // A closed pipe (`conform --list | head`): stop quietly.
-                    return 0;
-                }
-            }
-        }
-        return 0;
+        return Ok(list(args, &ads, &all));
     }
+    let outputs = open_outputs(args)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let runs: Vec<ImplRun> = ads
         .into_iter()
         .zip(known)
-        .map(|(ad, (k, file))| run_impl(&args, &all, ad, &k, &file, jobs))
+        .map(|(ad, (k, file))| run_impl(args, &all, ad, &k, &file, jobs))
         .collect();
     let text = if let [one] = runs.as_slice() {
         let r = one.report();
@@ -528,25 +672,67 @@ pub fn run(args: ConformArgs) -> i32 {
     if let Err(e) = write_out(&text)
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        say_err(&format!("error[io]: write to stdout: {e}"));
-        return 1;
+        return Err(Stop::io(format!("write to stdout: {e}")));
     }
-    let writes: [(&Option<PathBuf>, &str, Render); 2] = [
-        (&args.junit, "JUnit", matrix::junit),
-        (&args.html, "HTML", matrix::html),
-    ];
-    for (path, what, render) in writes {
-        if let Some(p) = path
-            && let Err(e) = std::fs::write(p, render(&runs))
-        {
-            say_err(&format!(
-                "error: cannot write the {what} report {}: {e}",
-                p.display()
-            ));
-            return 1;
+    for o in outputs {
+        o.write(&runs)?;
+    }
+    Ok(i32::from(runs.iter().any(ImplRun::failed)))
+}
+
+/// `--list`: the selected cases of each adapter, a line each, or with
+/// `--format json` one object `{"cases": [{"adapter", "id", "clauses",
+/// "summary", "unsupported"}]}` (`unsupported`: the reason, or null).
+fn list(args: &ConformArgs, ads: &[Adapter], all: &[Case]) -> i32 {
+    let mut rows = Vec::new();
+    for ad in ads {
+        for c in all.iter().filter(|c| {
+            ad.claims_id(&c.id)
+                && selected(c, &args.filter)
+                && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
+        }) {
+            rows.push((ad, c, ad.unsupported_reason(c)));
         }
     }
-    i32::from(runs.iter().any(ImplRun::failed))
+    if rows.is_empty() {
+        say_err(&format!(
+            "error[usage]: no case selected (--filter {:?}, --skip {:?}, and each adapter's cases)",
+            args.filter, args.skip
+        ));
+        return 2;
+    }
+    if args.format == Format::Json {
+        let cases: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(ad, c, why)| {
+                serde_json::json!({"adapter": ad.spec.name, "id": c.id, "clauses": c.clauses,
+                    "summary": c.summary, "unsupported": why})
+            })
+            .collect();
+        say(&format!("{}\n", serde_json::json!({ "cases": cases })));
+        return 0;
+    }
+    for (ad, c, why) in rows {
+        let note = why
+            .map(|r| format!("  (unsupported: {r})"))
+            .unwrap_or_default();
+        let who = if ads.len() > 1 {
+            format!("{:<12} ", ad.spec.name)
+        } else {
+            String::new()
+        };
+        let line = format!(
+            "{who}{:<48} {:<12} {}{note}\n",
+            c.id,
+            c.clauses.join(" "),
+            c.summary
+        );
+        if !say(&line) {
+            // A closed pipe (`conform --list | head`): stop quietly.
+            return 0;
+        }
+    }
+    0
 }
 
 /// Writes `text` to stdout; false when it cannot be written. A closed pipe

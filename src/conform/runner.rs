@@ -100,12 +100,39 @@ fn run_repeated(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
     Ok(Vec::new())
 }
 
+/// The first directory of the install root below the project or `$HOME`
+/// it is in (`.claude` of `.claude/skills` or of `/…/home/.claude/skills`):
+/// where P1 plants its link one level up.
+fn layout_top(ws: &Workspace, root: &str) -> String {
+    let p = std::path::Path::new(root);
+    let (base, rel) = if p.is_absolute() {
+        [&ws.project, &ws.home]
+            .into_iter()
+            .find_map(|b| p.strip_prefix(b).ok().map(|r| (Some(b), r)))
+            .unwrap_or((None, p))
+    } else {
+        (None, p)
+    };
+    let first = rel.components().next().map_or_else(
+        || rel.to_path_buf(),
+        |c| std::path::PathBuf::from(c.as_os_str()),
+    );
+    base.map_or(first.clone(), |b| b.join(&first))
+        .display()
+        .to_string()
+}
+
 fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
     let mut ws = Workspace::new()?;
     let l = &ad.spec.layout;
+    // The layout's variables hold their values, not templates: a case
+    // joins `${layout.root}` to the project, and an adapter may place the
+    // root under `${home}` (an absolute path then, which the join keeps).
     if let Some(root) = &l.root {
-        let top = root.split('/').next().unwrap_or(root).to_owned();
-        ws.vars.insert("layout.root".into(), root.clone());
+        let root = ws.subst(root, &[])?;
+        ws.confined("layout.root", &root)?;
+        let top = layout_top(&ws, &root);
+        ws.vars.insert("layout.root".into(), root);
         ws.vars.insert("layout.top".into(), top);
         ws.dest_tpl = Some(
             l.dest
@@ -113,15 +140,12 @@ fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
                 .unwrap_or_else(|| "${layout.root}/${name}".into()),
         );
     }
-    if let Some(m) = &l.manifest {
-        ws.vars.insert("layout.manifest".into(), m.clone());
-    }
     // The harness writes at these paths (P1 plants, P8 corrupts): an
     // adapter must not aim them outside the case's own directories.
-    for (what, tpl) in [("layout.root", &l.root), ("layout.manifest", &l.manifest)] {
-        if let Some(t) = tpl {
-            ws.confined(what, &ws.subst(t, &[])?)?;
-        }
+    if let Some(m) = &l.manifest {
+        let m = ws.subst(m, &[])?;
+        ws.confined("layout.manifest", &m)?;
+        ws.vars.insert("layout.manifest".into(), m);
     }
     let w = &case.wiki;
     if !w.absent {

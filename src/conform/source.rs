@@ -68,6 +68,39 @@ pub fn clause_title(id: &str) -> String {
     format!("{}...", cut.trim_end_matches([' ', ',', ':', ';']))
 }
 
+/// Reads a file named on the command line or found in a case directory
+/// (an adapter, a known-divergences file, a case) as UTF-8, refusing
+/// anything but a regular file: a FIFO would block the run, a device
+/// would never end. The open itself does not block.
+///
+/// # Errors
+/// The file cannot be opened or read, is not regular, or is not UTF-8;
+/// the message names the path.
+pub fn read_input(path: &Path) -> Result<String, String> {
+    use rustix::fs::{Mode, OFlags};
+    use std::io::Read;
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut f = std::fs::File::from(fd);
+    let meta = f
+        .metadata()
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{} is not a regular file (a directory, FIFO or device); give a file",
+            path.display()
+        ));
+    }
+    let mut text = String::new();
+    f.read_to_string(&mut text)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text)
+}
+
 /// Loads the embedded case set.
 ///
 /// # Errors
@@ -127,15 +160,18 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>, errs: &mut Vec
     };
     for ent in rd.flatten() {
         let p = ent.path();
-        if p.is_dir() {
+        // Links to directories are not followed: a link back up would
+        // make the walk endless.
+        let is_dir = ent.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir {
             walk(base, &p, out, errs);
         } else if p.extension().is_some_and(|e| e == "toml") {
-            match std::fs::read_to_string(&p) {
+            match read_input(&p) {
                 Ok(t) => {
                     let rel = p.strip_prefix(base).unwrap_or(&p);
                     out.push((rel.to_string_lossy().into_owned(), t));
                 }
-                Err(e) => errs.push(format!("cannot read case {}: {e}", p.display())),
+                Err(e) => errs.push(format!("case: {e}")),
             }
         }
     }

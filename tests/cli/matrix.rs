@@ -91,8 +91,11 @@ fn known_needs_a_name_with_two_adapters() {
         "tests/conformance/peer-divergences.toml",
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("as NAME=FILE"), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error[usage]: ") && err.contains("as NAME=FILE"),
+        "{err}"
+    );
     let out = conform(&["--adapter", "reference", "--adapter", "reference"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("two adapters are named"));

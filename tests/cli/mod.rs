@@ -13,6 +13,7 @@ mod lockfile;
 mod matrix;
 mod paths;
 mod refusals;
+mod runner;
 mod shipping;
 
 use crate::support::*;
@@ -88,5 +89,6 @@ pub const MODULES: crate::Modules = &[
     ("matrix", matrix::TESTS),
     ("paths", paths::TESTS),
     ("refusals", refusals::TESTS),
+    ("runner", runner::TESTS),
     ("shipping", shipping::TESTS),
 ];

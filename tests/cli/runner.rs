@@ -1,0 +1,460 @@
+//! The runner against hostile tools and inputs: a tool that leaves a
+//! process holding its output or hangs past the timeout, an adapter whose
+//! layout lives under `$HOME`, FIFOs and directories where files are
+//! expected, reports aimed at the run's own inputs, and the counts a CI
+//! reads from JUnit.
+
+use crate::Test;
+use crate::support::{bin, mkfifo};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+const NAIVE: &str = "tests/fixtures/naive-installer/naive.toml";
+
+/// `assetpin conform ARGS` from `cwd`, killed (and the test failed) when
+/// it is still running after `limit`.
+fn conform_in(cwd: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Output {
+    let child = Command::new(bin())
+        .arg("conform")
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            panic!("conform {args:?} still running after {limit:?}");
+        }
+    }
+}
+
+fn conform(args: &[&str]) -> Output {
+    conform_in(Path::new(REPO), args, &[], Duration::from_secs(120))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The single case of a `--format json` report: (outcome, details).
+fn only_case(out: &Output) -> (String, String) {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    let c = &v["cases"][0];
+    (
+        c["outcome"].as_str().unwrap_or("?").to_owned(),
+        c["details"].to_string(),
+    )
+}
+
+/// A portable adapter for the shell script `tool` (its first argument
+/// the mode), a 3-second timeout.
+fn script_adapter(dir: &Path, tool: &str, mode: &str) -> PathBuf {
+    let exe = dir.join("tool.sh");
+    std::fs::write(&exe, tool).unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let a = dir.join(format!("{mode}.toml"));
+    std::fs::write(
+        &a,
+        format!(
+            r#"name = "{mode}"
+profiles = ["portable"]
+cases = ["p-portable/"]
+[program]
+candidates = [{exe:?}]
+[run]
+timeout_secs = 3
+[verbs]
+install = ["${{exe}}", "{mode}", "${{wiki}}", "${{name}}"]
+[layout]
+root = ".claude/skills"
+"#
+        ),
+    )
+    .unwrap();
+    a
+}
+
+/// Whether a process whose command line is exactly `cmd` is running.
+fn running(cmd: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        std::fs::read(e.path().join("cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).replace('\0', " ").trim() == cmd)
+    })
+}
+
+/// A tool that exits but leaves a child holding its stdout and stderr,
+/// and one that hangs with a child (the shell does not exec it): the run
+/// ends within the timeout plus a grace, the timeout is named, and no
+/// process of theirs is left. Before the tool's process group was killed
+/// the first took the child's whole life and the second never ended.
+fn a_tool_and_what_it_started_end_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 40_000 + std::process::id() % 10_000;
+    let tool = format!(
+        "#!/bin/sh\ncase \"$1\" in\n  bg) (sleep {n} &); echo started >&2; exit 1;;\n  \
+         hang) sleep {m}; true;;\nesac\n",
+        m = n + 1
+    );
+    for (mode, leftover) in [
+        ("bg", format!("sleep {n}")),
+        ("hang", format!("sleep {}", n + 1)),
+    ] {
+        let a = script_adapter(dir.path(), &tool, mode);
+        let start = Instant::now();
+        let out = conform_in(
+            Path::new(REPO),
+            &[
+                "--format",
+                "json",
+                "--filter",
+                "P10-unknown-skill",
+                "--adapter",
+                a.to_str().unwrap(),
+            ],
+            &[],
+            Duration::from_secs(60),
+        );
+        let took = start.elapsed();
+        let (outcome, details) = only_case(&out);
+        assert!(
+            took < Duration::from_secs(20),
+            "{mode}: took {took:?}: {details}"
+        );
+        if mode == "hang" {
+            assert_eq!(outcome, "failed", "{details}");
+            assert!(
+                details.contains("still running at the adapter's timeout"),
+                "{details}"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!running(&leftover), "{mode}: `{leftover}` outlived the run");
+    }
+}
+
+/// An adapter whose install root is under `$HOME` (the confinement rule's
+/// own remedy): P1 plants its links there, so a tool that follows them
+/// fails. When the layout's variables held the unexpanded template, the
+/// link went to a directory named `${home}` in the project and the
+/// careless tool passed.
+fn p1_with_a_layout_under_home_still_plants_its_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
+    let home = naive
+        .replace(r#"cwd = "${project}""#, r#"cwd = "${home}""#)
+        .replace(
+            r#"root = ".claude/skills""#,
+            r#"root = "${home}/.claude/skills""#,
+        )
+        .replace(
+            r#"manifest = ".claude/skills.json""#,
+            r#"manifest = "${home}/.claude/skills.json""#,
+        );
+    assert_ne!(home, naive, "the fixture changed; update this test");
+    let a = dir.path().join("naive-home.toml");
+    std::fs::write(&a, home).unwrap();
+    for case in ["P1-root-link", "P1-parent-link"] {
+        let out = conform(&[
+            "--format",
+            "json",
+            "--filter",
+            case,
+            "--adapter",
+            a.to_str().unwrap(),
+        ]);
+        let (outcome, details) = only_case(&out);
+        assert_eq!(
+            outcome, "failed",
+            "{case}: the careless tool must fail: {details}"
+        );
+        assert!(
+            details.contains("written outside the project"),
+            "{case}: {details}"
+        );
+    }
+}
+
+/// FIFOs where the run reads an adapter, a known-divergences file or a
+/// case, and where it writes a report with nobody reading: each is a usage
+/// error at once (exit 2, `error[usage]` naming the path), never a hang.
+fn fifos_in_place_of_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let cases = dir.path().join("cases/p-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    mkfifo(&cases.join("a.toml"));
+    let f = fifo.to_str().unwrap();
+    let c = dir.path().join("cases");
+    let runs: [&[&str]; 4] = [
+        &["--list", "--adapter", f],
+        &["--list", "--known", f],
+        &["--list", "--cases", c.to_str().unwrap()],
+        &["--filter", "Y1-dot", "--html", f],
+    ];
+    for args in runs {
+        let out = conform_in(Path::new(REPO), args, &[], Duration::from_secs(30));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error[usage]: "), "{args:?}: {err}");
+    }
+}
+
+/// A directory named like a built-in adapter in the current directory
+/// does not hide the built-in (the default `--adapter reference` included).
+fn a_directory_named_reference_does_not_hide_the_builtin() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("reference")).unwrap();
+    std::fs::create_dir(dir.path().join("memtomem")).unwrap();
+    for args in [&["--list"][..], &["--list", "--adapter", "memtomem"][..]] {
+        // Listing needs no peer: any file will do as its program.
+        let env = [("ASSETPIN_MM", "/bin/true")];
+        let out = conform_in(dir.path(), args, &env, Duration::from_secs(30));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stdout).contains("y-names/"), "{args:?}");
+    }
+}
+
+/// `$ASSETPIN_<NAME>` given relative to the current directory finds the
+/// program although each case runs elsewhere.
+fn a_relative_program_path_is_taken_where_it_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
+    let a = dir.path().join("naive-env.toml");
+    std::fs::write(
+        &a,
+        naive.replace(
+            "[program]\n",
+            "[program]\nenv = \"ASSETPIN_NAIVE_UNDER_TEST\"\n",
+        ),
+    )
+    .unwrap();
+    let out = conform_in(
+        Path::new(REPO),
+        &[
+            "--format",
+            "json",
+            "--filter",
+            "P10-no-source",
+            "--adapter",
+            a.to_str().unwrap(),
+        ],
+        &[(
+            "ASSETPIN_NAIVE_UNDER_TEST",
+            "tests/fixtures/naive-installer/naive.py",
+        )],
+        Duration::from_secs(60),
+    );
+    let (outcome, details) = only_case(&out);
+    assert_eq!(outcome, "failed", "ran the tool and judged it: {details}");
+}
+
+/// A report aimed at the run's own adapter or known-divergences file, or
+/// both reports at one file, is refused before anything runs and the
+/// input keeps its bytes.
+fn a_report_never_overwrites_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known.toml");
+    std::fs::write(&known, "# mine\n").unwrap();
+    let naive = Path::new(REPO).join(NAIVE);
+    let naive_bytes = std::fs::read(&naive).unwrap();
+    let out_file = dir.path().join("out.xml");
+    let (k, n, o) = (
+        known.to_str().unwrap(),
+        naive.to_str().unwrap(),
+        out_file.to_str().unwrap(),
+    );
+    let runs: [&[&str]; 3] = [
+        &["--adapter", n, "--known", k, "--html", k],
+        &["--adapter", n, "--junit", n],
+        &["--adapter", n, "--junit", o, "--html", o],
+    ];
+    std::fs::write(&out_file, "").unwrap();
+    for args in runs {
+        let mut all = vec!["--filter", "P10-no-source"];
+        all.extend_from_slice(args);
+        let out = conform(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).starts_with("error[usage]: "), "{args:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&known).unwrap(), "# mine\n");
+    assert_eq!(std::fs::read(&naive).unwrap(), naive_bytes);
+}
+
+/// JUnit's counts are those of its testcases, and a known divergence is
+/// skipped (the run exits 0 on it, so a CI reading JUnit must not go red).
+fn junit_counts_match_its_testcases() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known.toml");
+    std::fs::write(
+        &known,
+        "[[divergence]]\ncase = \"p-portable/P10-no-source\"\nclause = \"P10\"\n\
+         does = \"exits 0\"\nwhy = \"test\"\n",
+    )
+    .unwrap();
+    let out = conform(&[
+        "--adapter",
+        NAIVE,
+        "--known",
+        known.to_str().unwrap(),
+        "--filter",
+        "P10-no-source",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let x = text(&out.stdout);
+    let attr = |name: &str| -> usize {
+        let at = x.find("<testsuite ").unwrap();
+        let rest = &x[at..];
+        let v = rest.split(&format!(" {name}=\"")).nth(1).unwrap();
+        v[..v.find('"').unwrap()].parse().unwrap()
+    };
+    assert_eq!(attr("tests"), x.matches("<testcase ").count(), "{x}");
+    assert_eq!(attr("failures"), x.matches("<failure ").count(), "{x}");
+    assert_eq!(attr("skipped"), x.matches("<skipped ").count(), "{x}");
+    assert_eq!(
+        (attr("tests"), attr("failures"), attr("skipped")),
+        (1, 0, 1),
+        "{x}"
+    );
+    assert!(x.contains("known divergence: "), "{x}");
+}
+
+/// `--json` is `--format json` here as for every verb; usage errors then
+/// come as one JSON object too; `--jobs 0` is a usage error; a clause id
+/// filter selects that clause only (`P1`, not `P10`).
+fn json_jobs_and_clause_filters() {
+    let out = conform(&["--json", "--list", "--filter", "P1", "--adapter", NAIVE]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.contains("/P1-")),
+        "{ids:?}"
+    );
+    let out = conform(&["--json", "--adapter", "no-such-adapter.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "usage", "{v}");
+    let out = conform(&["--jobs", "0", "--list"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// Adapter mistakes that would make every case error (or none run) are
+/// refused when the adapter loads, each naming what to change; so are an
+/// empty `--filter` (it matched every case) and a `--list` that selects
+/// nothing.
+fn adapter_mistakes_are_refused_when_it_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
+    let install = r#"install = ["${exe}", "install", "${wiki}", "${name}"]"#;
+    assert!(naive.contains(install) && naive.contains("timeout_secs = 30"));
+    let broken = [
+        (
+            "empty-argv",
+            naive.replace(install, "install = []"),
+            "verbs.install is empty",
+        ),
+        (
+            "timeout-0",
+            naive.replace("timeout_secs = 30", "timeout_secs = 0"),
+            "timeout_secs = 0",
+        ),
+        (
+            "name",
+            naive.replace(r#"name = "naive""#, r#"name = "a=b""#),
+            "cannot name it",
+        ),
+        (
+            "pattern",
+            naive.replace("[errors]\n", "[errors]\npattern = '^error: '\n"),
+            "no `(?P<kind>...)` group",
+        ),
+    ];
+    for (what, body, says) in broken {
+        let a = dir.path().join(format!("{what}.toml"));
+        std::fs::write(&a, body).unwrap();
+        let out = conform(&["--list", "--adapter", a.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert!(
+            err.starts_with("error[usage]: ") && err.contains(says),
+            "{what}: {err}"
+        );
+    }
+    for args in [
+        &["--list", "--filter", ""][..],
+        &["--list", "--filter", "no-such-case"][..],
+    ] {
+        let out = conform(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "adapter_mistakes_are_refused_when_it_loads",
+        adapter_mistakes_are_refused_when_it_loads,
+    ),
+    Test::plain(
+        "a_tool_and_what_it_started_end_together",
+        a_tool_and_what_it_started_end_together,
+    ),
+    Test::plain(
+        "p1_with_a_layout_under_home_still_plants_its_links",
+        p1_with_a_layout_under_home_still_plants_its_links,
+    ),
+    Test::plain(
+        "fifos_in_place_of_files_are_refused_at_once",
+        fifos_in_place_of_files_are_refused_at_once,
+    ),
+    Test::plain(
+        "a_directory_named_reference_does_not_hide_the_builtin",
+        a_directory_named_reference_does_not_hide_the_builtin,
+    ),
+    Test::plain(
+        "a_relative_program_path_is_taken_where_it_was_given",
+        a_relative_program_path_is_taken_where_it_was_given,
+    ),
+    Test::plain(
+        "a_report_never_overwrites_an_input",
+        a_report_never_overwrites_an_input,
+    ),
+    Test::plain(
+        "junit_counts_match_its_testcases",
+        junit_counts_match_its_testcases,
+    ),
+    Test::plain("json_jobs_and_clause_filters", json_jobs_and_clause_filters),
+];
