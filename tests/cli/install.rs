@@ -425,7 +425,60 @@ fn i4_refused_reinstall_keeps_first_install() {
 }
 
 /// The tests of this module, run by the harness of `tests/tests.rs`.
+/// I1: the asset's directory in the work tree replaced by a link to a
+/// copy of the same files is a difference (`uncommitted`, naming the
+/// asset), never a place to read from, and not an error of the install.
+fn i1_asset_dir_replaced_by_a_link_is_uncommitted() {
+    let wiki = sample_wiki();
+    let copy = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(wiki.path().join("skills/x"))
+        .arg(copy.path().join("x"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    wiki.remove("skills/x");
+    wiki.symlink("skills/x", copy.path().join("x").to_str().unwrap());
+    let stderr = refuses_unchanged(
+        &Project::new(),
+        &wiki,
+        &["install", "skill", "x"],
+        "uncommitted",
+    );
+    assert!(stderr.contains("skills/x"), "{stderr}");
+}
+
+/// I1: committed files under a directory that `.gitignore` names are
+/// compared like any other: unchanged, the install goes ahead; changed,
+/// it is `uncommitted`.
+fn i1_tracked_files_under_an_ignored_directory_are_compared() {
+    let wiki = Wiki::new();
+    wiki.skill("x").file("skills/x/build/out.txt", "built\n");
+    wiki.commit("x with build/");
+    wiki.gitignore(&["build/"]);
+    wiki.commit("ignore build/");
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "skill", "x"]);
+    assert_eq!(
+        std::fs::read(project.dest("skill", "x").join("build/out.txt")).unwrap(),
+        b"built\n"
+    );
+    let other = Project::new();
+    wiki.file("skills/x/build/out.txt", "edited\n");
+    let stderr = refuses_unchanged(&other, &wiki, &["install", "skill", "x"], "uncommitted");
+    assert!(stderr.contains("skills/x/build/out.txt"), "{stderr}");
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "i1_asset_dir_replaced_by_a_link_is_uncommitted",
+        i1_asset_dir_replaced_by_a_link_is_uncommitted,
+    ),
+    Test::plain(
+        "i1_tracked_files_under_an_ignored_directory_are_compared",
+        i1_tracked_files_under_an_ignored_directory_are_compared,
+    ),
     Test::plain(
         "i1_modified_file_is_uncommitted",
         i1_modified_file_is_uncommitted,
