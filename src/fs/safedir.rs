@@ -900,4 +900,23 @@ mod tests {
             assert_eq!(std::fs::read(tmp.path().join("keep")).unwrap(), b"k");
         }
     }
+
+    /// `set_mtime_ns` sets exactly the nanoseconds asked for (before the
+    /// epoch too: `div_euclid`/`rem_euclid`), on a link itself and never on
+    /// its target (edit's W1 guard against a coarse clock relies on it).
+    #[test]
+    fn set_mtime_ns_sets_exactly_that_time_and_never_follows_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), b"x").unwrap();
+        symlink(tmp.path().join("f"), tmp.path().join("l")).unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        let target_before = mtime_ns(&root.stat("f").unwrap().unwrap());
+        for ns in [1_796_299_587_249_823_639_i128, 1, -1_500_000_001] {
+            root.set_mtime_ns("l", ns).unwrap();
+            assert_eq!(mtime_ns(&root.stat("l").unwrap().unwrap()), ns);
+            assert_eq!(mtime_ns(&root.stat("f").unwrap().unwrap()), target_before);
+        }
+        root.set_mtime_ns("f", 42).unwrap();
+        assert_eq!(mtime_ns(&root.stat("f").unwrap().unwrap()), 42);
+    }
 }
