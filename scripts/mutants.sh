@@ -37,10 +37,13 @@ TIMEOUT="${MUTANTS_TIMEOUT:-240}"
 ALL_FILES="src/lock/lockfile/mod.rs src/lock/lockfile/entry.rs src/lock/lockfile/pyjson.rs src/lock/lockfile/splice.rs src/lock/lockfile/timestamp.rs src/asset/mod.rs src/asset/name.rs src/asset/skip.rs src/lock/flock.rs src/lock/rmw.rs src/lock/sync.rs src/lock/install_order.rs src/lock/update_order.rs src/ops/install.rs src/ops/restore.rs src/ops/update.rs src/ops/adopt.rs src/ops/carry.rs src/ops/drift.rs src/ops/status.rs src/ops/project.rs src/fs/safedir.rs src/fs/stage.rs src/fs/walk.rs src/fs/digest.rs src/wiki/mod.rs"
 read -r -a FILES <<< "${MUTANTS_FILES:-$ALL_FILES}"
 # The families run per mutant: the unit tests, the properties, and the
-# CLI and lifecycle families (tests/tests.rs) but for the bounds tests,
-# which take a minute each and guard nothing the others miss.
+# CLI and lifecycle families (tests/tests.rs) but for the bounds tests
+# (a minute each; they guard nothing the others miss), the interop tests
+# (they drive the peer, seconds a test, and hold its bytes, which the
+# properties hold too) and the tests of the conformance runner (matrix,
+# adapters, runner, shipping: not the install path).
 read -r -a TESTS <<< "${MUTANTS_TESTS:---lib --test props --test tests}"
-FILTER="${MUTANTS_FILTER:-not test(/bounds::/)}"
+FILTER="${MUTANTS_FILTER:-not test(/bounds::|interop::|cli::matrix::|cli::adapters::|cli::runner::|cli::shipping::/)}"
 
 for tool in cargo-mutants cargo-nextest; do
     command -v "$tool" >/dev/null || {

@@ -224,24 +224,48 @@ impl Adapter {
                     Verb::names()
                 ));
             }
-            if argv.is_empty() {
+            if argv.first().is_none_or(|a| a.trim().is_empty()) {
                 return Err(format!(
                     "adapter {origin}: verbs.{v} is empty; give its argv, e.g. [\"${{exe}}\", \"{v}\", \"${{args}}\"]"
                 ));
             }
         }
-        if spec.name.is_empty() || spec.name.contains(['=', '/']) || spec.name.trim() != spec.name {
+        if spec.name.is_empty()
+            || spec.name.contains(['=', '/'])
+            || spec
+                .name
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(format!(
                 "adapter {origin}: name {:?} cannot name it in reports and --known NAME=FILE; \
-                 give a name without `=`, `/` or surrounding spaces",
+                 give a name without `=`, `/`, spaces or control characters",
                 spec.name
             ));
         }
-        if spec.run.timeout_secs == Some(0) {
+        if spec.description.chars().any(char::is_control) {
             return Err(format!(
-                "adapter {origin}: run.timeout_secs = 0 would kill every process at once; \
-                 give the seconds a process may take (default 60)"
+                "adapter {origin}: description holds control characters; give plain text"
             ));
+        }
+        if let Some(t) = spec.run.timeout_secs
+            && !(1..=86_400).contains(&t)
+        {
+            return Err(format!(
+                "adapter {origin}: run.timeout_secs = {t}; give the seconds a process may take, \
+                 1 to 86400 (default 60)"
+            ));
+        }
+        for (what, v) in [
+            ("layout.root", &spec.layout.root),
+            ("layout.dest", &spec.layout.dest),
+        ] {
+            if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(format!(
+                    "adapter {origin}: {what} is empty; give the directory relative to the \
+                     project (\".claude/skills\") or under ${{home}}"
+                ));
+            }
         }
         let kind_re = spec
             .errors

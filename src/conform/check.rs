@@ -47,10 +47,12 @@ fn exit_text(r: &ProcResult) -> String {
 
 /// `s` with control characters other than newline and tab escaped, so a
 /// tool's output cannot drive the terminal that shows the report.
-fn printable(s: &str) -> String {
+pub fn printable(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
+            // Bidirectional overrides reorder what a terminal shows.
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if (c.is_control() && c != '\n' && c != '\t') || bidi {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
@@ -71,17 +73,17 @@ fn exit_ok(class: ExitClass, code: Option<i32>) -> bool {
 }
 
 fn show(r: &ProcResult) -> String {
+    // Clipped first, then escaped: a tool may print megabytes.
     let clip = |s: &str| {
-        let s = printable(s);
         let s = s.trim_end();
         if s.len() > 600 {
             let mut end = 600;
             while !s.is_char_boundary(end) {
                 end -= 1;
             }
-            format!("{}...", &s[..end])
+            format!("{}...", printable(&s[..end]))
         } else {
-            s.to_owned()
+            printable(s)
         }
     };
     format!(
@@ -105,6 +107,26 @@ pub fn check_step(
     captures: &mut BTreeMap<String, String>,
 ) -> HResult<Vec<String>> {
     let mut f = Vec::new();
+    // A process that had to be killed (the timeout) or died by a signal
+    // never passes a step, whatever exit the step allows (E4).
+    for r in results.iter().filter(|r| r.code.is_none()) {
+        f.push(format!(
+            "the process did not exit by itself ({}):\n{}",
+            outcome_label(ad, r),
+            show(r)
+        ));
+    }
+    // Nor does one that left a process holding its output: what that
+    // process does next is not what the case judges.
+    for r in results.iter().filter(|r| r.pipes_held) {
+        f.push(format!(
+            "a process it started outlived it, holding its output:\n{}",
+            show(r)
+        ));
+    }
+    if !f.is_empty() {
+        return Ok(f);
+    }
     if step.copies.is_some() {
         let mut got: BTreeMap<String, usize> = BTreeMap::new();
         for r in results {

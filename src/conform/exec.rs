@@ -94,9 +94,11 @@ fn step_project(ws: &Workspace, step: &Run) -> HResult<Option<String>> {
 
 fn spawn(ws: &Workspace, ad: &Adapter, step: &Run, argv: &[String]) -> HResult<Child> {
     let project = step_project(ws, step)?;
-    command(ws, ad, project, argv)?
+    let child = command(ws, ad, project, argv)?
         .spawn()
-        .map_err(|e| format!("harness: cannot start {}: {e}", argv[0]))
+        .map_err(|e| format!("harness: cannot start {}: {e}", argv[0]))?;
+    super::reaper::track_group(child.id() as i32);
+    Ok(child)
 }
 
 /// Runs the adapter's `run.setup` once, before a case's first step (a
@@ -120,6 +122,7 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("harness: cannot start adapter setup {}: {e}", argv[0]))?;
+    super::reaper::track_group(child.id() as i32);
     let err = Drain::start(child.stderr.take());
     let limit = Duration::from_secs(ad.spec.run.timeout_secs.unwrap_or(60));
     let start = Instant::now();
@@ -140,7 +143,7 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
     };
     kill_group(&mut child);
     if !status.success() {
-        let (stderr, _) = err.finish();
+        let (stderr, _) = err.finish(Instant::now() + DRAIN_GRACE);
         return Err(format!(
             "harness: adapter setup {argv:?} {}: {}",
             ended(&status),
@@ -163,6 +166,8 @@ fn command(
         extra.push(("project", p.as_str()));
     }
     let cwd = ws.subst(ad.spec.run.cwd.as_deref().unwrap_or("${project}"), &extra)?;
+    // A tool runs where the case can see what it does.
+    ws.confined("run.cwd", &cwd)?;
     if !Path::new(&cwd).is_dir() {
         return Err(format!(
             "harness: the adapter's run.cwd {cwd:?} is not a directory here \
@@ -206,14 +211,23 @@ impl Drain {
         let sink = buf.clone();
         std::thread::spawn(move || {
             if let Some(mut r) = r {
-                let mut chunk = [0u8; 64 * 1024];
+                let mut chunk = vec![0u8; 64 * 1024];
+                let mut kept = 0usize;
                 while let Ok(n) = r.read(&mut chunk) {
                     if n == 0 {
                         break;
                     }
-                    sink.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .extend_from_slice(&chunk[..n]);
+                    // Read to the end (the writer must not block), keep
+                    // the first OUTPUT_CAP bytes.
+                    let take = n.min(OUTPUT_CAP.saturating_sub(kept));
+                    if take > 0 {
+                        let mut b = sink.lock().unwrap_or_else(|e| e.into_inner());
+                        b.extend_from_slice(&chunk[..take]);
+                        kept += take;
+                        if kept == OUTPUT_CAP {
+                            b.extend_from_slice(b"\n[output cut at 16 MiB]\n");
+                        }
+                    }
                 }
             }
             let _ = tx.send(());
@@ -221,21 +235,27 @@ impl Drain {
         Drain { buf, done }
     }
 
-    /// What was read, and whether the pipe was still open after
-    /// [`DRAIN_GRACE`] (the reader thread is then left to end with it).
-    fn finish(self) -> (Vec<u8>, bool) {
-        let held = self.done.recv_timeout(DRAIN_GRACE).is_err();
+    /// What was read by `deadline`, and whether the pipe was still open
+    /// then (the reader thread is left to end with it).
+    fn finish(self, deadline: Instant) -> (Vec<u8>, bool) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let held = self.done.recv_timeout(left).is_err();
         let buf = std::mem::take(&mut *self.buf.lock().unwrap_or_else(|e| e.into_inner()));
         (buf, held)
     }
 }
 
+/// The most of a process's stdout or stderr a report keeps (bytes).
+const OUTPUT_CAP: usize = 16 << 20;
+
 /// Kills the process group the child leads (itself and what it started
 /// that stayed in the group); a group already gone is fine.
 fn kill_group(child: &mut Child) {
-    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+    let id = child.id() as i32;
+    if let Some(pid) = rustix::process::Pid::from_raw(id) {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
+    super::reaper::untrack_group(id);
 }
 
 /// "exited N" or "killed by signal N", for messages.
@@ -317,9 +337,11 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
         std::thread::sleep(Duration::from_millis(2));
     }
     let mut out = Vec::with_capacity(n);
+    // One grace for all the pipes of the step, counted from now.
+    let deadline = Instant::now() + DRAIN_GRACE;
     for ((k, (ro, re)), a) in readers.into_iter().enumerate().zip(argvs) {
-        let (stdout, held_out) = ro.finish();
-        let (stderr, held_err) = re.finish();
+        let (stdout, held_out) = ro.finish(deadline);
+        let (stderr, held_err) = re.finish(deadline);
         let e = status[k].unwrap_or_default();
         out.push(ProcResult {
             argv: a,

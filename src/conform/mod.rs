@@ -14,7 +14,8 @@
 //! [`check`] (expectations), [`portable`] (the portable profile's checks
 //! through the adapter's layout), [`runner`] (one case), [`coverage`],
 //! [`report`] (one implementation: human, JSON, JUnit), [`matrix`]
-//! (several side by side, and the HTML matrix).
+//! (several side by side, and the HTML matrix), [`reaper`] (nothing the
+//! run starts outlives it).
 
 pub mod adapter;
 pub mod case;
@@ -25,6 +26,7 @@ pub mod exec;
 pub mod hostile;
 pub mod matrix;
 pub mod portable;
+pub mod reaper;
 pub mod report;
 pub mod runner;
 pub mod snapshot;
@@ -90,8 +92,8 @@ pub struct ConformArgs {
     #[arg(long, value_name = "TEXT", value_parser = non_empty)]
     pub filter: Vec<String>,
 
-    /// Leave out cases whose id contains this text (repeatable; after
-    /// --filter)
+    /// Leave out the cases this text names, as --filter reads it
+    /// (repeatable; after --filter)
     #[arg(long, value_name = "TEXT", value_parser = non_empty)]
     pub skip: Vec<String>,
 
@@ -213,19 +215,33 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
     }
 }
 
-/// True when `case` is selected by `filters` (empty selects all): a
-/// filter that is a contract clause id selects the cases citing it, any
-/// other text the cases whose id contains it.
+/// True when `case` is selected by `filters` (empty selects all).
 pub fn selected(case: &Case, filters: &[String]) -> bool {
-    filters.is_empty()
-        || filters.iter().any(|f| {
-            static CLAUSES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-            if CLAUSES.get_or_init(source::contract_clauses).contains(f) {
-                case.clauses.contains(f)
-            } else {
-                case.id.contains(f.as_str())
-            }
-        })
+    filters.is_empty() || filters.iter().any(|f| names(case, f))
+}
+
+/// Whether `text` names `case`: a contract clause id names the cases
+/// citing it (`P1`, not `P10`), any other text the cases whose id
+/// contains it. `--filter` and `--skip` both read it so.
+fn names(case: &Case, text: &str) -> bool {
+    static CLAUSES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    if CLAUSES
+        .get_or_init(source::contract_clauses)
+        .iter()
+        .any(|c| c == text)
+    {
+        case.clauses.iter().any(|c| c == text)
+    } else {
+        case.id.contains(text)
+    }
+}
+
+/// True when `case` is taken: claimed by `ad`, selected by `--filter`,
+/// not left out by `--skip`.
+fn taken(case: &Case, ad: &Adapter, args: &ConformArgs) -> bool {
+    ad.claims_id(&case.id)
+        && selected(case, &args.filter)
+        && !args.skip.iter().any(|s| names(case, s))
 }
 
 /// `--filter` and `--skip`: an empty text would match every case.
@@ -380,14 +396,7 @@ fn run_impl(
             ));
         }
     }
-    let chosen: Vec<&Case> = all
-        .iter()
-        .filter(|c| {
-            ad.claims_id(&c.id)
-                && selected(c, &args.filter)
-                && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
-        })
-        .collect();
+    let chosen: Vec<&Case> = all.iter().filter(|c| taken(c, &ad, args)).collect();
     if all.is_empty() {
         run_errors.push(format!(
             "no cases found in {}; a run with zero cases fails",
@@ -492,6 +501,8 @@ impl Stop {
 /// path that cannot take it fails at once, not after every case ran.
 struct Output {
     path: PathBuf,
+    /// The open made the file (removed again if the run is refused).
+    created: bool,
     what: &'static str,
     file: std::fs::File,
     render: Render,
@@ -523,6 +534,7 @@ impl Output {
         let _ = rustix::fs::fcntl_setfl(&fd, OFlags::empty());
         Ok(Output {
             path: path.to_owned(),
+            created: false,
             what,
             file: std::fs::File::from(fd),
             render,
@@ -564,24 +576,42 @@ fn file_id(p: &Path) -> Option<(u64, u64)> {
 
 /// Opens `--junit` and `--html`, refusing one that is an input of the run
 /// (an adapter or known-divergences file) or the other output.
-fn open_outputs(args: &ConformArgs) -> Result<Vec<Output>, Stop> {
+fn open_outputs(args: &ConformArgs, ads: &[Adapter]) -> Result<Vec<Output>, Stop> {
     let mut outs: Vec<Output> = Vec::new();
-    let inputs: Vec<&str> = args
+    let inputs: Vec<String> = args
         .adapter
         .iter()
-        .map(String::as_str)
+        .cloned()
         .chain(
             args.known
                 .iter()
-                .map(|k| k.split_once('=').map_or(k.as_str(), |(_, f)| f)),
+                .map(|k| k.split_once('=').map_or(k.as_str(), |(_, f)| f).to_owned()),
         )
+        .chain(ads.iter().map(|a| a.exe.display().to_string()))
         .collect();
+    let cases_dir = args
+        .cases
+        .as_ref()
+        .and_then(|d| std::fs::canonicalize(d).ok());
     let wanted: [(&Option<PathBuf>, &'static str, Render); 2] = [
         (&args.junit, "JUnit", matrix::junit),
         (&args.html, "HTML", matrix::html),
     ];
     for (path, what, render) in wanted {
         let Some(p) = path else { continue };
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let (Some(cases), Ok(dir)) = (&cases_dir, std::fs::canonicalize(parent))
+            && dir.starts_with(cases)
+        {
+            return Err(Stop::usage(format!(
+                "the {what} report {} is inside the case directory {}; write it elsewhere",
+                p.display(),
+                cases.display()
+            )));
+        }
         let before = file_id(p);
         if let Some(id) = before {
             if let Some(i) = inputs.iter().find(|i| file_id(Path::new(i)) == Some(id)) {
@@ -598,7 +628,19 @@ fn open_outputs(args: &ConformArgs) -> Result<Vec<Output>, Stop> {
                 )));
             }
         }
-        outs.push(Output::open(p, what, render)?);
+        match Output::open(p, what, render) {
+            Ok(mut o) => {
+                o.created = before.is_none();
+                outs.push(o);
+            }
+            Err(e) => {
+                // Nothing of a refused run is left behind.
+                for o in outs.iter().filter(|o| o.created) {
+                    let _ = std::fs::remove_file(&o.path);
+                }
+                return Err(e);
+            }
+        }
     }
     Ok(outs)
 }
@@ -606,10 +648,19 @@ fn open_outputs(args: &ConformArgs) -> Result<Vec<Output>, Stop> {
 /// Entry point of `assetpin conform`; returns the exit code.
 pub fn run(args: ConformArgs) -> i32 {
     let json = args.format == Format::Json;
-    match run_checked(&args) {
+    reaper::install();
+    let code = match run_checked(&args) {
         Ok(code) => code,
         Err(stop) => stop.report(json),
+    };
+    let left = reaper::sweep();
+    if left > 0 {
+        say_err(&format!(
+            "note: {left} process(es) that the tools started and left running were killed \
+             at the end of the run"
+        ));
     }
+    code
 }
 
 fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
@@ -640,9 +691,9 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
     })?;
     let known = known_for(&args.known, &ads).map_err(Stop::usage)?;
     if args.list {
-        return Ok(list(args, &ads, &all));
+        return list(args, &ads, &all);
     }
-    let outputs = open_outputs(args)?;
+    let outputs = open_outputs(args, &ads)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -667,6 +718,11 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
             Format::Html => matrix::html(&runs),
         }
     };
+    // The files first: stdout then holds one document, the report or
+    // the error.
+    for o in outputs {
+        o.write(&runs)?;
+    }
     // A closed pipe (`| head`) ends the report quietly; any other write
     // failure (a full disk) is an error, never a silent exit 0.
     if let Err(e) = write_out(&text)
@@ -674,32 +730,24 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
     {
         return Err(Stop::io(format!("write to stdout: {e}")));
     }
-    for o in outputs {
-        o.write(&runs)?;
-    }
     Ok(i32::from(runs.iter().any(ImplRun::failed)))
 }
 
 /// `--list`: the selected cases of each adapter, a line each, or with
 /// `--format json` one object `{"cases": [{"adapter", "id", "clauses",
 /// "summary", "unsupported"}]}` (`unsupported`: the reason, or null).
-fn list(args: &ConformArgs, ads: &[Adapter], all: &[Case]) -> i32 {
+fn list(args: &ConformArgs, ads: &[Adapter], all: &[Case]) -> Result<i32, Stop> {
     let mut rows = Vec::new();
     for ad in ads {
-        for c in all.iter().filter(|c| {
-            ad.claims_id(&c.id)
-                && selected(c, &args.filter)
-                && !args.skip.iter().any(|s| c.id.contains(s.as_str()))
-        }) {
+        for c in all.iter().filter(|c| taken(c, ad, args)) {
             rows.push((ad, c, ad.unsupported_reason(c)));
         }
     }
     if rows.is_empty() {
-        say_err(&format!(
-            "error[usage]: no case selected (--filter {:?}, --skip {:?}, and each adapter's cases)",
+        return Err(Stop::usage(format!(
+            "no case selected (--filter {:?}, --skip {:?}, and each adapter's cases)",
             args.filter, args.skip
-        ));
-        return 2;
+        )));
     }
     if args.format == Format::Json {
         let cases: Vec<serde_json::Value> = rows
@@ -710,7 +758,7 @@ fn list(args: &ConformArgs, ads: &[Adapter], all: &[Case]) -> i32 {
             })
             .collect();
         say(&format!("{}\n", serde_json::json!({ "cases": cases })));
-        return 0;
+        return Ok(0);
     }
     for (ad, c, why) in rows {
         let note = why
@@ -729,10 +777,10 @@ fn list(args: &ConformArgs, ads: &[Adapter], all: &[Case]) -> i32 {
         );
         if !say(&line) {
             // A closed pipe (`conform --list | head`): stop quietly.
-            return 0;
+            return Ok(0);
         }
     }
-    0
+    Ok(0)
 }
 
 /// Writes `text` to stdout; false when it cannot be written. A closed pipe

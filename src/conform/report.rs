@@ -189,7 +189,9 @@ impl Report<'_> {
                 r.summary
             );
             for d in &r.details {
-                let _ = writeln!(o, "    {d}");
+                // A tool chooses file names and output: no control
+                // character of theirs reaches the terminal.
+                let _ = writeln!(o, "    {}", super::check::printable(d));
             }
         }
         o
@@ -291,7 +293,13 @@ impl Report<'_> {
     /// `<failure>`, error is `<error>`, unsupported is `<skipped>`.
     pub fn junit(&self) -> String {
         let mut o = String::new();
-        let total: f64 = self.results.iter().map(|r| r.duration.as_secs_f64()).sum();
+        // `+ 0.0`: an empty f64 sum is -0.0, printed "-0.000".
+        let total: f64 = self
+            .results
+            .iter()
+            .map(|r| r.duration.as_secs_f64())
+            .sum::<f64>()
+            + 0.0;
         let c = self.junit_counts();
         let _ = writeln!(o, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
         let _ = writeln!(
@@ -326,7 +334,13 @@ impl Report<'_> {
     /// named `run` per run error.
     pub fn junit_suite(&self) -> String {
         let mut o = String::new();
-        let total: f64 = self.results.iter().map(|r| r.duration.as_secs_f64()).sum();
+        // `+ 0.0`: an empty f64 sum is -0.0, printed "-0.000".
+        let total: f64 = self
+            .results
+            .iter()
+            .map(|r| r.duration.as_secs_f64())
+            .sum::<f64>()
+            + 0.0;
         let c = self.junit_counts();
         let _ = writeln!(
             o,

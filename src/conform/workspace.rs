@@ -31,6 +31,13 @@ pub struct Workspace {
     pub dest_tpl: Option<String>,
 }
 
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        // The TempDir field removes the directory right after this.
+        super::reaper::untrack_dir(self.base());
+    }
+}
+
 /// A `Result` whose error is a harness failure message.
 pub type HResult<T> = Result<T, String>;
 
@@ -64,10 +71,16 @@ impl Workspace {
             vars: BTreeMap::new(),
             dest_tpl: None,
         };
+        super::reaper::track_dir(&base);
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;
         }
         Ok(ws)
+    }
+
+    /// The directory holding the case's directories.
+    fn base(&self) -> &Path {
+        self.project.parent().unwrap_or(&self.project)
     }
 
     /// Checks that `rel` (a layout path: relative to the project, or
@@ -154,10 +167,14 @@ impl Workspace {
                 Ok(dest)
             }
             _ => self.vars.get(name).cloned().ok_or_else(|| {
+                let known: Vec<&str> = ["project", "wiki", "wiki.bare", "home", "outside"]
+                    .into_iter()
+                    .chain(self.vars.keys().map(String::as_str))
+                    .collect();
                 format!(
                     "the case refers to ${{{name}}}, which is not defined at this point \
-                     (known: project, wiki, home, outside, {})",
-                    self.vars.keys().cloned().collect::<Vec<_>>().join(", ")
+                     (known: {})",
+                    known.join(", ")
                 )
             }),
         }

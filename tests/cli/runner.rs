@@ -103,13 +103,17 @@ fn a_tool_and_what_it_started_end_together() {
     let n = 40_000 + std::process::id() % 10_000;
     let tool = format!(
         "#!/bin/sh\ncase \"$1\" in\n  bg) (sleep {n} &); echo started >&2; exit 1;;\n  \
-         hang) sleep {m}; true;;\nesac\n",
-        m = n + 1
+         hang) sleep {m}; true;;\n  \
+         esc) setsid sleep {e} & sleep 0.5; echo nope >&2; exit 1;;\nesac\n",
+        m = n + 1,
+        e = n + 2
     );
-    for (mode, leftover) in [
+    let modes = [
         ("bg", format!("sleep {n}")),
         ("hang", format!("sleep {}", n + 1)),
-    ] {
+        ("esc", format!("sleep {}", n + 2)),
+    ];
+    for (mode, leftover) in modes {
         let a = script_adapter(dir.path(), &tool, mode);
         let start = Instant::now();
         let out = conform_in(
@@ -137,6 +141,13 @@ fn a_tool_and_what_it_started_end_together() {
                 details.contains("still running at the adapter's timeout"),
                 "{details}"
             );
+        }
+        if mode == "esc" {
+            // It left the group (setsid; the tool waits until it has, or
+            // the group's kill may win the race): the case fails, and the
+            // run's end kills it all the same.
+            assert_eq!(outcome, "failed", "{details}");
+            assert!(details.contains("outlived it"), "{details}");
         }
         std::thread::sleep(Duration::from_millis(200));
         assert!(!running(&leftover), "{mode}: `{leftover}` outlived the run");
@@ -423,7 +434,114 @@ fn adapter_mistakes_are_refused_when_it_loads() {
     }
 }
 
+/// A tool killed at the timeout never passes a case, even one whose
+/// expectations it would otherwise meet (P1-dest-link: nothing written
+/// outside; before, a tool that only hung passed it).
+fn a_tool_killed_at_the_timeout_never_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = script_adapter(dir.path(), "#!/bin/sh\nexec sleep 600\n", "sleeper");
+    let out = conform(&[
+        "--format",
+        "json",
+        "--filter",
+        "P1-dest-link",
+        "--adapter",
+        a.to_str().unwrap(),
+    ]);
+    let (outcome, details) = only_case(&out);
+    assert_eq!(outcome, "failed", "{details}");
+    assert!(details.contains("did not exit by itself"), "{details}");
+}
+
+/// SIGTERM (or Ctrl-C) to `conform` kills the tools it is running and
+/// removes the cases' temporary directories: the tools run in groups of
+/// their own, so a terminal's signal no longer reaches them by itself.
+fn an_interrupted_run_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 50_000 + std::process::id() % 10_000;
+    let a = script_adapter(
+        dir.path(),
+        &format!("#!/bin/sh\nsleep {n}; true\n"),
+        "stuck",
+    );
+    let child = Command::new(bin())
+        .args([
+            "conform",
+            "--filter",
+            "P10-no-source",
+            "--adapter",
+            a.to_str().unwrap(),
+        ])
+        .env("TMPDIR", tmp.path())
+        .current_dir(REPO)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let leftover = format!("sleep {n}");
+    let start = Instant::now();
+    while !running(&leftover) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the tool never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!running(&leftover), "the tool outlived the interrupted run");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "temporary directories left: {left:?}");
+}
+
+/// `run.cwd` must be the case's project or `$HOME` (or under them): a tool
+/// started in `/tmp` would write where no case looks.
+fn a_cwd_outside_the_case_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
+    let a = dir.path().join("cwd.toml");
+    std::fs::write(
+        &a,
+        naive.replace(r#"cwd = "${project}""#, r#"cwd = "/tmp""#),
+    )
+    .unwrap();
+    let out = conform(&[
+        "--format",
+        "json",
+        "--filter",
+        "P3-dotgit",
+        "--adapter",
+        a.to_str().unwrap(),
+    ]);
+    let (outcome, details) = only_case(&out);
+    assert_eq!(outcome, "error", "{details}");
+    assert!(
+        details.contains("run.cwd") && details.contains("leads outside"),
+        "{details}"
+    );
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "a_tool_killed_at_the_timeout_never_passes",
+        a_tool_killed_at_the_timeout_never_passes,
+    ),
+    Test::plain(
+        "an_interrupted_run_leaves_nothing_behind",
+        an_interrupted_run_leaves_nothing_behind,
+    ),
+    Test::plain(
+        "a_cwd_outside_the_case_is_refused",
+        a_cwd_outside_the_case_is_refused,
+    ),
     Test::plain(
         "adapter_mistakes_are_refused_when_it_loads",
         adapter_mistakes_are_refused_when_it_loads,
