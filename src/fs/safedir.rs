@@ -919,4 +919,30 @@ mod tests {
         root.set_mtime_ns("f", 42).unwrap();
         assert_eq!(mtime_ns(&root.stat("f").unwrap().unwrap()), 42);
     }
+
+    /// The readers never follow a link, even to a regular file (the walks
+    /// see a link's kind first; this holds when a file is swapped for a
+    /// link after it was listed): `unsafe-path`, the target unread.
+    #[test]
+    fn readers_refuse_a_link_to_a_regular_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), b"outside\n").unwrap();
+        symlink(outside.path().join("secret"), tmp.path().join("l")).unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        let kind = |r: Result<()>| r.err().map(|e| e.kind);
+        assert_eq!(
+            kind(root.open_file("l").map(drop)),
+            Some(crate::error::Kind::UnsafePath)
+        );
+        assert_eq!(
+            kind(root.read_file_upto("l", 100).map(drop)),
+            Some(crate::error::Kind::UnsafePath)
+        );
+        assert!(root.open_lock_file("l").is_err());
+        assert_eq!(
+            std::fs::read(outside.path().join("secret")).unwrap(),
+            b"outside\n"
+        );
+    }
 }
