@@ -945,4 +945,54 @@ mod tests {
             b"outside\n"
         );
     }
+
+    /// `entries` tells a link from a file, a directory and the rest by the
+    /// listing's own types (d_type), never following the link.
+    #[test]
+    fn entries_tell_each_kind() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), b"x").unwrap();
+        std::fs::create_dir(tmp.path().join("d")).unwrap();
+        symlink("d", tmp.path().join("l")).unwrap();
+        let out = std::process::Command::new("mkfifo")
+            .arg(tmp.path().join("p"))
+            .status()
+            .unwrap();
+        assert!(out.success());
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        let got = root.entries().unwrap();
+        let want = [
+            ("d", EntryKind::Dir),
+            ("f", EntryKind::File),
+            ("l", EntryKind::Symlink),
+            ("p", EntryKind::Other),
+        ];
+        let want: Vec<(String, EntryKind)> =
+            want.iter().map(|(n, k)| ((*n).to_owned(), *k)).collect();
+        assert_eq!(got, want);
+    }
+
+    /// `atomic_write` replaces the file whole with the mode given and
+    /// leaves no temporary name behind.
+    #[test]
+    fn atomic_write_replaces_whole_and_leaves_no_temporary() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), b"old bytes, longer\n").unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        root.atomic_write("f", b"new\n", 0o600).unwrap();
+        assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"new\n");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(tmp.path().join("f"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let names: Vec<String> = root
+            .entries()
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["f"]);
+    }
 }
