@@ -43,11 +43,7 @@ impl Report<'_> {
             self.count(Outcome::Passed),
             self.count(Outcome::Failed) + self.count(Outcome::Error)
         );
-        let known = self
-            .results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Failed && self.known.contains(&r.id))
-            .count();
+        let known = self.known_failures();
         if known > 0 {
             let _ = write!(s, " ({known} known)");
         }
@@ -293,13 +289,7 @@ impl Report<'_> {
     /// `<failure>`, error is `<error>`, unsupported is `<skipped>`.
     pub fn junit(&self) -> String {
         let mut o = String::new();
-        // `+ 0.0`: an empty f64 sum is -0.0, printed "-0.000".
-        let total: f64 = self
-            .results
-            .iter()
-            .map(|r| r.duration.as_secs_f64())
-            .sum::<f64>()
-            + 0.0;
+        let total = self.total_secs();
         let c = self.junit_counts();
         let _ = writeln!(o, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
         let _ = writeln!(
@@ -312,15 +302,29 @@ impl Report<'_> {
         o
     }
 
+    /// The cases' time together, in seconds.
+    fn total_secs(&self) -> f64 {
+        // `+ 0.0`: an empty f64 sum is -0.0, printed "-0.000".
+        self.results
+            .iter()
+            .map(|r| r.duration.as_secs_f64())
+            .sum::<f64>()
+            + 0.0
+    }
+
+    /// Failed cases that are listed known divergences.
+    fn known_failures(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Failed && self.known.contains(&r.id))
+            .count()
+    }
+
     /// The counts of [`Report::junit_suite`]'s testcases: one per case and
     /// one per run error (`tests`); a known divergence is skipped, not a
     /// failure, as the exit status treats it.
     pub fn junit_counts(&self) -> JunitCounts {
-        let known = self
-            .results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Failed && self.known.contains(&r.id))
-            .count();
+        let known = self.known_failures();
         JunitCounts {
             tests: self.results.len() + self.run_errors.len(),
             failures: self.count(Outcome::Failed) - known,
@@ -334,13 +338,7 @@ impl Report<'_> {
     /// named `run` per run error.
     pub fn junit_suite(&self) -> String {
         let mut o = String::new();
-        // `+ 0.0`: an empty f64 sum is -0.0, printed "-0.000".
-        let total: f64 = self
-            .results
-            .iter()
-            .map(|r| r.duration.as_secs_f64())
-            .sum::<f64>()
-            + 0.0;
+        let total = self.total_secs();
         let c = self.junit_counts();
         let _ = writeln!(
             o,

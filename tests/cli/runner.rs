@@ -57,6 +57,19 @@ fn only_case(out: &Output) -> (String, String) {
     )
 }
 
+/// The outcome and details of the one case `filter` selects, run against
+/// adapter `a` from the repository root.
+fn one_case(filter: &str, a: &Path) -> (String, String) {
+    only_case(&conform(&[
+        "--format",
+        "json",
+        "--filter",
+        filter,
+        "--adapter",
+        a.to_str().unwrap(),
+    ]))
+}
+
 /// A portable adapter for the shell script `tool` (its first argument
 /// the mode), a 3-second timeout.
 fn script_adapter(dir: &Path, tool: &str, mode: &str) -> PathBuf {
@@ -176,15 +189,7 @@ fn p1_with_a_layout_under_home_still_plants_its_links() {
     let a = dir.path().join("naive-home.toml");
     std::fs::write(&a, home).unwrap();
     for case in ["P1-root-link", "P1-parent-link"] {
-        let out = conform(&[
-            "--format",
-            "json",
-            "--filter",
-            case,
-            "--adapter",
-            a.to_str().unwrap(),
-        ]);
-        let (outcome, details) = only_case(&out);
+        let (outcome, details) = one_case(case, &a);
         assert_eq!(
             outcome, "failed",
             "{case}: the careless tool must fail: {details}"
@@ -440,15 +445,7 @@ fn adapter_mistakes_are_refused_when_it_loads() {
 fn a_tool_killed_at_the_timeout_never_passes() {
     let dir = tempfile::tempdir().unwrap();
     let a = script_adapter(dir.path(), "#!/bin/sh\nexec sleep 600\n", "sleeper");
-    let out = conform(&[
-        "--format",
-        "json",
-        "--filter",
-        "P1-dest-link",
-        "--adapter",
-        a.to_str().unwrap(),
-    ]);
-    let (outcome, details) = only_case(&out);
+    let (outcome, details) = one_case("P1-dest-link", &a);
     assert_eq!(outcome, "failed", "{details}");
     assert!(details.contains("did not exit by itself"), "{details}");
 }
@@ -513,15 +510,7 @@ fn a_cwd_outside_the_case_is_refused() {
         naive.replace(r#"cwd = "${project}""#, r#"cwd = "/tmp""#),
     )
     .unwrap();
-    let out = conform(&[
-        "--format",
-        "json",
-        "--filter",
-        "P3-dotgit",
-        "--adapter",
-        a.to_str().unwrap(),
-    ]);
-    let (outcome, details) = only_case(&out);
+    let (outcome, details) = one_case("P3-dotgit", &a);
     assert_eq!(outcome, "error", "{details}");
     assert!(
         details.contains("run.cwd") && details.contains("leads outside"),
