@@ -209,4 +209,21 @@ mod tests {
             );
         }
     }
+
+    /// Only the names staging makes match (`<pid>-<n>-<hex>` after the
+    /// prefix): a user's `.a~staging-notes` in the section is not taken
+    /// for a leftover, and so is never removed by `clean_stale`.
+    #[test]
+    fn is_staging_of_matches_only_the_names_staging_makes() {
+        assert!(is_staging_of(".a~staging-123-4-ff0a", "a"));
+        for other in [
+            ".a~staging-",
+            ".a~staging-notes",
+            ".a~staging-1 2",
+            ".ab~staging-1-2-f",
+            "a",
+        ] {
+            assert!(!is_staging_of(other, "a"), "{other}");
+        }
+    }
 }
