@@ -125,8 +125,50 @@ fn l9_hand_edited_entries_degrade_and_never_reach_outside_dest() {
     }
 }
 
+/// U2 with digests for only some files (a merge kept `files` whole but
+/// lost a digest): a recorded file without a digest counts as dirty only
+/// when it is missing from dest; present, status is `ok`.
+fn u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing() {
+    let wiki = Wiki::new();
+    wiki.file("skills/s/SKILL.md", "s\n")
+        .file("skills/s/notes.md", "n\n");
+    wiki.commit("s");
+    let project = Project::new();
+    assetpin(&project, &wiki)
+        .args(["install", "skill", "s"])
+        .assert()
+        .success();
+    let mut doc = project.lockfile_json();
+    let digests = doc["skills"]["s"]["digests"].as_object_mut().unwrap();
+    assert!(digests.remove("notes.md").is_some());
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    let state = || {
+        let out = assetpin(&project, &wiki)
+            .args(["--json", "status"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let a = &v["assets"][0];
+        (
+            a["state"].as_str().unwrap().to_owned(),
+            a["dirty_files"].to_string(),
+        )
+    };
+    assert_eq!(state(), ("ok".to_owned(), "[]".to_owned()));
+    std::fs::remove_file(project.dest("skill", "s").join("notes.md")).unwrap();
+    let (st, files) = state();
+    assert_ne!(st, "ok", "{files}");
+    assert_eq!(files, r#"["notes.md"]"#);
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[Test::plain(
-    "l9_hand_edited_entries_degrade_and_never_reach_outside_dest",
-    l9_hand_edited_entries_degrade_and_never_reach_outside_dest,
-)];
+pub const TESTS: &[Test] = &[
+    Test::plain(
+        "u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing",
+        u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing,
+    ),
+    Test::plain(
+        "l9_hand_edited_entries_degrade_and_never_reach_outside_dest",
+        l9_hand_edited_entries_degrade_and_never_reach_outside_dest,
+    ),
+];
