@@ -43,6 +43,15 @@ fn t1_every_state() {
         assert_eq!(row(&project, &wiki, n)["state"], state, "{n}");
     }
     assert!(row(&project, &wiki, "hand")["pin"].is_null());
+    // T3: an untracked dest's row carries its newest file's mtime_ns too.
+    let hand = project.dest("skill", "hand").join("SKILL.md");
+    let want = mtime_ns(&hand);
+    assert_eq!(
+        row(&project, &wiki, "hand")["mtime_ns"]
+            .as_i64()
+            .map(i128::from),
+        Some(want)
+    );
 }
 
 fn t1_without_a_wiki_states_that_need_it_are_unknown() {
