@@ -161,8 +161,59 @@ fn u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing() {
     assert_eq!(files, r#"["notes.md"]"#);
 }
 
+/// U2 without digests: a file is dirty when its mtime is later than
+/// `installed_at`, not when it equals it, whether the manifest counts or
+/// not (then every file of dest is judged so).
+fn u2_without_digests_only_a_later_mtime_is_dirty() {
+    let wiki = Wiki::new();
+    wiki.file("skills/s/SKILL.md", "s\n");
+    wiki.commit("s");
+    let project = Project::new();
+    assetpin(&project, &wiki)
+        .args(["install", "skill", "s"])
+        .assert()
+        .success();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600);
+    let set = |t: std::time::SystemTime| {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(project.dest("skill", "s").join("SKILL.md"))
+            .unwrap();
+        f.set_modified(t).unwrap();
+    };
+    let state = || {
+        let out = assetpin(&project, &wiki)
+            .args(["--json", "status"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["assets"][0]["state"].as_str().unwrap().to_owned()
+    };
+    let mut doc = project.lockfile_json();
+    let e = doc["skills"]["s"].as_object_mut().unwrap();
+    e.remove("digests");
+    e.insert("installed_at".into(), "2026-01-01T00:00:00.000000Z".into());
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    set(at);
+    assert_eq!(
+        state(),
+        "ok",
+        "mtime equal to installed_at, manifest counts"
+    );
+    let mut doc = project.lockfile_json();
+    doc["skills"]["s"]["files_commit"] = "b".repeat(40).into();
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    assert_eq!(state(), "ok", "mtime equal to installed_at, no manifest");
+    set(at + std::time::Duration::from_secs(1));
+    assert_eq!(state(), "dirty", "a later mtime, no manifest");
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "u2_without_digests_only_a_later_mtime_is_dirty",
+        u2_without_digests_only_a_later_mtime_is_dirty,
+    ),
     Test::plain(
         "u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing",
         u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing,
