@@ -48,17 +48,17 @@ fn exit_text(r: &ProcResult) -> String {
 /// `s` with control characters other than newline and tab escaped, so a
 /// tool's output cannot drive the terminal that shows the report.
 pub fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            // Bidirectional overrides reorder what a terminal shows.
-            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if (c.is_control() && c != '\n' && c != '\t') || bidi {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        // Bidirectional overrides reorder what a terminal shows.
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            o.extend(c.escape_default());
+        } else {
+            o.push(c);
+        }
+    }
+    o
 }
 
 fn exit_ok(class: ExitClass, code: Option<i32>) -> bool {

@@ -126,27 +126,24 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
     let err = Drain::start(child.stderr.take());
     let limit = Duration::from_secs(ad.spec.run.timeout_secs.unwrap_or(60));
     let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() > limit => {
-                kill_group(&mut child);
-                let _ = child.wait();
-                return Err(format!(
-                    "harness: adapter setup {argv:?} still running after {} s; killed",
-                    limit.as_secs()
-                ));
-            }
+    let end = loop {
+        match poll(&mut child, start, limit) {
+            Ok(Some(e)) => break e,
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(format!("harness: waiting for adapter setup: {e}")),
         }
     };
-    kill_group(&mut child);
-    if !status.success() {
+    if end.timed_out {
+        return Err(format!(
+            "harness: adapter setup {argv:?} still running after {} s; killed",
+            limit.as_secs()
+        ));
+    }
+    if end.code != Some(0) {
         let (stderr, _) = err.finish(Instant::now() + DRAIN_GRACE);
         return Err(format!(
             "harness: adapter setup {argv:?} {}: {}",
-            ended(&status),
+            end.describe(),
             String::from_utf8_lossy(&stderr).trim()
         ));
     }
@@ -250,22 +247,35 @@ const OUTPUT_CAP: usize = 16 << 20;
 
 /// Kills the process group the child leads (itself and what it started
 /// that stayed in the group); a group already gone is fine.
-fn kill_group(child: &mut Child) {
-    let id = child.id() as i32;
-    if let Some(pid) = rustix::process::Pid::from_raw(id) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
-    super::reaper::untrack_group(id);
+fn kill_group(child: &Child) {
+    super::reaper::end_group(child.id() as i32);
 }
 
-/// "exited N" or "killed by signal N", for messages.
-fn ended(s: &std::process::ExitStatus) -> String {
+/// One look at `c`: `Some` once it has exited (what it left in its group
+/// is killed then) or has run past `limit` since `start` (its group is
+/// killed and it is reaped); `None` while it runs.
+fn poll(c: &mut Child, start: Instant, limit: Duration) -> std::io::Result<Option<Ended>> {
     use std::os::unix::process::ExitStatusExt;
-    match (s.code(), s.signal()) {
-        (Some(c), _) => format!("exited {c}"),
-        (None, Some(sig)) => format!("was killed by signal {sig}"),
-        (None, None) => "ended".into(),
-    }
+    Ok(match c.try_wait()? {
+        Some(s) => {
+            kill_group(c);
+            Some(Ended {
+                code: s.code(),
+                signal: s.signal(),
+                timed_out: false,
+            })
+        }
+        None if start.elapsed() > limit => {
+            kill_group(c);
+            let _ = c.wait();
+            Some(Ended {
+                code: None,
+                signal: Some(9),
+                timed_out: true,
+            })
+        }
+        None => None,
+    })
 }
 
 /// Runs the step's verb: one process, or `copies` processes started
@@ -285,7 +295,7 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
             Ok(c) => children.push(c),
             Err(e) => {
                 for mut c in children {
-                    let _ = c.kill();
+                    kill_group(&c);
                     let _ = c.wait();
                 }
                 return Err(e);
@@ -306,27 +316,8 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
             if status[k].is_some() {
                 continue;
             }
-            match c.try_wait() {
-                Ok(Some(s)) => {
-                    use std::os::unix::process::ExitStatusExt;
-                    // What it started and left behind goes with it.
-                    kill_group(c);
-                    status[k] = Some(Ended {
-                        code: s.code(),
-                        signal: s.signal(),
-                        timed_out: false,
-                    });
-                }
-                Ok(None) if start.elapsed() > timeout => {
-                    kill_group(c);
-                    let _ = c.kill();
-                    let _ = c.wait();
-                    status[k] = Some(Ended {
-                        code: None,
-                        signal: Some(9),
-                        timed_out: true,
-                    });
-                }
+            match poll(c, start, timeout) {
+                Ok(Some(e)) => status[k] = Some(e),
                 Ok(None) => pending = true,
                 Err(e) => return Err(format!("harness: waiting for a process: {e}")),
             }
@@ -362,6 +353,17 @@ struct Ended {
     code: Option<i32>,
     signal: Option<i32>,
     timed_out: bool,
+}
+
+impl Ended {
+    /// "exited N" or "was killed by signal N", for messages.
+    fn describe(&self) -> String {
+        match (self.code, self.signal) {
+            (Some(c), _) => format!("exited {c}"),
+            (None, Some(sig)) => format!("was killed by signal {sig}"),
+            (None, None) => "ended".into(),
+        }
+    }
 }
 
 /// Where a file action's `path` is.

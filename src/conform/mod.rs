@@ -543,8 +543,7 @@ impl Output {
 
     /// Identity of the opened file (device, inode).
     fn id(&self) -> Option<(u64, u64)> {
-        use std::os::unix::fs::MetadataExt;
-        self.file.metadata().ok().map(|m| (m.dev(), m.ino()))
+        self.file.metadata().ok().as_ref().map(dev_ino)
     }
 
     /// Replaces the file's bytes with the report.
@@ -568,16 +567,34 @@ impl Output {
     }
 }
 
-/// Identity (device, inode) of an existing file.
-fn file_id(p: &Path) -> Option<(u64, u64)> {
+/// A file's identity: (device, inode).
+fn dev_ino(m: &std::fs::Metadata) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+    (m.dev(), m.ino())
+}
+
+/// Identity of an existing file.
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(p).ok().as_ref().map(dev_ino)
 }
 
 /// Opens `--junit` and `--html`, refusing one that is an input of the run
 /// (an adapter or known-divergences file) or the other output.
 fn open_outputs(args: &ConformArgs, ads: &[Adapter]) -> Result<Vec<Output>, Stop> {
     let mut outs: Vec<Output> = Vec::new();
+    match open_each(args, ads, &mut outs) {
+        Ok(()) => Ok(outs),
+        Err(e) => {
+            // Nothing of a refused run is left behind.
+            for o in outs.iter().filter(|o| o.created) {
+                let _ = std::fs::remove_file(&o.path);
+            }
+            Err(e)
+        }
+    }
+}
+
+fn open_each(args: &ConformArgs, ads: &[Adapter], outs: &mut Vec<Output>) -> Result<(), Stop> {
     let inputs: Vec<String> = args
         .adapter
         .iter()
@@ -628,21 +645,11 @@ fn open_outputs(args: &ConformArgs, ads: &[Adapter]) -> Result<Vec<Output>, Stop
                 )));
             }
         }
-        match Output::open(p, what, render) {
-            Ok(mut o) => {
-                o.created = before.is_none();
-                outs.push(o);
-            }
-            Err(e) => {
-                // Nothing of a refused run is left behind.
-                for o in outs.iter().filter(|o| o.created) {
-                    let _ = std::fs::remove_file(&o.path);
-                }
-                return Err(e);
-            }
-        }
+        let mut o = Output::open(p, what, render)?;
+        o.created = before.is_none();
+        outs.push(o);
     }
-    Ok(outs)
+    Ok(())
 }
 
 /// Entry point of `assetpin conform`; returns the exit code.

@@ -22,8 +22,10 @@ pub fn track_group(pgid: i32) {
     lock(&GROUPS).insert(pgid);
 }
 
-/// A tool's process group was killed or has ended.
-pub fn untrack_group(pgid: i32) {
+/// Kills a tool's process group (`SIGKILL`; one already gone is fine)
+/// and stops tracking it.
+pub fn end_group(pgid: i32) {
+    kill_group(pgid);
     lock(&GROUPS).remove(&pgid);
 }
 

@@ -117,7 +117,7 @@ fn layout_top(ws: &Workspace, root: &str) -> String {
         || rel.to_path_buf(),
         |c| std::path::PathBuf::from(c.as_os_str()),
     );
-    base.map_or(first.clone(), |b| b.join(&first))
+    base.map_or_else(|| first.clone(), |b| b.join(&first))
         .display()
         .to_string()
 }

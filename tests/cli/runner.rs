@@ -316,6 +316,20 @@ fn a_report_never_overwrites_an_input() {
     }
     assert_eq!(std::fs::read_to_string(&known).unwrap(), "# mine\n");
     assert_eq!(std::fs::read(&naive).unwrap(), naive_bytes);
+    // A report file the refused run had already made is taken back.
+    let fresh = dir.path().join("fresh.xml");
+    let out = conform(&[
+        "--filter",
+        "P10-no-source",
+        "--adapter",
+        n,
+        "--junit",
+        fresh.to_str().unwrap(),
+        "--html",
+        n,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!fresh.exists(), "the refused run left {}", fresh.display());
 }
 
 /// JUnit's counts are those of its testcases, and a known divergence is
