@@ -143,15 +143,10 @@ fn u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing() {
     assert!(digests.remove("notes.md").is_some());
     project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
     let state = || {
-        let out = assetpin(&project, &wiki)
-            .args(["--json", "status"])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let a = &v["assets"][0];
+        let r = super::row(&project, &wiki, "s");
         (
-            a["state"].as_str().unwrap().to_owned(),
-            a["dirty_files"].to_string(),
+            r["state"].as_str().unwrap().to_owned(),
+            r["dirty_files"].to_string(),
         )
     };
     assert_eq!(state(), ("ok".to_owned(), "[]".to_owned()));
@@ -181,14 +176,7 @@ fn u2_without_digests_only_a_later_mtime_is_dirty() {
             .unwrap();
         f.set_modified(t).unwrap();
     };
-    let state = || {
-        let out = assetpin(&project, &wiki)
-            .args(["--json", "status"])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["assets"][0]["state"].as_str().unwrap().to_owned()
-    };
+    let state = || super::row(&project, &wiki, "s")["state"].clone();
     let mut doc = project.lockfile_json();
     let e = doc["skills"]["s"].as_object_mut().unwrap();
     e.remove("digests");
