@@ -129,18 +129,10 @@ fn l9_hand_edited_entries_degrade_and_never_reach_outside_dest() {
 /// lost a digest): a recorded file without a digest counts as dirty only
 /// when it is missing from dest; present, status is `ok`.
 fn u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing() {
-    let wiki = Wiki::new();
-    wiki.file("skills/s/SKILL.md", "s\n")
-        .file("skills/s/notes.md", "n\n");
-    wiki.commit("s");
-    let project = Project::new();
-    assetpin(&project, &wiki)
-        .args(["install", "skill", "s"])
-        .assert()
-        .success();
+    let (wiki, project) = super::installed();
     let mut doc = project.lockfile_json();
     let digests = doc["skills"]["s"]["digests"].as_object_mut().unwrap();
-    assert!(digests.remove("notes.md").is_some());
+    assert!(digests.remove("bin/run.sh").is_some());
     project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
     let state = || {
         let r = super::row(&project, &wiki, "s");
@@ -150,31 +142,27 @@ fn u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing() {
         )
     };
     assert_eq!(state(), ("ok".to_owned(), "[]".to_owned()));
-    std::fs::remove_file(project.dest("skill", "s").join("notes.md")).unwrap();
+    std::fs::remove_file(project.dest("skill", "s").join("bin/run.sh")).unwrap();
     let (st, files) = state();
     assert_ne!(st, "ok", "{files}");
-    assert_eq!(files, r#"["notes.md"]"#);
+    assert_eq!(files, r#"["bin/run.sh"]"#);
 }
 
 /// U2 without digests: a file is dirty when its mtime is later than
 /// `installed_at`, not when it equals it, whether the manifest counts or
 /// not (then every file of dest is judged so).
 fn u2_without_digests_only_a_later_mtime_is_dirty() {
-    let wiki = Wiki::new();
-    wiki.file("skills/s/SKILL.md", "s\n");
-    wiki.commit("s");
-    let project = Project::new();
-    assetpin(&project, &wiki)
-        .args(["install", "skill", "s"])
-        .assert()
-        .success();
+    let (wiki, project) = super::installed();
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600);
+    // Every file of dest at `t`.
     let set = |t: std::time::SystemTime| {
-        let f = std::fs::File::options()
-            .write(true)
-            .open(project.dest("skill", "s").join("SKILL.md"))
-            .unwrap();
-        f.set_modified(t).unwrap();
+        for rel in ["SKILL.md", "bin/run.sh"] {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(project.dest("skill", "s").join(rel))
+                .unwrap();
+            f.set_modified(t).unwrap();
+        }
     };
     let state = || super::row(&project, &wiki, "s")["state"].clone();
     let mut doc = project.lockfile_json();
