@@ -775,9 +775,9 @@ fn check_asset_as(
     }
     for (rel, oid) in &want {
         let blob = git_blob(ws, oid)?;
-        if let Some(super::workspace::Node::File(_, bytes)) = got.get(rel)
-            && *bytes != blob
-        {
+        // Anything but a regular file with the blob's bytes differs (a
+        // file too large to read, a link, a FIFO).
+        if !matches!(got.get(rel), Some(super::workspace::Node::File(_, bytes)) if *bytes == blob) {
             f.push(format!(
                 "asset {} {}: {rel} differs from the pinned blob",
                 a.ty, a.name
@@ -789,6 +789,9 @@ fn check_asset_as(
             // Read from the no-follow snapshot, never by opening the path.
             let got = match snap.get(rel.as_str()) {
                 Some(super::workspace::Node::File(_, b)) => hex::encode(Sha256::digest(b)),
+                Some(super::workspace::Node::Large { size, .. }) => {
+                    format!("not read ({size} bytes, more than the harness reads)")
+                }
                 Some(_) => "not a regular file".into(),
                 None => "missing".into(),
             };

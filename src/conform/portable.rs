@@ -38,12 +38,21 @@ fn no_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<String>> {
     for t in texts {
         let t = ws.subst(t, &[])?;
         for (rel, node) in &snap {
-            if let Node::File(_, bytes) = node
-                && bytes.windows(t.len().max(1)).any(|w| w == t.as_bytes())
-            {
-                f.push(format!(
-                    "{rel}: holds {t:?}, bytes that must not land in the project"
-                ));
+            match node {
+                Node::File(_, bytes)
+                    if bytes.windows(t.len().max(1)).any(|w| w == t.as_bytes()) =>
+                {
+                    f.push(format!(
+                        "{rel}: holds {t:?}, bytes that must not land in the project"
+                    ));
+                }
+                // Never passed unread: a file this large could hold it.
+                Node::Large { size, .. } => f.push(format!(
+                    "{rel}: {size} bytes, more than the harness reads ({} bytes), so it cannot \
+                     show that {t:?} is not there",
+                    super::snapshot::READ_CAP
+                )),
+                _ => {}
             }
         }
     }
@@ -97,7 +106,7 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<String>> 
         let mut same = true;
         for ((p, node), oid) in got.iter().zip(want.values()) {
             if ad.spec.layout.rewritten.contains(p) {
-                same &= matches!(node, Node::File(..));
+                same &= node.is_regular();
                 continue;
             }
             let blob = git_blob(ws, oid)?;

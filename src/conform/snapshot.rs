@@ -1,6 +1,7 @@
 //! Tree snapshots for "nothing changed" checks (CONTRACT I5, Y2): every
 //! path below a root with its type, permission bits and, for regular
-//! files, bytes. Links are never followed and only regular files are read,
+//! files, bytes (or, past [`READ_CAP`], size and identity: a tool under
+//! test may leave a sparse file of any size, which must not fill memory). Links are never followed and only regular files are read,
 //! so a FIFO or device planted in a tree cannot hang or feed a snapshot.
 //! The runner and the test families share this one walk.
 
@@ -15,10 +16,31 @@ pub enum Node {
     Dir(u32),
     /// A regular file: permission bits and bytes.
     File(u32, Vec<u8>),
+    /// A regular file larger than [`READ_CAP`], never read: permission
+    /// bits, size (bytes), and inode and change time (ns), which any write
+    /// to it changes.
+    Large {
+        /// Permission bits.
+        mode: u32,
+        /// Size in bytes.
+        size: u64,
+        /// Inode number and `st_ctime` in ns.
+        id: (u64, i128),
+    },
     /// A symbolic link and its target.
     Link(PathBuf),
     /// Anything else (FIFO, socket, device): its permission bits.
     Other(u32),
+}
+
+/// The largest regular file a snapshot reads (bytes): 16 MiB.
+pub const READ_CAP: u64 = 16 << 20;
+
+impl Node {
+    /// Whether this is a regular file (read or not).
+    pub fn is_regular(&self) -> bool {
+        matches!(self, Node::File(..) | Node::Large { .. })
+    }
 }
 
 /// A tree: relative path (`.` for the root itself) -> node.
@@ -86,11 +108,42 @@ fn node_of(p: &Path, m: &std::fs::Metadata) -> Node {
         Node::Link(std::fs::read_link(p).unwrap_or_default())
     } else if ft.is_dir() {
         Node::Dir(mode)
+    } else if ft.is_file() && m.len() > READ_CAP {
+        use std::os::unix::fs::MetadataExt;
+        Node::Large {
+            mode,
+            size: m.len(),
+            id: (
+                m.ino(),
+                i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
+            ),
+        }
     } else if ft.is_file() {
-        Node::File(mode, std::fs::read(p).unwrap_or_default())
+        Node::File(mode, read_regular(p))
     } else {
         Node::Other(mode)
     }
+}
+
+/// The bytes of the regular file at `p` (empty when it cannot be read),
+/// opened without following a link or waiting on a FIFO put there since
+/// it was listed, and read no further than [`READ_CAP`] and one byte.
+fn read_regular(p: &Path) -> Vec<u8> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Ok(f) = std::fs::File::options()
+        .read(true)
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
+        .open(p)
+    else {
+        return Vec::new();
+    };
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
+    let mut buf = Vec::new();
+    let _ = f.take(READ_CAP + 1).read_to_end(&mut buf);
+    buf
 }
 
 /// Differences between two snapshots, one line each (at most 20):
@@ -122,6 +175,20 @@ fn describe_change(a: &Node, b: &Node) -> String {
             }
             if b1 != b2 {
                 s.push(format!("{} -> {} bytes", b1.len(), b2.len()));
+            }
+            s.join(", ")
+        }
+        (
+            Node::Large {
+                mode: m1, size: s1, ..
+            },
+            Node::Large {
+                mode: m2, size: s2, ..
+            },
+        ) => {
+            let mut s = vec![format!("rewritten, {s1} -> {s2} bytes")];
+            if m1 != m2 {
+                s.push(format!("mode {m1:o} -> {m2:o}"));
             }
             s.join(", ")
         }
@@ -163,5 +230,36 @@ mod tests {
         let mut after = s.clone();
         after.remove("d/f");
         assert_eq!(diff(&s, &after), vec!["removed d/f".to_owned()]);
+    }
+
+    /// A file up to [`READ_CAP`] is read; one byte more is not (a sparse
+    /// file of any size costs nothing), yet a write to it still shows.
+    #[test]
+    fn a_file_past_the_cap_is_known_by_size_and_identity_not_read() {
+        let t = tempfile::tempdir().unwrap();
+        let (at_cap, past) = (t.path().join("at-cap"), t.path().join("past"));
+        std::fs::File::create(&at_cap)
+            .unwrap()
+            .set_len(READ_CAP)
+            .unwrap();
+        std::fs::File::create(&past)
+            .unwrap()
+            .set_len(64 << 30)
+            .unwrap();
+        let s = snapshot(t.path(), &[]);
+        assert!(matches!(&s["at-cap"], Node::File(_, b) if b.len() as u64 == READ_CAP));
+        assert!(matches!(s["past"], Node::Large { size, .. } if size == 64 << 30));
+        assert!(s["past"].is_regular());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        {
+            use std::os::unix::fs::FileExt;
+            let f = std::fs::File::options().write(true).open(&past).unwrap();
+            f.write_all_at(b"x", 1 << 30).unwrap();
+        }
+        let after = snapshot(t.path(), &[]);
+        assert_eq!(
+            diff(&s, &after),
+            vec!["changed past (rewritten, 68719476736 -> 68719476736 bytes)".to_owned()]
+        );
     }
 }

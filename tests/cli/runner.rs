@@ -532,7 +532,42 @@ fn a_cwd_outside_the_case_is_refused() {
     );
 }
 
+/// A tool that leaves a huge sparse file in the project (8 GiB, no disk)
+/// costs the harness nothing: it is never read, and a check that needs
+/// its bytes fails instead of passing unread. Before, every snapshot read
+/// it whole: 16 GB of memory for one case; here the run gets 1 GiB of
+/// address space.
+fn a_huge_sparse_file_from_a_tool_is_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let tool = "#!/bin/sh\nmkdir -p .claude/skills/$3 && cp -r \"$2/skills/$3/.\" .claude/skills/$3/ \
+                && truncate -s 8G .claude/skills/$3/big\n";
+    let a = script_adapter(dir.path(), tool, "sparse");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576; exec \"$0\" \"$@\"")
+        .arg(bin())
+        .args([
+            "conform",
+            "--format",
+            "json",
+            "--filter",
+            "P2-link-outside",
+            "--adapter",
+        ])
+        .arg(&a)
+        .current_dir(REPO)
+        .output()
+        .unwrap();
+    let (outcome, details) = only_case(&out);
+    assert_eq!(outcome, "failed", "{details}");
+    assert!(details.contains("more than the harness reads"), "{details}");
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "a_huge_sparse_file_from_a_tool_is_never_read",
+        a_huge_sparse_file_from_a_tool_is_never_read,
+    ),
     Test::plain(
         "a_tool_killed_at_the_timeout_never_passes",
         a_tool_killed_at_the_timeout_never_passes,
