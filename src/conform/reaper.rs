@@ -52,7 +52,7 @@ pub fn install() {
         }
         sweep();
         for d in std::mem::take(&mut *lock(&DIRS)) {
-            let _ = std::fs::remove_dir_all(d);
+            let _ = super::workspace::remove_deep(&d);
         }
         eprintln!("assetpin conform: interrupted; the tools it started were killed");
         std::process::exit(130);

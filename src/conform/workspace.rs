@@ -5,6 +5,7 @@
 
 use super::case::{Commit, FileSpec, Root};
 use std::collections::BTreeMap;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,7 +34,10 @@ pub struct Workspace {
 
 impl Drop for Workspace {
     fn drop(&mut self) {
-        // The TempDir field removes the directory right after this.
+        // Removed here, at any depth; the TempDir field then finds it gone
+        // (its own removal recurses, and a tool may nest deeper than a
+        // stack).
+        let _ = remove_deep(self.base());
         super::reaper::untrack_dir(self.base());
     }
 }
@@ -343,9 +347,88 @@ impl Workspace {
 pub fn remove_any(path: &Path) -> HResult<()> {
     match std::fs::symlink_metadata(path) {
         Err(_) => Ok(()),
-        Ok(m) if m.is_dir() => io("remove", path, std::fs::remove_dir_all(path)),
+        Ok(m) if m.is_dir() => io("remove", path, remove_deep(path)),
         Ok(_) => io("remove", path, std::fs::remove_file(path)),
     }
+}
+
+/// Removes directory `path` and everything below it, at any depth, never
+/// following a link, with two handles open and no recursion: each
+/// directory met below the top is first moved up into the top under a
+/// fresh name, so no directory handled is ever deeper than one level. A
+/// tool under test may leave a tree 100,000 levels deep, on which std's
+/// recursive `remove_dir_all` overflows the stack and a path-based walk
+/// passes `PATH_MAX`. Directories without permission bits are opened up
+/// first (a tool may leave mode 000 ones; not needed as root).
+///
+/// # Errors
+/// I/O errors of the removal.
+pub fn remove_deep(path: &Path) -> std::io::Result<()> {
+    use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let top = rustix::fs::open(path, dir_flags, Mode::empty())?;
+    let mut todo: Vec<std::ffi::OsString> = Vec::new();
+    let mut fresh = 0u64;
+    // The top's own subdirectories are already one level down.
+    let mut current: Option<std::ffi::OsString> = None;
+    loop {
+        let dir = match &current {
+            None => rustix::fs::openat(&top, ".", dir_flags, Mode::empty())?,
+            Some(name) => {
+                match rustix::fs::openat(&top, name.as_os_str(), dir_flags, Mode::empty()) {
+                    Err(rustix::io::Errno::ACCESS) => {
+                        rustix::fs::chmodat(&top, name.as_os_str(), Mode::RWXU, AtFlags::empty())?;
+                        rustix::fs::openat(&top, name.as_os_str(), dir_flags, Mode::empty())?
+                    }
+                    r => r?,
+                }
+            }
+        };
+        for ent in rustix::fs::Dir::read_from(&dir)? {
+            let ent = ent?;
+            let name = std::ffi::OsStr::from_bytes(ent.file_name().to_bytes()).to_owned();
+            if name == "." || name == ".." {
+                continue;
+            }
+            let is_dir = match ent.file_type() {
+                rustix::fs::FileType::Unknown => {
+                    rustix::fs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW)
+                        .is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir())
+                }
+                t => t.is_dir(),
+            };
+            if !is_dir {
+                rustix::fs::unlinkat(&dir, &name, AtFlags::empty())?;
+            } else if current.is_none() {
+                todo.push(name);
+            } else {
+                // Up into the top under a name nothing there has.
+                loop {
+                    fresh += 1;
+                    let up = std::ffi::OsString::from(format!(".rm-{fresh}"));
+                    match rustix::fs::renameat_with(&dir, &name, &top, &up, RenameFlags::NOREPLACE)
+                    {
+                        Ok(()) => {
+                            todo.push(up);
+                            break;
+                        }
+                        Err(rustix::io::Errno::EXIST) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        drop(dir);
+        if let Some(name) = current.take() {
+            rustix::fs::unlinkat(&top, name.as_os_str(), AtFlags::REMOVEDIR)?;
+        }
+        match todo.pop() {
+            Some(next) => current = Some(next),
+            None => break,
+        }
+    }
+    drop(top);
+    std::fs::remove_dir(path)
 }
 
 pub use super::snapshot::{Node, Snapshot, diff, snapshot};
@@ -376,6 +459,49 @@ mod tests {
         };
         assert_eq!(git(&["rev-parse", "--is-bare-repository"]), "true");
         git(&["rev-parse", "HEAD"])
+    }
+
+    /// `remove_deep` takes a tree 20,000 levels deep (past `PATH_MAX`) on
+    /// a 256 KiB stack, a directory of mode 000, links (never followed,
+    /// one pointing back up) and a FIFO (never opened), and nothing
+    /// outside the tree changes.
+    #[test]
+    fn remove_deep_removes_any_depth_on_a_small_stack() {
+        use rustix::fs::{Mode, OFlags};
+        let t = tempfile::tempdir().unwrap();
+        let outside = t.path().join("outside");
+        std::fs::write(&outside, b"keep\n").unwrap();
+        let top = t.path().join("top");
+        std::fs::create_dir_all(top.join("closed/inner")).unwrap();
+        symlink(&outside, top.join("link")).unwrap();
+        symlink(&top, top.join("closed/inner/back")).unwrap();
+        assert!(
+            Command::new("mkfifo")
+                .arg(top.join("fifo"))
+                .status()
+                .unwrap()
+                .success()
+        );
+        // Level by level through handles: the whole path is too long.
+        let mut fd = rustix::fs::open(&top, OFlags::DIRECTORY, Mode::empty()).unwrap();
+        for _ in 0..20_000 {
+            rustix::fs::mkdirat(&fd, "d", Mode::RWXU).unwrap();
+            fd = rustix::fs::openat(&fd, "d", OFlags::DIRECTORY, Mode::empty()).unwrap();
+        }
+        rustix::fs::mkdirat(&fd, "leaf", Mode::RWXU).unwrap();
+        drop(fd);
+        std::fs::set_permissions(top.join("closed"), std::fs::Permissions::from_mode(0o000))
+            .unwrap();
+        let doomed = top.clone();
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || remove_deep(&doomed))
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap();
+        assert!(!top.exists());
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep\n");
     }
 
     #[test]

@@ -563,7 +563,50 @@ fn a_huge_sparse_file_from_a_tool_is_never_read() {
     assert!(details.contains("more than the harness reads"), "{details}");
 }
 
+/// A tool that leaves a tree 20,000 levels deep in the project: the run
+/// judges the case and removes its directories (std's recursive removal
+/// overflowed a worker's stack and aborted the whole run, leaving every
+/// case directory behind).
+fn a_deep_tree_from_a_tool_is_removed_with_its_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tool = "#!/usr/bin/env python3\nimport os, shutil, sys\n\
+                d = os.path.join('.claude/skills', sys.argv[3])\n\
+                shutil.copytree(os.path.join(sys.argv[2], 'skills', sys.argv[3]), d)\n\
+                os.chdir(d)\nfor _ in range(20000):\n    os.mkdir('d')\n    os.chdir('d')\n";
+    let a = script_adapter(dir.path(), tool, "deep");
+    let out = Command::new(bin())
+        .args([
+            "conform",
+            "--format",
+            "json",
+            "--filter",
+            "P6-exec",
+            "--adapter",
+        ])
+        .arg(&a)
+        .env("TMPDIR", tmp.path())
+        .current_dir(REPO)
+        .output()
+        .unwrap();
+    let (outcome, details) = only_case(&out);
+    assert!(
+        outcome == "passed" || outcome == "failed",
+        "{outcome}: {details}"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "case directories left: {left:?}");
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "a_deep_tree_from_a_tool_is_removed_with_its_case",
+        a_deep_tree_from_a_tool_is_removed_with_its_case,
+    ),
     Test::plain(
         "a_huge_sparse_file_from_a_tool_is_never_read",
         a_huge_sparse_file_from_a_tool_is_never_read,
