@@ -43,7 +43,8 @@ impl Node {
     }
 }
 
-/// A tree: relative path (`.` for the root itself) -> node.
+/// A tree: relative path (`.` for the root itself; see [`key_of`] for
+/// names that are not UTF-8) -> node.
 pub type Snapshot = BTreeMap<String, Node>;
 
 /// Snapshots `root` (empty when missing). `skip` names top-level entries
@@ -83,7 +84,7 @@ fn walk(root: &Path, skip: &[&str], mut visit: impl FnMut(String, &Path, &std::f
             && let Ok(rd) = std::fs::read_dir(&path)
         {
             for e in rd.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
+                let name = key_of(&e.file_name());
                 if rel == "." && skip.contains(&name.as_str()) {
                     continue;
                 }
@@ -99,6 +100,26 @@ fn walk(root: &Path, skip: &[&str], mut visit: impl FnMut(String, &Path, &std::f
         }
         visit(rel, &path, &m);
     }
+}
+
+/// A file name as a snapshot key: the name itself when it is UTF-8;
+/// otherwise a NUL (which no file name holds, so no UTF-8 name can equal
+/// the key) and the name with `\` doubled and each byte that is not
+/// UTF-8 as `\xNN`. One key per name: a lossy spelling would let two
+/// names that differ only there share a key, and a change to one hide.
+fn key_of(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    if let Some(s) = name.to_str() {
+        return s.to_owned();
+    }
+    let mut out = String::from("\0");
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 fn node_of(p: &Path, m: &std::fs::Metadata) -> Node {
@@ -230,6 +251,28 @@ mod tests {
         let mut after = s.clone();
         after.remove("d/f");
         assert_eq!(diff(&s, &after), vec!["removed d/f".to_owned()]);
+    }
+
+    /// Names that are not UTF-8 and differ only in such bytes (or in a
+    /// `\xNN` spelled out) are distinct keys, so a change to one shows.
+    #[test]
+    fn names_that_are_not_utf8_keep_their_own_keys() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let t = tempfile::tempdir().unwrap();
+        let names: [&[u8]; 4] = [b"a\xff", b"a\xfe", b"a\\xff\xfe", b"a\xff\xfe"];
+        for (i, n) in names.iter().enumerate() {
+            std::fs::write(t.path().join(OsStr::from_bytes(n)), [i as u8]).unwrap();
+        }
+        std::fs::write(t.path().join("a\u{fffd}"), b"u").unwrap();
+        let s = snapshot(t.path(), &[]);
+        assert_eq!(s.len(), 1 + names.len() + 1, "{:?}", s.keys());
+        assert!(s.contains_key("\0a\\xff"), "{:?}", s.keys());
+        std::fs::write(t.path().join(OsStr::from_bytes(names[1])), b"changed").unwrap();
+        assert_eq!(
+            diff(&s, &snapshot(t.path(), &[])),
+            vec!["changed \0a\\xfe (1 -> 7 bytes)".to_owned()]
+        );
     }
 
     /// A file up to [`READ_CAP`] is read; one byte more is not (a sparse
