@@ -660,6 +660,9 @@ pub fn run(args: ConformArgs) -> i32 {
         Ok(code) => code,
         Err(stop) => stop.report(json),
     };
+    // The interrupt's handler ends the process (130); the run it cut
+    // short must not end it first with the cut cases' code.
+    reaper::park_if_interrupted();
     let left = reaper::sweep();
     if left > 0 {
         say_err(&format!(

@@ -9,17 +9,28 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 static DIRS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+/// Set by the signal handler before it takes the sets: from then on a
+/// group is killed as it is tracked and no case directory is made.
+static STOPPING: AtomicBool = AtomicBool::new(false);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A tool's process group (its leader's pid) is alive.
+/// A tool's process group (its leader's pid) is alive. Once the run is
+/// being interrupted, the group is killed at once instead.
 pub fn track_group(pgid: i32) {
-    lock(&GROUPS).insert(pgid);
+    let mut groups = lock(&GROUPS);
+    groups.insert(pgid);
+    // Read under the lock: either the handler takes the group from the
+    // set, or it has already set the flag and the group dies here.
+    if STOPPING.load(Ordering::SeqCst) {
+        kill_group(pgid);
+    }
 }
 
 /// Kills a tool's process group (`SIGKILL`; one already gone is fine)
@@ -29,14 +40,39 @@ pub fn end_group(pgid: i32) {
     lock(&GROUPS).remove(&pgid);
 }
 
-/// A case's temporary directory exists.
-pub fn track_dir(dir: &Path) {
-    lock(&DIRS).insert(dir.to_owned());
+/// Makes a case's temporary directory with `make` (which returns its
+/// path) and tracks it, both under the set's lock, so that an interrupt
+/// finds every directory made and none is made after it.
+///
+/// # Errors
+/// `make`'s error, or `interrupted` once the run is being interrupted.
+pub fn tracked_dir<T>(make: impl FnOnce() -> Result<(T, PathBuf), String>) -> Result<T, String> {
+    let mut dirs = lock(&DIRS);
+    if STOPPING.load(Ordering::SeqCst) {
+        return Err("harness: interrupted".into());
+    }
+    let (made, path) = make()?;
+    dirs.insert(path);
+    Ok(made)
 }
 
 /// A case's temporary directory was removed.
 pub fn untrack_dir(dir: &Path) {
     lock(&DIRS).remove(dir);
+}
+
+/// Removes the tracked directories, again while a worker still writes
+/// into one (it may not have seen its tool die yet): up to 2 s.
+fn remove_dirs() {
+    let dirs = std::mem::take(&mut *lock(&DIRS));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    for d in dirs {
+        while std::fs::symlink_metadata(&d).is_ok() && std::time::Instant::now() < deadline {
+            if super::workspace::remove_deep(&d).is_err() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
 }
 
 /// Makes this process the subreaper of what it starts, and on SIGINT,
@@ -47,13 +83,12 @@ pub fn install() {
     // Best effort: without it, abandoned processes go to init as before.
     let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
     let _ = ctrlc::set_handler(|| {
+        STOPPING.store(true, Ordering::SeqCst);
         for g in std::mem::take(&mut *lock(&GROUPS)) {
             kill_group(g);
         }
         sweep();
-        for d in std::mem::take(&mut *lock(&DIRS)) {
-            let _ = super::workspace::remove_deep(&d);
-        }
+        remove_dirs();
         eprintln!("assetpin conform: interrupted; the tools it started were killed");
         std::process::exit(130);
     });
@@ -62,6 +97,14 @@ pub fn install() {
 fn kill_group(pgid: i32) {
     if let Some(p) = rustix::process::Pid::from_raw(pgid) {
         let _ = rustix::process::kill_process_group(p, rustix::process::Signal::KILL);
+    }
+}
+
+/// Blocks for good once the run is being interrupted: the signal
+/// handler is then removing the case directories and exits 130 itself.
+pub fn park_if_interrupted() {
+    while STOPPING.load(Ordering::SeqCst) {
+        std::thread::park();
     }
 }
 

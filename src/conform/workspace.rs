@@ -60,11 +60,14 @@ impl Workspace {
     /// # Errors
     /// When the temporary directory cannot be made.
     pub fn new() -> HResult<Workspace> {
-        let tmp = tempfile::Builder::new()
-            .prefix("assetpin-conform-")
-            .tempdir()
-            .map_err(|e| format!("harness: cannot create a temporary directory: {e}"))?;
-        let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_owned());
+        let (tmp, base) = super::reaper::tracked_dir(|| {
+            let tmp = tempfile::Builder::new()
+                .prefix("assetpin-conform-")
+                .tempdir()
+                .map_err(|e| format!("harness: cannot create a temporary directory: {e}"))?;
+            let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_owned());
+            Ok(((tmp, base.clone()), base))
+        })?;
         let ws = Workspace {
             project: base.join("project"),
             wiki: base.join("wiki"),
@@ -75,7 +78,6 @@ impl Workspace {
             vars: BTreeMap::new(),
             dest_tpl: None,
         };
-        super::reaper::track_dir(&base);
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;
         }
