@@ -176,6 +176,7 @@ fn command(
     // also ends whatever it started (a child left holding the output pipes
     // would otherwise keep the harness waiting).
     cmd.process_group(0);
+    die_with_the_runner(&mut cmd);
     cmd.args(&argv[1..])
         .current_dir(&cwd)
         .stdin(Stdio::null())
@@ -188,6 +189,27 @@ fn command(
         cmd.env(k, ws.subst(v, &extra)?);
     }
     Ok(cmd)
+}
+
+/// Makes the tool's first process get `SIGKILL` when the runner dies,
+/// even by `SIGKILL` (which leaves no chance to kill its group): a tool
+/// never runs on unwatched. What that process started is not covered;
+/// the end of the run and the signal handlers kill those (reaper).
+fn die_with_the_runner(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let runner = rustix::process::getpid();
+    // SAFETY: between fork and exec the closure makes only two system
+    // calls (prctl, getppid), both async-signal-safe, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
+            // The runner may have died before the prctl took hold.
+            if rustix::process::getppid() != Some(runner) {
+                return Err(std::io::Error::other("the runner has ended"));
+            }
+            Ok(())
+        });
+    }
 }
 
 /// How long the harness keeps reading a process's output after the

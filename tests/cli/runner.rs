@@ -602,7 +602,55 @@ fn a_deep_tree_from_a_tool_is_removed_with_its_case() {
     assert!(left.is_empty(), "case directories left: {left:?}");
 }
 
+/// `SIGKILL` to `conform` (no handler runs) still ends the tool it was
+/// running: the tool gets `SIGKILL` when its runner dies. Before, the tool
+/// ran on, orphaned, until it ended by itself.
+fn a_tool_dies_with_a_killed_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 60_000 + std::process::id() % 10_000;
+    let a = script_adapter(
+        dir.path(),
+        &format!("#!/bin/sh\nexec sleep {n}\n"),
+        "orphan",
+    );
+    let mut child = Command::new(bin())
+        .args(["conform", "--filter", "P10-no-source", "--adapter"])
+        .arg(&a)
+        .env("TMPDIR", tmp.path())
+        .current_dir(REPO)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let leftover = format!("sleep {n}");
+    let start = Instant::now();
+    while !running(&leftover) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the tool never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let start = Instant::now();
+    while running(&leftover) {
+        if start.elapsed() > Duration::from_secs(5) {
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-fx", &leftover])
+                .status();
+            panic!("the tool outlived its killed runner by 5 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "a_tool_dies_with_a_killed_runner",
+        a_tool_dies_with_a_killed_runner,
+    ),
     Test::plain(
         "a_deep_tree_from_a_tool_is_removed_with_its_case",
         a_deep_tree_from_a_tool_is_removed_with_its_case,
