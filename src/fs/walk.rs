@@ -91,17 +91,34 @@ mod tests {
         assert_eq!(seen, ["a", "a/b", "a/b/f", "g", "skip"]);
     }
 
-    /// A tree deeper than [`MAX_DEPTH`] is refused, not walked.
-    #[test]
-    fn refuses_a_tree_too_deep() {
+    /// `levels` directories nested one in the next below a fresh root.
+    fn nested(levels: usize) -> tempfile::TempDir {
         let tmp = tempfile::tempdir().unwrap();
         let mut p = tmp.path().to_owned();
-        for _ in 0..=MAX_DEPTH + 1 {
+        for _ in 0..levels {
             p.push("d");
         }
         std::fs::create_dir_all(&p).unwrap();
-        let root = SafeDir::open_root(tmp.path()).unwrap();
-        let err = walk(&root, |_, _, _| Ok(true)).unwrap_err();
+        tmp
+    }
+
+    /// A tree exactly [`MAX_DEPTH`] directories deep is walked to its
+    /// bottom; one level more is refused, not walked.
+    #[test]
+    fn walks_max_depth_and_refuses_one_more() {
+        let ok = nested(MAX_DEPTH);
+        let mut seen = 0;
+        walk(&SafeDir::open_root(ok.path()).unwrap(), |_, _, _| {
+            seen += 1;
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(seen, MAX_DEPTH);
+        let deep = nested(MAX_DEPTH + 1);
+        let err = walk(&SafeDir::open_root(deep.path()).unwrap(), |_, _, _| {
+            Ok(true)
+        })
+        .unwrap_err();
         assert_eq!(err.kind, crate::error::Kind::UnsafePath);
     }
 }
