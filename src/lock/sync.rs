@@ -57,3 +57,18 @@ where
     #[cfg(not(loom))]
     f();
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    /// A model that never runs its body would pass every model check
+    /// vacuously: the body runs.
+    #[test]
+    fn model_runs_its_body() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        super::model(|| {
+            RUNS.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+    }
+}
