@@ -260,6 +260,11 @@ impl Workspace {
                 "commit.gpgsign=false",
                 "-c",
                 "core.hooksPath=/dev/null",
+                // No detached `git maintenance` after each commit: it
+                // outlived the harness's git and was counted as a
+                // process a tool had left running.
+                "-c",
+                "maintenance.auto=false",
             ])
             .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")

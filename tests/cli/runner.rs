@@ -464,6 +464,17 @@ fn a_tool_killed_at_the_timeout_never_passes() {
     assert!(details.contains("did not exit by itself"), "{details}");
 }
 
+/// The harness's own git commands leave nothing running: the end-of-run
+/// note counts only what the tools left (before, each commit of a case's
+/// wiki left a detached `git maintenance`, and a run of the reference
+/// "killed 1136 processes the tools left").
+fn the_harness_itself_leaves_no_process_behind() {
+    let out = conform(&["--filter", "i-install/I1-deleted-file"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(!err.contains("left running"), "{err}");
+}
+
 /// SIGTERM (or Ctrl-C) to `conform` kills the tools it is running and
 /// removes the cases' temporary directories: the tools run in groups of
 /// their own, so a terminal's signal no longer reaches them by itself.
@@ -647,6 +658,10 @@ fn a_tool_dies_with_a_killed_runner() {
 }
 
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "the_harness_itself_leaves_no_process_behind",
+        the_harness_itself_leaves_no_process_behind,
+    ),
     Test::plain(
         "a_tool_dies_with_a_killed_runner",
         a_tool_dies_with_a_killed_runner,
