@@ -133,6 +133,7 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
             Err(e) => return Err(format!("harness: waiting for adapter setup: {e}")),
         }
     };
+    super::reaper::claim(&ws.case, ws.base(), &[child.id() as i32]);
     if end.timed_out {
         return Err(format!(
             "harness: adapter setup {argv:?} still running after {} s; killed",
@@ -177,6 +178,8 @@ fn command(
     // would otherwise keep the harness waiting).
     cmd.process_group(0);
     die_with_the_runner(&mut cmd);
+    // Inherited by what the tool starts: the case's mark (reaper::claim).
+    cmd.env(super::reaper::CASE_VAR, ws.base());
     cmd.args(&argv[1..])
         .current_dir(&cwd)
         .stdin(Stdio::null())
@@ -349,6 +352,7 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    let groups: Vec<i32> = children.iter().map(|c| c.id() as i32).collect();
     let mut out = Vec::with_capacity(n);
     // One grace for all the pipes of the step, counted from now.
     let deadline = Instant::now() + DRAIN_GRACE;
@@ -366,6 +370,10 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
             pipes_held: held_out || held_err,
         });
     }
+    // What the step started outside its groups and left running dies
+    // now, before the checks look at the project (the end-of-run note
+    // names the case).
+    super::reaper::claim(&ws.case, ws.base(), &groups);
     Ok(out)
 }
 

@@ -664,13 +664,40 @@ pub fn run(args: ConformArgs) -> i32 {
     // short must not end it first with the cut cases' code.
     reaper::park_if_interrupted();
     let left = reaper::sweep();
-    if left > 0 {
-        say_err(&format!(
-            "note: {left} process(es) that the tools started and left running were killed \
-             at the end of the run"
-        ));
+    let claimed = reaper::claimed();
+    if left > 0 || !claimed.is_empty() {
+        say_err(&left_running_note(&claimed, left));
     }
     code
+}
+
+/// The note on the processes the tools left running: those killed as
+/// their step ended, by case (the first ten), and those found only at
+/// the end of the run.
+fn left_running_note(claimed: &[(String, usize)], at_end: usize) -> String {
+    let at_steps: usize = claimed.iter().map(|(_, n)| n).sum();
+    let mut by_case: Vec<String> = claimed
+        .iter()
+        .take(10)
+        .map(|(c, n)| format!("{c}: {n}"))
+        .collect();
+    if claimed.len() > 10 {
+        by_case.push(format!("{} more case(s)", claimed.len() - 10));
+    }
+    let mut parts = Vec::new();
+    if at_steps > 0 {
+        parts.push(format!(
+            "{at_steps} as their step ended ({})",
+            by_case.join(", ")
+        ));
+    }
+    if at_end > 0 {
+        parts.push(format!("{at_end} at the end of the run"));
+    }
+    format!(
+        "note: processes that the tools started and left running were killed: {}",
+        parts.join("; ")
+    )
 }
 
 fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {

@@ -108,36 +108,92 @@ pub fn park_if_interrupted() {
     }
 }
 
+/// The variable every tool process of a case is started with (its value
+/// the case's directory), which what the tool starts inherits: how the
+/// processes a case left behind are told from another case's.
+pub const CASE_VAR: &str = "ASSETPIN_CONFORM_CASE";
+
+/// Processes killed when their case's step ended: (case id, how many).
+static CLAIMED: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
+
+/// Kills every live process that carries `CASE_VAR=<mark>` and is not in
+/// one of `ended` (process groups the step has just killed, whose members
+/// may not be gone yet): what a step of case `case` started and left
+/// running outside its group. Returns how many there were and records
+/// them for the end-of-run note.
+pub fn claim(case: &str, mark: &Path, ended: &[i32]) -> usize {
+    use std::os::unix::ffi::OsStrExt;
+    let mut want = format!("{CASE_VAR}=").into_bytes();
+    want.extend_from_slice(mark.as_os_str().as_bytes());
+    let me = rustix::process::getpid().as_raw_nonzero().get();
+    let n = procs()
+        .filter(|&pid| pid != me)
+        .filter(|&pid| stat_of(pid).is_some_and(|s| s.state != 'Z' && !ended.contains(&s.pgid)))
+        .filter(|&pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == want.as_slice()))
+        })
+        .filter(|&pid| kill(pid))
+        .count();
+    if n > 0 {
+        lock(&CLAIMED).push((case.to_owned(), n));
+    }
+    n
+}
+
+/// The processes [`claim`] killed, by case, in the order claimed.
+pub fn claimed() -> Vec<(String, usize)> {
+    lock(&CLAIMED).clone()
+}
+
 /// Kills and reaps the processes re-parented to this one (abandoned by the
 /// tools it ran; call it when no tool of the run is still running) and
-/// returns how many there were.
+/// returns how many were still running (one that had ended is only
+/// reaped).
 pub fn sweep() -> usize {
     let me = rustix::process::getpid().as_raw_nonzero().get();
-    let mut n = 0;
-    if let Ok(rd) = std::fs::read_dir("/proc") {
-        for e in rd.flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-                continue;
-            };
-            if parent_of(pid) == Some(me)
-                && let Some(p) = rustix::process::Pid::from_raw(pid)
-            {
-                let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
-                n += 1;
-            }
-        }
-    }
+    let n = procs()
+        .filter(|&pid| stat_of(pid).is_some_and(|s| s.ppid == me && s.state != 'Z'))
+        .filter(|&pid| kill(pid))
+        .count();
     // Reap them (and any other child that ended), never blocking.
     while let Ok(Some(_)) = rustix::process::wait(rustix::process::WaitOptions::NOHANG) {}
     n
 }
 
-/// The parent pid in `/proc/<pid>/stat` (the field after the command
-/// name, which may itself hold spaces and parentheses).
-fn parent_of(pid: i32) -> Option<i32> {
+fn kill(pid: i32) -> bool {
+    rustix::process::Pid::from_raw(pid)
+        .is_some_and(|p| rustix::process::kill_process(p, rustix::process::Signal::KILL).is_ok())
+}
+
+/// The pids in `/proc`.
+fn procs() -> impl Iterator<Item = i32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()))
+}
+
+/// The fields of `/proc/<pid>/stat` used here.
+#[derive(Debug, PartialEq, Eq)]
+struct Stat {
+    state: char,
+    ppid: i32,
+    pgid: i32,
+}
+
+/// State, parent pid and process group from `/proc/<pid>/stat` (the
+/// fields after the command name, which may itself hold spaces and
+/// parentheses).
+fn stat_of(pid: i32) -> Option<Stat> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 1..];
-    after.split_whitespace().nth(1)?.parse().ok()
+    let mut f = stat[stat.rfind(')')? + 1..].split_whitespace();
+    Some(Stat {
+        state: f.next()?.chars().next()?,
+        ppid: f.next()?.parse().ok()?,
+        pgid: f.next()?.parse().ok()?,
+    })
 }
 
 #[cfg(test)]
@@ -145,9 +201,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parent_of_reads_the_ppid_field() {
+    fn stat_of_reads_state_parent_and_group() {
         let me = rustix::process::getpid().as_raw_nonzero().get();
         let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
-        assert_eq!(parent_of(me), Some(parent));
+        let group = rustix::process::getpgid(None).map_or(0, |p| p.as_raw_nonzero().get());
+        let s = stat_of(me).unwrap();
+        // The main thread's state: running, or asleep waiting for this one.
+        assert!("RS".contains(s.state), "{s:?}");
+        assert_eq!((s.ppid, s.pgid), (parent, group));
     }
 }

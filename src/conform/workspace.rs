@@ -30,6 +30,8 @@ pub struct Workspace {
     /// The adapter's dest template (`${name}` for the skill), read as
     /// `${dest.<name>}`; `None` without a `layout.root`.
     pub dest_tpl: Option<String>,
+    /// The id of the case it serves (for the runner's notes).
+    pub case: String,
 }
 
 impl Drop for Workspace {
@@ -77,6 +79,7 @@ impl Workspace {
             _tmp: tmp,
             vars: BTreeMap::new(),
             dest_tpl: None,
+            case: String::new(),
         };
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;
@@ -85,7 +88,7 @@ impl Workspace {
     }
 
     /// The directory holding the case's directories.
-    fn base(&self) -> &Path {
+    pub fn base(&self) -> &Path {
         self.project.parent().unwrap_or(&self.project)
     }
 

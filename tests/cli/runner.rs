@@ -475,6 +475,33 @@ fn the_harness_itself_leaves_no_process_behind() {
     assert!(!err.contains("left running"), "{err}");
 }
 
+/// A process a tool starts outside its group (`setsid`, output closed)
+/// and leaves running is killed when the step ends, and the run's note
+/// names its case. Before, it ran until the end of the run, which counted
+/// it without saying which case left it.
+fn a_process_left_running_is_killed_with_its_step_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 70_000 + std::process::id() % 10_000;
+    let a = script_adapter(
+        dir.path(),
+        &format!("#!/bin/sh\nsetsid sleep {n} </dev/null >/dev/null 2>&1 &\nsleep 0.3\nexit 1\n"),
+        "daemon",
+    );
+    let out = conform(&[
+        "--filter",
+        "P10-unknown-skill",
+        "--adapter",
+        a.to_str().unwrap(),
+    ]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("1 as their step ended (p-portable/P10-unknown-skill: 1)"),
+        "{err}"
+    );
+    assert!(!err.contains("at the end of the run"), "{err}");
+    assert!(!running(&format!("sleep {n}")));
+}
+
 /// SIGTERM (or Ctrl-C) to `conform` kills the tools it is running and
 /// removes the cases' temporary directories: the tools run in groups of
 /// their own, so a terminal's signal no longer reaches them by itself.
@@ -658,6 +685,10 @@ fn a_tool_dies_with_a_killed_runner() {
 }
 
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "a_process_left_running_is_killed_with_its_step_and_named",
+        a_process_left_running_is_killed_with_its_step_and_named,
+    ),
     Test::plain(
         "the_harness_itself_leaves_no_process_behind",
         the_harness_itself_leaves_no_process_behind,
