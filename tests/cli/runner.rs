@@ -502,6 +502,31 @@ fn a_process_left_running_is_killed_with_its_step_and_named() {
     assert!(!running(&format!("sleep {n}")));
 }
 
+/// `conform --filter P10-no-source` (one case) against a tool that runs
+/// the shell line `body`, with case directories under `tmp`, returned
+/// once the process `leftover` (the body's command line) runs.
+fn start_stuck(dir: &Path, tmp: &Path, body: &str, leftover: &str) -> std::process::Child {
+    let a = script_adapter(dir, &format!("#!/bin/sh\n{body}\n"), "stuck");
+    let child = Command::new(bin())
+        .args(["conform", "--filter", "P10-no-source", "--adapter"])
+        .arg(&a)
+        .env("TMPDIR", tmp)
+        .current_dir(REPO)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !running(leftover) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the tool never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
 /// SIGTERM (or Ctrl-C) to `conform` kills the tools it is running and
 /// removes the cases' temporary directories: the tools run in groups of
 /// their own, so a terminal's signal no longer reaches them by itself.
@@ -509,34 +534,13 @@ fn an_interrupted_run_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let n = 50_000 + std::process::id() % 10_000;
-    let a = script_adapter(
-        dir.path(),
-        &format!("#!/bin/sh\nsleep {n}; true\n"),
-        "stuck",
-    );
-    let child = Command::new(bin())
-        .args([
-            "conform",
-            "--filter",
-            "P10-no-source",
-            "--adapter",
-            a.to_str().unwrap(),
-        ])
-        .env("TMPDIR", tmp.path())
-        .current_dir(REPO)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let leftover = format!("sleep {n}");
-    let start = Instant::now();
-    while !running(&leftover) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the tool never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let child = start_stuck(
+        dir.path(),
+        tmp.path(),
+        &format!("sleep {n}; true"),
+        &leftover,
+    );
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -647,29 +651,13 @@ fn a_tool_dies_with_a_killed_runner() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let n = 60_000 + std::process::id() % 10_000;
-    let a = script_adapter(
-        dir.path(),
-        &format!("#!/bin/sh\nexec sleep {n}\n"),
-        "orphan",
-    );
-    let mut child = Command::new(bin())
-        .args(["conform", "--filter", "P10-no-source", "--adapter"])
-        .arg(&a)
-        .env("TMPDIR", tmp.path())
-        .current_dir(REPO)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let leftover = format!("sleep {n}");
-    let start = Instant::now();
-    while !running(&leftover) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the tool never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut child = start_stuck(
+        dir.path(),
+        tmp.path(),
+        &format!("exec sleep {n}"),
+        &leftover,
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let start = Instant::now();
