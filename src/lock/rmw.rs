@@ -288,4 +288,27 @@ mod tests {
         store.release();
         assert_eq!(fds_on(&lockfile), Vec::<String>::new());
     }
+
+    /// A file past [`lockfile::MAX_LOCKFILE_BYTES`] is refused unread, as
+    /// what the store holds: a lockfile as `lockfile-corrupt`, the
+    /// registry as `registry-corrupt`.
+    #[test]
+    fn l5_a_file_too_large_is_refused_as_its_own_kind() {
+        use crate::error::Kind;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SafeDir::open_root(tmp.path()).unwrap();
+        for (file, kind) in [
+            (LOCKFILE_NAME, Kind::LockfileCorrupt),
+            (crate::registry::FILE_NAME, Kind::RegistryCorrupt),
+        ] {
+            std::fs::File::create(tmp.path().join(file))
+                .unwrap()
+                .set_len(lockfile::MAX_LOCKFILE_BYTES + 1)
+                .unwrap();
+            let e = DiskStore::named(&dir, file, SIDECAR_NAME)
+                .read()
+                .expect_err("too large");
+            assert_eq!(e.kind, kind, "{file}: {e:?}");
+        }
+    }
 }

@@ -103,6 +103,20 @@ fn e3_json_success_is_one_object() {
     assert_eq!(v["name"], "x");
     assert_eq!(v["pin"], wiki.head().as_str());
     assert_eq!(v["files"].as_array().unwrap().len(), 4);
+    // `bytes` is the files' total size as installed.
+    let dest = std::path::Path::new(v["dest"].as_str().unwrap());
+    let total: u64 = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            std::fs::metadata(dest.join(f.as_str().unwrap()))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert!(total > 1, "the sample asset's files hold more than a byte");
+    assert_eq!(v["bytes"], total);
 
     // The flag may come after the verb too (global flag).
     let out = ok(&project, &wiki, &["install", "agent", "a", "--json"]);

@@ -70,8 +70,36 @@ fn i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore() {
     );
 }
 
+/// L7: a rerun of `install --all` that finds every dest present still
+/// takes out the lockfile temporary file a killed writer left (a regular
+/// file under the temporary prefix), and nothing else under that prefix;
+/// with no such file it writes nothing at all (not even the sidecar lock).
+fn l7_install_all_with_nothing_to_restore_removes_a_killed_writers_temp() {
+    let (wiki, project) = installed();
+    let mm = project.path().join(".memtomem");
+    std::fs::remove_file(mm.join(".lock.json.lock")).unwrap();
+    std::fs::create_dir(mm.join(".lock.json.tmp-not-ours")).unwrap();
+    let before = snapshot(project.path());
+    let (code, v, _) = json_run(&project, &wiki, &["install", "--all"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["entries"][0]["status"], "present");
+    assert_same(&before, &snapshot(project.path()), "project");
+
+    std::fs::write(mm.join(".lock.json.tmp-killed"), "{partial").unwrap();
+    let lockfile = std::fs::read(project.lockfile_path()).unwrap();
+    let (code, v, _) = json_run(&project, &wiki, &["install", "--all"]);
+    assert_eq!(code, 0, "{v}");
+    assert!(!mm.join(".lock.json.tmp-killed").exists());
+    assert!(mm.join(".lock.json.tmp-not-ours").is_dir());
+    assert_eq!(std::fs::read(project.lockfile_path()).unwrap(), lockfile);
+}
+
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "l7_install_all_with_nothing_to_restore_removes_a_killed_writers_temp",
+        l7_install_all_with_nothing_to_restore_removes_a_killed_writers_temp,
+    ),
     Test::plain(
         "i8_restores_missing_dests_at_their_pins_not_head",
         i8_restores_missing_dests_at_their_pins_not_head,

@@ -176,6 +176,23 @@ fn u5_a_pin_unknown_to_the_wiki_is_stale() {
     assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "stale-pin", 1);
 }
 
+/// I6: an update that finds the pin at HEAD takes out the staging
+/// directory a killed update left; with `--dry-run` it writes nothing,
+/// that debris included.
+fn i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run() {
+    let (wiki, project) = installed();
+    let debris = project.path().join(".memtomem/skills/.s~staging-1-2-ab");
+    std::fs::create_dir(&debris).unwrap();
+    std::fs::write(debris.join("SKILL.md"), "old\n").unwrap();
+    let before = snapshot(project.path());
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s", "--dry-run"]);
+    assert_eq!((code, v["status"].as_str()), (0, Some("up-to-date")));
+    assert_same(&before, &snapshot(project.path()), "project");
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s"]);
+    assert_eq!((code, v["status"].as_str()), (0, Some("up-to-date")));
+    assert!(!debris.exists(), "the killed update's tree is left");
+}
+
 fn u6_dry_run_prints_the_plan_and_writes_nothing() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n")
@@ -245,6 +262,10 @@ fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
 
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run",
+        i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run,
+    ),
     Test::plain(
         "u1_update_of_an_asset_without_entry_is_not_installed",
         u1_update_of_an_asset_without_entry_is_not_installed,
