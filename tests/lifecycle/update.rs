@@ -111,6 +111,81 @@ fn u3_force_keeps_bak_copies_and_restores_deleted_files() {
     assert_eq!(row(&project, &wiki, "s")["state"], "ok");
 }
 
+/// U3, U4 with directories: under `--force`, whatever stands where HEAD
+/// puts something is kept under `.bak`, a directory whole with its
+/// subdirectories and their modes (`x.bak/`), a file where HEAD puts a
+/// directory (`d.bak`), a file of HEAD's size but other bytes
+/// (`same.md.bak`); a file that already holds HEAD's bytes is not in the
+/// way; the user's own empty directory and a file in a directory HEAD no
+/// longer has stay, the directories with their modes.
+fn u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories() {
+    use std::os::unix::fs::PermissionsExt;
+    let (wiki, project) = installed();
+    wiki.file("skills/s/x", "head x\n")
+        .file("skills/s/d/new.md", "new\n")
+        .file("skills/s/same.md", "AAAA\n")
+        .file("skills/s/equal.md", "E\n")
+        .remove("skills/s/bin/run.sh");
+    wiki.commit("v2");
+    let dest = project.dest("skill", "s");
+    let put = |rel: &str, text: &str| {
+        let p = dest.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    put("x/f.md", "uf\n");
+    put("x/sub/deep.md", "ud\n");
+    put("d", "user d\n");
+    put("same.md", "BBBB\n");
+    put("equal.md", "E\n");
+    put("bin/mine.txt", "m\n");
+    std::fs::create_dir(dest.join("empty")).unwrap();
+    for (dir, m) in [
+        ("x", 0o751),
+        ("x/sub", 0o705),
+        ("bin", 0o750),
+        ("empty", 0o700),
+    ] {
+        std::fs::set_permissions(dest.join(dir), std::fs::Permissions::from_mode(m)).unwrap();
+    }
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s", "--force"]);
+    assert_eq!(code, 0, "{v}");
+    let got: Vec<(String, String)> = snapshot(&dest)
+        .0
+        .into_iter()
+        .filter(|(p, _)| p != ".")
+        .map(|(p, n)| {
+            let what = match n {
+                Node::Dir(m) => format!("dir {m:o}"),
+                Node::File(_, b) => String::from_utf8(b).unwrap(),
+                other => format!("{other:?}"),
+            };
+            (p, what)
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("SKILL.md", "# s\nv1\n"),
+        ("bin", "dir 750"),
+        ("bin/mine.txt", "m\n"),
+        ("d", "dir 755"),
+        ("d.bak", "user d\n"),
+        ("d/new.md", "new\n"),
+        ("empty", "dir 700"),
+        ("equal.md", "E\n"),
+        ("same.md", "AAAA\n"),
+        ("same.md.bak", "BBBB\n"),
+        ("x", "head x\n"),
+        ("x.bak", "dir 751"),
+        ("x.bak/f.md", "uf\n"),
+        ("x.bak/sub", "dir 705"),
+        ("x.bak/sub/deep.md", "ud\n"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(got, want);
+}
+
 fn u4_files_added_and_removed_upstream_are_reconciled() {
     let (wiki, project) = installed();
     let old_entry = project.entry("skill", "s");
@@ -126,6 +201,8 @@ fn u4_files_added_and_removed_upstream_are_reconciled() {
     let files = files_of(&snapshot(&dest));
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(names, ["SKILL.md", "docs/new.md", "mine.md"]);
+    // The directory of the removed file goes with it (nothing else was in it).
+    assert!(!dest.join("bin").exists());
     let entry = project.entry("skill", "s");
     assert_eq!(entry["wiki_commit"], head.as_str());
     assert_eq!(entry["files_commit"], head.as_str());
@@ -262,6 +339,10 @@ fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
 
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories",
+        u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories,
+    ),
     Test::plain(
         "i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run",
         i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run,
