@@ -247,3 +247,34 @@ impl Project {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The root is the flag (a relative one from `cwd`), else the nearest
+    /// ancestor holding `.git` or (alone) `pyproject.toml`, else `cwd`.
+    #[test]
+    fn locate_root_takes_the_flag_then_git_or_pyproject_then_cwd() {
+        let t = tempfile::tempdir().unwrap();
+        let (git, py, bare) = (t.path().join("g"), t.path().join("p"), t.path().join("n"));
+        for d in [&git, &py, &bare] {
+            std::fs::create_dir_all(d.join("sub/deeper")).unwrap();
+        }
+        std::fs::create_dir(git.join(".git")).unwrap();
+        std::fs::write(py.join("pyproject.toml"), "").unwrap();
+        assert_eq!(locate_root(None, &git.join("sub/deeper")), git);
+        assert_eq!(locate_root(None, &py.join("sub/deeper")), py);
+        // Nothing marks a root up to `/` (a temporary directory is not in
+        // a repository on any machine this runs on): `cwd` itself.
+        let cwd = bare.join("sub/deeper");
+        if !cwd
+            .ancestors()
+            .any(|d| d.join(".git").exists() || d.join("pyproject.toml").exists())
+        {
+            assert_eq!(locate_root(None, &cwd), cwd);
+        }
+        assert_eq!(locate_root(Some(Path::new("x")), &cwd), cwd.join("x"));
+        assert_eq!(locate_root(Some(&py), &cwd), py);
+    }
+}

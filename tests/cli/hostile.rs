@@ -6,6 +6,22 @@ use crate::Test;
 use crate::support::*;
 use serde_json::Value;
 
+/// Y2, K3: a per-asset lock hard-linked to a file outside the project is
+/// refused before it is opened, like one that is a link or a directory
+/// (locking it would also create nothing, but a later writer that trusts
+/// the name would write through it).
+fn y2_a_hard_linked_asset_lock_is_refused() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    let section = project.path().join(".memtomem/skills");
+    std::fs::create_dir_all(&section).unwrap();
+    let outside = project.parent().join("outside.txt");
+    std::fs::write(&outside, "keep\n").unwrap();
+    std::fs::hard_link(&outside, section.join(".x.lock")).unwrap();
+    let stderr = refuses_unchanged(&project, &wiki, &["install", "skill", "x"], "unsafe-path");
+    assert!(stderr.contains(".x.lock"), "{stderr}");
+}
+
 /// I4: each one-sided state's refusal names a remedy that the tool then
 /// accepts: entry without dest -> `install --all`; dest without entry ->
 /// move it away and install again.
@@ -385,6 +401,10 @@ fn i1_a_wikis_filter_driver_is_never_run() {
 
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "y2_a_hard_linked_asset_lock_is_refused",
+        y2_a_hard_linked_asset_lock_is_refused,
+    ),
     Test::plain(
         "i1_an_unreadable_blob_is_refused_before_anything_is_written",
         i1_an_unreadable_blob_is_refused_before_anything_is_written,
