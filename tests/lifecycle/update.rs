@@ -77,6 +77,16 @@ fn u3_dirty_update_is_refused_naming_the_files() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("SKILL.md"));
+    // A deleted recorded file is dirty too, and the JSON tells the two
+    // apart: every dirty file, and those of them that are deleted.
+    std::fs::remove_file(project.dest("skill", "s").join("bin/run.sh")).unwrap();
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s"]);
+    assert_eq!((code, v["kind"].as_str()), (1, Some("dirty")), "{v}");
+    assert_eq!(
+        v["dirty_files"],
+        serde_json::json!(["SKILL.md", "bin/run.sh"])
+    );
+    assert_eq!(v["deleted_files"], serde_json::json!(["bin/run.sh"]));
 }
 
 fn u3_force_keeps_bak_copies_and_restores_deleted_files() {
