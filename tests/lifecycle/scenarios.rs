@@ -43,6 +43,15 @@ fn u5_force_head_backward_warns_and_dry_run_marks_it() {
         "{stderr}"
     );
     assert_eq!(project.entry("skill", "s")["wiki_commit"], v1.as_str());
+    // A pin the wiki does not know is stale, but no move from it is
+    // backward: there is nothing to compare HEAD with.
+    let mut doc = project.lockfile_json();
+    doc["skills"]["s"]["wiki_commit"] = "0123456789abcdef0123456789abcdef01234567".into();
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    let (code, v, stderr) = json_run(&project, &wiki, &["update", "skill", "s", "--force-head"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["backward"], false, "{v}");
+    assert!(!stderr.contains("backward"), "{stderr}");
 }
 
 /// U3, U6: a recorded file the user deleted is named as deleted, and the
