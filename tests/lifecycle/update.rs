@@ -280,6 +280,25 @@ fn i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run() {
     assert!(!debris.exists(), "the killed update's tree is left");
 }
 
+/// An update that finds the pin at HEAD says so, and notes an edit in
+/// the wiki's work tree that only a commit would bring in.
+fn u1_an_up_to_date_update_notes_uncommitted_wiki_edits() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/SKILL.md", "# s\nnot committed\n");
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s"]);
+    assert_eq!((code, v["status"].as_str()), (0, Some("up-to-date")), "{v}");
+    let notes = v["warnings"].to_string();
+    assert!(
+        notes.contains("only committed changes can be installed"),
+        "{v}"
+    );
+    // Committed, it is an update with no such note.
+    wiki.commit("v2");
+    let (code, v, _) = json_run(&project, &wiki, &["update", "skill", "s"]);
+    assert_eq!((code, v["status"].as_str()), (0, Some("updated")), "{v}");
+    assert!(!v["warnings"].to_string().contains("committed"), "{v}");
+}
+
 fn u6_dry_run_prints_the_plan_and_writes_nothing() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n")
@@ -349,6 +368,10 @@ fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
 
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 pub const TESTS: &[Test] = &[
+    Test::plain(
+        "u1_an_up_to_date_update_notes_uncommitted_wiki_edits",
+        u1_an_up_to_date_update_notes_uncommitted_wiki_edits,
+    ),
     Test::plain(
         "u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories",
         u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories,
