@@ -179,4 +179,14 @@ mod tests {
             "[\n  1e+16,\n  1e-07,\n  0.5\n]"
         );
     }
+
+    /// The values JSON cannot hold, as Python's `json.dumps` spells them
+    /// (`[Infinity, -Infinity, NaN]`): reached only by a caller with such
+    /// an `f64`, never from parsed text.
+    #[test]
+    fn non_finite_values_as_python_spells_them() {
+        assert_eq!(python_float_repr(f64::INFINITY), "Infinity");
+        assert_eq!(python_float_repr(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(python_float_repr(f64::NAN), "NaN");
+    }
 }
