@@ -39,6 +39,6 @@ done
 
 echo "running docs/ci.md's recipe: SUITE=$wheel, adapter memtomem, PATH=$path" >&2
 env -i HOME="$work/home" PATH="$path" LANG=C.UTF-8 TMPDIR="${TMPDIR:-/tmp}" \
-    SUITE="$wheel" ADAPTER=adapters/memtomem.toml KNOWN=tests/conformance/peer-divergences.toml \
+    SUITE="$wheel" ADAPTER=crates/conform/adapters/memtomem.toml KNOWN=tests/conformance/peer-divergences.toml \
     RESULTS="$work/results" VENV="$work/venv" ASSETPIN_MM="$mm" CONFORM_ARGS="$*" \
     sh "$recipe"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the peer's web API (memtomem 0.6.12 with its `web` extra) into a
-# private venv for the conformance adapter adapters/memtomem-web.toml.
+# private venv for the conformance adapter crates/conform/adapters/memtomem-web.toml.
 # The web extra needs Python >= 3.12 (the CLI peer of install-peer.sh
 # runs on the machine's 3.11). Idempotent.
 #
@@ -22,7 +22,7 @@ DIR="${ASSETPIN_PEER_WEB_DIR:-$REPO/target/peers/memtomem-web}"
 LAUNCHER="$DIR/bin/mm-web"
 
 # Fast path: installed, and the launcher runs the driver of this checkout.
-if [ -x "$LAUNCHER" ] && grep -qF "$REPO/adapters/memtomem-web.py" "$LAUNCHER" \
+if [ -x "$LAUNCHER" ] && grep -qF "$REPO/crates/conform/adapters/memtomem-web.py" "$LAUNCHER" \
     && "$DIR/bin/python" -c 'import memtomem.web.app, fastapi.testclient' 2>/dev/null; then
     echo "memtomem web peer already installed: $LAUNCHER" >&2
     echo "$LAUNCHER"
@@ -63,7 +63,7 @@ mkdir -p "$(dirname "$DIR")"
 cat > "$LAUNCHER" <<EOF
 #!/bin/sh
 # Written by scripts/install-peer-web.sh: the memtomem-web adapter's driver.
-exec "$DIR/bin/python" "$REPO/adapters/memtomem-web.py" "\$@"
+exec "$DIR/bin/python" "$REPO/crates/conform/adapters/memtomem-web.py" "\$@"
 EOF
 chmod 755 "$LAUNCHER"
 

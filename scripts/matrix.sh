@@ -24,8 +24,8 @@ done
 args=(--adapter reference
       --adapter memtomem --known memtomem=tests/conformance/peer-divergences.toml)
 for t in skills openskills skillkit agent-skills-installer agent-skills-cli; do
-    if [ -f "adapters/$t.toml" ]; then
-        args+=(--adapter "adapters/$t.toml" --known "$t=tests/conformance/$t-divergences.toml")
+    if [ -f "crates/conform/adapters/$t.toml" ]; then
+        args+=(--adapter "crates/conform/adapters/$t.toml" --known "$t=tests/conformance/$t-divergences.toml")
     fi
 done
 rc=0

@@ -6,7 +6,6 @@
 //! lockfile that many processes update at once.
 //!
 //! The parts, one module each:
-//! * [`conform`]: the conformance runner (cases, adapters, reports);
 //! * [`lock`]: the lock protocol: the `flock`s, the lockfile
 //!   read-modify-write, the install ordering and the lockfile document;
 //! * [`ops`]: the operations: install, `install --all`, update, status,
@@ -22,7 +21,6 @@
 
 pub mod asset;
 pub mod cli;
-pub mod conform;
 pub mod error;
 pub mod fs;
 pub mod lock;

@@ -215,7 +215,7 @@ pub enum Command {
     Status,
     /// Run the conformance suite (the contract as executable cases)
     /// against this binary or, with --adapter, another implementation.
-    Conform(crate::conform::ConformArgs),
+    Conform(assetpin_conform::ConformArgs),
     /// Print a shell completion script on stdout.
     #[command(after_help = "Examples:\n  \
         assetpin completions bash > ~/.local/share/bash-completion/completions/assetpin\n  \
@@ -780,9 +780,9 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         Command::Conform(mut args) => {
             // `--json` is every verb's switch to one JSON object.
             if cli.json {
-                args.format = crate::conform::Format::Json;
+                args.format = assetpin_conform::Format::Json;
             }
-            return crate::conform::run(args);
+            return assetpin_conform::run(args);
         }
         Command::Completions { shell } => {
             return print_generated(|out| {

@@ -1,5 +1,5 @@
 //! `cargo test --test conformance`: the conformance cases
-//! (tests/fixtures/cases) as one libtest test per case, against the
+//! (crates/conform/cases) as one libtest test per case, against the
 //! reference binary and, when it is installed, against the memtomem peer.
 //!
 //! The peer's known divergences live in `peer-divergences.toml` beside this
@@ -8,20 +8,20 @@
 //! Without the peer its tests are ignored, with a message saying how to
 //! install it (`scripts/install-peer.sh`). The peer's web API runs the
 //! edit family (`w-edit/`) the same way, through
-//! `adapters/memtomem-web.toml` and `peer-web-divergences.toml`
+//! `crates/conform/adapters/memtomem-web.toml` and `peer-web-divergences.toml`
 //! (`scripts/install-peer-web.sh`, which needs Python >= 3.12).
 
-use assetpin::conform::adapter::{Adapter, MEMTOMEM_TOML, REFERENCE_TOML};
-use assetpin::conform::exec::machine_skip;
-use assetpin::conform::runner::{CaseResult, Outcome, run_case};
-use assetpin::conform::{Divergence, coverage, load_cases, parse_divergences, source};
+use assetpin_conform::adapter::{Adapter, MEMTOMEM_TOML, REFERENCE_TOML};
+use assetpin_conform::exec::machine_skip;
+use assetpin_conform::runner::{CaseResult, Outcome, run_case};
+use assetpin_conform::{Divergence, coverage, load_cases, parse_divergences};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
 use std::sync::Arc;
 
 const DIVERGENCES: &str = include_str!("peer-divergences.toml");
 const WEB_DIVERGENCES: &str = include_str!("peer-web-divergences.toml");
-const MEMTOMEM_WEB_TOML: &str = include_str!("../../adapters/memtomem-web.toml");
+const MEMTOMEM_WEB_TOML: &str = include_str!("../../crates/conform/adapters/memtomem-web.toml");
 
 fn explain(r: &CaseResult) -> String {
     format!(
@@ -88,7 +88,7 @@ fn main() {
             if all.is_empty() {
                 return Err("no cases".into());
             }
-            let cov = coverage::coverage(&source::contract_clauses(), &all, &[]);
+            let cov = coverage::coverage(&assetpin_contract::contract_clauses(), &all, &[]);
             if cov.uncovered.is_empty() {
                 Ok(())
             } else {
@@ -97,7 +97,11 @@ fn main() {
         }));
     }
 
-    let reference = match Adapter::load("adapters/reference.toml", REFERENCE_TOML, exe) {
+    let reference = match Adapter::load(
+        "crates/conform/adapters/reference.toml",
+        REFERENCE_TOML,
+        exe,
+    ) {
         Ok(a) => Arc::new(a),
         Err(e) => {
             eprintln!("{e}");
@@ -142,7 +146,7 @@ fn main() {
         DIVERGENCES,
         &cases,
     );
-    let peer = match Adapter::load("adapters/memtomem.toml", MEMTOMEM_TOML, exe) {
+    let peer = match Adapter::load("crates/conform/adapters/memtomem.toml", MEMTOMEM_TOML, exe) {
         Ok(a) => Some(Arc::new(a)),
         Err(e) => {
             eprintln!(
@@ -164,7 +168,11 @@ fn main() {
         &skipped,
     );
     // The peer's web API (clauses W): its own adapter and divergences.
-    let web = match Adapter::load("adapters/memtomem-web.toml", MEMTOMEM_WEB_TOML, exe) {
+    let web = match Adapter::load(
+        "crates/conform/adapters/memtomem-web.toml",
+        MEMTOMEM_WEB_TOML,
+        exe,
+    ) {
         Ok(a) => Some(Arc::new(a)),
         Err(e) => {
             eprintln!(
@@ -240,31 +248,31 @@ fn main() {
 const INSTALLERS: [(&str, &str, &str, &str); 5] = [
     (
         "skills",
-        include_str!("../../adapters/skills.toml"),
+        include_str!("../../crates/conform/adapters/skills.toml"),
         "skills-divergences.toml",
         include_str!("skills-divergences.toml"),
     ),
     (
         "openskills",
-        include_str!("../../adapters/openskills.toml"),
+        include_str!("../../crates/conform/adapters/openskills.toml"),
         "openskills-divergences.toml",
         include_str!("openskills-divergences.toml"),
     ),
     (
         "skillkit",
-        include_str!("../../adapters/skillkit.toml"),
+        include_str!("../../crates/conform/adapters/skillkit.toml"),
         "skillkit-divergences.toml",
         include_str!("skillkit-divergences.toml"),
     ),
     (
         "agent-skills-installer",
-        include_str!("../../adapters/agent-skills-installer.toml"),
+        include_str!("../../crates/conform/adapters/agent-skills-installer.toml"),
         "agent-skills-installer-divergences.toml",
         include_str!("agent-skills-installer-divergences.toml"),
     ),
     (
         "agent-skills-cli",
-        include_str!("../../adapters/agent-skills-cli.toml"),
+        include_str!("../../crates/conform/adapters/agent-skills-cli.toml"),
         "agent-skills-cli-divergences.toml",
         include_str!("agent-skills-cli-divergences.toml"),
     ),
@@ -281,7 +289,7 @@ const NAIVE_PASSES: &[(&str, &str)] = &[(
 /// against `tests/fixtures/naive-installer` (a tool that breaks each P
 /// clause), except the reviewed NAIVE_PASSES, which must pass. A check
 /// that cannot fail shows up here.
-fn naive_trials(trials: &mut Vec<Trial>, cases: &[Arc<assetpin::conform::case::Case>], exe: &Path) {
+fn naive_trials(trials: &mut Vec<Trial>, cases: &[Arc<assetpin_conform::case::Case>], exe: &Path) {
     let text = include_str!("../fixtures/naive-installer/naive.toml");
     let ad = match Adapter::load("tests/fixtures/naive-installer/naive.toml", text, exe) {
         Ok(a) => Arc::new(a),
@@ -334,7 +342,7 @@ fn divergences_of(
     name: impl Into<String>,
     file: &'static str,
     text: &str,
-    cases: &[Arc<assetpin::conform::case::Case>],
+    cases: &[Arc<assetpin_conform::case::Case>],
 ) -> Vec<Divergence> {
     let divs = match parse_divergences(file, text) {
         Ok(d) => d,
@@ -376,7 +384,7 @@ fn peer_trials(
     file: &'static str,
     ad: Option<Arc<Adapter>>,
     divs: Arc<Vec<Divergence>>,
-    cases: &[Arc<assetpin::conform::case::Case>],
+    cases: &[Arc<assetpin_conform::case::Case>],
     skipped: &Arc<dyn Fn(&str) -> bool + Send + Sync>,
 ) {
     // A listed divergence must be a case the adapter runs: one the

@@ -1,4 +1,4 @@
-//! The memtomem-web adapter's driver (`adapters/memtomem-web.py`) is a
+//! The memtomem-web adapter's driver (`crates/conform/adapters/memtomem-web.py`) is a
 //! stand-in for a browser talking to `mm web`: it calls the peer's
 //! application in-process (FastAPI's TestClient). Anchored here to the
 //! real transport: the same edits go over HTTP on loopback to the same

@@ -1,12 +1,12 @@
 //! Tree snapshots for "nothing changed" checks, on the library's one walk
-//! ([`assetpin::conform::snapshot`]), and small file inspections.
+//! ([`assetpin_conform::snapshot`]), and small file inspections.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-pub use assetpin::conform::snapshot::Node;
+pub use assetpin_conform::snapshot::Node;
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
@@ -28,7 +28,7 @@ pub fn mode(path: &Path) -> u32 {
 pub fn mtime_ns(path: &Path) -> i128 {
     let m =
         std::fs::symlink_metadata(path).unwrap_or_else(|e| panic!("stat {}: {e}", path.display()));
-    assetpin::conform::exec::mtime_ns(&m)
+    assetpin_conform::exec::mtime_ns(&m)
 }
 
 /// The sorted names in directory `dir`.
@@ -75,13 +75,13 @@ impl Snapshot {
     /// One line per path that differs (`removed p`, `created p`,
     /// `changed p (what)`).
     pub fn diff(&self, after: &Snapshot) -> String {
-        assetpin::conform::snapshot::diff(&self.0, &after.0).join("\n")
+        assetpin_conform::snapshot::diff(&self.0, &after.0).join("\n")
     }
 }
 
 /// Snapshot of `dir` (which may be missing: an empty snapshot).
 pub fn snapshot(dir: impl AsRef<Path>) -> Snapshot {
-    Snapshot(assetpin::conform::snapshot::snapshot(dir.as_ref(), &[]))
+    Snapshot(assetpin_conform::snapshot::snapshot(dir.as_ref(), &[]))
 }
 
 /// Asserts two snapshots are equal, printing only the paths that differ.

@@ -1,72 +1,12 @@
 //! Where cases and clause ids come from: the case set embedded in the
-//! binary (`tests/fixtures/cases`), or a directory given with `--cases`;
+//! binary (`crates/conform/cases`), or a directory given with `--cases`;
 //! clause ids are parsed from the embedded `docs/CONTRACT.md`.
 
 use super::case::Case;
 use include_dir::{Dir, include_dir};
 use std::path::Path;
 
-static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/cases");
-
-/// The contract text this binary was built with.
-pub const CONTRACT: &str = include_str!("../../docs/CONTRACT.md");
-
-/// Clause ids of the contract, in document order: every bullet that
-/// starts with `- <Letter><digits> ` under a section heading.
-pub fn contract_clauses() -> Vec<String> {
-    clauses_of(CONTRACT)
-}
-
-/// Clause ids found in a contract text.
-pub fn clauses_of(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix("- ") else {
-            continue;
-        };
-        let id: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
-        let mut chars = id.chars();
-        let ok = matches!(chars.next(), Some(c) if c.is_ascii_uppercase())
-            && id.len() >= 2
-            && chars.all(|c| c.is_ascii_digit());
-        if ok && !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
-}
-
-/// The clause's whole text in the contract: its bullet with the indented
-/// lines that continue it, joined by single spaces; empty for an unknown id.
-pub fn clause_text(id: &str) -> String {
-    let head = format!("- {id} ");
-    let mut lines = CONTRACT.lines();
-    let Some(first) = lines.by_ref().find_map(|l| l.strip_prefix(&head)) else {
-        return String::new();
-    };
-    let mut out = first.trim().to_owned();
-    for l in lines.take_while(|l| l.starts_with("  ") && !l.trim().is_empty()) {
-        out.push(' ');
-        out.push_str(l.trim());
-    }
-    out
-}
-
-/// The clause's title for a table cell: [`clause_text`] cut at a word
-/// boundary to at most 60 characters, `...` marking the cut.
-pub fn clause_title(id: &str) -> String {
-    const MAX: usize = 60;
-    let text = clause_text(id);
-    if text.chars().count() <= MAX {
-        return text;
-    }
-    let cut: String = text.chars().take(MAX - 3).collect();
-    let cut = match cut.rfind(' ') {
-        Some(i) if i > MAX / 2 => &cut[..i],
-        _ => cut.as_str(),
-    };
-    format!("{}...", cut.trim_end_matches([' ', ',', ':', ';']))
-}
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/cases");
 
 /// Reads a file named on the command line or found in a case directory
 /// (an adapter, a known-divergences file, a case) as UTF-8, refusing
@@ -208,32 +148,6 @@ pub fn parse_all(mut files: Vec<(String, String)>) -> Result<Vec<Case>, Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn contract_has_every_group() {
-        let c = contract_clauses();
-        for id in [
-            "Y1", "Y3", "L1", "L10", "K7", "I8", "U7", "D3", "T3", "R5", "A5", "W6", "E4",
-        ] {
-            assert!(c.contains(&id.to_owned()), "{id} missing from {c:?}");
-        }
-        // Y L K I U T D R A W E P.
-        assert_eq!(c.len(), 3 + 10 + 7 + 8 + 7 + 3 + 3 + 5 + 5 + 6 + 4 + 10);
-    }
-
-    #[test]
-    fn clause_text_is_the_whole_bullet_and_the_title_cuts_at_a_word() {
-        let t = clause_text("P9");
-        assert!(t.starts_with("A reinstall of a changed skill"), "{t}");
-        assert!(t.ends_with("(generalizes I6, U4)."), "{t}");
-        assert!(!t.contains("  "), "{t}");
-        let title = clause_title("P9");
-        assert!(title.len() <= 60 && title.ends_with("..."), "{title}");
-        assert!(t.starts_with(title.trim_end_matches("...")), "{title}");
-        // A short clause is whole; an unknown id is empty.
-        assert_eq!(clause_title("P3"), clause_text("P3"));
-        assert_eq!(clause_text("Z9"), "");
-    }
 
     #[test]
     fn embedded_cases_parse() {

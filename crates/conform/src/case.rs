@@ -2,7 +2,7 @@
 //! The format is documented in `docs/conformance.md`; every case names the
 //! contract clause ids it checks (CONTRACT.md, all groups Y L K I U T E).
 
-use crate::error::Kind;
+use assetpin_contract::Kind;
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, MapAccess, Visitor};

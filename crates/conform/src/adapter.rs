@@ -1,7 +1,7 @@
 //! Adapters: how to drive one implementation (argv templates, environment,
 //! error-kind recognition, status parsing, claimed profiles and verbs).
 //! Format documented in `docs/conformance.md`; shipped examples are
-//! `adapters/reference.toml` and `adapters/memtomem.toml`.
+//! `crates/conform/adapters/reference.toml` and `crates/conform/adapters/memtomem.toml`.
 
 use super::case::{Case, Feature, Profile, Verb};
 use regex::Regex;
@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The reference adapter (this binary), embedded.
-pub const REFERENCE_TOML: &str = include_str!("../../adapters/reference.toml");
+pub const REFERENCE_TOML: &str = include_str!("../adapters/reference.toml");
 /// The memtomem adapter, embedded.
-pub const MEMTOMEM_TOML: &str = include_str!("../../adapters/memtomem.toml");
+pub const MEMTOMEM_TOML: &str = include_str!("../adapters/memtomem.toml");
 
 /// An adapter file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -283,7 +283,7 @@ impl Adapter {
         }
         let mut kind_rules = Vec::new();
         for k in &spec.errors.kinds {
-            if crate::error::Kind::parse(&k.kind).is_none() {
+            if assetpin_contract::Kind::parse(&k.kind).is_none() {
                 return Err(format!("adapter {origin}: unknown error kind {:?}", k.kind));
             }
             kind_rules.push((k.kind.clone(), compile("errors.kinds", &k.pattern)?));
@@ -353,7 +353,7 @@ impl Adapter {
         let text = super::source::read_input(Path::new(arg)).map_err(|e| {
             format!(
                 "adapter: {e}; pass a TOML adapter file \
-                 (see adapters/) or one of the built-in names `reference`, `memtomem`"
+                 (see crates/conform/adapters/) or one of the built-in names `reference`, `memtomem`"
             )
         })?;
         Adapter::load(arg, &text, self_exe)

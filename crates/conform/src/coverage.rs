@@ -44,7 +44,7 @@ pub fn coverage(clauses: &[String], all: &[Case], results: &[CaseResult]) -> Cov
         }
         let mut row = ClauseRow {
             clause: c.clone(),
-            title: super::source::clause_title(c),
+            title: assetpin_contract::clause_title(c),
             cases,
             ..ClauseRow::default()
         };

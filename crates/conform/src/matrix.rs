@@ -94,7 +94,7 @@ pub fn cell<'a>(run: &'a ImplRun, clause: &str) -> Cell<'a> {
 /// The contract's clauses that some implementation ran a case of (a
 /// `--filter` run shows only its own rows).
 fn clauses_ran(runs: &[ImplRun]) -> Vec<String> {
-    super::source::contract_clauses()
+    assetpin_contract::contract_clauses()
         .into_iter()
         .filter(|c| runs.iter().any(|r| cell(r, c).mark != Mark::Unsupported))
         .collect()
@@ -201,7 +201,7 @@ pub fn json(runs: &[ImplRun]) -> String {
                     )
                 })
                 .collect();
-            json!({"clause": cl, "title": super::source::clause_title(cl), "cells": cells})
+            json!({"clause": cl, "title": assetpin_contract::clause_title(cl), "cells": cells})
         })
         .collect();
     serde_json::to_string_pretty(&json!({"implementations": impls, "matrix": matrix}))
@@ -290,7 +290,7 @@ pub fn html(runs: &[ImplRun]) -> String {
             o,
             "<tr><th>{}<div class=\"t\">{}</div></th>",
             xml(&cl),
-            xml(&super::source::clause_text(&cl))
+            xml(&assetpin_contract::clause_text(&cl))
         );
         for r in runs {
             let c = cell(r, &cl);

@@ -1,8 +1,8 @@
 //! `assetpin conform`: the executable form of `docs/CONTRACT.md`.
 //!
-//! Cases are data (`tests/fixtures/cases/<group>/<name>.toml`, format in
+//! Cases are data (`crates/conform/cases/<group>/<name>.toml`, format in
 //! `docs/conformance.md`), embedded in the binary; an adapter
-//! (`adapters/*.toml`) says how to drive one implementation. Each case runs
+//! (`crates/conform/adapters/*.toml`) says how to drive one implementation. Each case runs
 //! in its own temporary directories, cases run in parallel, and the report
 //! shows each case's outcome (passed, failed, unsupported, error) and a
 //! clause × outcome table. A run with zero cases, a contract clause
@@ -66,14 +66,14 @@ pub enum Format {
 #[command(after_long_help = "\
 EXAMPLES:
     assetpin conform
-    assetpin conform --adapter adapters/memtomem.toml
+    assetpin conform --adapter crates/conform/adapters/memtomem.toml
     assetpin conform --filter K6 --format json
     assetpin conform --filter h-hostile/update: --skip :fifo
     assetpin conform --cases my-cases/ --format junit > junit.xml
-    assetpin conform --adapter reference --adapter adapters/skills.toml \\
+    assetpin conform --adapter reference --adapter crates/conform/adapters/skills.toml \\
         --known skills=tests/conformance/skills-divergences.toml --html matrix.html
 
-Adapters are TOML files (see adapters/ and docs/conformance.md); `reference`
+Adapters are TOML files (see crates/conform/adapters/ and docs/conformance.md); `reference`
 and `memtomem` also name the built-in copies. With several --adapter, the
 cases run against each in turn and the reports put them side by side.")]
 pub struct ConformArgs {
@@ -206,7 +206,7 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
             c
         }
     };
-    let clauses = source::contract_clauses();
+    let clauses = assetpin_contract::contract_clauses();
     let errs: Vec<String> = cases.iter().flat_map(|c| c.validate(&clauses)).collect();
     if errs.is_empty() {
         Ok(cases)
@@ -226,7 +226,7 @@ pub fn selected(case: &Case, filters: &[String]) -> bool {
 fn names(case: &Case, text: &str) -> bool {
     static CLAUSES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     if CLAUSES
-        .get_or_init(source::contract_clauses)
+        .get_or_init(assetpin_contract::contract_clauses)
         .iter()
         .any(|c| c == text)
     {
@@ -427,7 +427,7 @@ fn run_impl(
         bar.inc(1);
     });
     bar.finish_and_clear();
-    let cov = coverage::coverage(&source::contract_clauses(), all, &results);
+    let cov = coverage::coverage(&assetpin_contract::contract_clauses(), all, &results);
     if !cov.uncovered.is_empty() {
         run_errors.push(format!(
             "contract clause(s) without a case: {}",

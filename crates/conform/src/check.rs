@@ -7,7 +7,7 @@ use super::adapter::Adapter;
 use super::case::{AssetCheck, ExitClass, FileCheck, JsonType, RowCheck, Run, ValueCheck};
 use super::exec::ProcResult;
 use super::workspace::{HResult, Workspace, parse_mode};
-use crate::error::Kind;
+use assetpin_contract::Kind;
 use regex::Regex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};

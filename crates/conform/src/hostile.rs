@@ -395,7 +395,7 @@ mod tests {
     /// parses and validates against the contract.
     #[test]
     fn the_table_generates_valid_cases() {
-        let clauses = super::super::source::contract_clauses();
+        let clauses = assetpin_contract::contract_clauses();
         let cases = cases().unwrap_or_else(|e| panic!("{}", e.join("\n")));
         let per_verb: usize = TARGETS.iter().map(|t| plants_for(t.dir).len()).sum();
         assert_eq!(cases.len(), VERBS.len() * per_verb + 2 * NAMES.len());

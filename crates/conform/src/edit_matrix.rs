@@ -191,7 +191,7 @@ mod tests {
     /// every W clause covered by every type.
     #[test]
     fn the_matrix_generates_valid_cases() {
-        let clauses = super::super::source::contract_clauses();
+        let clauses = assetpin_contract::contract_clauses();
         let cases = cases().unwrap_or_else(|e| panic!("{}", e.join("\n")));
         assert_eq!(cases.len(), TYPES.len() * SCENARIOS.len());
         for c in &cases {

@@ -1,5 +1,5 @@
 """Drive memtomem's web API (`mm web`, memtomem 0.6.12) for the
-conformance suite: the adapter adapters/memtomem-web.toml runs this script
+conformance suite: the adapter crates/conform/adapters/memtomem-web.toml runs this script
 through the launcher that scripts/install-peer-web.sh writes.
 
     memtomem-web.py edit TYPE NAME --expect-mtime-ns N --content-file F
