@@ -16,11 +16,9 @@
 //! `target/bench-report/install_throughput.json`.
 //! `ASSETPIN_BENCH_QUICK=1` runs the 1- and 100-file cases only.
 
-mod common;
-
 use assetpin::AssetType;
 use assetpin::ops::{Context, install};
-use common::*;
+use assetpin_test_support::bench::*;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use rayon::prelude::*;
 use serde_json::json;

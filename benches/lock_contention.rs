@@ -27,9 +27,7 @@
 //! benchmark once.
 //!
 //! Process workers are this binary re-executed with `ASSETPIN_BENCH_WORKER`
-//! set (see `common::spawn_worker`).
-
-mod common;
+//! set (see `assetpin_test_support::bench::spawn_worker`).
 
 use assetpin::asset::validate_name;
 use assetpin::fs::safedir::PRIVATE_MODE;
@@ -42,7 +40,7 @@ use assetpin::ops::{Context, install};
 use assetpin::wiki::Wiki;
 use assetpin::{AssetType, Result};
 use assetpin::{fs::digest::sha256_hex, lock::lockfile::timestamp::now_utc_micros};
-use common::*;
+use assetpin_test_support::bench::*;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use serde_json::json;
 use std::cell::RefCell;

@@ -12,9 +12,8 @@
 //! written to `target/bench-report/update_all.json`.
 //! `ASSETPIN_BENCH_QUICK=1` runs N = 10 only.
 
-mod common;
-
-use common::*;
+use assetpin_test_support::bench::*;
+use assetpin_test_support::git;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

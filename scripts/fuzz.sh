@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The lockfile fuzz target (fuzz/fuzz_targets/lockfile.rs; properties in
-# fuzz/properties.rs) for SECONDS seconds (default 60), with libFuzzer
+# crates/test-support/src/lockfile_oracle.rs) for SECONDS seconds (default 60), with libFuzzer
 # through cargo-fuzz 0.13.2, installed into target/tools on first use.
 #
 #   scripts/fuzz.sh [SECONDS]

@@ -2,9 +2,8 @@
 //! confirmation of `update --all` (A3), a hostile registry (R3, E4) and a
 //! hostile project inside a batch (A4).
 
-use crate::Test;
-use crate::support::race::wait_limited;
-use crate::support::*;
+use assetpin_test_support::race::wait_limited;
+use assetpin_test_support::*;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -57,6 +56,7 @@ fn on_a_terminal(project: &Project, wiki: &Wiki, answer: &str) -> std::process::
 
 /// A3: on a terminal the batch asks; "n" writes nothing (exit 1,
 /// unconfirmed), "y" updates.
+#[assetpin_test]
 fn a3_a_terminal_is_asked_and_the_answer_decides() {
     let (wiki, project) = one_behind();
     let before = snapshot(project.parent());
@@ -75,6 +75,7 @@ fn a3_a_terminal_is_asked_and_the_answer_decides() {
 /// R3, E4: a FIFO where the registry is neither blocks a reader nor a
 /// writer: `projects list` warns and lists nothing, `projects add` refuses
 /// (unsafe-path), each within the time limit, the FIFO left in place.
+#[assetpin_test]
 fn r3_a_fifo_registry_blocks_nobody() {
     let project = Project::new();
     let wiki = Wiki::new();
@@ -105,6 +106,7 @@ fn r3_a_fifo_registry_blocks_nobody() {
 /// A4, Y2: a registered project whose `.memtomem` is a link out of it
 /// fails its own row (unsafe-path) and nothing is written through the
 /// link; the other project is updated; the exit status says one failed.
+#[assetpin_test]
 fn a4_a_linked_project_fails_alone() {
     let (wiki, project) = one_behind();
     let other = Project::new();
@@ -134,6 +136,7 @@ fn a4_a_linked_project_fails_alone() {
 
 /// R3, E1: a `HOME` that is missing or a file is refused (io, naming
 /// `HOME` and the remedy) and nothing is created where it points.
+#[assetpin_test]
 fn r3_a_missing_home_is_refused_not_created() {
     let project = Project::new();
     let wiki = Wiki::new();
@@ -154,23 +157,3 @@ fn r3_a_missing_home_is_refused_not_created() {
     assert!(!missing.exists(), "a missing HOME was created");
     assert_same(&before, &snapshot(project.parent()), "after the refusals");
 }
-
-/// The tests of this module.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "a3_a_terminal_is_asked_and_the_answer_decides",
-        a3_a_terminal_is_asked_and_the_answer_decides,
-    ),
-    Test::plain(
-        "r3_a_fifo_registry_blocks_nobody",
-        r3_a_fifo_registry_blocks_nobody,
-    ),
-    Test::plain(
-        "r3_a_missing_home_is_refused_not_created",
-        r3_a_missing_home_is_refused_not_created,
-    ),
-    Test::plain(
-        "a4_a_linked_project_fails_alone",
-        a4_a_linked_project_fails_alone,
-    ),
-];

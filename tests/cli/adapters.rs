@@ -1,8 +1,7 @@
 //! Adapters as untrusted input to the runner: a layout aimed outside the
 //! case's directories, and a setup command that never ends.
 
-use crate::Test;
-use crate::support::bin;
+use assetpin_test_support::{assetpin_test, bin};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -65,6 +64,7 @@ fn outcome(out: &Output) -> (String, String) {
 /// manifest outside the case (an absolute path, or `..`) gets a harness
 /// error and the file is untouched. Control: the same write under
 /// `${home}` happens (the case runs and judges the tool).
+#[assetpin_test]
 fn layout_outside_the_case_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let victim = dir.path().join("victim.json");
@@ -90,6 +90,7 @@ fn layout_outside_the_case_is_refused() {
 }
 
 /// `run.setup` is bounded by the adapter's timeout like every process.
+#[assetpin_test]
 fn setup_that_hangs_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let a = adapter(
@@ -103,11 +104,3 @@ fn setup_that_hangs_is_killed() {
     assert!(details.contains("still running after 2 s"), "{details}");
     assert!(start.elapsed().as_secs() < 60);
 }
-
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "layout_outside_the_case_is_refused",
-        layout_outside_the_case_is_refused,
-    ),
-    Test::plain("setup_that_hangs_is_killed", setup_that_hangs_is_killed),
-];

@@ -8,7 +8,6 @@
 //! the first test shows the limits bite.
 
 use super::*;
-use crate::Test;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
@@ -102,6 +101,7 @@ fn count_files(dir: &std::path::Path) -> usize {
 /// E4: an asset 10,000 directories wide is installed, updated, read by
 /// status and restored by `install --all`, each within 256 open files and a
 /// 512 KiB stack.
+#[assetpin_test]
 fn e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack() {
     assert_the_limits_bite();
     let wiki = wide_wiki(10_000);
@@ -241,6 +241,7 @@ fn rm_rf(p: &std::path::Path) {
 /// E4, I2: a skill 100,000 directories deep in the wiki is refused with a
 /// classified error, not a crash, within 256 open files and a small stack;
 /// so are dest trees that deep, where status still exits 0 (T2).
+#[assetpin_test]
 fn e4_a_100000_level_deep_asset_and_dest_are_refused_not_crashed() {
     let wiki = sample_wiki();
     commit_deep_skill(&wiki, 100_000);
@@ -288,6 +289,7 @@ fn sparse(path: &std::path::Path, len: u64) {
 /// `.bak`); a 50 GiB file in the wiki work tree is `uncommitted`. Every
 /// run is limited to 300 MB of address space, so reading any of them
 /// whole would fail.
+#[assetpin_test]
 fn e4_files_larger_than_memory_are_never_read_whole() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -376,6 +378,7 @@ fn assert_the_memory_limit_bites() {
 /// of 24 files of 16 MiB (384 MiB in all) is installed, updated (one file
 /// changed), read by status, restored by `install --all` and adopted, each
 /// within 300 MB of address space: holding the asset whole would fail.
+#[assetpin_test]
 fn e4_an_asset_larger_than_memory_is_installed_one_file_at_a_time() {
     assert_the_memory_limit_bites();
     const FILES: usize = 24;
@@ -422,22 +425,3 @@ fn e4_an_asset_larger_than_memory_is_installed_one_file_at_a_time() {
         "I4: adopt's digests are install's"
     );
 }
-
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "e4_an_asset_larger_than_memory_is_installed_one_file_at_a_time",
-        e4_an_asset_larger_than_memory_is_installed_one_file_at_a_time,
-    ),
-    Test::plain(
-        "e4_files_larger_than_memory_are_never_read_whole",
-        e4_files_larger_than_memory_are_never_read_whole,
-    ),
-    Test::plain(
-        "e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack",
-        e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack,
-    ),
-    Test::plain(
-        "e4_a_100000_level_deep_asset_and_dest_are_refused_not_crashed",
-        e4_a_100000_level_deep_asset_and_dest_are_refused_not_crashed,
-    ),
-];

@@ -3,8 +3,7 @@
 //! opens, each refused with the project and what is outside it unchanged.
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -29,6 +28,7 @@ fn json(out: &std::process::Output) -> Value {
 /// W1, W6: --show gives the value, an edit from stdin lands and reports
 /// the file's new mtime_ns; the lockfile is not written and status calls
 /// the asset dirty; the old value is stale from then on (exit 3).
+#[assetpin_test]
 fn w1_show_then_edit_from_stdin() {
     let (project, wiki) = installed();
     let file = project.dest("skill", "x").join("SKILL.md");
@@ -101,6 +101,7 @@ fn w1_show_then_edit_from_stdin() {
 }
 
 /// W1: no dest, no main file: not-installed with the remedy; nothing made.
+#[assetpin_test]
 fn w1_not_installed_names_the_remedy() {
     let (project, wiki) = installed();
     let content = project.home().join("c.md");
@@ -134,6 +135,7 @@ fn w1_not_installed_names_the_remedy() {
 /// W4: a link or the wrong kind at the main file, dest, the section or
 /// `.memtomem`: unsafe-path, nothing written in the project or outside
 /// (whose file the link reaches), and a FIFO never blocks the edit.
+#[assetpin_test]
 fn w4_hostile_entries_are_refused() {
     type Plant = fn(&Project, &Path);
     let plants: &[(&str, Plant)] = &[
@@ -205,6 +207,7 @@ fn w4_hostile_entries_are_refused() {
 
 /// W1: a main file hard-linked to a file outside the project is replaced
 /// by name; the outside file keeps its bytes.
+#[assetpin_test]
 fn w1_hard_link_outside_is_not_written_through() {
     let (project, wiki) = installed();
     let out_dir = project.outside();
@@ -236,6 +239,7 @@ fn w1_hard_link_outside_is_not_written_through() {
 /// that never ends, a FIFO nobody writes to (which must not hang), a
 /// missing file: each refused with io naming the file, nothing written.
 /// Bytes that are not UTF-8 are content like any other.
+#[assetpin_test]
 fn w1_content_input_is_bounded() {
     let (project, wiki) = installed();
     let m = mtime_arg(&project.dest("skill", "x").join("SKILL.md"));
@@ -292,6 +296,7 @@ fn w1_content_input_is_bounded() {
 /// W3: what a killed edit leaves (its temporary names) is removed by the
 /// next edit, under the lock; the user's other files stay, those named
 /// almost like a temporary name included.
+#[assetpin_test]
 fn w3_leftovers_of_a_killed_edit_are_tidied() {
     let (project, wiki) = installed();
     let dest = project.dest("skill", "x");
@@ -326,25 +331,3 @@ fn w3_leftovers_of_a_killed_edit_are_tidied() {
     );
     assert!(names.contains(&"notes.md".to_owned()), "{names:?}");
 }
-
-/// The tests of this module.
-pub const TESTS: &[Test] = &[
-    Test::plain("w1_show_then_edit_from_stdin", w1_show_then_edit_from_stdin),
-    Test::plain(
-        "w1_not_installed_names_the_remedy",
-        w1_not_installed_names_the_remedy,
-    ),
-    Test::plain(
-        "w4_hostile_entries_are_refused",
-        w4_hostile_entries_are_refused,
-    ),
-    Test::plain(
-        "w1_hard_link_outside_is_not_written_through",
-        w1_hard_link_outside_is_not_written_through,
-    ),
-    Test::plain("w1_content_input_is_bounded", w1_content_input_is_bounded),
-    Test::plain(
-        "w3_leftovers_of_a_killed_edit_are_tidied",
-        w3_leftovers_of_a_killed_edit_are_tidied,
-    ),
-];

@@ -1,8 +1,7 @@
 //! E1-E4: errors, exit codes, `--json`, and inputs that must never panic.
 
 use super::{assert_refused, ok, sample_wiki};
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::Value;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -46,6 +45,7 @@ fn failed_cleanly(out: &Output, what: &str) {
 
 /// E1: the first stderr line of each refusal kind an install can meet is
 /// `error[<kind>]: ` followed by a message.
+#[assetpin_test]
 fn e1_first_stderr_line_is_error_kind() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -65,6 +65,7 @@ fn e1_first_stderr_line_is_error_kind() {
 }
 
 /// E2: 0 for success and `--help`, 1 for a refusal, 2 for usage errors.
+#[assetpin_test]
 fn e2_exit_codes() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -93,6 +94,7 @@ fn e2_exit_codes() {
 }
 
 /// E3: `--json` success is one object with status, pin and files.
+#[assetpin_test]
 fn e3_json_success_is_one_object() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -129,6 +131,7 @@ fn e3_json_success_is_one_object() {
 
 /// E3: `--json` refusals are one object `{"status": "refused", "kind",
 /// "message"}` on stdout, for every kind an install can meet.
+#[assetpin_test]
 fn e3_json_refusal_is_one_object() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -169,6 +172,7 @@ fn e3_json_refusal_is_one_object() {
 }
 
 /// E4: a name that is not UTF-8 is refused without panic.
+#[assetpin_test]
 fn e4_non_utf8_name() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -185,6 +189,7 @@ fn e4_non_utf8_name() {
 
 /// E4: a very long name is `invalid-name` (a name with NUL cannot be
 /// passed through argv at all, so it is not tested here).
+#[assetpin_test]
 fn e4_very_long_name() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -196,6 +201,7 @@ fn e4_very_long_name() {
 }
 
 /// E4: a wiki path that is a regular file.
+#[assetpin_test]
 fn e4_wiki_is_a_file() {
     let project = Project::new();
     let file = project.parent().join("wiki-file");
@@ -209,6 +215,7 @@ fn e4_wiki_is_a_file() {
 }
 
 /// E4: a lockfile that is a directory.
+#[assetpin_test]
 fn e4_lockfile_is_a_directory() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -223,6 +230,7 @@ fn e4_lockfile_is_a_directory() {
 }
 
 /// E4: `.memtomem` that is a regular file.
+#[assetpin_test]
 fn e4_memtomem_is_a_file() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -237,6 +245,7 @@ fn e4_memtomem_is_a_file() {
 }
 
 /// E4: a regular file or a fifo at dest, and a section that is a file.
+#[assetpin_test]
 fn e4_odd_files_where_directories_belong() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -259,6 +268,7 @@ fn e4_odd_files_where_directories_belong() {
 
 /// E4: odd wikis: empty directory, no commits, asset path that is a file,
 /// and no wiki configured at all (no `--wiki`, no `HOME`).
+#[assetpin_test]
 fn e4_odd_wikis() {
     let project = Project::new();
     let empty = project.parent().join("empty");
@@ -289,6 +299,7 @@ fn e4_odd_wikis() {
 }
 
 /// E4: a closed stdout (EPIPE) is a failure to report, not a panic.
+#[assetpin_test]
 fn e4_closed_stdout_is_not_a_panic() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -303,34 +314,3 @@ fn e4_closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "e1_first_stderr_line_is_error_kind",
-        e1_first_stderr_line_is_error_kind,
-    ),
-    Test::plain("e2_exit_codes", e2_exit_codes),
-    Test::plain(
-        "e3_json_success_is_one_object",
-        e3_json_success_is_one_object,
-    ),
-    Test::plain(
-        "e3_json_refusal_is_one_object",
-        e3_json_refusal_is_one_object,
-    ),
-    Test::plain("e4_non_utf8_name", e4_non_utf8_name),
-    Test::plain("e4_very_long_name", e4_very_long_name),
-    Test::plain("e4_wiki_is_a_file", e4_wiki_is_a_file),
-    Test::plain("e4_lockfile_is_a_directory", e4_lockfile_is_a_directory),
-    Test::plain("e4_memtomem_is_a_file", e4_memtomem_is_a_file),
-    Test::plain(
-        "e4_odd_files_where_directories_belong",
-        e4_odd_files_where_directories_belong,
-    ),
-    Test::plain("e4_odd_wikis", e4_odd_wikis),
-    Test::plain(
-        "e4_closed_stdout_is_not_a_panic",
-        e4_closed_stdout_is_not_a_panic,
-    ),
-];

@@ -2,14 +2,14 @@
 //! failed before its fix (docs/CONTRACT.md sharpenings Y1, L3/L8, E3).
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::Value;
 
 /// Y2, K3: a per-asset lock hard-linked to a file outside the project is
 /// refused before it is opened, like one that is a link or a directory
 /// (locking it would also create nothing, but a later writer that trusts
 /// the name would write through it).
+#[assetpin_test]
 fn y2_a_hard_linked_asset_lock_is_refused() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -25,6 +25,7 @@ fn y2_a_hard_linked_asset_lock_is_refused() {
 /// I4: each one-sided state's refusal names a remedy that the tool then
 /// accepts: entry without dest -> `install --all`; dest without entry ->
 /// move it away and install again.
+#[assetpin_test]
 fn i4_already_installed_remedies_are_accepted() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -87,6 +88,7 @@ fn i4_already_installed_remedies_are_accepted() {
 /// T3, U7: an mtime after 2262 does not fit an i64 of nanoseconds;
 /// `status --json` prints it exactly and `--expect-mtime-ns` with that
 /// value matches.
+#[assetpin_test]
 fn t3_u7_mtime_after_2262_is_exact() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -124,6 +126,7 @@ fn t3_u7_mtime_after_2262_is_exact() {
 /// T1: entry names and pins in a lockfile are untrusted: a newline or an
 /// ESC in them is escaped in human output, so they cannot forge rows or
 /// drive the terminal.
+#[assetpin_test]
 fn t1_control_characters_in_entries_are_escaped() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -149,6 +152,7 @@ fn t1_control_characters_in_entries_are_escaped() {
 
 /// E3: `--json` on a usage error still prints one JSON object on stdout
 /// (exit 2, E2).
+#[assetpin_test]
 fn e3_json_on_usage_errors() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -169,6 +173,7 @@ fn e3_json_on_usage_errors() {
 /// L3, L8: an unknown number beyond a double's range is written back as
 /// its own text, never as the bare token `Infinity`, so every verb still
 /// reads the lockfile afterwards, and so does Python's `json`.
+#[assetpin_test]
 fn l8_huge_numbers_stay_json() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -188,6 +193,7 @@ fn l8_huge_numbers_stay_json() {
 }
 
 /// Y1, K3: `.a.lock` is the per-asset lock of `a`, so it is no asset name.
+#[assetpin_test]
 fn y1_lock_file_names_are_invalid() {
     let wiki = Wiki::new();
     wiki.skill("a").skill(".a.lock");
@@ -203,6 +209,7 @@ fn y1_lock_file_names_are_invalid() {
 
 /// E4: `conform --list` and the report into a closed pipe (`| head`)
 /// end quietly instead of panicking on the failed write.
+#[assetpin_test]
 fn e4_conform_output_into_a_closed_pipe_does_not_panic() {
     for args in [
         &["conform", "--list"][..],
@@ -224,6 +231,7 @@ fn e4_conform_output_into_a_closed_pipe_does_not_panic() {
 
 /// I1: a committed file whose name is not UTF-8 is never dropped
 /// silently: install refuses naming it (escaped) and writes nothing.
+#[assetpin_test]
 fn i1_a_committed_name_that_is_not_utf8_is_refused() {
     use std::os::unix::ffi::OsStrExt;
     let wiki = Wiki::new();
@@ -266,6 +274,7 @@ fn truncate_loose_object(wiki: &Wiki, rev: &str) {
 /// I1, I5: a blob the wiki cannot read (a loose object cut short) is
 /// refused before anything is locked or created: install and update
 /// leave the project exactly as it was (no `.memtomem/`, no lock file).
+#[assetpin_test]
 fn i1_an_unreadable_blob_is_refused_before_anything_is_written() {
     let noise: Vec<u8> = (0..100_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
@@ -301,6 +310,7 @@ fn i1_an_unreadable_blob_is_refused_before_anything_is_written() {
 /// I1, U2, E4, T2: trees nested deeper than the walks accept are refused
 /// with a classified error, in the asset and in dest, never a stack
 /// overflow; status reports such a dest as dirty and exits 0.
+#[assetpin_test]
 fn e4_trees_deeper_than_the_walks_accept_are_refused() {
     let deep: String = (0..300).map(|_| "d/").collect();
     let wiki = Wiki::new();
@@ -333,6 +343,7 @@ fn e4_trees_deeper_than_the_walks_accept_are_refused() {
 /// filters: with `core.autocrlf=true` or an `eol=crlf` attribute, a
 /// checkout with CRLF line ends that `git status` calls clean installs the
 /// committed (LF) bytes; a real edit is still `uncommitted`.
+#[assetpin_test]
 fn i1_line_end_filters_are_applied_as_git_applies_them() {
     for (setup, file) in [
         ("autocrlf", "skills/a/SKILL.md"),
@@ -377,6 +388,7 @@ fn i1_line_end_filters_are_applied_as_git_applies_them() {
 
 /// I1, untrusted wiki: a clean filter driver in the wiki's config is never
 /// run (it would be a program the wiki chooses).
+#[assetpin_test]
 fn i1_a_wikis_filter_driver_is_never_run() {
     let wiki = Wiki::new();
     wiki.file(".gitattributes", "*.md filter=evil\n")
@@ -398,53 +410,3 @@ fn i1_a_wikis_filter_driver_is_never_run() {
     );
     assert!(!marker.exists(), "the wiki's filter driver ran");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "y2_a_hard_linked_asset_lock_is_refused",
-        y2_a_hard_linked_asset_lock_is_refused,
-    ),
-    Test::plain(
-        "i1_an_unreadable_blob_is_refused_before_anything_is_written",
-        i1_an_unreadable_blob_is_refused_before_anything_is_written,
-    ),
-    Test::plain(
-        "i4_already_installed_remedies_are_accepted",
-        i4_already_installed_remedies_are_accepted,
-    ),
-    Test::plain(
-        "t3_u7_mtime_after_2262_is_exact",
-        t3_u7_mtime_after_2262_is_exact,
-    ),
-    Test::plain(
-        "t1_control_characters_in_entries_are_escaped",
-        t1_control_characters_in_entries_are_escaped,
-    ),
-    Test::plain("e3_json_on_usage_errors", e3_json_on_usage_errors),
-    Test::plain("l8_huge_numbers_stay_json", l8_huge_numbers_stay_json),
-    Test::plain(
-        "y1_lock_file_names_are_invalid",
-        y1_lock_file_names_are_invalid,
-    ),
-    Test::plain(
-        "e4_conform_output_into_a_closed_pipe_does_not_panic",
-        e4_conform_output_into_a_closed_pipe_does_not_panic,
-    ),
-    Test::plain(
-        "i1_a_committed_name_that_is_not_utf8_is_refused",
-        i1_a_committed_name_that_is_not_utf8_is_refused,
-    ),
-    Test::plain(
-        "e4_trees_deeper_than_the_walks_accept_are_refused",
-        e4_trees_deeper_than_the_walks_accept_are_refused,
-    ),
-    Test::plain(
-        "i1_line_end_filters_are_applied_as_git_applies_them",
-        i1_line_end_filters_are_applied_as_git_applies_them,
-    ),
-    Test::plain(
-        "i1_a_wikis_filter_driver_is_never_run",
-        i1_a_wikis_filter_driver_is_never_run,
-    ),
-];

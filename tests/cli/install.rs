@@ -1,8 +1,7 @@
 //! I1-I4, I6, I7: what an install reads and what it writes.
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -25,6 +24,7 @@ fn dest_files(project: &Project, ty: &str, name: &str) -> BTreeMap<String, Vec<u
 }
 
 /// I1: a file modified in the work tree is `uncommitted`, naming it.
+#[assetpin_test]
 fn i1_modified_file_is_uncommitted() {
     let wiki = sample_wiki();
     wiki.file("skills/x/docs/guide.md", "changed\n");
@@ -42,6 +42,7 @@ fn i1_modified_file_is_uncommitted() {
 }
 
 /// I1: a changed executable bit counts as modified.
+#[assetpin_test]
 fn i1_mode_change_is_uncommitted() {
     let wiki = sample_wiki();
     wiki.file("skills/x/run.sh", "#!/bin/sh\necho x\n");
@@ -55,6 +56,7 @@ fn i1_mode_change_is_uncommitted() {
 }
 
 /// I1: a file deleted from the work tree is `uncommitted`, naming it.
+#[assetpin_test]
 fn i1_deleted_file_is_uncommitted() {
     let wiki = sample_wiki();
     wiki.remove("skills/x/docs/deep/more.txt");
@@ -69,6 +71,7 @@ fn i1_deleted_file_is_uncommitted() {
 
 /// I1: untracked files that git does not ignore are `uncommitted`, at any
 /// depth (also inside an untracked directory); `--json` lists them.
+#[assetpin_test]
 fn i1_untracked_not_ignored_file_is_uncommitted() {
     let wiki = sample_wiki();
     wiki.file("skills/x/new.md", "new\n")
@@ -92,6 +95,7 @@ fn i1_untracked_not_ignored_file_is_uncommitted() {
 
 /// I1: ignored untracked files (file and directory patterns) do not count
 /// and are not installed; changes in other assets do not count either.
+#[assetpin_test]
 fn i1_ignored_files_and_other_assets_do_not_count() {
     let wiki = sample_wiki();
     wiki.gitignore(&["*.log", "build/"]);
@@ -112,6 +116,7 @@ fn i1_ignored_files_and_other_assets_do_not_count() {
 
 /// I1, K4: bytes come from the commit's objects, not from a work tree: a
 /// bare clone (no work tree at all) installs the committed bytes.
+#[assetpin_test]
 fn i1_bytes_come_from_the_commit() {
     let wiki = sample_wiki();
     let bare = tempfile::tempdir().unwrap();
@@ -147,6 +152,7 @@ fn i1_bytes_come_from_the_commit() {
 /// I1: with ignored files present in the work tree, the installed bytes
 /// are still the committed ones (a file that is tracked but matches an
 /// ignore pattern is compared, and clean).
+#[assetpin_test]
 fn i1_tracked_file_matching_ignore_rule_is_installed() {
     let wiki = Wiki::new();
     wiki.file("skills/x/SKILL.md", "x\n")
@@ -204,6 +210,7 @@ fn skip_wiki() -> Wiki {
 
 /// I2: skipped names, `.bak` files, links and submodules appear in
 /// neither dest nor `files`; links and submodules are named on stderr.
+#[assetpin_test]
 fn i2_skipped_entries_are_not_installed() {
     let wiki = skip_wiki();
     assert!(
@@ -251,6 +258,7 @@ fn i2_skipped_entries_are_not_installed() {
 }
 
 /// I2 with `--json`: the warnings are in the result object too.
+#[assetpin_test]
 fn i2_json_result_carries_warnings() {
     let wiki = skip_wiki();
     let project = Project::new();
@@ -262,6 +270,7 @@ fn i2_json_result_carries_warnings() {
 
 /// I2 / I1: a submodule that is checked out in the wiki work tree is not
 /// "uncommitted": its files belong to the submodule, not to the wiki.
+#[assetpin_test]
 fn i2_checked_out_submodule_is_skipped_not_uncommitted() {
     let lib = Wiki::new();
     lib.file("lib.md", "library\n");
@@ -323,16 +332,19 @@ fn check_modes(mask: &str) {
 }
 
 /// I3: modes under umask 077.
+#[assetpin_test]
 fn i3_modes_under_umask_077() {
     check_modes("077");
 }
 
 /// I3: modes under umask 000.
+#[assetpin_test]
 fn i3_modes_under_umask_000() {
     check_modes("000");
 }
 
 /// I6: no staging directory is left after an install.
+#[assetpin_test]
 fn i6_no_staging_dir_left() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -346,6 +358,7 @@ fn i6_no_staging_dir_left() {
 
 /// I6: a stale staging directory (left by a crash) never shows in
 /// `status` and is removed by the next install of its asset.
+#[assetpin_test]
 fn i6_stale_staging_dir_is_ignored_and_cleaned() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -373,6 +386,7 @@ fn i6_stale_staging_dir_is_ignored_and_cleaned() {
 
 /// I6, K3: cleaning stale staging directories of `x` never touches those
 /// of another asset whose name starts with `x.staging-` (nor its lock).
+#[assetpin_test]
 fn i6_staging_cleanup_is_confined_to_its_asset() {
     let wiki = Wiki::with_skills(&["x", "x.staging-1"]);
     let project = Project::new();
@@ -388,6 +402,7 @@ fn i6_staging_cleanup_is_confined_to_its_asset() {
 
 /// I7 (ordering seen from outside): after a successful install the entry
 /// describes exactly what dest holds.
+#[assetpin_test]
 fn i7_entry_matches_dest() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -407,6 +422,7 @@ fn i7_entry_matches_dest() {
 
 /// A refusal on the second install leaves the first one intact (I4 + I5
 /// seen from the dest side): dest bytes equal the committed tree.
+#[assetpin_test]
 fn i4_refused_reinstall_keeps_first_install() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -428,6 +444,7 @@ fn i4_refused_reinstall_keeps_first_install() {
 /// I1: the asset's directory in the work tree replaced by a link to a
 /// copy of the same files is a difference (`uncommitted`, naming the
 /// asset), never a place to read from, and not an error of the install.
+#[assetpin_test]
 fn i1_asset_dir_replaced_by_a_link_is_uncommitted() {
     let wiki = sample_wiki();
     let copy = tempfile::tempdir().unwrap();
@@ -452,6 +469,7 @@ fn i1_asset_dir_replaced_by_a_link_is_uncommitted() {
 /// I1: committed files under a directory that `.gitignore` names are
 /// compared like any other: unchanged, the install goes ahead; changed,
 /// it is `uncommitted`.
+#[assetpin_test]
 fn i1_tracked_files_under_an_ignored_directory_are_compared() {
     let wiki = Wiki::new();
     wiki.skill("x").file("skills/x/build/out.txt", "built\n");
@@ -469,70 +487,3 @@ fn i1_tracked_files_under_an_ignored_directory_are_compared() {
     let stderr = refuses_unchanged(&other, &wiki, &["install", "skill", "x"], "uncommitted");
     assert!(stderr.contains("skills/x/build/out.txt"), "{stderr}");
 }
-
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "i1_asset_dir_replaced_by_a_link_is_uncommitted",
-        i1_asset_dir_replaced_by_a_link_is_uncommitted,
-    ),
-    Test::plain(
-        "i1_tracked_files_under_an_ignored_directory_are_compared",
-        i1_tracked_files_under_an_ignored_directory_are_compared,
-    ),
-    Test::plain(
-        "i1_modified_file_is_uncommitted",
-        i1_modified_file_is_uncommitted,
-    ),
-    Test::plain(
-        "i1_mode_change_is_uncommitted",
-        i1_mode_change_is_uncommitted,
-    ),
-    Test::plain(
-        "i1_deleted_file_is_uncommitted",
-        i1_deleted_file_is_uncommitted,
-    ),
-    Test::plain(
-        "i1_untracked_not_ignored_file_is_uncommitted",
-        i1_untracked_not_ignored_file_is_uncommitted,
-    ),
-    Test::plain(
-        "i1_ignored_files_and_other_assets_do_not_count",
-        i1_ignored_files_and_other_assets_do_not_count,
-    ),
-    Test::plain(
-        "i1_bytes_come_from_the_commit",
-        i1_bytes_come_from_the_commit,
-    ),
-    Test::plain(
-        "i1_tracked_file_matching_ignore_rule_is_installed",
-        i1_tracked_file_matching_ignore_rule_is_installed,
-    ),
-    Test::plain(
-        "i2_skipped_entries_are_not_installed",
-        i2_skipped_entries_are_not_installed,
-    ),
-    Test::plain(
-        "i2_json_result_carries_warnings",
-        i2_json_result_carries_warnings,
-    ),
-    Test::plain(
-        "i2_checked_out_submodule_is_skipped_not_uncommitted",
-        i2_checked_out_submodule_is_skipped_not_uncommitted,
-    ),
-    Test::plain("i3_modes_under_umask_077", i3_modes_under_umask_077),
-    Test::plain("i3_modes_under_umask_000", i3_modes_under_umask_000),
-    Test::plain("i6_no_staging_dir_left", i6_no_staging_dir_left),
-    Test::plain(
-        "i6_stale_staging_dir_is_ignored_and_cleaned",
-        i6_stale_staging_dir_is_ignored_and_cleaned,
-    ),
-    Test::plain(
-        "i6_staging_cleanup_is_confined_to_its_asset",
-        i6_staging_cleanup_is_confined_to_its_asset,
-    ),
-    Test::plain("i7_entry_matches_dest", i7_entry_matches_dest),
-    Test::plain(
-        "i4_refused_reinstall_keeps_first_install",
-        i4_refused_reinstall_keeps_first_install,
-    ),
-];

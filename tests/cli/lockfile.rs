@@ -1,9 +1,8 @@
 //! L1-L10: the lockfile, and K1/K3/K7: locks and readers.
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
-use crate::Test;
-use crate::support::race::{hold_lock, wait_for};
-use crate::support::*;
+use assetpin_test_support::race::{hold_lock, wait_for};
+use assetpin_test_support::*;
 use serde_json::{Value, json};
 use std::process::Command;
 use std::time::Duration;
@@ -34,6 +33,7 @@ fn now() -> String {
 }
 
 /// L1, L2: the entry written by an install, field by field.
+#[assetpin_test]
 fn l1_l2_entry_fields() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -103,6 +103,7 @@ fn l1_l2_entry_fields() {
 }
 
 /// L1: each type goes to its own section; sections are objects.
+#[assetpin_test]
 fn l1_sections_per_type() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -149,6 +150,7 @@ const RICH_LOCKFILE: &str = r#"{
 /// L3 (and L9): unknown keys at the top level, in sections and in other
 /// entries keep their values and order; the new entry is appended to its
 /// section, a new section to the document.
+#[assetpin_test]
 fn l3_unknown_keys_survive_and_new_keys_are_appended() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -193,6 +195,7 @@ fn l3_unknown_keys_survive_and_new_keys_are_appended() {
 
 /// L4: a missing lockfile is an empty document; the first write creates
 /// it and `.memtomem/`. Also when `.memtomem/` exists without a lockfile.
+#[assetpin_test]
 fn l4_missing_lockfile_is_created() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -213,6 +216,7 @@ fn l4_missing_lockfile_is_created() {
 
 /// L5: a lockfile that is not a JSON object is `lockfile-corrupt`, and
 /// stays byte-for-byte as it was (as does everything else).
+#[assetpin_test]
 fn l5_corrupt_lockfile_is_refused_and_untouched() {
     let wiki = sample_wiki();
     let cases: [(&str, &[u8]); 8] = [
@@ -245,6 +249,7 @@ fn l5_corrupt_lockfile_is_refused_and_untouched() {
 
 /// L6: a version other than 1 is `lockfile-version` for install, and
 /// `status --json` reports the version found.
+#[assetpin_test]
 fn l6_other_version_is_refused_and_reported() {
     let wiki = sample_wiki();
     for version in ["2", "0", "\"1\"", "null"] {
@@ -276,6 +281,7 @@ fn l6_other_version_is_refused_and_reported() {
 
 /// L7: the lockfile is 0600 whatever the umask, also when it replaces a
 /// 0644 file, and no temporary file is left in `.memtomem`.
+#[assetpin_test]
 fn l7_lockfile_mode_0600_and_no_temp_files() {
     let wiki = sample_wiki();
     for mask in ["000", "077", "022"] {
@@ -332,6 +338,7 @@ fn python_dumps(path: &std::path::Path) -> Vec<u8> {
 /// L8: 2-space indent, raw UTF-8 (also for a value that was `\u`-escaped
 /// in the file), no trailing newline; the bytes equal Python's
 /// `json.dumps(indent=2, ensure_ascii=False)` of the same document.
+#[assetpin_test]
 fn l8_serialization_matches_python() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -359,6 +366,7 @@ fn l8_serialization_matches_python() {
 
 /// L8: floats are spelled as Python spells them (`1e-07`, `100000.0`,
 /// `1e+20`), so a document holding them serializes to the peer's bytes.
+#[assetpin_test]
 fn l8_float_spelling_matches_python() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -372,6 +380,7 @@ fn l8_float_spelling_matches_python() {
 
 /// K1, K3: the sidecar lock and the per-asset lock exist after an
 /// install, empty, mode 0600 whatever the umask.
+#[assetpin_test]
 fn k1_k3_lock_files_exist_with_mode_0600() {
     let wiki = sample_wiki();
     for mask in ["000", "077"] {
@@ -393,6 +402,7 @@ fn k1_k3_lock_files_exist_with_mode_0600() {
 /// K1, K2, I7: an install blocks on the sidecar lock before it touches
 /// the lockfile; by then dest is already whole (asset bytes are written
 /// outside the lock, and the entry only after dest is in place).
+#[assetpin_test]
 fn k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -441,6 +451,7 @@ fn k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place() {
 }
 
 /// K3: an install blocks on the per-asset lock before it writes dest.
+#[assetpin_test]
 fn k3_install_waits_for_the_asset_lock() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -468,6 +479,7 @@ fn k3_install_waits_for_the_asset_lock() {
 /// I7 / I5: when the lockfile turns corrupt while the install waits for
 /// the sidecar lock, the install fails with `lockfile-corrupt`, leaves
 /// the corrupt bytes alone and takes dest back out.
+#[assetpin_test]
 fn i7_failed_entry_write_takes_dest_back_out() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -489,6 +501,7 @@ fn i7_failed_entry_write_takes_dest_back_out() {
 }
 
 /// K7: `status` on a fresh project creates nothing.
+#[assetpin_test]
 fn k7_status_on_fresh_project_creates_nothing() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -502,6 +515,7 @@ fn k7_status_on_fresh_project_creates_nothing() {
 
 /// K7: `status` on an installed project changes nothing, even with the
 /// lock files gone, and does not wait for a held sidecar lock.
+#[assetpin_test]
 fn k7_status_on_installed_project_changes_nothing_and_takes_no_lock() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -526,6 +540,7 @@ fn k7_status_on_installed_project_changes_nothing_and_takes_no_lock() {
 
 /// L9: entries of other assets with broken manifests and digests never
 /// crash an install or a status, and are kept as they were (L3).
+#[assetpin_test]
 fn l9_broken_entries_of_other_assets_do_not_crash() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -559,6 +574,7 @@ fn l9_broken_entries_of_other_assets_do_not_crash() {
 
 /// L10: an install supplies digests, so it writes `digests` and
 /// `digests_installed_at` together (never one without the other).
+#[assetpin_test]
 fn l10_install_writes_digests_with_their_timestamp() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -573,6 +589,7 @@ fn l10_install_writes_digests_with_their_timestamp() {
 
 /// L5 for a refusal that happens before any read: a corrupt lockfile is
 /// reported by `status` too (T2), without change.
+#[assetpin_test]
 fn l5_status_reports_corrupt_lockfile() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -582,73 +599,3 @@ fn l5_status_reports_corrupt_lockfile() {
     assert_refused(&out, "lockfile-corrupt");
     assert_same(&before, &snapshot(project.parent()), "project");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain("l1_l2_entry_fields", l1_l2_entry_fields),
-    Test::plain("l1_sections_per_type", l1_sections_per_type),
-    Test::plain(
-        "l3_unknown_keys_survive_and_new_keys_are_appended",
-        l3_unknown_keys_survive_and_new_keys_are_appended,
-    ),
-    Test::plain(
-        "l4_missing_lockfile_is_created",
-        l4_missing_lockfile_is_created,
-    ),
-    Test::plain(
-        "l5_corrupt_lockfile_is_refused_and_untouched",
-        l5_corrupt_lockfile_is_refused_and_untouched,
-    ),
-    Test::plain(
-        "l6_other_version_is_refused_and_reported",
-        l6_other_version_is_refused_and_reported,
-    ),
-    Test::plain(
-        "l7_lockfile_mode_0600_and_no_temp_files",
-        l7_lockfile_mode_0600_and_no_temp_files,
-    ),
-    Test::plain(
-        "l8_serialization_matches_python",
-        l8_serialization_matches_python,
-    ),
-    Test::plain(
-        "l8_float_spelling_matches_python",
-        l8_float_spelling_matches_python,
-    ),
-    Test::plain(
-        "k1_k3_lock_files_exist_with_mode_0600",
-        k1_k3_lock_files_exist_with_mode_0600,
-    ),
-    Test::plain(
-        "k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place",
-        k1_i7_install_waits_for_the_sidecar_lock_with_dest_in_place,
-    ),
-    Test::plain(
-        "k3_install_waits_for_the_asset_lock",
-        k3_install_waits_for_the_asset_lock,
-    ),
-    Test::plain(
-        "i7_failed_entry_write_takes_dest_back_out",
-        i7_failed_entry_write_takes_dest_back_out,
-    ),
-    Test::plain(
-        "k7_status_on_fresh_project_creates_nothing",
-        k7_status_on_fresh_project_creates_nothing,
-    ),
-    Test::plain(
-        "k7_status_on_installed_project_changes_nothing_and_takes_no_lock",
-        k7_status_on_installed_project_changes_nothing_and_takes_no_lock,
-    ),
-    Test::plain(
-        "l9_broken_entries_of_other_assets_do_not_crash",
-        l9_broken_entries_of_other_assets_do_not_crash,
-    ),
-    Test::plain(
-        "l10_install_writes_digests_with_their_timestamp",
-        l10_install_writes_digests_with_their_timestamp,
-    ),
-    Test::plain(
-        "l5_status_reports_corrupt_lockfile",
-        l5_status_reports_corrupt_lockfile,
-    ),
-];

@@ -2,8 +2,7 @@
 //! the HTML matrix, the page checked in a real browser (Debian's
 //! chromium, headless) when one is installed.
 
-use crate::Test;
-use crate::support::bin;
+use assetpin_test_support::{assetpin_test, bin};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -39,6 +38,7 @@ fn two_impls(format: &str, extra: &[&str]) -> (Output, String) {
     (out, text)
 }
 
+#[assetpin_test]
 fn human_has_a_column_per_implementation() {
     let (out, text) = two_impls("human", &[]);
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -60,6 +60,7 @@ fn human_has_a_column_per_implementation() {
     assert!(text.contains("\nnaive: 1 passed, 15 failed"), "{text}");
 }
 
+#[assetpin_test]
 fn json_and_junit_carry_the_implementation() {
     let (_, text) = two_impls("json", &[]);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -81,6 +82,7 @@ fn json_and_junit_carry_the_implementation() {
     assert!(xml.contains(r#"classname="naive.p-portable""#), "{xml}");
 }
 
+#[assetpin_test]
 fn known_needs_a_name_with_two_adapters() {
     let out = conform(&[
         "--adapter",
@@ -101,6 +103,7 @@ fn known_needs_a_name_with_two_adapters() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("two adapters are named"));
 }
 
+#[assetpin_test]
 fn html_is_self_contained_with_a_cell_per_clause_and_implementation() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("m.html");
@@ -133,6 +136,7 @@ fn html_is_self_contained_with_a_cell_per_clause_and_implementation() {
 
 /// The page in chromium: it loads, the matrix is in the DOM the browser
 /// built, and a screenshot is drawn.
+#[assetpin_test(browser)]
 fn html_renders_in_chromium(chromium: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("m.html");
@@ -187,6 +191,7 @@ fn html_renders_in_chromium(chromium: &Path) {
 /// E4: the report into a full disk is an `error[io]`, exit 1; into a
 /// closed pipe it ends quietly (tests/cli/hostile.rs), never exit 0 with
 /// the report lost.
+#[assetpin_test]
 fn report_into_a_full_disk_is_an_error() {
     let full = std::fs::File::create("/dev/full").unwrap();
     let out = Command::new(bin())
@@ -205,27 +210,3 @@ fn report_into_a_full_disk_is_an_error() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("error[io]: write to stdout"), "{err}");
 }
-
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "report_into_a_full_disk_is_an_error",
-        report_into_a_full_disk_is_an_error,
-    ),
-    Test::plain(
-        "human_has_a_column_per_implementation",
-        human_has_a_column_per_implementation,
-    ),
-    Test::plain(
-        "json_and_junit_carry_the_implementation",
-        json_and_junit_carry_the_implementation,
-    ),
-    Test::plain(
-        "known_needs_a_name_with_two_adapters",
-        known_needs_a_name_with_two_adapters,
-    ),
-    Test::plain(
-        "html_is_self_contained_with_a_cell_per_clause_and_implementation",
-        html_is_self_contained_with_a_cell_per_clause_and_implementation,
-    ),
-    Test::browser("html_renders_in_chromium", html_renders_in_chromium),
-];

@@ -16,7 +16,7 @@ mod refusals;
 mod runner;
 mod shipping;
 
-use crate::support::*;
+use assetpin_test_support::*;
 use std::process::Output;
 
 /// Asserts `out` is a refusal of `kind`: exit 1 and a first stderr line
@@ -75,20 +75,3 @@ pub fn sample_wiki() -> Wiki {
     w.commit("sample assets");
     w
 }
-
-/// The modules of this family and their tests, for `tests/tests.rs`.
-pub const MODULES: crate::Modules = &[
-    ("across", across::TESTS),
-    ("adapters", adapters::TESTS),
-    ("bounds", bounds::TESTS),
-    ("edit", edit::TESTS),
-    ("errors", errors::TESTS),
-    ("hostile", hostile::TESTS),
-    ("install", install::TESTS),
-    ("lockfile", lockfile::TESTS),
-    ("matrix", matrix::TESTS),
-    ("paths", paths::TESTS),
-    ("refusals", refusals::TESTS),
-    ("runner", runner::TESTS),
-    ("shipping", shipping::TESTS),
-];

@@ -1,11 +1,11 @@
 //! Y1-Y3: names and paths.
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use std::os::unix::fs::symlink;
 
 /// Y1: names of 1..=64 characters from `A-Z a-z 0-9 . _ -` install.
+#[assetpin_test]
 fn y1_valid_names_install() {
     let long = "a".repeat(64);
     let names = ["a", "My-Skill_1.2", ".hidden", "x..y", &long];
@@ -23,6 +23,7 @@ fn y1_valid_names_install() {
 }
 
 /// Y1: every other name is `invalid-name`, and nothing is created.
+#[assetpin_test]
 fn y1_invalid_names_are_refused() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -46,6 +47,7 @@ fn y1_invalid_names_are_refused() {
 
 /// Y1: the name is checked before anything is read: with neither the
 /// project nor the wiki present, an invalid name is still `invalid-name`.
+#[assetpin_test]
 fn y1_name_checked_before_anything_is_read() {
     let project = Project::new();
     let missing = project.parent().join("nope");
@@ -68,6 +70,7 @@ fn plant_link(project: &Project, rel: &str) {
 
 /// Y2: a link planted at `.memtomem` is refused with `unsafe-path`, and
 /// nothing is written inside the project or in the link's target.
+#[assetpin_test]
 fn y2_symlinked_memtomem_dir_is_refused() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -78,6 +81,7 @@ fn y2_symlinked_memtomem_dir_is_refused() {
 }
 
 /// Y2: a link planted at the section directory `.memtomem/skills`.
+#[assetpin_test]
 fn y2_symlinked_section_dir_is_refused() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -88,6 +92,7 @@ fn y2_symlinked_section_dir_is_refused() {
 }
 
 /// Y2: a link planted at dest itself.
+#[assetpin_test]
 fn y2_symlinked_dest_is_refused() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -99,6 +104,7 @@ fn y2_symlinked_dest_is_refused() {
 
 /// Y2: a dangling link at `.memtomem` is refused too (nothing is created
 /// at its target).
+#[assetpin_test]
 fn y2_dangling_link_at_memtomem_is_refused() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -109,6 +115,7 @@ fn y2_dangling_link_at_memtomem_is_refused() {
 }
 
 /// Y3: a missing project root is `project-not-found` and is not created.
+#[assetpin_test]
 fn y3_missing_project_is_refused_and_not_created() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -127,6 +134,7 @@ fn y3_missing_project_is_refused_and_not_created() {
 }
 
 /// Y3: a project root that is a regular file is `project-not-found`.
+#[assetpin_test]
 fn y3_project_that_is_a_file_is_refused() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -148,6 +156,7 @@ fn y3_project_that_is_a_file_is_refused() {
 /// The tests of this module, run by the harness of `tests/tests.rs`.
 /// The wiki is `--wiki`, else `$MEMTOMEM_WIKI_PATH`, else
 /// `$HOME/.memtomem-wiki`; an empty `MEMTOMEM_WIKI_PATH` counts as unset.
+#[assetpin_test]
 fn wiki_is_the_flag_then_the_variable_then_home() {
     let (env_wiki, home_wiki) = (
         Wiki::with_skills(&["from-env"]),
@@ -177,37 +186,3 @@ fn wiki_is_the_flag_then_the_variable_then_home() {
         project.dest("skill", "from-env").is_dir() && project.dest("skill", "from-home").is_dir()
     );
 }
-
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "wiki_is_the_flag_then_the_variable_then_home",
-        wiki_is_the_flag_then_the_variable_then_home,
-    ),
-    Test::plain("y1_valid_names_install", y1_valid_names_install),
-    Test::plain("y1_invalid_names_are_refused", y1_invalid_names_are_refused),
-    Test::plain(
-        "y1_name_checked_before_anything_is_read",
-        y1_name_checked_before_anything_is_read,
-    ),
-    Test::plain(
-        "y2_symlinked_memtomem_dir_is_refused",
-        y2_symlinked_memtomem_dir_is_refused,
-    ),
-    Test::plain(
-        "y2_symlinked_section_dir_is_refused",
-        y2_symlinked_section_dir_is_refused,
-    ),
-    Test::plain("y2_symlinked_dest_is_refused", y2_symlinked_dest_is_refused),
-    Test::plain(
-        "y2_dangling_link_at_memtomem_is_refused",
-        y2_dangling_link_at_memtomem_is_refused,
-    ),
-    Test::plain(
-        "y3_missing_project_is_refused_and_not_created",
-        y3_missing_project_is_refused_and_not_created,
-    ),
-    Test::plain(
-        "y3_project_that_is_a_file_is_refused",
-        y3_project_that_is_a_file_is_refused,
-    ),
-];

@@ -3,8 +3,7 @@
 //! the byte: paths, modes, bytes and link targets.
 
 use super::{assert_refused, ok, refuses_unchanged, sample_wiki};
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::Value;
 
 /// A project where skill `other` and agent `a` are installed, so that a
@@ -17,6 +16,7 @@ fn populated(wiki: &Wiki) -> Project {
 }
 
 /// I5 invalid-name: on a fresh and on a populated project.
+#[assetpin_test]
 fn i5_invalid_name_changes_nothing() {
     let wiki = sample_wiki();
     refuses_unchanged(
@@ -35,6 +35,7 @@ fn i5_invalid_name_changes_nothing() {
 
 /// I5 project-not-found: the parent of the missing root is unchanged (so
 /// the root was not created).
+#[assetpin_test]
 fn i5_project_not_found_changes_nothing() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -54,6 +55,7 @@ fn i5_project_not_found_changes_nothing() {
 
 /// I5 wiki-not-found: a missing wiki, and a directory that is not a git
 /// repository.
+#[assetpin_test]
 fn i5_wiki_not_found_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -74,6 +76,7 @@ fn i5_wiki_not_found_changes_nothing() {
 
 /// I5 asset-not-found: an asset the wiki does not have at HEAD, or has
 /// under another type; I1: one only in the work tree is `uncommitted`.
+#[assetpin_test]
 fn i5_asset_not_found_changes_nothing() {
     let wiki = sample_wiki();
     wiki.skill("draft");
@@ -99,6 +102,7 @@ fn i5_asset_not_found_changes_nothing() {
 }
 
 /// I5 asset-not-found: a wiki without any commit.
+#[assetpin_test]
 fn i5_asset_not_found_in_empty_wiki_changes_nothing() {
     let wiki = Wiki::new();
     wiki.skill("x");
@@ -111,6 +115,7 @@ fn i5_asset_not_found_in_empty_wiki_changes_nothing() {
 }
 
 /// I5 already-installed, and I4 `lockfile_entry=yes, dest=yes`.
+#[assetpin_test]
 fn i5_i4_already_installed_both_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -127,6 +132,7 @@ fn i5_i4_already_installed_both_changes_nothing() {
 
 /// I4: an entry without dest is `already-installed`
 /// (`lockfile_entry=yes, dest=no`).
+#[assetpin_test]
 fn i4_entry_only_is_already_installed() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -144,6 +150,7 @@ fn i4_entry_only_is_already_installed() {
 
 /// I4: a dest without entry is `already-installed`
 /// (`lockfile_entry=no, dest=yes`), also on a project without lockfile.
+#[assetpin_test]
 fn i4_dest_only_is_already_installed() {
     let wiki = sample_wiki();
     for project in [Project::new(), populated(&wiki)] {
@@ -161,6 +168,7 @@ fn i4_dest_only_is_already_installed() {
 }
 
 /// I4 with `--json`: both sides as machine-readable fields.
+#[assetpin_test]
 fn i4_json_states_both_sides() {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -177,6 +185,7 @@ fn i4_json_states_both_sides() {
 }
 
 /// I5 uncommitted.
+#[assetpin_test]
 fn i5_uncommitted_changes_nothing() {
     let wiki = sample_wiki();
     wiki.file("skills/x/SKILL.md", "edited, not committed\n");
@@ -195,6 +204,7 @@ fn i5_uncommitted_changes_nothing() {
 }
 
 /// I5 lockfile-corrupt, on a project with lock files and other dests.
+#[assetpin_test]
 fn i5_lockfile_corrupt_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -216,6 +226,7 @@ fn i5_lockfile_corrupt_changes_nothing() {
 }
 
 /// I5 lockfile-version.
+#[assetpin_test]
 fn i5_lockfile_version_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -235,6 +246,7 @@ fn i5_lockfile_version_changes_nothing() {
 
 /// I5 unsafe-path: links at a section and at dest, and a `.memtomem`
 /// that is a regular file.
+#[assetpin_test]
 fn i5_unsafe_path_changes_nothing() {
     let wiki = sample_wiki();
     let project = populated(&wiki);
@@ -247,56 +259,3 @@ fn i5_unsafe_path_changes_nothing() {
     std::fs::write(project.memtomem(), "a file").unwrap();
     refuses_unchanged(&project, &wiki, &["install", "skill", "x"], "unsafe-path");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "i5_invalid_name_changes_nothing",
-        i5_invalid_name_changes_nothing,
-    ),
-    Test::plain(
-        "i5_project_not_found_changes_nothing",
-        i5_project_not_found_changes_nothing,
-    ),
-    Test::plain(
-        "i5_wiki_not_found_changes_nothing",
-        i5_wiki_not_found_changes_nothing,
-    ),
-    Test::plain(
-        "i5_asset_not_found_changes_nothing",
-        i5_asset_not_found_changes_nothing,
-    ),
-    Test::plain(
-        "i5_asset_not_found_in_empty_wiki_changes_nothing",
-        i5_asset_not_found_in_empty_wiki_changes_nothing,
-    ),
-    Test::plain(
-        "i5_i4_already_installed_both_changes_nothing",
-        i5_i4_already_installed_both_changes_nothing,
-    ),
-    Test::plain(
-        "i4_entry_only_is_already_installed",
-        i4_entry_only_is_already_installed,
-    ),
-    Test::plain(
-        "i4_dest_only_is_already_installed",
-        i4_dest_only_is_already_installed,
-    ),
-    Test::plain("i4_json_states_both_sides", i4_json_states_both_sides),
-    Test::plain(
-        "i5_uncommitted_changes_nothing",
-        i5_uncommitted_changes_nothing,
-    ),
-    Test::plain(
-        "i5_lockfile_corrupt_changes_nothing",
-        i5_lockfile_corrupt_changes_nothing,
-    ),
-    Test::plain(
-        "i5_lockfile_version_changes_nothing",
-        i5_lockfile_version_changes_nothing,
-    ),
-    Test::plain(
-        "i5_unsafe_path_changes_nothing",
-        i5_unsafe_path_changes_nothing,
-    ),
-];

@@ -4,8 +4,7 @@
 //! expected, reports aimed at the run's own inputs, and the counts a CI
 //! reads from JUnit.
 
-use crate::Test;
-use crate::support::{bin, mkfifo};
+use assetpin_test_support::{assetpin_test, bin, mkfifo};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -111,6 +110,7 @@ fn running(cmd: &str) -> bool {
 /// ends within the timeout plus a grace, the timeout is named, and no
 /// process of theirs is left. Before the tool's process group was killed
 /// the first took the child's whole life and the second never ended.
+#[assetpin_test]
 fn a_tool_and_what_it_started_end_together() {
     let dir = tempfile::tempdir().unwrap();
     let n = 40_000 + std::process::id() % 10_000;
@@ -172,6 +172,7 @@ fn a_tool_and_what_it_started_end_together() {
 /// fails. When the layout's variables held the unexpanded template, the
 /// link went to a directory named `${home}` in the project and the
 /// careless tool passed.
+#[assetpin_test]
 fn p1_with_a_layout_under_home_still_plants_its_links() {
     let dir = tempfile::tempdir().unwrap();
     let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
@@ -204,6 +205,7 @@ fn p1_with_a_layout_under_home_still_plants_its_links() {
 /// FIFOs where the run reads an adapter, a known-divergences file or a
 /// case, and where it writes a report with nobody reading: each is a usage
 /// error at once (exit 2, `error[usage]` naming the path), never a hang.
+#[assetpin_test]
 fn fifos_in_place_of_files_are_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
@@ -229,6 +231,7 @@ fn fifos_in_place_of_files_are_refused_at_once() {
 
 /// A directory named like a built-in adapter in the current directory
 /// does not hide the built-in (the default `--adapter reference` included).
+#[assetpin_test]
 fn a_directory_named_reference_does_not_hide_the_builtin() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("reference")).unwrap();
@@ -249,6 +252,7 @@ fn a_directory_named_reference_does_not_hide_the_builtin() {
 
 /// `$ASSETPIN_<NAME>` given relative to the current directory finds the
 /// program although each case runs elsewhere.
+#[assetpin_test]
 fn a_relative_program_path_is_taken_where_it_was_given() {
     let dir = tempfile::tempdir().unwrap();
     let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
@@ -284,6 +288,7 @@ fn a_relative_program_path_is_taken_where_it_was_given() {
 /// A report aimed at the run's own adapter or known-divergences file, or
 /// both reports at one file, is refused before anything runs and the
 /// input keeps its bytes.
+#[assetpin_test]
 fn a_report_never_overwrites_an_input() {
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("known.toml");
@@ -334,6 +339,7 @@ fn a_report_never_overwrites_an_input() {
 
 /// JUnit's counts are those of its testcases, and a known divergence is
 /// skipped (the run exits 0 on it, so a CI reading JUnit must not go red).
+#[assetpin_test]
 fn junit_counts_match_its_testcases() {
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("known.toml");
@@ -375,6 +381,7 @@ fn junit_counts_match_its_testcases() {
 /// `--json` is `--format json` here as for every verb; usage errors then
 /// come as one JSON object too; `--jobs 0` is a usage error; a clause id
 /// filter selects that clause only (`P1`, not `P10`).
+#[assetpin_test]
 fn json_jobs_and_clause_filters() {
     let out = conform(&["--json", "--list", "--filter", "P1", "--adapter", NAIVE]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -401,6 +408,7 @@ fn json_jobs_and_clause_filters() {
 /// refused when the adapter loads, each naming what to change; so are an
 /// empty `--filter` (it matched every case) and a `--list` that selects
 /// nothing.
+#[assetpin_test]
 fn adapter_mistakes_are_refused_when_it_loads() {
     let dir = tempfile::tempdir().unwrap();
     let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
@@ -456,6 +464,7 @@ fn adapter_mistakes_are_refused_when_it_loads() {
 /// A tool killed at the timeout never passes a case, even one whose
 /// expectations it would otherwise meet (P1-dest-link: nothing written
 /// outside; before, a tool that only hung passed it).
+#[assetpin_test]
 fn a_tool_killed_at_the_timeout_never_passes() {
     let dir = tempfile::tempdir().unwrap();
     let a = script_adapter(dir.path(), "#!/bin/sh\nexec sleep 600\n", "sleeper");
@@ -468,6 +477,7 @@ fn a_tool_killed_at_the_timeout_never_passes() {
 /// note counts only what the tools left (before, each commit of a case's
 /// wiki left a detached `git maintenance`, and a run of the reference
 /// "killed 1136 processes the tools left").
+#[assetpin_test]
 fn the_harness_itself_leaves_no_process_behind() {
     let out = conform(&["--filter", "i-install/I1-deleted-file"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -479,6 +489,7 @@ fn the_harness_itself_leaves_no_process_behind() {
 /// and leaves running is killed when the step ends, and the run's note
 /// names its case. Before, it ran until the end of the run, which counted
 /// it without saying which case left it.
+#[assetpin_test]
 fn a_process_left_running_is_killed_with_its_step_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let n = 70_000 + std::process::id() % 10_000;
@@ -530,6 +541,7 @@ fn start_stuck(dir: &Path, tmp: &Path, body: &str, leftover: &str) -> std::proce
 /// SIGTERM (or Ctrl-C) to `conform` kills the tools it is running and
 /// removes the cases' temporary directories: the tools run in groups of
 /// their own, so a terminal's signal no longer reaches them by itself.
+#[assetpin_test]
 fn an_interrupted_run_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -557,6 +569,7 @@ fn an_interrupted_run_leaves_nothing_behind() {
 
 /// `run.cwd` must be the case's project or `$HOME` (or under them): a tool
 /// started in `/tmp` would write where no case looks.
+#[assetpin_test]
 fn a_cwd_outside_the_case_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let naive = std::fs::read_to_string(Path::new(REPO).join(NAIVE)).unwrap();
@@ -579,6 +592,7 @@ fn a_cwd_outside_the_case_is_refused() {
 /// its bytes fails instead of passing unread. Before, every snapshot read
 /// it whole: 16 GB of memory for one case; here the run gets 1 GiB of
 /// address space.
+#[assetpin_test]
 fn a_huge_sparse_file_from_a_tool_is_never_read() {
     let dir = tempfile::tempdir().unwrap();
     let tool = "#!/bin/sh\nmkdir -p .claude/skills/$3 && cp -r \"$2/skills/$3/.\" .claude/skills/$3/ \
@@ -609,6 +623,7 @@ fn a_huge_sparse_file_from_a_tool_is_never_read() {
 /// judges the case and removes its directories (std's recursive removal
 /// overflowed a worker's stack and aborted the whole run, leaving every
 /// case directory behind).
+#[assetpin_test]
 fn a_deep_tree_from_a_tool_is_removed_with_its_case() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -647,6 +662,7 @@ fn a_deep_tree_from_a_tool_is_removed_with_its_case() {
 /// `SIGKILL` to `conform` (no handler runs) still ends the tool it was
 /// running: the tool gets `SIGKILL` when its runner dies. Before, the tool
 /// ran on, orphaned, until it ended by itself.
+#[assetpin_test]
 fn a_tool_dies_with_a_killed_runner() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -671,71 +687,3 @@ fn a_tool_dies_with_a_killed_runner() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
-
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "a_process_left_running_is_killed_with_its_step_and_named",
-        a_process_left_running_is_killed_with_its_step_and_named,
-    ),
-    Test::plain(
-        "the_harness_itself_leaves_no_process_behind",
-        the_harness_itself_leaves_no_process_behind,
-    ),
-    Test::plain(
-        "a_tool_dies_with_a_killed_runner",
-        a_tool_dies_with_a_killed_runner,
-    ),
-    Test::plain(
-        "a_deep_tree_from_a_tool_is_removed_with_its_case",
-        a_deep_tree_from_a_tool_is_removed_with_its_case,
-    ),
-    Test::plain(
-        "a_huge_sparse_file_from_a_tool_is_never_read",
-        a_huge_sparse_file_from_a_tool_is_never_read,
-    ),
-    Test::plain(
-        "a_tool_killed_at_the_timeout_never_passes",
-        a_tool_killed_at_the_timeout_never_passes,
-    ),
-    Test::plain(
-        "an_interrupted_run_leaves_nothing_behind",
-        an_interrupted_run_leaves_nothing_behind,
-    ),
-    Test::plain(
-        "a_cwd_outside_the_case_is_refused",
-        a_cwd_outside_the_case_is_refused,
-    ),
-    Test::plain(
-        "adapter_mistakes_are_refused_when_it_loads",
-        adapter_mistakes_are_refused_when_it_loads,
-    ),
-    Test::plain(
-        "a_tool_and_what_it_started_end_together",
-        a_tool_and_what_it_started_end_together,
-    ),
-    Test::plain(
-        "p1_with_a_layout_under_home_still_plants_its_links",
-        p1_with_a_layout_under_home_still_plants_its_links,
-    ),
-    Test::plain(
-        "fifos_in_place_of_files_are_refused_at_once",
-        fifos_in_place_of_files_are_refused_at_once,
-    ),
-    Test::plain(
-        "a_directory_named_reference_does_not_hide_the_builtin",
-        a_directory_named_reference_does_not_hide_the_builtin,
-    ),
-    Test::plain(
-        "a_relative_program_path_is_taken_where_it_was_given",
-        a_relative_program_path_is_taken_where_it_was_given,
-    ),
-    Test::plain(
-        "a_report_never_overwrites_an_input",
-        a_report_never_overwrites_an_input,
-    ),
-    Test::plain(
-        "junit_counts_match_its_testcases",
-        junit_counts_match_its_testcases,
-    ),
-    Test::plain("json_jobs_and_clause_filters", json_jobs_and_clause_filters),
-];

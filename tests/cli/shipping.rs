@@ -3,7 +3,6 @@
 //! as the parser (so they cannot drift from it).
 
 use super::*;
-use crate::Test;
 use std::process::Command;
 
 fn run(args: &[&str]) -> Output {
@@ -37,6 +36,7 @@ const VERBS: [&str; 10] = [
 
 /// `--version` is `assetpin <version> (<commit>)`, the commit being the
 /// checkout's HEAD when the tests are built from one.
+#[assetpin_test]
 fn version_names_the_commit() {
     let text = stdout_ok(&["--version"]);
     let head = Command::new("git")
@@ -54,6 +54,7 @@ fn version_names_the_commit() {
 /// from its first letters; every shell clap knows gets a script naming
 /// every verb; an unknown shell is a usage error (exit 2) naming the
 /// possible values.
+#[assetpin_test]
 fn completions_complete_the_verbs() {
     let script = stdout_ok(&["completions", "bash"]);
     let out = Command::new("bash")
@@ -91,6 +92,7 @@ fn completions_complete_the_verbs() {
 /// version it documents; `man VERB` prints the page that SEE ALSO names,
 /// with the verb's own options; an unknown verb is a usage error (exit 2)
 /// listing the verbs.
+#[assetpin_test]
 fn man_page_lists_every_verb() {
     let page = stdout_ok(&["man"]);
     assert!(page.contains(".TH assetpin 1"), "{page}");
@@ -117,6 +119,7 @@ fn man_page_lists_every_verb() {
 /// dist/wheel-data) is what this binary prints: the man page and the bash,
 /// zsh and fish completions. A CLI change without
 /// `scripts/build-wheel.sh --regen` fails here.
+#[assetpin_test]
 fn wheel_data_is_what_the_binary_prints() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let pyproject: toml::Table = std::fs::read_to_string(root.join("pyproject.toml"))
@@ -170,16 +173,3 @@ fn wheel_data_is_what_the_binary_prints() {
         );
     }
 }
-
-pub const TESTS: &[Test] = &[
-    Test::plain("version_names_the_commit", version_names_the_commit),
-    Test::plain(
-        "completions_complete_the_verbs",
-        completions_complete_the_verbs,
-    ),
-    Test::plain("man_page_lists_every_verb", man_page_lists_every_verb),
-    Test::plain(
-        "wheel_data_is_what_the_binary_prints",
-        wheel_data_is_what_the_binary_prints,
-    ),
-];

@@ -22,10 +22,10 @@
 //! [`random_kills`] is shared by the normal test (at least 50 kills) and
 //! the ignored soak test in `soak.rs` (at least 500).
 
-use crate::support::race::{skill_names, wait_limited};
-use crate::support::*;
 use crate::upserts::{upsert_names, worker};
 use assetpin::lock::lockfile;
+use assetpin_test_support::race::{skill_names, wait_limited};
+use assetpin_test_support::*;
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;

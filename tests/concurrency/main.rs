@@ -2,11 +2,6 @@
 //! (I6, I7, L7): loom models, real-process races, crash injection. See
 //! docs/concurrency.md for what runs where and how.
 
-// A part of the shared support is used here.
-#[allow(dead_code, unused_imports)]
-#[path = "../support/mod.rs"]
-mod support;
-
 #[cfg(not(loom))]
 mod processes;
 

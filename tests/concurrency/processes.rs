@@ -1,8 +1,8 @@
 //! K5, K6 with real processes: every child is spawned before any is
 //! waited for, so they race on one project and one lockfile.
 
-use crate::support::race::{describe, race, skill_names};
-use crate::support::*;
+use assetpin_test_support::race::{describe, race, skill_names};
+use assetpin_test_support::*;
 use std::collections::BTreeMap;
 use std::process::Output;
 

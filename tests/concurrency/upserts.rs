@@ -7,12 +7,12 @@
 //! library (`lock::transact_upsert`) instead of testing. No extra binary or CLI
 //! verb is needed.
 
-use crate::support::race::{skill_names, wait_limited};
-use crate::support::*;
 use assetpin::AssetType;
 use assetpin::lock::lockfile::EntryWrite;
 use assetpin::lock::lockfile::timestamp::now_utc_micros;
 use assetpin::lock::{self, DiskStore, FlockGuard, SIDECAR_NAME};
+use assetpin_test_support::race::{skill_names, wait_limited};
+use assetpin_test_support::*;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -135,7 +135,7 @@ fn k5_32_processes_x_20_upserts_leave_640_entries() {
 /// K5, K6: 16 `assetpin` processes mixing distinct and identical assets.
 #[test]
 fn k5_k6_sixteen_processes_mixing_distinct_and_identical() {
-    crate::support::race::mixed_race(None);
+    assetpin_test_support::race::mixed_race(None);
 }
 
 /// A process killed (SIGKILL) while holding the sidecar and a per-asset

@@ -9,8 +9,7 @@ mod races;
 mod registry;
 mod web;
 
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
@@ -62,6 +61,7 @@ fn mm_status(mm: &std::path::Path, project: &Project, wiki: &Wiki) -> String {
 /// three types) reads as clean in `mm context status`; a file changed
 /// afterwards reads as modified (so the check above is not vacuous), and
 /// a touch that keeps the bytes stays clean (the peer uses our digests).
+#[assetpin_test(peer)]
 fn assetpin_install_reads_clean_in_mm_status(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -103,6 +103,7 @@ fn assetpin_install_reads_clean_in_mm_status(mm: &Path) {
 /// An asset installed by `mm` shows in `assetpin status` with its pin, and
 /// `assetpin install` of it is refused (`already-installed`, both sides)
 /// without changing a byte.
+#[assetpin_test(peer)]
 fn mm_install_shows_in_status_and_is_refused(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -145,6 +146,7 @@ fn mm_install_shows_in_status_and_is_refused(mm: &Path) {
 
 /// `mm` refuses to install over an asset `assetpin` installed, with the
 /// same two-sided message, and keeps our entry.
+#[assetpin_test(peer)]
 fn mm_refuses_assetpin_installed_asset(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -169,6 +171,7 @@ fn mm_refuses_assetpin_installed_asset(mm: &Path) {
 /// L8 across tools: each tool's write keeps the other's bytes. After
 /// `mm` wrote the lockfile, an `assetpin` install changes only the tail
 /// where the new entry goes, and the other way round.
+#[assetpin_test(peer)]
 fn l8_each_tool_keeps_the_others_bytes(mm: &Path) {
     let wiki = sample_wiki();
     let tail = "\n  }\n}";
@@ -213,6 +216,7 @@ fn l8_each_tool_keeps_the_others_bytes(mm: &Path) {
 /// The peer updates an asset `assetpin` installed: after a new wiki
 /// commit `mm context update` moves the pin, writes and removes files,
 /// and `assetpin status` reads the new pin.
+#[assetpin_test(peer)]
 fn mm_updates_assetpin_installed_asset(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -250,6 +254,7 @@ fn mm_updates_assetpin_installed_asset(mm: &Path) {
 /// Y2 in a mixed project: after `mm` installed into a project, a link
 /// planted at the section still makes `assetpin` refuse with
 /// `unsafe-path` (the peer would follow it).
+#[assetpin_test(peer)]
 fn y2_assetpin_refuses_link_in_peer_project(mm: &Path) {
     let wiki = sample_wiki();
     let project = Project::new();
@@ -267,39 +272,3 @@ fn y2_assetpin_refuses_link_in_peer_project(mm: &Path) {
     assert!(first_line(&out.stderr).starts_with("error[unsafe-path]: "));
     assert_same(&before, &snapshot(project.parent()), "project");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-const TESTS: &[Test] = &[
-    Test::peer(
-        "assetpin_install_reads_clean_in_mm_status",
-        assetpin_install_reads_clean_in_mm_status,
-    ),
-    Test::peer(
-        "mm_install_shows_in_status_and_is_refused",
-        mm_install_shows_in_status_and_is_refused,
-    ),
-    Test::peer(
-        "mm_refuses_assetpin_installed_asset",
-        mm_refuses_assetpin_installed_asset,
-    ),
-    Test::peer(
-        "l8_each_tool_keeps_the_others_bytes",
-        l8_each_tool_keeps_the_others_bytes,
-    ),
-    Test::peer(
-        "mm_updates_assetpin_installed_asset",
-        mm_updates_assetpin_installed_asset,
-    ),
-    Test::peer(
-        "y2_assetpin_refuses_link_in_peer_project",
-        y2_assetpin_refuses_link_in_peer_project,
-    ),
-];
-
-/// The modules of this family and their tests, for `tests/tests.rs`.
-pub const MODULES: crate::Modules = &[
-    ("peer", TESTS),
-    ("races", races::TESTS),
-    ("registry", registry::TESTS),
-    ("web", web::TESTS),
-];

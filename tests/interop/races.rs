@@ -1,14 +1,14 @@
 //! Both tools racing on one lockfile (K1, K5, K6): real processes, every
 //! other one the peer's `mm context install`.
 
-use crate::Test;
-use crate::support::race::{describe, mixed_race, race, skill_names};
-use crate::support::*;
+use assetpin_test_support::race::{describe, mixed_race, race, skill_names};
+use assetpin_test_support::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// K1, K5 across tools: 8 `assetpin` and 8 `mm context install` processes
 /// of distinct assets on one lockfile leave 16 entries.
+#[assetpin_test(peer)]
 fn k5_mixed_tools_race_loses_no_entry(mm: &Path) {
     let names: Vec<String> = (0..16).map(|i| format!("m{i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -48,6 +48,7 @@ fn k5_mixed_tools_race_loses_no_entry(mm: &Path) {
 /// K6 across tools: 4 `assetpin` and 4 `mm` installs of one asset give
 /// exactly one success; every other process refuses as already
 /// installed, and dest equals the tree at the pin.
+#[assetpin_test(peer)]
 fn k6_mixed_tools_same_asset_one_wins(mm: &Path) {
     let wiki = Wiki::new();
     wiki.file("skills/x/SKILL.md", "# x\n")
@@ -95,22 +96,7 @@ fn k6_mixed_tools_same_asset_one_wins(mm: &Path) {
 /// K1, K5, K6 across implementations: the mixed race of distinct and
 /// identical installs with every other process being the peer's
 /// `mm context install`.
+#[assetpin_test(peer)]
 fn k5_k6_sixteen_processes_mixing_tools(mm: &Path) {
     mixed_race(Some(mm));
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::peer(
-        "k5_mixed_tools_race_loses_no_entry",
-        k5_mixed_tools_race_loses_no_entry,
-    ),
-    Test::peer(
-        "k6_mixed_tools_same_asset_one_wins",
-        k6_mixed_tools_same_asset_one_wins,
-    ),
-    Test::peer(
-        "k5_k6_sixteen_processes_mixing_tools",
-        k5_k6_sixteen_processes_mixing_tools,
-    ),
-];

@@ -4,8 +4,7 @@
 //! other's.
 
 use super::succeeded;
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use std::path::Path;
 use std::process::Command;
 
@@ -72,6 +71,7 @@ fn run(c: &mut Command, what: &str) -> String {
 /// R1, R4, A4: projects that the peer registered (and installed into) are
 /// moved by our `update --all`, which reads the peer's registry and
 /// leaves its bytes alone; the scope ids we print are the peer's.
+#[assetpin_test(peer)]
 fn peer_registry_drives_our_update_all(mm: &Path) {
     let t = Two::new();
     for root in t.roots() {
@@ -116,6 +116,7 @@ fn peer_registry_drives_our_update_all(mm: &Path) {
 /// the peer's `update --all`; a pause by the peer then leaves one out of
 /// ours; and after the peer's pause and resume the registry holds our
 /// bytes again (its rewrite of our document is byte-identical).
+#[assetpin_test(peer)]
 fn our_registry_drives_peer_update_all(mm: &Path) {
     let t = Two::new();
     for root in t.roots() {
@@ -173,15 +174,3 @@ fn our_registry_drives_peer_update_all(mm: &Path) {
     assert_eq!(t.pin(&t.second), c2, "a paused project was updated");
     assert_ne!(t.c1, c2);
 }
-
-/// The tests of this module.
-pub const TESTS: &[Test] = &[
-    Test::peer(
-        "peer_registry_drives_our_update_all",
-        peer_registry_drives_our_update_all,
-    ),
-    Test::peer(
-        "our_registry_drives_peer_update_all",
-        our_registry_drives_peer_update_all,
-    ),
-];

@@ -8,8 +8,7 @@
 //! loading, which pyenv's build lacks); the context routes it serves are
 //! the ones served here, without the storage lifespan.
 
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -100,6 +99,7 @@ fn keys(v: &Value) -> Vec<String> {
 
 /// A stale edit then a fresh one, in-process and over HTTP: the same
 /// exit codes, body keys and values, and the file as each left it.
+#[assetpin_test(web)]
 fn driver_in_process_answers_as_over_http(venv: &Path) {
     let wiki = Wiki::new();
     wiki.skill("x");
@@ -165,6 +165,7 @@ fn driver_in_process_answers_as_over_http(venv: &Path) {
 
 /// An edit by the reference is seen by the peer's web API at once (same
 /// file, same mtime_ns), and the other way round: one guard, two tools.
+#[assetpin_test(web)]
 fn reference_and_peer_web_share_the_guard(venv: &Path) {
     let wiki = Wiki::new();
     wiki.skill("x");
@@ -222,15 +223,3 @@ fn reference_and_peer_web_share_the_guard(venv: &Path) {
         .assert()
         .code(3);
 }
-
-/// The tests of this module.
-pub const TESTS: &[Test] = &[
-    Test::web(
-        "driver_in_process_answers_as_over_http",
-        driver_in_process_answers_as_over_http,
-    ),
-    Test::web(
-        "reference_and_peer_web_share_the_guard",
-        reference_and_peer_web_share_the_guard,
-    ),
-];

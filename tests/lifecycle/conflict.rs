@@ -1,9 +1,9 @@
 //! U7: the stale-mtime conflict, in the shape U7 describes (docs/CONTRACT.md).
 
 use super::*;
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 
+#[assetpin_test]
 fn u7_stale_mtime_aborts_with_exit_3_then_the_current_value_applies() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n");
@@ -46,6 +46,7 @@ fn u7_stale_mtime_aborts_with_exit_3_then_the_current_value_applies() {
     assert_eq!(project.entry("skill", "s")["wiki_commit"], head.as_str());
 }
 
+#[assetpin_test]
 fn u7_the_expectation_is_checked_even_when_up_to_date() {
     let (wiki, project) = installed();
     assert_refused_unchanged(
@@ -56,15 +57,3 @@ fn u7_the_expectation_is_checked_even_when_up_to_date() {
         3,
     );
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "u7_stale_mtime_aborts_with_exit_3_then_the_current_value_applies",
-        u7_stale_mtime_aborts_with_exit_3_then_the_current_value_applies,
-    ),
-    Test::plain(
-        "u7_the_expectation_is_checked_even_when_up_to_date",
-        u7_the_expectation_is_checked_even_when_up_to_date,
-    ),
-];

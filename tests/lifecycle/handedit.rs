@@ -2,8 +2,7 @@
 //! "no manifest" / "no digests", never crash, and never make `update`
 //! delete or write a path outside dest.
 
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::json;
 
 /// The hand-edited lockfile shapes (L9), applied to entry `s`.
@@ -58,6 +57,7 @@ fn shapes(pin: &str) -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
+#[assetpin_test]
 fn l9_hand_edited_entries_degrade_and_never_reach_outside_dest() {
     for (what, patch) in shapes("0".repeat(40).as_str()) {
         let wiki = Wiki::new();
@@ -128,6 +128,7 @@ fn l9_hand_edited_entries_degrade_and_never_reach_outside_dest() {
 /// U2 with digests for only some files (a merge kept `files` whole but
 /// lost a digest): a recorded file without a digest counts as dirty only
 /// when it is missing from dest; present, status is `ok`.
+#[assetpin_test]
 fn u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing() {
     let (wiki, project) = super::installed();
     let mut doc = project.lockfile_json();
@@ -151,6 +152,7 @@ fn u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing() {
 /// U2 without digests: a file is dirty when its mtime is later than
 /// `installed_at`, not when it equals it, whether the manifest counts or
 /// not (then every file of dest is judged so).
+#[assetpin_test]
 fn u2_without_digests_only_a_later_mtime_is_dirty() {
     let (wiki, project) = super::installed();
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600);
@@ -183,19 +185,3 @@ fn u2_without_digests_only_a_later_mtime_is_dirty() {
     set(at + std::time::Duration::from_secs(1));
     assert_eq!(state(), "dirty", "a later mtime, no manifest");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "u2_without_digests_only_a_later_mtime_is_dirty",
-        u2_without_digests_only_a_later_mtime_is_dirty,
-    ),
-    Test::plain(
-        "u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing",
-        u2_a_recorded_file_without_a_digest_is_dirty_only_when_missing,
-    ),
-    Test::plain(
-        "l9_hand_edited_entries_degrade_and_never_reach_outside_dest",
-        l9_hand_edited_entries_degrade_and_never_reach_outside_dest,
-    ),
-];

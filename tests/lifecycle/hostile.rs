@@ -3,9 +3,8 @@
 //! before its fix (docs/CONTRACT.md sharpenings of U2 and U3).
 
 use super::*;
-use crate::Test;
-use crate::support::race::{hold_lock, wait_for};
-use crate::support::*;
+use assetpin_test_support::race::{hold_lock, wait_for};
+use assetpin_test_support::*;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt, symlink};
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ fn wiki_moves_on(wiki: &Wiki) {
 /// U3: a file the user made in dest at a path the wiki then adds is a
 /// local change: `update` refuses naming it and writes nothing; with
 /// `--force` the wiki's file is installed and the user's kept as `.bak`.
+#[assetpin_test]
 fn u3_a_user_file_where_the_wiki_adds_one_is_a_local_change() {
     let (wiki, project) = installed();
     let dest = project.dest("skill", "s");
@@ -53,6 +53,7 @@ fn u3_a_user_file_where_the_wiki_adds_one_is_a_local_change() {
 /// U2 sharpening: the user's own entries in dest are kept exactly as they
 /// are by an update: the same inodes (so bytes, holes and modes), links
 /// with their targets, directories with their modes, FIFOs as FIFOs.
+#[assetpin_test]
 fn u2_the_users_own_entries_survive_an_update_exactly() {
     let (wiki, project) = installed();
     let dest = project.dest("skill", "s");
@@ -100,6 +101,7 @@ fn u2_the_users_own_entries_survive_an_update_exactly() {
 
 /// Y2, I5: a sidecar lock planted as a link makes `update` refuse before
 /// anything is written: dest, lockfile and the link's target as they were.
+#[assetpin_test]
 fn y2_a_linked_sidecar_refuses_update_before_the_swap() {
     let (wiki, project) = installed();
     wiki_moves_on(&wiki);
@@ -135,6 +137,7 @@ fn y2_a_linked_sidecar_refuses_update_before_the_swap() {
 /// A failure after the swap is rolled back: when the entry cannot be
 /// written (the lockfile turned corrupt while the update waited for the
 /// sidecar lock), the old dest is put back, bytes and inodes.
+#[assetpin_test]
 fn u3_a_failed_entry_write_puts_the_old_dest_back() {
     let (wiki, project) = installed();
     wiki_moves_on(&wiki);
@@ -167,6 +170,7 @@ fn u3_a_failed_entry_write_puts_the_old_dest_back() {
 /// Y2, K3: a section directory moved out of the project while an install
 /// waits for the per-asset lock is not written through: the install
 /// refuses once it holds the lock, and the moved directory gets nothing.
+#[assetpin_test]
 fn y2_a_section_moved_away_during_the_lock_wait_gets_nothing() {
     section_moved_during_the_lock_wait(false);
 }
@@ -174,6 +178,7 @@ fn y2_a_section_moved_away_during_the_lock_wait_gets_nothing() {
 /// Y2, K3: the same with a new, empty section made at the old place while
 /// the install waits: the section is compared by identity (device and
 /// inode), not by name, so neither directory gets anything.
+#[assetpin_test]
 fn y2_a_section_replaced_during_the_lock_wait_gets_nothing() {
     section_moved_during_the_lock_wait(true);
 }
@@ -218,6 +223,7 @@ fn section_moved_during_the_lock_wait(replace: bool) {
 /// user's own `.bak`, or a `.bak/` directory the wiki ships), `--force`
 /// keeps the overwritten bytes under the next free `<file>.<n>.bak`, and
 /// says which.
+#[assetpin_test]
 fn u3_a_backup_never_replaces_an_existing_bak() {
     let (wiki, project) = installed();
     let dest = project.dest("skill", "s");
@@ -260,6 +266,7 @@ fn u3_a_backup_never_replaces_an_existing_bak() {
 
 /// Y2: a lock file hard-linked to a file outside the project is refused
 /// before anything is written; the outside file keeps its mode.
+#[assetpin_test]
 fn y2_a_hard_linked_lock_file_is_refused() {
     let (wiki, project) = installed();
     let outside = project.outside().join("file");
@@ -293,6 +300,7 @@ fn y2_a_hard_linked_lock_file_is_refused() {
 /// L3, I4: a value under an asset's name that is not an object records
 /// nothing, so it is no entry: install names adopt for the dest it finds,
 /// and adopt writes the entry over the value; nothing else changes.
+#[assetpin_test]
 fn l3_a_value_that_is_no_object_is_no_entry() {
     for bad in ["null", "5", "[]", "\"x\""] {
         let (wiki, project) = installed();
@@ -336,6 +344,7 @@ fn l3_a_value_that_is_no_object_is_no_entry() {
 
 /// E1, E4: a result that cannot be written to stdout is a failure that
 /// says so on stderr.
+#[assetpin_test]
 fn e1_an_unwritable_stdout_is_reported() {
     let (wiki, project) = installed();
     let full = std::fs::OpenOptions::new()
@@ -356,6 +365,7 @@ fn e1_an_unwritable_stdout_is_reported() {
 
 /// T2: a section reached only through a link is not read by `status`,
 /// which still exits 0 and shows its entries as missing.
+#[assetpin_test]
 fn t2_status_with_a_linked_section_exits_0() {
     let (wiki, project) = installed();
     let section = project.memtomem().join("skills");
@@ -366,51 +376,3 @@ fn t2_status_with_a_linked_section_exits_0() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["assets"][0]["state"], "missing", "{v}");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "u3_a_user_file_where_the_wiki_adds_one_is_a_local_change",
-        u3_a_user_file_where_the_wiki_adds_one_is_a_local_change,
-    ),
-    Test::plain(
-        "u2_the_users_own_entries_survive_an_update_exactly",
-        u2_the_users_own_entries_survive_an_update_exactly,
-    ),
-    Test::plain(
-        "y2_a_linked_sidecar_refuses_update_before_the_swap",
-        y2_a_linked_sidecar_refuses_update_before_the_swap,
-    ),
-    Test::plain(
-        "u3_a_failed_entry_write_puts_the_old_dest_back",
-        u3_a_failed_entry_write_puts_the_old_dest_back,
-    ),
-    Test::plain(
-        "y2_a_section_moved_away_during_the_lock_wait_gets_nothing",
-        y2_a_section_moved_away_during_the_lock_wait_gets_nothing,
-    ),
-    Test::plain(
-        "y2_a_section_replaced_during_the_lock_wait_gets_nothing",
-        y2_a_section_replaced_during_the_lock_wait_gets_nothing,
-    ),
-    Test::plain(
-        "u3_a_backup_never_replaces_an_existing_bak",
-        u3_a_backup_never_replaces_an_existing_bak,
-    ),
-    Test::plain(
-        "y2_a_hard_linked_lock_file_is_refused",
-        y2_a_hard_linked_lock_file_is_refused,
-    ),
-    Test::plain(
-        "l3_a_value_that_is_no_object_is_no_entry",
-        l3_a_value_that_is_no_object_is_no_entry,
-    ),
-    Test::plain(
-        "e1_an_unwritable_stdout_is_reported",
-        e1_an_unwritable_stdout_is_reported,
-    ),
-    Test::plain(
-        "t2_status_with_a_linked_section_exits_0",
-        t2_status_with_a_linked_section_exits_0,
-    ),
-];

@@ -9,7 +9,7 @@ mod scenarios;
 mod status;
 mod update;
 
-use crate::support::*;
+use assetpin_test_support::*;
 use serde_json::Value;
 
 /// A wiki with skill `s` (two files, one executable) committed once, and a
@@ -87,14 +87,3 @@ pub fn set_mtime(path: &std::path::Path, secs: u64) {
     f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
         .unwrap();
 }
-
-/// The modules of this family and their tests, for `tests/tests.rs`.
-pub const MODULES: crate::Modules = &[
-    ("conflict", conflict::TESTS),
-    ("handedit", handedit::TESTS),
-    ("hostile", hostile::TESTS),
-    ("restore", restore::TESTS),
-    ("scenarios", scenarios::TESTS),
-    ("status", status::TESTS),
-    ("update", update::TESTS),
-];

@@ -1,9 +1,9 @@
 //! I8: `install --all` restores at each entry's own pin.
 
 use super::*;
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 
+#[assetpin_test]
 fn i8_restores_missing_dests_at_their_pins_not_head() {
     let wiki = Wiki::new();
     wiki.file("skills/a/SKILL.md", "a1\n")
@@ -42,6 +42,7 @@ fn i8_restores_missing_dests_at_their_pins_not_head() {
     assert_eq!(row(&project, &wiki, "a")["state"], "behind");
 }
 
+#[assetpin_test]
 fn i8_present_dests_are_left_alone() {
     let (wiki, project) = installed();
     std::fs::write(project.dest("skill", "s").join("SKILL.md"), "edited\n").unwrap();
@@ -52,6 +53,7 @@ fn i8_present_dests_are_left_alone() {
     assert_same(&before, &snapshot(project.path()), "project");
 }
 
+#[assetpin_test]
 fn i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore() {
     let (wiki, project) = installed();
     let mut doc = project.lockfile_json();
@@ -74,6 +76,7 @@ fn i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore() {
 /// takes out the lockfile temporary file a killed writer left (a regular
 /// file under the temporary prefix), and nothing else under that prefix;
 /// with no such file it writes nothing at all (not even the sidecar lock).
+#[assetpin_test]
 fn l7_install_all_with_nothing_to_restore_removes_a_killed_writers_temp() {
     let (wiki, project) = installed();
     let mm = project.path().join(".memtomem");
@@ -93,23 +96,3 @@ fn l7_install_all_with_nothing_to_restore_removes_a_killed_writers_temp() {
     assert!(mm.join(".lock.json.tmp-not-ours").is_dir());
     assert_eq!(std::fs::read(project.lockfile_path()).unwrap(), lockfile);
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "l7_install_all_with_nothing_to_restore_removes_a_killed_writers_temp",
-        l7_install_all_with_nothing_to_restore_removes_a_killed_writers_temp,
-    ),
-    Test::plain(
-        "i8_restores_missing_dests_at_their_pins_not_head",
-        i8_restores_missing_dests_at_their_pins_not_head,
-    ),
-    Test::plain(
-        "i8_present_dests_are_left_alone",
-        i8_present_dests_are_left_alone,
-    ),
-    Test::plain(
-        "i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore",
-        i8_an_unknown_pin_is_reported_and_fails_the_run_but_others_restore,
-    ),
-];

@@ -3,11 +3,11 @@
 //! sharpenings U5, U6, U1, T1).
 
 use super::*;
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 
 /// U5: `--force-head` over a stale pin warns on stderr that the pin moves
 /// backward, and `--dry-run` marks the move.
+#[assetpin_test]
 fn u5_force_head_backward_warns_and_dry_run_marks_it() {
     let (wiki, project) = installed();
     let v1 = wiki.head();
@@ -56,6 +56,7 @@ fn u5_force_head_backward_warns_and_dry_run_marks_it() {
 
 /// U3, U6: a recorded file the user deleted is named as deleted, and the
 /// plan restores it.
+#[assetpin_test]
 fn u6_a_deleted_recorded_file_is_a_restore() {
     let (wiki, project) = installed();
     std::fs::remove_file(project.dest("skill", "s").join("bin/run.sh")).unwrap();
@@ -78,6 +79,7 @@ fn u6_a_deleted_recorded_file_is_a_restore() {
 /// U2, U3: an entry without valid digests whose `installed_at` is no
 /// timestamp is an unusable install record, and the refusal says so
 /// instead of calling the files local edits.
+#[assetpin_test]
 fn u3_an_unusable_install_record_is_named() {
     let (wiki, project) = installed();
     let mut doc = project.lockfile_json();
@@ -94,6 +96,7 @@ fn u3_an_unusable_install_record_is_named() {
 
 /// T1: `status` on a wiki that exists but has no commit says so, rather
 /// than "wiki not found".
+#[assetpin_test]
 fn t1_status_on_a_wiki_without_commits_says_so() {
     let (_, project) = installed();
     let empty = Wiki::new();
@@ -106,23 +109,3 @@ fn t1_status_on_a_wiki_without_commits_says_so() {
     assert!(stdout.contains("no commit yet"), "{stdout}");
     assert!(!stdout.contains("not found"), "{stdout}");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "u5_force_head_backward_warns_and_dry_run_marks_it",
-        u5_force_head_backward_warns_and_dry_run_marks_it,
-    ),
-    Test::plain(
-        "u6_a_deleted_recorded_file_is_a_restore",
-        u6_a_deleted_recorded_file_is_a_restore,
-    ),
-    Test::plain(
-        "u3_an_unusable_install_record_is_named",
-        u3_an_unusable_install_record_is_named,
-    ),
-    Test::plain(
-        "t1_status_on_a_wiki_without_commits_says_so",
-        t1_status_on_a_wiki_without_commits_says_so,
-    ),
-];

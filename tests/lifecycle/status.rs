@@ -1,9 +1,9 @@
 //! T1-T3 and K7: status states, exit codes, JSON shape; no writes.
 
 use super::*;
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 
+#[assetpin_test]
 fn t1_every_state() {
     let wiki = Wiki::new();
     for n in ["ok", "behind", "dirty", "missing", "stale"] {
@@ -54,6 +54,7 @@ fn t1_every_state() {
     );
 }
 
+#[assetpin_test]
 fn t1_without_a_wiki_states_that_need_it_are_unknown() {
     let (wiki, project) = installed();
     std::fs::write(project.dest("skill", "s").join("SKILL.md"), "x").unwrap();
@@ -76,6 +77,7 @@ fn t1_without_a_wiki_states_that_need_it_are_unknown() {
     drop(wiki);
 }
 
+#[assetpin_test]
 fn t2_drift_exits_0_corrupt_and_unsupported_version_exit_1() {
     let (wiki, project) = installed();
     std::fs::remove_dir_all(project.dest("skill", "s")).unwrap();
@@ -91,6 +93,7 @@ fn t2_drift_exits_0_corrupt_and_unsupported_version_exit_1() {
     assert_eq!((code, v["kind"].as_str()), (1, Some("lockfile-corrupt")));
 }
 
+#[assetpin_test]
 fn t3_json_shape() {
     let (wiki, project) = installed();
     let (code, v, _) = json_run(&project, &wiki, &["status"]);
@@ -110,6 +113,7 @@ fn t3_json_shape() {
     assert!(a["mtime_ns"].as_i64().unwrap() > 1_600_000_000_000_000_000);
 }
 
+#[assetpin_test]
 fn k7_status_takes_no_lock_and_writes_nothing() {
     // On a fresh project it creates nothing at all.
     let wiki = Wiki::with_skills(&["s"]);
@@ -131,21 +135,3 @@ fn k7_status_takes_no_lock_and_writes_nothing() {
         .success();
     assert_same(&before, &snapshot(project.path()), "installed project");
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain("t1_every_state", t1_every_state),
-    Test::plain(
-        "t1_without_a_wiki_states_that_need_it_are_unknown",
-        t1_without_a_wiki_states_that_need_it_are_unknown,
-    ),
-    Test::plain(
-        "t2_drift_exits_0_corrupt_and_unsupported_version_exit_1",
-        t2_drift_exits_0_corrupt_and_unsupported_version_exit_1,
-    ),
-    Test::plain("t3_json_shape", t3_json_shape),
-    Test::plain(
-        "k7_status_takes_no_lock_and_writes_nothing",
-        k7_status_takes_no_lock_and_writes_nothing,
-    ),
-];

@@ -1,9 +1,9 @@
 //! `update` (U1-U6).
 
 use super::*;
-use crate::Test;
-use crate::support::*;
+use assetpin_test_support::*;
 
+#[assetpin_test]
 fn u1_update_of_an_asset_without_entry_is_not_installed() {
     let (wiki, project) = installed();
     wiki.skill("other");
@@ -17,6 +17,7 @@ fn u1_update_of_an_asset_without_entry_is_not_installed() {
     );
 }
 
+#[assetpin_test]
 fn u1_pin_at_head_and_clean_dest_writes_nothing() {
     let (wiki, project) = installed();
     let before = snapshot(project.path());
@@ -26,6 +27,7 @@ fn u1_pin_at_head_and_clean_dest_writes_nothing() {
     assert_same(&before, &snapshot(project.path()), "project");
 }
 
+#[assetpin_test]
 fn u2_a_touch_that_keeps_the_bytes_is_clean() {
     let (wiki, project) = installed();
     set_mtime(&project.dest("skill", "s").join("SKILL.md"), 4_000_000_000);
@@ -34,6 +36,7 @@ fn u2_a_touch_that_keeps_the_bytes_is_clean() {
     assert_eq!((code, v["status"].as_str()), (0, Some("up-to-date")));
 }
 
+#[assetpin_test]
 fn u2_changed_bytes_and_deleted_files_are_dirty() {
     let (wiki, project) = installed();
     let dest = project.dest("skill", "s");
@@ -49,6 +52,7 @@ fn u2_changed_bytes_and_deleted_files_are_dirty() {
     );
 }
 
+#[assetpin_test]
 fn u2_without_valid_digests_the_mtime_rule_applies() {
     let (wiki, project) = installed();
     let mut doc = project.lockfile_json();
@@ -66,6 +70,7 @@ fn u2_without_valid_digests_the_mtime_rule_applies() {
     assert_eq!(row(&project, &wiki, "s")["state"], "ok");
 }
 
+#[assetpin_test]
 fn u3_dirty_update_is_refused_naming_the_files() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n");
@@ -89,6 +94,7 @@ fn u3_dirty_update_is_refused_naming_the_files() {
     assert_eq!(v["deleted_files"], serde_json::json!(["bin/run.sh"]));
 }
 
+#[assetpin_test]
 fn u3_force_keeps_bak_copies_and_restores_deleted_files() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n");
@@ -128,6 +134,7 @@ fn u3_force_keeps_bak_copies_and_restores_deleted_files() {
 /// (`same.md.bak`); a file that already holds HEAD's bytes is not in the
 /// way; the user's own empty directory and a file in a directory HEAD no
 /// longer has stay, the directories with their modes.
+#[assetpin_test]
 fn u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories() {
     use std::os::unix::fs::PermissionsExt;
     let (wiki, project) = installed();
@@ -196,6 +203,7 @@ fn u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories() {
     assert_eq!(got, want);
 }
 
+#[assetpin_test]
 fn u4_files_added_and_removed_upstream_are_reconciled() {
     let (wiki, project) = installed();
     let old_entry = project.entry("skill", "s");
@@ -225,6 +233,7 @@ fn u4_files_added_and_removed_upstream_are_reconciled() {
     assert_ne!(entry["installed_at"], old_entry["installed_at"]);
 }
 
+#[assetpin_test]
 fn u5_a_pin_that_is_not_an_ancestor_of_head_is_stale() {
     let wiki = Wiki::new();
     wiki.file("skills/s/SKILL.md", "v1\n");
@@ -254,6 +263,7 @@ fn u5_a_pin_that_is_not_an_ancestor_of_head_is_stale() {
     );
 }
 
+#[assetpin_test]
 fn u5_a_pin_unknown_to_the_wiki_is_stale() {
     let (wiki, project) = installed();
     let mut doc = project.lockfile_json();
@@ -266,6 +276,7 @@ fn u5_a_pin_unknown_to_the_wiki_is_stale() {
 /// I6: an update that finds the pin at HEAD takes out the staging
 /// directory a killed update left; with `--dry-run` it writes nothing,
 /// that debris included.
+#[assetpin_test]
 fn i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run() {
     let (wiki, project) = installed();
     let debris = project.path().join(".memtomem/skills/.s~staging-1-2-ab");
@@ -282,6 +293,7 @@ fn i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run() {
 
 /// An update that finds the pin at HEAD says so, and notes an edit in
 /// the wiki's work tree that only a commit would bring in.
+#[assetpin_test]
 fn u1_an_up_to_date_update_notes_uncommitted_wiki_edits() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nnot committed\n");
@@ -299,6 +311,7 @@ fn u1_an_up_to_date_update_notes_uncommitted_wiki_edits() {
     assert!(!v["warnings"].to_string().contains("committed"), "{v}");
 }
 
+#[assetpin_test]
 fn u6_dry_run_prints_the_plan_and_writes_nothing() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n")
@@ -344,6 +357,7 @@ fn u6_dry_run_prints_the_plan_and_writes_nothing() {
 
 use predicates::prelude::PredicateBooleanExt;
 
+#[assetpin_test]
 fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
     let (wiki, project) = installed();
     wiki.file("skills/s/SKILL.md", "# s\nv2\n")
@@ -365,67 +379,3 @@ fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
     std::fs::write(dest.join("SKILL.md"), "mine\n").unwrap();
     assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "dirty", 1);
 }
-
-/// The tests of this module, run by the harness of `tests/tests.rs`.
-pub const TESTS: &[Test] = &[
-    Test::plain(
-        "u1_an_up_to_date_update_notes_uncommitted_wiki_edits",
-        u1_an_up_to_date_update_notes_uncommitted_wiki_edits,
-    ),
-    Test::plain(
-        "u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories",
-        u3_u4_what_stands_in_heads_way_is_kept_under_bak_with_its_directories,
-    ),
-    Test::plain(
-        "i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run",
-        i6_an_up_to_date_update_takes_out_debris_but_not_with_dry_run,
-    ),
-    Test::plain(
-        "u1_update_of_an_asset_without_entry_is_not_installed",
-        u1_update_of_an_asset_without_entry_is_not_installed,
-    ),
-    Test::plain(
-        "u1_pin_at_head_and_clean_dest_writes_nothing",
-        u1_pin_at_head_and_clean_dest_writes_nothing,
-    ),
-    Test::plain(
-        "u2_a_touch_that_keeps_the_bytes_is_clean",
-        u2_a_touch_that_keeps_the_bytes_is_clean,
-    ),
-    Test::plain(
-        "u2_changed_bytes_and_deleted_files_are_dirty",
-        u2_changed_bytes_and_deleted_files_are_dirty,
-    ),
-    Test::plain(
-        "u2_without_valid_digests_the_mtime_rule_applies",
-        u2_without_valid_digests_the_mtime_rule_applies,
-    ),
-    Test::plain(
-        "u3_dirty_update_is_refused_naming_the_files",
-        u3_dirty_update_is_refused_naming_the_files,
-    ),
-    Test::plain(
-        "u3_force_keeps_bak_copies_and_restores_deleted_files",
-        u3_force_keeps_bak_copies_and_restores_deleted_files,
-    ),
-    Test::plain(
-        "u4_files_added_and_removed_upstream_are_reconciled",
-        u4_files_added_and_removed_upstream_are_reconciled,
-    ),
-    Test::plain(
-        "u5_a_pin_that_is_not_an_ancestor_of_head_is_stale",
-        u5_a_pin_that_is_not_an_ancestor_of_head_is_stale,
-    ),
-    Test::plain(
-        "u5_a_pin_unknown_to_the_wiki_is_stale",
-        u5_a_pin_unknown_to_the_wiki_is_stale,
-    ),
-    Test::plain(
-        "u6_dry_run_prints_the_plan_and_writes_nothing",
-        u6_dry_run_prints_the_plan_and_writes_nothing,
-    ),
-    Test::plain(
-        "u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way",
-        u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way,
-    ),
-];

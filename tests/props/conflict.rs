@@ -4,7 +4,7 @@
 //! nothing, for random offsets of N and with or without a touch of dest
 //! between the `status` and the `update`.
 
-use crate::support::{Project, Wiki, assetpin, first_line, snapshot};
+use assetpin_test_support::{Project, Wiki, assetpin, first_line, snapshot};
 use proptest::prelude::*;
 use serde_json::Value;
 

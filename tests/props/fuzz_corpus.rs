@@ -1,11 +1,10 @@
-//! The lockfile fuzz target's properties (`fuzz/properties.rs`: L3, L5,
+//! The lockfile fuzz target's properties (`assetpin_test_support::lockfile_oracle`: L3, L5,
 //! L8, the splice against the full path, the peer's `json.dumps`) over the
 //! seed corpus `fuzz/corpus/lockfile/` and every saved crash under
 //! `fuzz/regressions/lockfile/`: a crash the fuzzer found stays a
 //! regression test once its input is saved there.
 
-#[path = "../../fuzz/properties.rs"]
-mod properties;
+use assetpin_test_support::lockfile_oracle as properties;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! directories) is removed by the next write of the same kind, and nothing
 //! else is.
 
-use crate::support::{Project, Wiki, assetpin, ls};
+use assetpin_test_support::{Project, Wiki, assetpin, ls};
 use proptest::prelude::*;
 
 proptest! {

@@ -9,7 +9,7 @@
 //! Clauses: I1, I2, I4, I5, I6, I7, I8, L2, L3, L9, L10, U1-U6, T1-T3, E1,
 //! E2.
 
-use crate::support::{Project, Wiki, assetpin, files_of, first_line, sha256, snapshot};
+use assetpin_test_support::{Project, Wiki, assetpin, files_of, first_line, sha256, snapshot};
 use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -567,7 +567,7 @@ pub struct Sut {
 
 fn asset_dir(a: usize) -> String {
     let (ty, name) = ASSETS[a];
-    format!("{}/{name}", crate::support::section(ty))
+    format!("{}/{name}", assetpin_test_support::section(ty))
 }
 
 fn write_commit(wiki: &Wiki, assets: &[Option<Content>], n: usize) -> String {
@@ -601,7 +601,9 @@ impl Sut {
     fn edit_lockfile(&self, a: usize, f: impl FnOnce(&mut serde_json::Map<String, Value>)) {
         let (ty, name) = ASSETS[a];
         let mut doc = self.project.lockfile_json();
-        let sec = doc[crate::support::section(ty)].as_object_mut().unwrap();
+        let sec = doc[assetpin_test_support::section(ty)]
+            .as_object_mut()
+            .unwrap();
         let mut entry = sec.get(name).unwrap().as_object().unwrap().clone();
         f(&mut entry);
         sec.insert(name.into(), Value::Object(entry));
@@ -612,7 +614,7 @@ impl Sut {
     fn drop_entry(&self, a: usize) {
         let (ty, name) = ASSETS[a];
         let mut doc = self.project.lockfile_json();
-        doc[crate::support::section(ty)]
+        doc[assetpin_test_support::section(ty)]
             .as_object_mut()
             .unwrap()
             .shift_remove(name);
@@ -834,7 +836,7 @@ impl StateMachineTest for MachineTest {
             // Entry: L2 fields from the model.
             let entry = lock
                 .as_ref()
-                .map(|l| l[crate::support::section(ty)][name].clone())
+                .map(|l| l[assetpin_test_support::section(ty)][name].clone())
                 .unwrap_or(Value::Null);
             match &m.entries[a] {
                 None => assert!(entry.is_null(), "{name}: unexpected entry {entry}"),

@@ -20,11 +20,6 @@
 //! three minutes on two cores; `PROPTEST_CASES=N` runs every property N
 //! times instead.
 
-// A part of the shared support is used here.
-#[allow(dead_code, unused_imports)]
-#[path = "../support/mod.rs"]
-mod support;
-
 mod conflict;
 mod fuzz_corpus;
 mod leftovers;

@@ -1,9 +1,9 @@
 //! Y1: names. Arbitrary strings are accepted exactly when they follow the
 //! rule, and no accepted name resolves outside dest's section directory.
 
-use crate::support::{Project, Wiki, assetpin, first_line, snapshot};
 use assetpin::asset::{is_valid_name, validate_name};
 use assetpin::{AssetType, Kind};
+use assetpin_test_support::{Project, Wiki, assetpin, first_line, snapshot};
 use proptest::prelude::*;
 use std::path::{Component, Path};
 

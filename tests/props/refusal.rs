@@ -1,7 +1,7 @@
 //! I4, I5: the refusal posture of `install`, for random sets of assets in
 //! every combination of lockfile entry and dest presence.
 
-use crate::support::{Project, Wiki, assetpin, files_of, first_line, snapshot};
+use assetpin_test_support::{Project, Wiki, assetpin, files_of, first_line, snapshot};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

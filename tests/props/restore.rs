@@ -6,7 +6,7 @@
 //! And U3 on a missing dest: `update` refuses `dirty` (every recorded file
 //! is missing) and writes nothing; `update --force` writes HEAD's tree.
 
-use crate::support::{Project, Wiki, assetpin, files_of, git, sha256, snapshot};
+use assetpin_test_support::{Project, Wiki, assetpin, files_of, git, sha256, snapshot};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 //! executables; a submodule) committed to a real git wiki install to
 //! exactly the files and modes an oracle computes, whatever the umask.
 
-use crate::support::{Node as SNode, Project, Wiki, assetpin_umask, sha256, snapshot};
+use assetpin_test_support::{Node as SNode, Project, Wiki, assetpin_umask, sha256, snapshot};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -158,7 +158,7 @@ proptest! {
             expect.insert(rel.clone(), SNode::File(*mode, bytes.clone()));
         }
         prop_assert!(snap.0 == expect, "dest differs from the oracle:\n{}",
-            crate::support::Snapshot(expect.clone()).diff(&snap));
+            assetpin_test_support::Snapshot(expect.clone()).diff(&snap));
 
         // The entry lists exactly the same files, sorted, with digests.
         let entry = project.entry("skill", name);

@@ -3,9 +3,9 @@
 //! wikis, deterministic file contents, and the re-exec worker protocol used
 //! to measure separate processes.
 //!
-//! Include with `mod common;` from a bench in `benches/`.
-#![allow(dead_code)]
+//! Used by the bench binaries in `benches/` as `assetpin_test_support::bench`.
 
+use crate::git::run_git;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -52,7 +52,7 @@ pub fn median(v: &mut [f64]) -> f64 {
 
 /// Directory the JSON reports go to: `<crate>/target/bench-report`.
 pub fn report_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report")
+    crate::repo_root().join("target/bench-report")
 }
 
 /// Writes `value` as pretty JSON to `target/bench-report/<name>.json` and
@@ -85,35 +85,6 @@ pub fn scratch(prefix: &str) -> tempfile::TempDir {
         .expect("create scratch dir")
 }
 
-/// A `git` command with a fixed identity and no user or system config.
-pub fn git(dir: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .args([
-            "-c",
-            "user.name=assetpin bench",
-            "-c",
-            "user.email=bench@assetpin.invalid",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .stdin(Stdio::null());
-    c
-}
-
-fn run_git(dir: &Path, args: &[&str]) {
-    let out = git(dir).args(args).output().expect("cannot run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// One asset to put in a wiki: section directory (`skills`, ...), name,
 /// and files as (relative path, bytes).
 pub struct WikiAsset {
@@ -128,7 +99,7 @@ pub struct WikiAsset {
 /// Creates a git wiki at `dir` holding `assets`, all in one commit.
 pub fn make_wiki(dir: &Path, assets: &[WikiAsset]) {
     std::fs::create_dir_all(dir).expect("create wiki dir");
-    run_git(dir, &["init", "-q"]);
+    run_git(dir, ["init", "-q"]);
     for a in assets {
         let base = dir.join(a.section).join(&a.name);
         for (rel, bytes) in &a.files {
@@ -137,8 +108,8 @@ pub fn make_wiki(dir: &Path, assets: &[WikiAsset]) {
             std::fs::write(&p, bytes).expect("write wiki file");
         }
     }
-    run_git(dir, &["add", "-A"]);
-    run_git(dir, &["commit", "-q", "-m", "bench assets"]);
+    run_git(dir, ["add", "-A"]);
+    run_git(dir, ["commit", "-q", "-m", "bench assets"]);
 }
 
 /// splitmix64: a small deterministic generator for bench contents.

@@ -15,9 +15,7 @@ pub fn peer() -> Option<PathBuf> {
         let path = std::env::var_os("ASSETPIN_MM")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("target/peers/memtomem/bin/mm")
-            });
+            .unwrap_or_else(|| crate::repo_root().join("target/peers/memtomem/bin/mm"));
         let ok = Command::new(&path)
             .args(["context", "--help"])
             .stdin(Stdio::null())
@@ -40,9 +38,7 @@ pub fn peer_web() -> Option<PathBuf> {
         let dir = std::env::var_os("ASSETPIN_PEER_WEB_DIR")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("target/peers/memtomem-web")
-            });
+            .unwrap_or_else(|| crate::repo_root().join("target/peers/memtomem-web"));
         let ok = Command::new(dir.join("bin/mm-web"))
             .args(["mm", "context", "--help"])
             .stdin(Stdio::null())
