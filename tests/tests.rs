@@ -14,6 +14,7 @@
 
 mod cli;
 mod interop;
+mod layout;
 mod lifecycle;
 
 fn main() {
