@@ -51,7 +51,11 @@ fn every_marked_fn_is_registered_once_with_its_needs() {
 
 #[test]
 fn an_empty_or_clashing_set_is_refused() {
-    assert!(registered(&[]).unwrap_err().contains("no test is registered"));
+    assert!(
+        registered(&[])
+            .unwrap_err()
+            .contains("no test is registered")
+    );
     let t = TESTS[0];
     let err = registered(&[t, t]).unwrap_err();
     assert!(err.contains("two tests are named"), "{err}");
