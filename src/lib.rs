@@ -18,6 +18,13 @@
 //!   rules;
 //! * [`error`]: the classified errors of E1;
 //! * [`cli`]: the command line.
+//!
+//! The layers, lowest first: [`error`], [`asset`], [`fs`], [`lock`],
+//! [`wiki`], [`registry`], [`ops`], [`cli`]. A module uses only the ones
+//! below it (README, Layout; `error` is used everywhere): the wiki hands
+//! out its blobs as an [`asset::BlobSource`], the registry gives the
+//! lockfile's store its own too-large refusal, and the crash points live
+//! in [`fs::failpoint`].
 
 pub mod asset;
 pub mod cli;

@@ -93,6 +93,12 @@ pub fn home() -> Result<PathBuf> {
     }
 }
 
+/// The store of the registry in `dir` (`$HOME/.memtomem`): the file under
+/// its sidecar lock, a file past the bound refused with [`too_large`].
+fn store(dir: &SafeDir) -> DiskStore<'_> {
+    DiskStore::named(dir, FILE_NAME, SIDECAR_NAME, too_large)
+}
+
 /// The refusal of a registry larger than the lockfile's bound (R3).
 pub fn too_large(path: impl std::fmt::Display) -> Error {
     Error::registry_corrupt(
@@ -338,7 +344,7 @@ fn read(home: &Path) -> Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     let dir = SafeDir::open_root(&dir_path)?;
-    let store = DiskStore::named(&dir, FILE_NAME, SIDECAR_NAME);
+    let store = store(&dir);
     let bytes = store.read();
     store.release();
     bytes
@@ -369,7 +375,7 @@ fn transact<T>(
         _ => {}
     }
     let dir = SafeDir::open_root(&dir_path)?;
-    let store = DiskStore::named(&dir, FILE_NAME, SIDECAR_NAME);
+    let store = store(&dir);
     let shown = store.display();
     read_modify_write(&store, |before| {
         let (mut reg, problems) = parse(before, cwd);
@@ -496,6 +502,21 @@ fn now_utc_seconds() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// R3, L5: a registry past [`lockfile::MAX_LOCKFILE_BYTES`] is refused
+    /// unread as `registry-corrupt` (a lockfile as `lockfile-corrupt`:
+    /// `lock::rmw::tests`).
+    #[test]
+    fn l5_a_registry_too_large_is_refused_as_registry_corrupt() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SafeDir::open_root(tmp.path()).unwrap();
+        std::fs::File::create(tmp.path().join(FILE_NAME))
+            .unwrap()
+            .set_len(lockfile::MAX_LOCKFILE_BYTES + 1)
+            .unwrap();
+        let e = store(&dir).read().expect_err("too large");
+        assert_eq!(e.kind, Kind::RegistryCorrupt, "{FILE_NAME}: {e:?}");
+    }
 
     /// R4: the peer's derivation: the value is what the peer's
     /// `compute_scope_id(Path("/srv/x"))` printed.

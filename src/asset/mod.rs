@@ -7,19 +7,21 @@ pub mod skip;
 
 pub use name::{MAX_NAME_LEN, is_valid_name, valid_rel_path, validate_name};
 
+use crate::error::Result;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// One file of an asset as recorded at a commit: where its bytes are, not
 /// the bytes. An asset's bytes are read one file at a time, when staged
-/// ([`crate::wiki::BlobReader`]), so memory is bounded by the largest file,
+/// (through a [`BlobRead`]), so memory is bounded by the largest file,
 /// not by the asset (E4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetFile {
     /// POSIX path relative to the asset directory.
     pub path: String,
     /// The blob's git object id; a file of dest equals this file when its
-    /// git blob id is this one ([`crate::ops::drift::rel_is`]).
+    /// git blob id is this one (`ops::drift::rel_is`).
     pub blob: gix::ObjectId,
     /// The blob's size, in bytes.
     pub size: u64,
@@ -36,32 +38,34 @@ pub struct AssetTree {
     pub files: Vec<AssetFile>,
     /// One line per skipped symbolic link or submodule.
     pub warnings: Vec<String>,
-    /// Where the files' bytes are read from.
-    pub blobs: crate::wiki::Blobs,
+    /// Where the files' bytes are read from (the wiki's object database,
+    /// `wiki::Blobs`).
+    pub blobs: Arc<dyn BlobSource>,
+}
+
+/// Where an asset's blobs are read from, shareable across threads; each
+/// thread reads through a [`BlobRead`] of its own. The wiki implements it
+/// over its object database (`wiki::Blobs`); this module only names the
+/// shape, so that an [`AssetTree`] can be staged without knowing the wiki.
+pub trait BlobSource: fmt::Debug + Send + Sync {
+    /// A reader for the calling thread.
+    fn reader(&self) -> Box<dyn BlobRead + '_>;
+}
+
+/// Reads an asset's blobs, one whole blob per call (the largest file of
+/// the asset is the most it holds, E4).
+pub trait BlobRead {
+    /// The bytes of `file`'s blob.
+    ///
+    /// # Errors
+    /// `io` when the blob is missing, unreadable or not `file.size` bytes.
+    fn read(&self, file: &AssetFile) -> Result<Vec<u8>>;
 }
 
 impl AssetTree {
     /// Total size of the files, in bytes.
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
-    }
-
-    /// The SHA-256 digest (64 lowercase hex) of each file, by path (L2),
-    /// reading one blob at a time.
-    ///
-    /// # Errors
-    /// `io` when a blob cannot be read.
-    pub fn digests(&self) -> crate::error::Result<std::collections::BTreeMap<String, String>> {
-        let reader = self.blobs.reader();
-        self.files
-            .iter()
-            .map(|f| {
-                Ok((
-                    f.path.clone(),
-                    crate::fs::digest::sha256_hex(&reader.read(f)?),
-                ))
-            })
-            .collect()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Named failpoints for the crash tests (CONTRACT I6, L7, K1; see
 //! `docs/concurrency.md`).
 //!
-//! [`failpoint!`](crate::lock::failpoint) marks a step of the install, update and
+//! [`failpoint!`](crate::fs::failpoint) marks a step of the install, update and
 //! upsert paths by name (`install::after-stage`, `upsert::after-tmp-write`,
 //! ...). Without the cargo feature `failpoints` it expands to nothing, so
 //! release builds carry none. With it, the points are configured once per
@@ -9,6 +9,10 @@
 //! actions of the `fail` crate (`panic`, `sleep(ms)`, `pause`, ...) plus
 //! `kill`, which sends the process `SIGKILL` at that point: a crash with no
 //! unwinding and no cleanup.
+//!
+//! It lives in `fs`, the lowest layer with a crash point (the atomic
+//! replace's), so every layer above may mark one; `lock::failpoint`
+//! re-exports it.
 
 /// Marks a named step where a crash test may stop the process. Compiles to
 /// nothing without the `failpoints` feature.
@@ -16,7 +20,7 @@
 macro_rules! failpoint {
     ($name:literal) => {
         #[cfg(feature = "failpoints")]
-        $crate::lock::failpoint::hit($name);
+        $crate::fs::failpoint::hit($name);
     };
 }
 

@@ -5,9 +5,12 @@
 //!
 //! * [`safedir`]: [`SafeDir`], the directory handle, and its atomic writes;
 //! * [`stage`]: building dest in a sibling staging directory (I6);
-//! * [`digest`]: SHA-256 of bytes in memory (L2).
+//! * [`digest`]: SHA-256 of bytes in memory (L2);
+//! * [`walk`]: tree walks with a constant number of open handles (E4);
+//! * [`failpoint`]: named crash points for the kill tests.
 
 pub mod digest;
+pub mod failpoint;
 pub mod safedir;
 pub mod stage;
 pub mod walk;

@@ -154,13 +154,32 @@ fn write_tree(root: &SafeDir, tree: &AssetTree) -> Result<BTreeMap<String, Strin
 mod tests {
     use super::*;
 
-    /// An asset without files, its blobs in an empty repository in `dir`.
-    fn empty_tree(dir: &std::path::Path) -> AssetTree {
-        let repo = gix::init(dir.join("wiki")).unwrap();
+    /// A blob source without blobs: no file of an empty tree is read.
+    #[derive(Debug)]
+    struct NoBlobs;
+
+    impl crate::asset::BlobSource for NoBlobs {
+        fn reader(&self) -> Box<dyn crate::asset::BlobRead + '_> {
+            Box::new(NoBlobs)
+        }
+    }
+
+    impl crate::asset::BlobRead for NoBlobs {
+        fn read(&self, file: &AssetFile) -> Result<Vec<u8>> {
+            Err(Error::io(
+                "read",
+                std::path::Path::new(&file.path),
+                "no blobs",
+            ))
+        }
+    }
+
+    /// An asset without files (`dir` is unused: nothing is read).
+    fn empty_tree(_dir: &std::path::Path) -> AssetTree {
         AssetTree {
             files: Vec::new(),
             warnings: Vec::new(),
-            blobs: crate::wiki::Blobs::new(&repo, &dir.join("wiki"), "skills/x".into()),
+            blobs: std::sync::Arc::new(NoBlobs),
         }
     }
 

@@ -16,13 +16,14 @@
 //! * [`lockfile`]: the document, its validators and the peer's bytes
 //!   (L1-L10);
 //! * [`sync`]: the std/loom shim the models of `tests/concurrency` run on;
-//! * [`failpoint`]: named crash points for the kill tests.
+//! * [`failpoint`]: named crash points for the kill tests (re-exported
+//!   from [`crate::fs::failpoint`], the lowest layer that marks one).
 //!
-//! The disk side of each step lives in [`crate::ops`] and [`crate::fs`];
+//! The disk side of each step lives in the operations (`ops`, the layer
+//! above) and in [`crate::fs`];
 //! `docs/concurrency.md` says which orderings the loom models check.
 
 pub mod edit_order;
-pub mod failpoint;
 pub mod flock;
 pub mod install_order;
 pub mod lockfile;
@@ -31,5 +32,6 @@ pub mod rmw;
 pub mod sync;
 pub mod update_order;
 
+pub use crate::fs::failpoint;
 pub use flock::{AssetLock, FlockGuard, SIDECAR_NAME, asset_lock_name};
 pub use rmw::{DiskStore, LockfileStore, transact, transact_upsert};

@@ -6,7 +6,7 @@
 
 use super::flock::{FlockGuard, SIDECAR_NAME};
 use crate::asset::AssetType;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fs::{PRIVATE_MODE, SafeDir, temp_prefix};
 use crate::lock::lockfile::{self, Document, EntryWrite, LOCKFILE_NAME};
 use serde_json::Value;
@@ -60,23 +60,36 @@ pub struct DiskStore<'a> {
     file: &'static str,
     /// Its sidecar lock's name in `dir` (`.lock.json.lock`).
     sidecar: &'static str,
+    /// The refusal of a file larger than [`lockfile::MAX_LOCKFILE_BYTES`],
+    /// given the file's path: the document's own corrupt kind.
+    too_large: fn(String) -> Error,
     read_open: RefCell<Option<File>>,
 }
 
 impl<'a> DiskStore<'a> {
-    /// The store of the `.memtomem` directory `dir`.
+    /// The store of the `.memtomem` directory `dir`: `lock.json` under
+    /// `.lock.json.lock`, a file past the bound refused as
+    /// `lockfile-corrupt` ([`lockfile::too_large`], L5).
     pub fn new(dir: &'a SafeDir) -> DiskStore<'a> {
-        DiskStore::named(dir, LOCKFILE_NAME, SIDECAR_NAME)
+        DiskStore::named(dir, LOCKFILE_NAME, SIDECAR_NAME, lockfile::too_large)
     }
 
     /// The store of another document kept the same way, `file` under the
-    /// sidecar lock `sidecar`, both in `dir` (the registry of
-    /// [`crate::registry`], R2).
-    pub fn named(dir: &'a SafeDir, file: &'static str, sidecar: &'static str) -> DiskStore<'a> {
+    /// sidecar lock `sidecar`, both in `dir` (the known-projects registry,
+    /// R2). A file larger than [`lockfile::MAX_LOCKFILE_BYTES`] is refused
+    /// unread with `too_large(path)`, the document's own error (the
+    /// registry's is `registry-corrupt`, R3).
+    pub fn named(
+        dir: &'a SafeDir,
+        file: &'static str,
+        sidecar: &'static str,
+        too_large: fn(String) -> Error,
+    ) -> DiskStore<'a> {
         DiskStore {
             dir,
             file,
             sidecar,
+            too_large,
             read_open: RefCell::new(None),
         }
     }
@@ -92,10 +105,7 @@ impl LockfileStore for DiskStore<'_> {
             .dir
             .read_file_upto(self.file, lockfile::MAX_LOCKFILE_BYTES)?;
         match read {
-            Some((_, false, _)) if self.file == LOCKFILE_NAME => {
-                Err(lockfile::too_large(self.display()))
-            }
-            Some((_, false, _)) => Err(crate::registry::too_large(self.display())),
+            Some((_, false, _)) => Err((self.too_large)(self.display())),
             Some((bytes, true, file)) => {
                 *self.read_open.borrow_mut() = Some(file);
                 Ok(Some(bytes))
@@ -207,7 +217,7 @@ pub fn transact_upsert<S: LockfileStore>(
 }
 
 /// The protocol both transactions share (and the registry's writes,
-/// [`crate::registry`]): lock, clean crash leftovers,
+/// `registry`, R2): lock, clean crash leftovers,
 /// read, compute the new bytes (`None`: no change), replace when they
 /// differ, unlock, release the file read, then make the replace durable.
 ///
@@ -290,25 +300,18 @@ mod tests {
     }
 
     /// A file past [`lockfile::MAX_LOCKFILE_BYTES`] is refused unread, as
-    /// what the store holds: a lockfile as `lockfile-corrupt`, the
-    /// registry as `registry-corrupt`.
+    /// what the store holds: a lockfile as `lockfile-corrupt` (the
+    /// registry as `registry-corrupt`: `registry::tests`).
     #[test]
     fn l5_a_file_too_large_is_refused_as_its_own_kind() {
         use crate::error::Kind;
         let tmp = tempfile::tempdir().unwrap();
         let dir = SafeDir::open_root(tmp.path()).unwrap();
-        for (file, kind) in [
-            (LOCKFILE_NAME, Kind::LockfileCorrupt),
-            (crate::registry::FILE_NAME, Kind::RegistryCorrupt),
-        ] {
-            std::fs::File::create(tmp.path().join(file))
-                .unwrap()
-                .set_len(lockfile::MAX_LOCKFILE_BYTES + 1)
-                .unwrap();
-            let e = DiskStore::named(&dir, file, SIDECAR_NAME)
-                .read()
-                .expect_err("too large");
-            assert_eq!(e.kind, kind, "{file}: {e:?}");
-        }
+        std::fs::File::create(tmp.path().join(LOCKFILE_NAME))
+            .unwrap()
+            .set_len(lockfile::MAX_LOCKFILE_BYTES + 1)
+            .unwrap();
+        let e = DiskStore::new(&dir).read().expect_err("too large");
+        assert_eq!(e.kind, Kind::LockfileCorrupt, "{LOCKFILE_NAME}: {e:?}");
     }
 }

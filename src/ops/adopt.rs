@@ -106,7 +106,7 @@ fn verify(
         wiki_commit: head.to_string(),
         installed_at: crate::lock::lockfile::timestamp::format_ns_ceil_micros(newest),
         files: tree.files.iter().map(|f| f.path.clone()).collect(),
-        digests: Some(tree.digests()?),
+        digests: Some(crate::fs::digest::tree_digests(&tree)?),
     })
 }
 

@@ -6,7 +6,7 @@
 //! ([`Wiki::check_clean`], I1).
 
 use crate::asset::skip;
-use crate::asset::{AssetFile, AssetTree, AssetType};
+use crate::asset::{AssetFile, AssetTree, AssetType, BlobRead, BlobSource};
 use crate::error::{Error, Result};
 use crate::fs::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
 use crate::fs::walk::Item;
@@ -40,8 +40,9 @@ fn git_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// Where an asset's blobs are read from: the wiki's object database,
-/// shareable across threads. Each thread reads through a [`BlobReader`]
-/// of its own.
+/// shareable across threads (the [`BlobSource`] of the trees
+/// [`Wiki::read_asset`] returns). Each thread reads through a
+/// [`BlobReader`] of its own.
 #[derive(Clone)]
 pub struct Blobs {
     repo: gix::ThreadSafeRepository,
@@ -76,6 +77,12 @@ impl Blobs {
     }
 }
 
+impl BlobSource for Blobs {
+    fn reader(&self) -> Box<dyn BlobRead + '_> {
+        Box::new(Blobs::reader(self))
+    }
+}
+
 /// Reads an asset's blobs, one whole blob per call (the largest file of
 /// the asset is the most it holds).
 pub struct BlobReader<'a> {
@@ -83,12 +90,12 @@ pub struct BlobReader<'a> {
     src: &'a Blobs,
 }
 
-impl BlobReader<'_> {
+impl BlobRead for BlobReader<'_> {
     /// The bytes of `file`'s blob.
     ///
     /// # Errors
     /// `io` when the blob is missing, unreadable or not `file.size` bytes.
-    pub fn read(&self, file: &AssetFile) -> Result<Vec<u8>> {
+    fn read(&self, file: &AssetFile) -> Result<Vec<u8>> {
         let what = || format!("cannot read {}/{}", self.src.base, file.path);
         let mut blob = self
             .repo
@@ -325,7 +332,7 @@ impl Wiki {
         Ok(AssetTree {
             files,
             warnings,
-            blobs: Blobs::new(&self.repo, &self.path, base),
+            blobs: std::sync::Arc::new(Blobs::new(&self.repo, &self.path, base)),
         })
     }
 
