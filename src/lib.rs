@@ -37,4 +37,3 @@ pub mod wiki;
 
 pub use asset::AssetType;
 pub use error::{Error, Kind, Result};
-pub use ops::Context;

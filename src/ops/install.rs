@@ -9,7 +9,6 @@
 //! (I7, K1, K2). That order is written once in [`crate::lock::install_order`]; this
 //! module gives its steps on disk.
 
-use super::Context;
 use crate::asset::AssetTree;
 use crate::asset::{AssetType, validate_name};
 use crate::error::Result;
@@ -18,6 +17,7 @@ use crate::lock::install_order::{self, InstallSteps};
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite};
 use crate::lock::{self, DiskStore};
+use crate::ops::Context;
 use crate::ops::project::Project;
 use crate::wiki::Wiki;
 use std::path::PathBuf;

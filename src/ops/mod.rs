@@ -3,6 +3,9 @@
 //! a shared [`Context`] and the project's `.memtomem` layout
 //! ([`Project`]).
 //!
+//! [`Context`] has one public path, `assetpin::ops::Context` (its module
+//! is private), and every module names it so.
+//!
 //! Each verb validates, reads and refuses before its first write (I5), then
 //! writes through the orderings of [`crate::lock`] and the handles of
 //! [`crate::fs`].

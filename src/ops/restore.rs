@@ -1,11 +1,11 @@
 //! `install --all` (CONTRACT I8): every lockfile entry restored at its own
 //! pin through the install ordering of [`crate::lock::install_order`].
 
-use super::context::Context;
 use super::install::{DiskInstall, Installed, installed};
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Kind, Result};
 use crate::lock::{install_order, lockfile};
+use crate::ops::Context;
 use crate::ops::Project;
 use crate::wiki::Wiki;
 
