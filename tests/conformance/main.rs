@@ -12,9 +12,11 @@
 //! (`scripts/install-peer-web.sh`, which needs Python >= 3.12).
 
 use assetpin_conform::adapter::{Adapter, MEMTOMEM_TOML, REFERENCE_TOML};
+use assetpin_conform::coverage;
+use assetpin_conform::divergence::{Divergence, parse_divergences};
 use assetpin_conform::exec::machine_skip;
 use assetpin_conform::runner::{CaseResult, Outcome, run_case};
-use assetpin_conform::{Divergence, coverage, load_cases, parse_divergences};
+use assetpin_conform::suite::load_cases;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
 use std::sync::Arc;

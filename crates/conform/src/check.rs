@@ -753,10 +753,10 @@ fn check_asset_as(
     };
     let want = tree_blobs(ws, pin, &format!("{section}/{}/", a.name))?;
     let dest = ws.project.join(".memtomem").join(&section).join(&a.name);
-    let snap = super::workspace::snapshot(&dest, &[]);
-    let got: BTreeMap<&String, &super::workspace::Node> = snap
+    let snap = super::snapshot::snapshot(&dest, &[]);
+    let got: BTreeMap<&String, &super::snapshot::Node> = snap
         .iter()
-        .filter(|(_, n)| !matches!(n, super::workspace::Node::Dir(_)))
+        .filter(|(_, n)| !matches!(n, super::snapshot::Node::Dir(_)))
         .collect();
     let got_names: Vec<&String> = got
         .keys()
@@ -777,7 +777,7 @@ fn check_asset_as(
         let blob = git_blob(ws, oid)?;
         // Anything but a regular file with the blob's bytes differs (a
         // file too large to read, a link, a FIFO).
-        if !matches!(got.get(rel), Some(super::workspace::Node::File(_, bytes)) if *bytes == blob) {
+        if !matches!(got.get(rel), Some(super::snapshot::Node::File(_, bytes)) if *bytes == blob) {
             f.push(format!(
                 "asset {} {}: {rel} differs from the pinned blob",
                 a.ty, a.name
@@ -788,8 +788,8 @@ fn check_asset_as(
         for (rel, want) in d {
             // Read from the no-follow snapshot, never by opening the path.
             let got = match snap.get(rel.as_str()) {
-                Some(super::workspace::Node::File(_, b)) => hex::encode(Sha256::digest(b)),
-                Some(super::workspace::Node::Large { size, .. }) => {
+                Some(super::snapshot::Node::File(_, b)) => hex::encode(Sha256::digest(b)),
+                Some(super::snapshot::Node::Large { size, .. }) => {
                     format!("not read ({size} bytes, more than the harness reads)")
                 }
                 Some(_) => "not a regular file".into(),
@@ -877,7 +877,7 @@ pub fn check_hostile(
     ad: &Adapter,
     step: &Run,
     results: &[ProcResult],
-    before: &super::workspace::Snapshot,
+    before: &super::snapshot::Snapshot,
 ) -> HResult<Vec<String>> {
     use super::case::Verb;
     let mut f = Vec::new();
@@ -891,7 +891,7 @@ pub fn check_hostile(
     {
         f.push(format!("crash trace on stderr (E4): {l:?}"));
     }
-    let changed = super::workspace::diff(before, &super::workspace::snapshot(&ws.project, &[]));
+    let changed = super::snapshot::diff(before, &super::snapshot::snapshot(&ws.project, &[]));
     match r.code {
         None if r.timed_out => {
             f.push("timeout: the process was still running at the limit (E4)".into())

@@ -3,9 +3,9 @@
 //! JSON and JUnit carrying the implementation, and the self-contained HTML
 //! page with the clause × implementation matrix.
 
-use super::ImplRun;
 use super::report::xml;
 use super::runner::{CaseResult, Outcome};
+use super::suite::ImplRun;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 

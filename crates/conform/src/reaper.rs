@@ -68,7 +68,7 @@ fn remove_dirs() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     for d in dirs {
         while std::fs::symlink_metadata(&d).is_ok() && std::time::Instant::now() < deadline {
-            if super::workspace::remove_deep(&d).is_err() {
+            if super::remove::remove_deep(&d).is_err() {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }

@@ -6,8 +6,8 @@ use super::adapter::Adapter;
 use super::case::{Case, Step};
 use super::check;
 use super::exec;
-use super::snapshot::link_counts;
-use super::workspace::{Workspace, diff, snapshot};
+use super::snapshot::{diff, link_counts, snapshot};
+use super::workspace::Workspace;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,6 @@
 
 use super::case::{Commit, FileSpec, Root};
 use std::collections::BTreeMap;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,7 +38,7 @@ impl Drop for Workspace {
         // Removed here, at any depth; the TempDir field then finds it gone
         // (its own removal recurses, and a tool may nest deeper than a
         // stack).
-        let _ = remove_deep(self.base());
+        let _ = super::remove::remove_deep(self.base());
         super::reaper::untrack_dir(self.base());
     }
 }
@@ -357,91 +356,10 @@ impl Workspace {
 pub fn remove_any(path: &Path) -> HResult<()> {
     match std::fs::symlink_metadata(path) {
         Err(_) => Ok(()),
-        Ok(m) if m.is_dir() => io("remove", path, remove_deep(path)),
+        Ok(m) if m.is_dir() => io("remove", path, super::remove::remove_deep(path)),
         Ok(_) => io("remove", path, std::fs::remove_file(path)),
     }
 }
-
-/// Removes directory `path` and everything below it, at any depth, never
-/// following a link, with two handles open and no recursion: each
-/// directory met below the top is first moved up into the top under a
-/// fresh name, so no directory handled is ever deeper than one level. A
-/// tool under test may leave a tree 100,000 levels deep, on which std's
-/// recursive `remove_dir_all` overflows the stack and a path-based walk
-/// passes `PATH_MAX`. Directories without permission bits are opened up
-/// first (a tool may leave mode 000 ones; not needed as root).
-///
-/// # Errors
-/// I/O errors of the removal.
-pub fn remove_deep(path: &Path) -> std::io::Result<()> {
-    use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
-    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let top = rustix::fs::open(path, dir_flags, Mode::empty())?;
-    let mut todo: Vec<std::ffi::OsString> = Vec::new();
-    let mut fresh = 0u64;
-    // The top's own subdirectories are already one level down.
-    let mut current: Option<std::ffi::OsString> = None;
-    loop {
-        let dir = match &current {
-            None => rustix::fs::openat(&top, ".", dir_flags, Mode::empty())?,
-            Some(name) => {
-                match rustix::fs::openat(&top, name.as_os_str(), dir_flags, Mode::empty()) {
-                    Err(rustix::io::Errno::ACCESS) => {
-                        rustix::fs::chmodat(&top, name.as_os_str(), Mode::RWXU, AtFlags::empty())?;
-                        rustix::fs::openat(&top, name.as_os_str(), dir_flags, Mode::empty())?
-                    }
-                    r => r?,
-                }
-            }
-        };
-        for ent in rustix::fs::Dir::read_from(&dir)? {
-            let ent = ent?;
-            let name = std::ffi::OsStr::from_bytes(ent.file_name().to_bytes()).to_owned();
-            if name == "." || name == ".." {
-                continue;
-            }
-            let is_dir = match ent.file_type() {
-                rustix::fs::FileType::Unknown => {
-                    rustix::fs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW)
-                        .is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir())
-                }
-                t => t.is_dir(),
-            };
-            if !is_dir {
-                rustix::fs::unlinkat(&dir, &name, AtFlags::empty())?;
-            } else if current.is_none() {
-                todo.push(name);
-            } else {
-                // Up into the top under a name nothing there has.
-                loop {
-                    fresh += 1;
-                    let up = std::ffi::OsString::from(format!(".rm-{fresh}"));
-                    match rustix::fs::renameat_with(&dir, &name, &top, &up, RenameFlags::NOREPLACE)
-                    {
-                        Ok(()) => {
-                            todo.push(up);
-                            break;
-                        }
-                        Err(rustix::io::Errno::EXIST) => continue,
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            }
-        }
-        drop(dir);
-        if let Some(name) = current.take() {
-            rustix::fs::unlinkat(&top, name.as_os_str(), AtFlags::REMOVEDIR)?;
-        }
-        match todo.pop() {
-            Some(next) => current = Some(next),
-            None => break,
-        }
-    }
-    drop(top);
-    std::fs::remove_dir(path)
-}
-
-pub use super::snapshot::{Node, Snapshot, diff, snapshot};
 
 #[cfg(test)]
 mod tests {
@@ -505,7 +423,7 @@ mod tests {
         let doomed = top.clone();
         std::thread::Builder::new()
             .stack_size(256 << 10)
-            .spawn(move || remove_deep(&doomed))
+            .spawn(move || crate::remove::remove_deep(&doomed))
             .unwrap()
             .join()
             .unwrap()
