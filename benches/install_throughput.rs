@@ -139,7 +139,7 @@ fn breakdown(scratch: &Path, wiki: &Path, name: &str, runs: usize) -> Vec<(&'sta
         let staged = stage::stage(&section, name, &tree).expect("stage");
         lap(4, &mut t);
         section
-            .rename(&staged.name, &section, name, true)
+            .rename(&staged.name, &section, name, assetpin::fs::IfExists::Keep)
             .expect("rename");
         section.sync().expect("sync");
         lap(5, &mut t);

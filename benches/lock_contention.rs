@@ -269,7 +269,7 @@ fn install_whole_lock(ctx: &Context, ty: AssetType, name: &str) -> Result<()> {
     check_absent(&project, ty, name)?;
     stage::clean_stale(&section, name)?;
     let staged = stage::stage(&section, name, &tree)?;
-    if !section.rename(&staged.name, &section, name, true)? {
+    if !section.rename(&staged.name, &section, name, assetpin::fs::IfExists::Keep)? {
         let _ = section.remove_tree(&staged.name);
         return refuse_if_present(ty, name, false, true, &project.dest_path(ty, name));
     }
@@ -334,7 +334,7 @@ fn install_disk_part(
     let section = project.ensure_section(AssetType::Skill)?;
     let _asset_lock = AssetLock::acquire(&section, &lock::asset_lock_name(name))?;
     let staged = stage::stage(&section, name, &tree)?;
-    section.rename(&staged.name, &section, name, true)?;
+    section.rename(&staged.name, &section, name, assetpin::fs::IfExists::Keep)?;
     section.sync()?;
     let write = installed_entry(commit, &tree, staged);
     let memtomem = project.ensure_memtomem()?;
@@ -471,15 +471,25 @@ fn breakdown(entries: usize, iters: usize) -> Vec<(&'static str, u64)> {
         let after = located.upsert(&write);
         lap(4, &mut t);
         let tmp = assetpin::fs::safedir::temp_name(lockfile::LOCKFILE_NAME);
-        dir.write_new_file(&tmp, &after, PRIVATE_MODE, false)
-            .expect("write tmp");
+        dir.write_new_file(
+            &tmp,
+            &after,
+            PRIVATE_MODE,
+            assetpin::fs::Durability::NoFsync,
+        )
+        .expect("write tmp");
         lap(5, &mut t);
         std::fs::File::open(dir.child_path(&tmp))
             .and_then(|f| f.sync_all())
             .expect("fsync tmp");
         lap(6, &mut t);
-        dir.rename(&tmp, &dir, lockfile::LOCKFILE_NAME, false)
-            .expect("rename");
+        dir.rename(
+            &tmp,
+            &dir,
+            lockfile::LOCKFILE_NAME,
+            assetpin::fs::IfExists::Replace,
+        )
+        .expect("rename");
         lap(7, &mut t);
         drop(guard);
         // After the unlock, as in `transact_upsert`: the replaced

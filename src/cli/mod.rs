@@ -5,6 +5,7 @@ mod projects;
 
 use crate::asset::AssetType;
 use crate::error::{Error, Kind};
+use crate::ops::remove::IfLocalBytes;
 use crate::ops::status;
 use crate::ops::update::{self, UpdateOptions, UpdateStatus};
 use crate::ops::{self, Context, Installed, Restored};
@@ -604,8 +605,13 @@ fn read_content(file: &std::path::Path) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
-fn run_remove(ctx: &Context, ty: AssetType, name: &str, force: bool) -> Result<Outcome, Error> {
-    let r = ops::remove::remove(ctx, ty, name, force)?;
+fn run_remove(
+    ctx: &Context,
+    ty: AssetType,
+    name: &str,
+    if_local: IfLocalBytes,
+) -> Result<Outcome, Error> {
+    let r = ops::remove::remove(ctx, ty, name, if_local)?;
     let mut human = format!(
         "removed {} {} ({}) from {}",
         r.ty,
@@ -683,11 +689,20 @@ fn run_status(ctx: &Context) -> Result<Outcome, Error> {
 enum Verb<'a> {
     Install(AssetType, &'a str),
     Adopt(AssetType, &'a str),
-    Remove(AssetType, &'a str, bool),
+    Remove {
+        ty: AssetType,
+        name: &'a str,
+        if_local: IfLocalBytes,
+    },
     Edit(AssetType, &'a str, Option<(i128, &'a std::path::Path)>),
     InstallAll,
     Update(AssetType, &'a str, UpdateOptions),
-    UpdateAll(AssetType, &'a str, UpdateOptions, bool),
+    UpdateAll {
+        ty: AssetType,
+        name: &'a str,
+        opts: UpdateOptions,
+        confirm: projects::Confirm,
+    },
     Projects(&'a ProjectsAction),
     Status,
 }
@@ -729,14 +744,31 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
                 head: None,
             };
             if *all {
-                Verb::UpdateAll(*ty, name, opts, *yes)
+                Verb::UpdateAll {
+                    ty: *ty,
+                    name,
+                    opts,
+                    confirm: if *yes {
+                        projects::Confirm::Given
+                    } else {
+                        projects::Confirm::Ask
+                    },
+                }
             } else {
                 Verb::Update(*ty, name, opts)
             }
         }
         Command::Projects { action } => Verb::Projects(action),
         Command::Adopt { ty, name } => Verb::Adopt(*ty, name),
-        Command::Remove { ty, name, force } => Verb::Remove(*ty, name, *force),
+        Command::Remove { ty, name, force } => Verb::Remove {
+            ty: *ty,
+            name,
+            if_local: if *force {
+                IfLocalBytes::MoveAside
+            } else {
+                IfLocalBytes::Refuse
+            },
+        },
         Command::Edit {
             ty,
             name,
@@ -754,12 +786,22 @@ fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
         Verb::InstallAll => run_install_all(&ctx),
         Verb::Install(ty, name) => run_install(&ctx, ty, name),
         Verb::Update(ty, name, opts) => run_update(&ctx, ty, name, &opts),
-        Verb::UpdateAll(ty, name, opts, yes) => {
-            projects::run_update_all(&ctx, ty, name, &opts, yes, cli.json)
+        Verb::UpdateAll {
+            ty,
+            name,
+            opts,
+            confirm,
+        } => {
+            let preview = if cli.json {
+                projects::Preview::Quiet
+            } else {
+                projects::Preview::Print
+            };
+            projects::run_update_all(&ctx, ty, name, &opts, confirm, preview)
         }
         Verb::Projects(action) => projects::run_projects(&ctx, action),
         Verb::Adopt(ty, name) => run_adopt(&ctx, ty, name),
-        Verb::Remove(ty, name, force) => run_remove(&ctx, ty, name, force),
+        Verb::Remove { ty, name, if_local } => run_remove(&ctx, ty, name, if_local),
         Verb::Edit(ty, name, write) => run_edit(&ctx, ty, name, write),
         Verb::Status => run_status(&ctx),
     }

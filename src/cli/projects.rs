@@ -197,14 +197,35 @@ fn confirmed(n: usize) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-/// `assetpin update TYPE NAME --all` (A1-A4).
+/// Whether `update --all` asks before it writes (A3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Confirm {
+    /// Ask on the terminal; refuse `unconfirmed` without one.
+    Ask,
+    /// `--yes`: write without asking.
+    Given,
+}
+
+/// Where `update --all`'s preview goes: printed before the batch for a
+/// human reader, left out of `--json`'s single object (E3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Preview {
+    /// Print the preview on stdout.
+    Print,
+    /// Print nothing but the final object.
+    Quiet,
+}
+
+/// `assetpin update TYPE NAME --all` (A1-A4): classify every enrolled
+/// project, refuse the whole batch on a local edit, stop at a dry run or
+/// nothing to do, confirm, then apply and report per project.
 pub(super) fn run_update_all(
     ctx: &Context,
     ty: AssetType,
     name: &str,
     opts: &UpdateOptions,
-    yes: bool,
-    json_out: bool,
+    confirm: Confirm,
+    preview: Preview,
 ) -> Result<Outcome, Error> {
     let home = registry::home()?;
     let mut batch = update_all::classify(&ctx.wiki, &home, &cwd()?, ty, name, opts)?;
@@ -212,28 +233,54 @@ pub(super) fn run_update_all(
         say_err(&format!("warning: {w}"));
     }
     if batch.rows.is_empty() {
-        return Ok(Outcome {
-            code: 0,
-            human: format!(
-                "no registered, enrolled project has {ty} {name} installed ({} left out: {}); \
-                 nothing to do",
-                batch.skipped.len(),
-                if batch.skipped.is_empty() {
-                    "none registered; `assetpin projects add PATH` registers one".into()
-                } else {
-                    batch
-                        .skipped
-                        .iter()
-                        .map(|s| format!("{} {}", shown(&s.root.display().to_string()), s.why))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ),
-            json: batch_json("nothing", ty, name, &batch),
-        });
+        return Ok(nothing_to_do(ty, name, &batch));
     }
-    let count = |s: State| batch.rows.iter().filter(|r| r.state == s).count();
-    let (updates, refusals) = (count(State::Update), count(State::Refuse));
+    let updates = count(&batch, State::Update);
+    if preview == Preview::Print {
+        say(&preview_text(ty, name, &batch));
+    }
+    refuse_local_edits(ty, name, opts, &batch)?;
+    if opts.dry_run || updates == 0 {
+        return Ok(planned_or_unchanged(ty, name, opts, &batch));
+    }
+    if confirm == Confirm::Ask {
+        ask_before_writing(updates)?;
+    }
+    apply_with_progress(ctx, ty, name, opts, &mut batch, updates);
+    Ok(applied(ty, name, &batch))
+}
+
+/// How many of the batch's rows are in `state`.
+fn count(batch: &Batch, state: State) -> usize {
+    batch.rows.iter().filter(|r| r.state == state).count()
+}
+
+/// No registered, enrolled project has the asset: exit 0, naming the
+/// projects left out and why (A1).
+fn nothing_to_do(ty: AssetType, name: &str, batch: &Batch) -> Outcome {
+    Outcome {
+        code: 0,
+        human: format!(
+            "no registered, enrolled project has {ty} {name} installed ({} left out: {}); \
+             nothing to do",
+            batch.skipped.len(),
+            if batch.skipped.is_empty() {
+                "none registered; `assetpin projects add PATH` registers one".into()
+            } else {
+                batch
+                    .skipped
+                    .iter()
+                    .map(|s| format!("{} {}", shown(&s.root.display().to_string()), s.why))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ),
+        json: batch_json("nothing", ty, name, batch),
+    }
+}
+
+/// The preview: wiki HEAD, then one line per project (A2).
+fn preview_text(ty: AssetType, name: &str, batch: &Batch) -> String {
     let mut preview = format!(
         "{ty} {name}: wiki HEAD {}, {} project(s):",
         short(&batch.head),
@@ -243,68 +290,102 @@ pub(super) fn run_update_all(
         preview.push('\n');
         preview.push_str(&preview_line(r));
     }
-    if !json_out {
-        say(&preview);
+    preview
+}
+
+/// A local edit in any project refuses the whole batch with `dirty`,
+/// nothing written anywhere, unless it is a dry run (A2).
+///
+/// # Errors
+/// `dirty`, its detail `projects` the rows.
+fn refuse_local_edits(
+    ty: AssetType,
+    name: &str,
+    opts: &UpdateOptions,
+    batch: &Batch,
+) -> Result<(), Error> {
+    let refusals = count(batch, State::Refuse);
+    if refusals == 0 || opts.dry_run {
+        return Ok(());
     }
-    if refusals > 0 && !opts.dry_run {
-        let e = Error::new(
-            Kind::Dirty,
-            format!(
-                "{refusals} project(s) have local edits in {ty} {name} (the refuse rows); \
-                 nothing was written in any project; rerun with --force to overwrite them \
-                 (each modified file is kept as <file>.bak), or resolve them first"
-            ),
+    Err(Error::new(
+        Kind::Dirty,
+        format!(
+            "{refusals} project(s) have local edits in {ty} {name} (the refuse rows); \
+             nothing was written in any project; rerun with --force to overwrite them \
+             (each modified file is kept as <file>.bak), or resolve them first"
+        ),
+    )
+    .with_detail(
+        "projects",
+        batch_json("refused", ty, name, batch)["projects"].clone(),
+    ))
+}
+
+/// A dry run, or a batch with nothing to update: what would happen or
+/// what was found, nothing written; exit 1 when a project failed to be
+/// classified (outside a dry run).
+fn planned_or_unchanged(ty: AssetType, name: &str, opts: &UpdateOptions, batch: &Batch) -> Outcome {
+    let (updates, refusals) = (count(batch, State::Update), count(batch, State::Refuse));
+    let failed = batch.rows.iter().filter(|r| !r.ok()).count();
+    let human = if opts.dry_run {
+        format!(
+            "dry run: {updates} would update, {refusals} would refuse without --force; nothing written"
         )
-        .with_detail(
-            "projects",
-            batch_json("refused", ty, name, &batch)["projects"].clone(),
-        );
-        return Err(e);
+    } else {
+        format!(
+            "nothing to update: {} unchanged, {failed} failed",
+            count(batch, State::Unchanged)
+        )
+    };
+    let status = if opts.dry_run {
+        "planned"
+    } else if failed > 0 {
+        "partial"
+    } else {
+        "done"
+    };
+    Outcome {
+        code: if failed > 0 && !opts.dry_run { 1 } else { 0 },
+        human,
+        json: batch_json(status, ty, name, batch),
     }
-    if opts.dry_run || updates == 0 {
-        let failed = batch.rows.iter().filter(|r| !r.ok()).count();
-        let human = if opts.dry_run {
+}
+
+/// Without `--yes`, `updates` writes are confirmed on the terminal (A3).
+///
+/// # Errors
+/// `unconfirmed` when stdin is not a terminal or the answer is not yes.
+fn ask_before_writing(updates: usize) -> Result<(), Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::new(
+            Kind::Unconfirmed,
             format!(
-                "dry run: {updates} would update, {refusals} would refuse without --force; nothing written"
-            )
-        } else {
-            format!(
-                "nothing to update: {} unchanged, {failed} failed",
-                count(State::Unchanged)
-            )
-        };
-        let status = if opts.dry_run {
-            "planned"
-        } else if failed > 0 {
-            "partial"
-        } else {
-            "done"
-        };
-        return Ok(Outcome {
-            code: if failed > 0 && !opts.dry_run { 1 } else { 0 },
-            human,
-            json: batch_json(status, ty, name, &batch),
-        });
+                "update --all would write {updates} project(s) but stdin is not a terminal \
+                 to confirm on; nothing was written; pass --yes to update without asking"
+            ),
+        ));
     }
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::new(
-                Kind::Unconfirmed,
-                format!(
-                    "update --all would write {updates} project(s) but stdin is not a terminal \
-                     to confirm on; nothing was written; pass --yes to update without asking"
-                ),
-            ));
-        }
-        if !confirmed(updates) {
-            return Err(Error::new(
-                Kind::Unconfirmed,
-                "not confirmed; nothing was written (pass --yes to skip the question)",
-            ));
-        }
+    if !confirmed(updates) {
+        return Err(Error::new(
+            Kind::Unconfirmed,
+            "not confirmed; nothing was written (pass --yes to skip the question)",
+        ));
     }
-    let (mut done, total) = (0, updates);
-    update_all::apply(&mut batch, &ctx.wiki, ty, name, opts, &mut |row| {
+    Ok(())
+}
+
+/// Applies the batch, one progress line on stderr per project (A4).
+fn apply_with_progress(
+    ctx: &Context,
+    ty: AssetType,
+    name: &str,
+    opts: &UpdateOptions,
+    batch: &mut Batch,
+    total: usize,
+) {
+    let mut done = 0;
+    update_all::apply(batch, &ctx.wiki, ty, name, opts, &mut |row| {
         done += 1;
         let what = match &row.applied {
             Some(Ok(_)) => "updated".to_owned(),
@@ -316,6 +397,11 @@ pub(super) fn run_update_all(
             shown(&row.root.display().to_string())
         ));
     });
+}
+
+/// The report of an applied batch: one line per project and the totals;
+/// exit 1 when any project failed (A4).
+fn applied(ty: AssetType, name: &str, batch: &Batch) -> Outcome {
     let mut human = String::new();
     let (mut ok, mut failed) = (0, 0);
     for r in &batch.rows {
@@ -346,14 +432,9 @@ pub(super) fn run_update_all(
         "{ok} updated, {} unchanged, {failed} failed",
         batch.rows.len() - ok - failed
     ));
-    Ok(Outcome {
+    Outcome {
         code: if failed > 0 { 1 } else { 0 },
         human,
-        json: batch_json(
-            if failed > 0 { "partial" } else { "done" },
-            ty,
-            name,
-            &batch,
-        ),
-    })
+        json: batch_json(if failed > 0 { "partial" } else { "done" }, ty, name, batch),
+    }
 }

@@ -16,5 +16,6 @@ pub mod stage;
 pub mod walk;
 
 pub use safedir::{
-    DIR_MODE, EXEC_MODE, EntryKind, FILE_MODE, PRIVATE_MODE, SafeDir, temp_name, temp_prefix,
+    DIR_MODE, Durability, EXEC_MODE, EntryKind, FILE_MODE, IfExists, PRIVATE_MODE, ReadUpto,
+    SafeDir, temp_name, temp_prefix,
 };

@@ -38,6 +38,45 @@ pub enum EntryKind {
     Other,
 }
 
+/// Whether [`SafeDir::write_new_file`] fsyncs the file it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the file before returning (I6, L7: it is renamed into place
+    /// next).
+    Fsync,
+    /// Leave the bytes to the page cache.
+    NoFsync,
+}
+
+/// What [`SafeDir::rename`] does when its target name exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfExists {
+    /// Replace the target atomically (`rename(2)`; a non-empty directory
+    /// cannot be replaced and is an error).
+    Replace,
+    /// Keep the target and rename nothing (`RENAME_NOREPLACE`): the rename
+    /// returns `Ok(false)`.
+    Keep,
+}
+
+/// What [`SafeDir::read_file_upto`] read of a regular file.
+#[derive(Debug)]
+pub enum ReadUpto {
+    /// The file held at most `max` bytes: all of them, and the open file.
+    Whole {
+        /// The file's bytes.
+        bytes: Vec<u8>,
+        /// The file, still open.
+        file: File,
+    },
+    /// The file held more than `max` bytes (at the open, or grew while
+    /// read): none of its bytes, and the open file.
+    TooLarge {
+        /// The file, still open.
+        file: File,
+    },
+}
+
 /// An open directory below (or at) the project root, with the path it was
 /// reached by for messages.
 #[derive(Debug)]
@@ -304,11 +343,17 @@ impl SafeDir {
 
     /// Creates file `name` (it must not exist; a link is never followed),
     /// writes `bytes`, sets `mode` with `fchmod`, and fsyncs it when
-    /// `sync` is set.
+    /// `durability` is [`Durability::Fsync`].
     ///
     /// # Errors
     /// `io`.
-    pub fn write_new_file(&self, name: &str, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
+    pub fn write_new_file(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        mode: u32,
+        durability: Durability,
+    ) -> Result<()> {
         let path = self.child_path(name);
         let fd = rustix::fs::openat(
             &self.fd,
@@ -322,22 +367,23 @@ impl SafeDir {
         let mut file = File::from(fd);
         file.write_all(bytes)
             .map_err(|e| io_err("write", &path, e))?;
-        if sync {
+        if durability == Durability::Fsync {
             file.sync_all().map_err(|e| io_err("fsync", &path, e))?;
         }
         Ok(())
     }
 
     /// Reads regular file `name`, without following a link, up to `max`
-    /// bytes: returns them, whether that was the whole file, and the open
-    /// file (so that the caller decides when its inode may be freed, see
-    /// `lock::LockfileStore::release`); `None` when absent. A file of
-    /// any size (a sparse one of terabytes, one that grows while read)
-    /// costs at most `max` bytes of memory.
+    /// bytes: [`ReadUpto::Whole`] with its bytes when it holds at most
+    /// `max`, [`ReadUpto::TooLarge`] (no bytes) when it holds more, each
+    /// with the open file (so that the caller decides when its inode may be
+    /// freed, see `lock::LockfileStore::release`); `None` when absent. A
+    /// file of any size (a sparse one of terabytes, one that grows while
+    /// read) costs at most `max` bytes of memory.
     ///
     /// # Errors
     /// `unsafe-path` when it is a link or not a regular file; `io`.
-    pub fn read_file_upto(&self, name: &str, max: u64) -> Result<Option<(Vec<u8>, bool, File)>> {
+    pub fn read_file_upto(&self, name: &str, max: u64) -> Result<Option<ReadUpto>> {
         let path = self.child_path(name);
         let Some((mut file, size)) = self.open_regular(name)? else {
             return Ok(None);
@@ -356,7 +402,11 @@ impl SafeDir {
             buf.truncate(usize::try_from(max).unwrap_or(usize::MAX));
             whole
         };
-        Ok(Some((buf, whole, file)))
+        Ok(Some(if whole {
+            ReadUpto::Whole { bytes: buf, file }
+        } else {
+            ReadUpto::TooLarge { file }
+        }))
     }
 
     /// Opens the regular file `name` for reading, at its start, without
@@ -431,13 +481,21 @@ impl SafeDir {
         }
     }
 
-    /// Renames `from` in this directory to `to` in `to_dir`. With
-    /// `no_replace` an existing `to` makes it fail with `EEXIST`
-    /// (returned as `Ok(false)`).
+    /// Renames `from` in this directory to `to` in `to_dir`; `Ok(true)`
+    /// when renamed. With [`IfExists::Keep`] an existing `to` makes it fail
+    /// with `EEXIST`, returned as `Ok(false)`; with [`IfExists::Replace`]
+    /// `to` is replaced atomically.
     ///
     /// # Errors
     /// `io`.
-    pub fn rename(&self, from: &str, to_dir: &SafeDir, to: &str, no_replace: bool) -> Result<bool> {
+    pub fn rename(
+        &self,
+        from: &str,
+        to_dir: &SafeDir,
+        to: &str,
+        if_exists: IfExists,
+    ) -> Result<bool> {
+        let no_replace = if_exists == IfExists::Keep;
         let flags = if no_replace {
             RenameFlags::NOREPLACE
         } else {
@@ -629,10 +687,12 @@ impl SafeDir {
     /// `io`.
     pub fn atomic_replace(&self, name: &str, bytes: &[u8], mode: u32) -> Result<()> {
         let tmp = temp_name(name);
-        let res = self.write_new_file(&tmp, bytes, mode, true).and_then(|()| {
-            crate::failpoint!("upsert::after-tmp-write");
-            self.rename(&tmp, self, name, false).map(|_| ())
-        });
+        let res = self
+            .write_new_file(&tmp, bytes, mode, Durability::Fsync)
+            .and_then(|()| {
+                crate::failpoint!("upsert::after-tmp-write");
+                self.rename(&tmp, self, name, IfExists::Replace).map(|_| ())
+            });
         if res.is_err() {
             let _ = self.remove_file(&tmp);
         }
@@ -701,7 +761,9 @@ mod tests {
             ("open_file", root.open_file("f").unwrap().unwrap().into()),
             (
                 "read_file_upto",
-                root.read_file_upto("f", 10).unwrap().unwrap().2.into(),
+                match root.read_file_upto("f", 10).unwrap().unwrap() {
+                    ReadUpto::Whole { file, .. } | ReadUpto::TooLarge { file } => file.into(),
+                },
             ),
             (
                 "open_lock_file",
@@ -733,14 +795,16 @@ mod tests {
         let root = SafeDir::open_root(tmp.path()).unwrap();
         for name in ["exists", "link", "dangling"] {
             assert!(
-                root.write_new_file(name, b"NEW", 0o644, false).is_err(),
+                root.write_new_file(name, b"NEW", 0o644, Durability::NoFsync)
+                    .is_err(),
                 "{name}"
             );
         }
         assert_eq!(std::fs::read(tmp.path().join("exists")).unwrap(), b"mine\n");
         assert_eq!(std::fs::read(&target).unwrap(), b"outside\n");
         assert!(!outside.path().join("absent").exists());
-        root.write_new_file("fresh", b"NEW", 0o644, false).unwrap();
+        root.write_new_file("fresh", b"NEW", 0o644, Durability::NoFsync)
+            .unwrap();
         assert_eq!(std::fs::read(tmp.path().join("fresh")).unwrap(), b"NEW");
     }
 
@@ -753,9 +817,10 @@ mod tests {
         for (len, whole) in [(0, true), (7, true), (8, true), (9, false), (100, false)] {
             let bytes = vec![b'x'; len];
             std::fs::write(tmp.path().join("f"), &bytes).unwrap();
-            let (read, got_whole, _) = root.read_file_upto("f", 8).unwrap().unwrap();
+            let read = root.read_file_upto("f", 8).unwrap().unwrap();
+            let got_whole = matches!(read, ReadUpto::Whole { .. });
             assert_eq!(got_whole, whole, "{len} bytes");
-            if whole {
+            if let ReadUpto::Whole { bytes: read, .. } = read {
                 assert_eq!(read, bytes, "{len} bytes");
             }
         }
@@ -847,8 +912,8 @@ mod tests {
         }
     }
 
-    /// `rename`: with `no_replace` an existing target is `Ok(false)` and
-    /// both names keep their contents; without it a target that cannot be
+    /// `rename`: with [`IfExists::Keep`] an existing target is `Ok(false)` and
+    /// both names keep their contents; with [`IfExists::Replace`] a target that cannot be
     /// replaced (a non-empty directory) is an error, never `Ok(false)`,
     /// which callers read as "someone else got there first".
     #[test]
@@ -859,15 +924,15 @@ mod tests {
             std::fs::write(tmp.path().join(d).join("f"), d).unwrap();
         }
         let root = SafeDir::open_root(tmp.path()).unwrap();
-        assert!(!root.rename("a", &root, "b", true).unwrap());
-        assert!(root.rename("a", &root, "b", false).is_err());
+        assert!(!root.rename("a", &root, "b", IfExists::Keep).unwrap());
+        assert!(root.rename("a", &root, "b", IfExists::Replace).is_err());
         for d in ["a", "b"] {
             assert_eq!(
                 std::fs::read(tmp.path().join(d).join("f")).unwrap(),
                 d.as_bytes()
             );
         }
-        assert!(root.rename("a", &root, "c", true).unwrap());
+        assert!(root.rename("a", &root, "c", IfExists::Keep).unwrap());
         assert!(tmp.path().join("c/f").is_file() && !tmp.path().join("a").exists());
     }
 

@@ -8,7 +8,7 @@ use crate::asset::valid_rel_path;
 use crate::asset::{AssetFile, AssetTree};
 use crate::error::{Error, Result};
 use crate::fs::digest::sha256_hex;
-use crate::fs::safedir::{EXEC_MODE, FILE_MODE, SafeDir};
+use crate::fs::safedir::{Durability, EXEC_MODE, FILE_MODE, SafeDir};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -133,7 +133,7 @@ fn write_tree(root: &SafeDir, tree: &AssetTree) -> Result<BTreeMap<String, Strin
                 let leaf = f.path.rsplit_once('/').map_or(f.path.as_str(), |(_, l)| l);
                 let mode = if f.executable { EXEC_MODE } else { FILE_MODE };
                 let bytes = reader.read(f)?;
-                dir.write_new_file(leaf, &bytes, mode, true)?;
+                dir.write_new_file(leaf, &bytes, mode, Durability::Fsync)?;
                 out.push((f.path.clone(), sha256_hex(&bytes)));
             }
             dir.sync()?;

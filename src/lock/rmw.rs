@@ -7,7 +7,7 @@
 use super::flock::{FlockGuard, SIDECAR_NAME};
 use crate::asset::AssetType;
 use crate::error::{Error, Result};
-use crate::fs::{PRIVATE_MODE, SafeDir, temp_prefix};
+use crate::fs::{PRIVATE_MODE, ReadUpto, SafeDir, temp_prefix};
 use crate::lock::lockfile::{self, Document, EntryWrite, LOCKFILE_NAME};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -105,8 +105,8 @@ impl LockfileStore for DiskStore<'_> {
             .dir
             .read_file_upto(self.file, lockfile::MAX_LOCKFILE_BYTES)?;
         match read {
-            Some((_, false, _)) => Err((self.too_large)(self.display())),
-            Some((bytes, true, file)) => {
+            Some(ReadUpto::TooLarge { .. }) => Err((self.too_large)(self.display())),
+            Some(ReadUpto::Whole { bytes, file }) => {
                 *self.read_open.borrow_mut() = Some(file);
                 Ok(Some(bytes))
             }

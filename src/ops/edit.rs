@@ -9,8 +9,8 @@
 
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Kind, Result, integer};
-use crate::fs::SafeDir;
 use crate::fs::safedir::{EntryKind, mtime_ns, temp_name, temp_prefix};
+use crate::fs::{Durability, SafeDir};
 use crate::lock::edit_order::{self, EditSteps};
 use crate::ops::Context;
 use crate::ops::project::{Held, Project};
@@ -169,7 +169,7 @@ impl EditSteps for DiskEdit<'_> {
         let staged = Staged { dest, tmp };
         let written = staged
             .dest
-            .write_new_file(&staged.tmp, self.content, seen.mode, true)
+            .write_new_file(&staged.tmp, self.content, seen.mode, Durability::Fsync)
             .and_then(|()| {
                 // W1: a coarse clock may stamp the new file with the old
                 // mtime, which would let a stale edit through.

@@ -12,7 +12,7 @@
 use crate::asset::AssetTree;
 use crate::asset::{AssetType, validate_name};
 use crate::error::Result;
-use crate::fs::stage;
+use crate::fs::{IfExists, stage};
 use crate::lock::install_order::{self, InstallSteps};
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite};
@@ -147,7 +147,7 @@ impl InstallSteps for DiskInstall<'_> {
 
     fn place(&self, held: &Self::Held, staged: &stage::Staged) -> Result<()> {
         let section = &held.section;
-        if !section.rename(&staged.name, section, self.name, true)? {
+        if !section.rename(&staged.name, section, self.name, IfExists::Keep)? {
             let _ = section.remove_tree(&staged.name);
             return install_order::refuse_if_present(
                 self.ty,

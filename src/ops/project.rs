@@ -3,7 +3,7 @@
 
 use crate::asset::AssetType;
 use crate::error::{Error, Result};
-use crate::fs::safedir::{EntryKind, SafeDir};
+use crate::fs::safedir::{EntryKind, ReadUpto, SafeDir};
 use crate::lock::lockfile::LOCKFILE_NAME;
 use crate::lock::{AssetLock, asset_lock_name};
 use std::path::{Path, PathBuf};
@@ -108,10 +108,10 @@ impl Project {
             return Ok(None);
         };
         match m.read_file_upto(LOCKFILE_NAME, crate::lock::lockfile::MAX_LOCKFILE_BYTES)? {
-            Some((_, false, _)) => Err(crate::lock::lockfile::too_large(
+            Some(ReadUpto::TooLarge { .. }) => Err(crate::lock::lockfile::too_large(
                 self.lockfile_path().display(),
             )),
-            Some((bytes, true, _)) => Ok(Some(bytes)),
+            Some(ReadUpto::Whole { bytes, .. }) => Ok(Some(bytes)),
             None => Ok(None),
         }
     }

@@ -9,8 +9,8 @@
 
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Kind, Result};
-use crate::fs::SafeDir;
 use crate::fs::stage::{clean_stale, staging_prefix};
+use crate::fs::{IfExists, SafeDir};
 use crate::lock::lockfile::{self, valid_digests, valid_manifest};
 use crate::lock::remove_order::{self, RemoveSteps};
 use crate::lock::{self, DiskStore};
@@ -21,6 +21,17 @@ use std::path::PathBuf;
 
 /// The directory under `.memtomem/` that keeps forced-out dests (D2).
 pub const KEPT_DIR: &str = "removed";
+
+/// What a remove does with a dest that holds local bytes (edited files, or
+/// files not installed by this tool; D1, D2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfLocalBytes {
+    /// Refuse with `dirty`, the project unchanged (no `--force`).
+    Refuse,
+    /// Move dest whole to `.memtomem/removed/<section>/<name>-<time>/`
+    /// instead of deleting it (`--force`).
+    MoveAside,
+}
 
 /// What a remove did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +66,7 @@ struct DiskRemove<'a> {
     project: &'a Project,
     ty: AssetType,
     name: &'a str,
-    force: bool,
+    if_local: IfLocalBytes,
 }
 
 impl DiskRemove<'_> {
@@ -136,7 +147,7 @@ impl RemoveSteps for DiskRemove<'_> {
             local.retain(|f| drift.files.contains_key(f));
         }
         let local_files: Vec<String> = local.into_iter().collect();
-        if !local_files.is_empty() && !self.force {
+        if !local_files.is_empty() && self.if_local == IfLocalBytes::Refuse {
             let dest_path = self.project.dest_path(ty, name);
             return Err(Error::new(
                 Kind::Dirty,
@@ -182,9 +193,9 @@ impl RemoveSteps for DiskRemove<'_> {
         let section = &held.section;
         let placed = if plan.keep {
             let kept = self.kept_dir()?;
-            section.rename(self.name, &kept, &plan.out_name, true)?
+            section.rename(self.name, &kept, &plan.out_name, IfExists::Keep)?
         } else {
-            section.rename(self.name, section, &plan.out_name, true)?
+            section.rename(self.name, section, &plan.out_name, IfExists::Keep)?
         };
         if !placed {
             return Err(Error::io(
@@ -211,9 +222,9 @@ impl RemoveSteps for DiskRemove<'_> {
         let section = &held.section;
         let _ = if plan.keep {
             self.kept_dir()
-                .and_then(|k| k.rename(&plan.out_name, section, self.name, true))
+                .and_then(|k| k.rename(&plan.out_name, section, self.name, IfExists::Keep))
         } else {
-            section.rename(&plan.out_name, section, self.name, true)
+            section.rename(&plan.out_name, section, self.name, IfExists::Keep)
         };
         let _ = section.sync();
     }
@@ -227,7 +238,8 @@ impl RemoveSteps for DiskRemove<'_> {
 }
 
 /// `remove TYPE NAME [--force]` (D1-D3): deletes dest and the lockfile
-/// entry; with `--force`, a dest holding local bytes is moved to
+/// entry; a dest holding local bytes is refused ([`IfLocalBytes::Refuse`])
+/// or, with `--force` ([`IfLocalBytes::MoveAside`]), moved to
 /// `.memtomem/removed/<section>/` instead of deleted.
 ///
 /// # Errors
@@ -235,14 +247,14 @@ impl RemoveSteps for DiskRemove<'_> {
 /// `dirty` (local bytes without `--force`), `lockfile-corrupt`,
 /// `lockfile-version`, `unsafe-path`, `io`. Every refusal leaves the
 /// project byte-for-byte unchanged.
-pub fn remove(ctx: &Context, ty: AssetType, name: &str, force: bool) -> Result<Removed> {
+pub fn remove(ctx: &Context, ty: AssetType, name: &str, if_local: IfLocalBytes) -> Result<Removed> {
     validate_name(name)?;
     let project = Project::open(&ctx.project)?;
     let steps = DiskRemove {
         project: &project,
         ty,
         name,
-        force,
+        if_local,
     };
     let plan = remove_order::remove(&steps)?;
     Ok(Removed {

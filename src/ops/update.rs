@@ -9,7 +9,7 @@
 use crate::asset::{AssetFile, AssetTree};
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Result};
-use crate::fs::stage;
+use crate::fs::{IfExists, stage};
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite, valid_digests, valid_manifest};
 use crate::lock::update_order::{self, Ended, UpdateSteps};
@@ -442,7 +442,7 @@ impl UpdateSteps for DiskUpdate<'_> {
         let section = &held.section;
         if s.had_dest {
             section.exchange(&s.staged.name, self.name)?;
-        } else if !section.rename(&s.staged.name, section, self.name, true)? {
+        } else if !section.rename(&s.staged.name, section, self.name, IfExists::Keep)? {
             let _ = section.remove_tree(&s.staged.name);
             return Err(Error::conflict(self.ty, self.name, None, None));
         }
@@ -471,7 +471,7 @@ impl UpdateSteps for DiskUpdate<'_> {
         if s.had_dest {
             section.exchange(&s.staged.name, self.name)?;
         } else {
-            section.rename(self.name, section, &s.staged.name, true)?;
+            section.rename(self.name, section, &s.staged.name, IfExists::Keep)?;
         }
         section.sync()?;
         section.remove_tree(&s.staged.name)

@@ -8,7 +8,7 @@
 use crate::asset::skip;
 use crate::asset::{AssetFile, AssetTree, AssetType, BlobRead, BlobSource};
 use crate::error::{Error, Result};
-use crate::fs::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
+use crate::fs::safedir::{EntryKind, MAX_DEPTH, ReadUpto, SafeDir, too_deep};
 use crate::fs::walk::Item;
 use gix::ObjectId;
 use std::collections::BTreeMap;
@@ -474,8 +474,8 @@ impl Wiki {
                         let size = self.repo.find_header(*id).map(|h| h.size()).unwrap_or(0);
                         let max = size.saturating_mul(16).saturating_add(4096);
                         let bytes = match dir.read_file_upto(fname, max) {
-                            Ok(Some((b, true, _))) => b,
-                            Ok(Some((_, false, _))) => {
+                            Ok(Some(ReadUpto::Whole { bytes, .. })) => bytes,
+                            Ok(Some(ReadUpto::TooLarge { .. })) => {
                                 dirty.push(repo_rel);
                                 return Ok(false);
                             }
