@@ -15,7 +15,8 @@ use assetpin_conform::adapter::{Adapter, MEMTOMEM_TOML, REFERENCE_TOML};
 use assetpin_conform::coverage;
 use assetpin_conform::divergence::{Divergence, parse_divergences};
 use assetpin_conform::exec::machine_skip;
-use assetpin_conform::runner::{CaseResult, Outcome, run_case};
+use assetpin_conform::outcome::Status;
+use assetpin_conform::runner::{CaseResult, run_case};
 use assetpin_conform::suite::load_cases;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
@@ -29,10 +30,10 @@ fn explain(r: &CaseResult) -> String {
     format!(
         "{} [{}] {}\n  {}\n  {}",
         r.id,
-        r.outcome.as_str(),
+        r.status().as_str(),
         r.clauses.join(" "),
         r.summary,
-        r.details.join("\n  ")
+        r.details().join("\n  ")
     )
 }
 
@@ -129,9 +130,9 @@ fn main() {
         trials.push(
             Trial::test(format!("reference::{}", c.id), move || {
                 let r = run_case(&c, &ad);
-                match r.outcome {
-                    Outcome::Passed => Ok(()),
-                    Outcome::Unsupported => {
+                match r.status() {
+                    Status::Passed => Ok(()),
+                    Status::Unsupported => {
                         Err(format!("the reference must claim every case: {}", explain(&r)).into())
                     }
                     _ => Err(explain(&r).into()),
@@ -323,9 +324,9 @@ fn naive_trials(trials: &mut Vec<Trial>, cases: &[Arc<assetpin_conform::case::Ca
         trials.push(Trial::test(format!("naive::{}", c.id), move || {
             let r = run_case(&c, &ad);
             let reviewed = NAIVE_PASSES.iter().find(|(id, _)| *id == c.id);
-            match (r.outcome, reviewed) {
-                (Outcome::Failed, None) | (Outcome::Passed, Some(_)) => Ok(()),
-                (Outcome::Passed, None) => Err(format!(
+            match (r.status(), reviewed) {
+                (Status::Failed, None) | (Status::Passed, Some(_)) => Ok(()),
+                (Status::Passed, None) => Err(format!(
                     "passes against a tool that breaks {}: the case cannot fail",
                     c.clauses.join(" ")
                 )
@@ -430,15 +431,15 @@ fn peer_trials(
                     };
                     let r = run_case(&c, &ad);
                     let listed = divs.iter().find(|d| d.matches(&c.id));
-                    match (r.outcome, listed) {
-                        (Outcome::Passed | Outcome::Unsupported, None) => Ok(()),
-                        (Outcome::Failed, Some(_)) => Ok(()),
-                        (Outcome::Passed | Outcome::Unsupported, Some(d)) => Err(format!(
+                    match (r.status(), listed) {
+                        (Status::Passed | Status::Unsupported, None) => Ok(()),
+                        (Status::Failed, Some(_)) => Ok(()),
+                        (Status::Passed | Status::Unsupported, Some(d)) => Err(format!(
                             "listed as a peer divergence ({}: {}) but now {}; remove it from \
                              tests/conformance/{file} and docs/peer-report.md",
                             d.clause,
                             d.does,
-                            r.outcome.as_str()
+                            r.status().as_str()
                         )
                         .into()),
                         (_, _) => Err(format!(

@@ -6,7 +6,9 @@
 use super::adapter::Adapter;
 use super::case::{AssetCheck, ExitClass, FileCheck, JsonType, RowCheck, Run, ValueCheck};
 use super::exec::ProcResult;
-use super::workspace::{HResult, Workspace, parse_mode};
+use super::workspace::{Workspace, parse_mode};
+use crate::error::{HResult, HarnessError, io_err};
+use crate::outcome::Failure;
 use assetpin_contract::Kind;
 use regex::Regex;
 use serde_json::Value;
@@ -95,7 +97,9 @@ fn show(r: &ProcResult) -> String {
     )
 }
 
-/// Checks a verb step's results; fills `captures`. Returns failures.
+/// Checks a verb step's results; fills `captures`. Returns failures:
+/// a process that did not end by itself, else the parallel copies' counts,
+/// else each expectation of the single process (then what it did).
 ///
 /// # Errors
 /// Bad regexes or unknown variables in the case (harness errors).
@@ -105,205 +109,345 @@ pub fn check_step(
     step: &Run,
     results: &[ProcResult],
     captures: &mut BTreeMap<String, String>,
-) -> HResult<Vec<String>> {
-    let mut f = Vec::new();
-    // A process that had to be killed (the timeout) or died by a signal
-    // never passes a step, whatever exit the step allows (E4).
-    for r in results.iter().filter(|r| r.code.is_none()) {
-        f.push(format!(
-            "the process did not exit by itself ({}):\n{}",
-            outcome_label(ad, r),
-            show(r)
-        ));
-    }
-    // Nor does one that left a process holding its output: what that
-    // process does next is not what the case judges.
-    for r in results.iter().filter(|r| r.pipes_held) {
-        f.push(format!(
-            "a process it started outlived it, holding its output:\n{}",
-            show(r)
-        ));
-    }
+) -> HResult<Vec<Failure>> {
+    let f = ended_by_itself(ad, results);
     if !f.is_empty() {
         return Ok(f);
     }
     if step.copies.is_some() {
-        let mut got: BTreeMap<String, usize> = BTreeMap::new();
-        for r in results {
-            *got.entry(outcome_label(ad, r)).or_default() += 1;
-        }
-        // Compared as labels: an outcome label is a kind's spelling, or
-        // a description of a copy that ended otherwise.
-        let want: BTreeMap<String, usize> = step
-            .counts
-            .iter()
-            .map(|(k, n)| (k.as_str().to_owned(), *n))
-            .collect();
-        if !want.is_empty() && got != want {
-            f.push(format!(
-                "outcome counts: expected {want:?}, observed {got:?}"
-            ));
-            if let Some(bad) = results
-                .iter()
-                .find(|r| !want.contains_key(&outcome_label(ad, r)))
-            {
-                f.push(format!("    one unexpected copy:\n{}", show(bad)));
-            }
-        }
-        if let Some(e) = step.exit
-            && let Some(r) = results.iter().find(|r| !exit_ok(e, r.code))
-        {
-            f.push(format!("exit: expected {e}, observed\n{}", show(r)));
-        }
-        return Ok(f);
+        return Ok(parallel_copies(ad, step, results));
     }
-    let Some(r) = results.first() else {
-        return Err("no process result".into());
-    };
+    let r = results.first().ok_or(HarnessError::NoProcessResult)?;
+    let mut f = exit_class(step, r);
+    f.extend(error_kind(ad, step, r));
+    f.extend(stderr_lines(ws, step, r)?);
+    f.extend(stdout_lines(ws, step, r)?);
+    f.extend(stdout_json(ws, step, r, captures)?);
+    f.extend(status_table(ad, step, r));
+    if !f.is_empty() {
+        f.push(observed(r));
+    }
+    Ok(f)
+}
+
+/// The process as observed, closing a step's failures.
+fn observed(r: &ProcResult) -> Failure {
+    Failure::new("observed", format!("    observed:\n{}", show(r)))
+}
+
+/// E4: a process that had to be killed (the timeout) or died by a signal
+/// never passes a step, whatever exit the step allows; nor does one that
+/// left a process holding its output (what that process does next is not
+/// what the case judges).
+fn ended_by_itself(ad: &Adapter, results: &[ProcResult]) -> Vec<Failure> {
+    let killed = results.iter().filter(|r| r.code.is_none()).map(|r| {
+        Failure::new(
+            "exit",
+            format!(
+                "the process did not exit by itself ({}):\n{}",
+                outcome_label(ad, r),
+                show(r)
+            ),
+        )
+        .observing(outcome_label(ad, r))
+        .clause("E4")
+    });
+    let held = results.iter().filter(|r| r.pipes_held).map(|r| {
+        Failure::new(
+            "output",
+            format!(
+                "a process it started outlived it, holding its output:\n{}",
+                show(r)
+            ),
+        )
+        .clause("E4")
+    });
+    killed.chain(held).collect()
+}
+
+/// K5, K6: the outcome labels of a step's parallel copies, counted, and
+/// the exit class each must have.
+fn parallel_copies(ad: &Adapter, step: &Run, results: &[ProcResult]) -> Vec<Failure> {
+    let mut f = Vec::new();
+    let mut got: BTreeMap<String, usize> = BTreeMap::new();
+    for r in results {
+        *got.entry(outcome_label(ad, r)).or_default() += 1;
+    }
+    // Compared as labels: an outcome label is a kind's spelling, or
+    // a description of a copy that ended otherwise.
+    let want: BTreeMap<String, usize> = step
+        .counts
+        .iter()
+        .map(|(k, n)| (k.as_str().to_owned(), *n))
+        .collect();
+    if !want.is_empty() && got != want {
+        f.push(Failure::mismatch(
+            "outcome counts",
+            format!("{want:?}"),
+            format!("{got:?}"),
+        ));
+        if let Some(bad) = results
+            .iter()
+            .find(|r| !want.contains_key(&outcome_label(ad, r)))
+        {
+            f.push(Failure::new(
+                "outcome counts",
+                format!("    one unexpected copy:\n{}", show(bad)),
+            ));
+        }
+    }
+    if let Some(e) = step.exit
+        && let Some(r) = results.iter().find(|r| !exit_ok(e, r.code))
+    {
+        f.push(
+            Failure::new("exit", format!("exit: expected {e}, observed\n{}", show(r)))
+                .expecting(e.to_string())
+                .observing(exit_text(r))
+                .clause("E2"),
+        );
+    }
+    f
+}
+
+/// E2: the exit class (the step's `exit`, else the one its `kind` implies).
+fn exit_class(step: &Run, r: &ProcResult) -> Vec<Failure> {
     let class = step.exit.unwrap_or(match step.kind {
         Some(Kind::Conflict) => ExitClass::Conflict,
         Some(_) => ExitClass::Refused,
         None => ExitClass::Ok,
     });
-    let mut mismatch = false;
-    if !exit_ok(class, r.code) {
-        f.push(format!("exit: expected {class}"));
-        mismatch = true;
+    if exit_ok(class, r.code) {
+        return Vec::new();
     }
-    if let Some(k) = step.kind {
-        let got = ad.recognise_kind(&r.stderr);
-        if got.as_deref() != Some(k.as_str()) {
-            f.push(format!(
-                "kind: expected {k}, observed {}",
-                got.unwrap_or_else(|| "none recognised".into())
-            ));
-            mismatch = true;
-        }
+    vec![
+        Failure::new("exit", format!("exit: expected {class}"))
+            .expecting(class.to_string())
+            .observing(exit_text(r))
+            .clause("E2"),
+    ]
+}
+
+/// E1: the error kind the adapter recognises on stderr.
+fn error_kind(ad: &Adapter, step: &Run, r: &ProcResult) -> Vec<Failure> {
+    let Some(k) = step.kind else {
+        return Vec::new();
+    };
+    let got = ad.recognise_kind(&r.stderr);
+    if got.as_deref() == Some(k.as_str()) {
+        return Vec::new();
     }
+    vec![
+        Failure::mismatch(
+            "kind",
+            k.to_string(),
+            got.unwrap_or_else(|| "none recognised".into()),
+        )
+        .clause("E1"),
+    ]
+}
+
+/// `stderr_has`, `stderr_lacks`, `stderr_first`: lines of stderr.
+fn stderr_lines(ws: &Workspace, step: &Run, r: &ProcResult) -> HResult<Vec<Failure>> {
+    let mut f = Vec::new();
     for re in &step.stderr_has {
         let rx = regex(&ws.subst(re, &[])?)?;
         if !r.stderr.lines().any(|l| rx.is_match(l)) {
-            f.push(format!("stderr: no line matches /{re}/"));
-            mismatch = true;
+            f.push(
+                Failure::new("stderr", format!("stderr: no line matches /{re}/"))
+                    .expecting(format!("/{re}/")),
+            );
         }
     }
     for re in &step.stderr_lacks {
         let rx = regex(&ws.subst(re, &[])?)?;
         if let Some(l) = r.stderr.lines().find(|l| rx.is_match(l)) {
-            f.push(format!(
-                "stderr: line {l:?} matches /{re}/, which must not appear"
-            ));
-            mismatch = true;
+            f.push(
+                Failure::new(
+                    "stderr",
+                    format!("stderr: line {l:?} matches /{re}/, which must not appear"),
+                )
+                .observing(l),
+            );
         }
     }
     if let Some(re) = &step.stderr_first {
         let rx = regex(&ws.subst(re, &[])?)?;
         let first = r.stderr.lines().next().unwrap_or("");
         if !rx.is_match(first) {
-            f.push(format!(
-                "stderr: first line {first:?} does not match /{re}/"
-            ));
-            mismatch = true;
+            f.push(
+                Failure::new(
+                    "stderr",
+                    format!("stderr: first line {first:?} does not match /{re}/"),
+                )
+                .expecting(format!("/{re}/"))
+                .observing(first),
+            );
         }
-    }
-    for re in &step.stdout_has {
-        let rx = regex(&ws.subst(re, &[])?)?;
-        if !r.stdout.lines().any(|l| rx.is_match(l)) {
-            f.push(format!("stdout: no line matches /{re}/"));
-            mismatch = true;
-        }
-    }
-    if step.json {
-        match one_json_object(&r.stdout) {
-            Err(e) => {
-                if step.stdout_is_json || !step.stdout_json.is_empty() || !step.capture.is_empty() {
-                    f.push(format!("stdout: {e}"));
-                    mismatch = true;
-                }
-            }
-            Ok(doc) => {
-                for vc in &step.stdout_json {
-                    if let Some(m) = check_value(ws, &doc, vc, "stdout")? {
-                        f.push(m);
-                        mismatch = true;
-                    }
-                }
-                for (name, ptr) in &step.capture {
-                    match doc.pointer(ptr) {
-                        Some(Value::String(s)) => {
-                            captures.insert(name.clone(), s.clone());
-                        }
-                        Some(v @ Value::Number(_)) => {
-                            captures.insert(name.clone(), v.to_string());
-                        }
-                        other => {
-                            f.push(format!(
-                                "capture {name}: stdout {ptr} is {}, not a string or number",
-                                other.map_or("missing".into(), |v| v.to_string())
-                            ));
-                            mismatch = true;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if !step.rows.is_empty() || step.row_count.is_some() {
-        match status_rows(ad, &r.stdout) {
-            Err(e) => {
-                f.push(format!("status: {e}"));
-                mismatch = true;
-            }
-            Ok(rows) => {
-                for want in &step.rows {
-                    if let Some(m) = check_row(&rows, want) {
-                        f.push(m);
-                        mismatch = true;
-                    }
-                }
-                if let Some(n) = step.row_count
-                    && rows.len() != n
-                {
-                    f.push(format!(
-                        "status: expected {n} rows, observed {}: {:?}",
-                        rows.len(),
-                        rows.iter()
-                            .map(|r| format!("{} {} {}", r.ty, r.name, r.state))
-                            .collect::<Vec<_>>()
-                    ));
-                    mismatch = true;
-                }
-            }
-        }
-    }
-    if mismatch {
-        f.push(format!("    observed:\n{}", show(r)));
     }
     Ok(f)
 }
 
+/// `stdout_has`: lines of stdout.
+fn stdout_lines(ws: &Workspace, step: &Run, r: &ProcResult) -> HResult<Vec<Failure>> {
+    let mut f = Vec::new();
+    for re in &step.stdout_has {
+        let rx = regex(&ws.subst(re, &[])?)?;
+        if !r.stdout.lines().any(|l| rx.is_match(l)) {
+            f.push(
+                Failure::new("stdout", format!("stdout: no line matches /{re}/"))
+                    .expecting(format!("/{re}/")),
+            );
+        }
+    }
+    Ok(f)
+}
+
+/// E3, L-, T3: with `json`, stdout is one JSON object (when the step
+/// reads it), its values hold, and its captures are filled.
+fn stdout_json(
+    ws: &Workspace,
+    step: &Run,
+    r: &ProcResult,
+    captures: &mut BTreeMap<String, String>,
+) -> HResult<Vec<Failure>> {
+    let mut f = Vec::new();
+    if !step.json {
+        return Ok(f);
+    }
+    let doc = match one_json_object(&r.stdout) {
+        Ok(doc) => doc,
+        Err(e) => {
+            if step.stdout_is_json || !step.stdout_json.is_empty() || !step.capture.is_empty() {
+                f.push(Failure::new("stdout", format!("stdout: {e}")).clause("E3"));
+            }
+            return Ok(f);
+        }
+    };
+    for vc in &step.stdout_json {
+        if let Some(m) = check_value(ws, &doc, vc, "stdout")? {
+            f.push(m);
+        }
+    }
+    for (name, ptr) in &step.capture {
+        match doc.pointer(ptr) {
+            Some(Value::String(s)) => {
+                captures.insert(name.clone(), s.clone());
+            }
+            Some(v @ Value::Number(_)) => {
+                captures.insert(name.clone(), v.to_string());
+            }
+            other => {
+                let seen = other.map_or("missing".into(), |v| v.to_string());
+                f.push(
+                    Failure::new(
+                        format!("capture {name}"),
+                        format!("capture {name}: stdout {ptr} is {seen}, not a string or number"),
+                    )
+                    .expecting("a string or number")
+                    .observing(seen),
+                );
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// T1: the status rows the step names, and their count.
+fn status_table(ad: &Adapter, step: &Run, r: &ProcResult) -> Vec<Failure> {
+    let mut f = Vec::new();
+    if step.rows.is_empty() && step.row_count.is_none() {
+        return f;
+    }
+    let rows = match status_rows(ad, &r.stdout) {
+        Ok(rows) => rows,
+        Err(e) => {
+            f.push(Failure::new("status", format!("status: {e}")));
+            return f;
+        }
+    };
+    f.extend(step.rows.iter().filter_map(|want| check_row(&rows, want)));
+    if let Some(n) = step.row_count
+        && rows.len() != n
+    {
+        f.push(
+            Failure::new(
+                "status",
+                format!(
+                    "status: expected {n} rows, observed {}: {:?}",
+                    rows.len(),
+                    rows.iter()
+                        .map(|r| format!("{} {} {}", r.ty, r.name, r.state))
+                        .collect::<Vec<_>>()
+                ),
+            )
+            .expecting(n.to_string())
+            .observing(rows.len().to_string()),
+        );
+    }
+    f
+}
+
 fn regex(s: &str) -> HResult<Regex> {
-    Regex::new(s).map_err(|e| format!("bad regex in case {s:?}: {e}"))
+    Regex::new(s).map_err(|e| HarnessError::Case(format!("bad regex in case {s:?}: {e}")))
 }
 
 /// Stdout must be exactly one JSON object (E3).
 ///
 /// # Errors
 /// A description of what stdout holds instead.
-pub fn one_json_object(stdout: &str) -> Result<Value, String> {
+pub fn one_json_object(stdout: &str) -> Result<Value, NotOneObject> {
     let mut it = serde_json::Deserializer::from_str(stdout).into_iter::<Value>();
     match it.next() {
         Some(Ok(v @ Value::Object(_))) => {
             if it.next().is_some() {
-                Err("more than one JSON value on stdout".into())
+                Err(NotOneObject::Several)
             } else {
                 Ok(v)
             }
         }
-        Some(Ok(v)) => Err(format!("JSON {} on stdout, not an object", kind_of(&v))),
-        Some(Err(e)) => Err(format!("stdout is not JSON ({e}): {:?}", clip(stdout))),
-        None => Err("stdout is empty, expected one JSON object".into()),
+        Some(Ok(v)) => Err(NotOneObject::NotAnObject(kind_of(&v))),
+        Some(Err(error)) => Err(NotOneObject::NotJson {
+            error,
+            head: clip(stdout),
+        }),
+        None => Err(NotOneObject::Empty),
     }
+}
+
+/// What stdout holds instead of exactly one JSON object (E3).
+#[derive(Debug, thiserror::Error)]
+pub enum NotOneObject {
+    /// Several values.
+    #[error("more than one JSON value on stdout")]
+    Several,
+    /// One value of another JSON type.
+    #[error("JSON {0} on stdout, not an object")]
+    NotAnObject(&'static str),
+    /// Not JSON: the parse error and the start of stdout.
+    #[error("stdout is not JSON ({error}): {head:?}")]
+    NotJson {
+        /// The parse error.
+        error: serde_json::Error,
+        /// The first 200 characters of stdout.
+        head: String,
+    },
+    /// Nothing.
+    #[error("stdout is empty, expected one JSON object")]
+    Empty,
+}
+
+/// Why status rows cannot be read from stdout.
+#[derive(Debug, thiserror::Error)]
+pub enum RowsError {
+    /// JSON status that is not one object.
+    #[error(transparent)]
+    Json(#[from] NotOneObject),
+    /// JSON status without its array.
+    #[error("status JSON has no \"assets\" array (T3)")]
+    NoAssets,
+    /// A text status, but the adapter gives no row pattern.
+    #[error("adapter has no status.row")]
+    NoRowPattern,
 }
 
 fn clip(s: &str) -> String {
@@ -369,31 +513,31 @@ pub fn check_value(
     doc: &Value,
     vc: &ValueCheck,
     what: &str,
-) -> HResult<Option<String>> {
+) -> HResult<Option<Failure>> {
     let ptr = ws.subst(&vc.pointer, &[])?;
     let got = doc.pointer(&ptr);
     let show = |v: Option<&Value>| v.map_or("nothing".into(), |v| clip(&v.to_string()));
     if vc.absent {
         return Ok(got.map(|v| {
-            format!(
+            Failure::from_line(format!(
                 "{what} {ptr}: expected absent, observed {}",
                 clip(&v.to_string())
-            )
+            ))
         }));
     }
     let Some(v) = got else {
-        return Ok(Some(format!(
+        return Ok(Some(Failure::from_line(format!(
             "{what} {ptr}: expected a value, observed nothing"
-        )));
+        ))));
     };
     if let Some(e) = &vc.equals {
         let want = to_json(ws, e)?;
         if !json_eq(v, &want) {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "{what} {ptr}: expected {}, observed {}",
                 clip(&want.to_string()),
                 show(Some(v))
-            )));
+            ))));
         }
     }
     if let Some(re) = &vc.matches {
@@ -403,21 +547,21 @@ pub fn check_value(
             other => other.to_string(),
         };
         if !rx.is_match(&text) {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "{what} {ptr}: expected a match for /{re}/, observed {}",
                 show(Some(v))
-            )));
+            ))));
         }
     }
     if let Some(other) = &vc.same_as {
         let op = ws.subst(other, &[])?;
         let w = doc.pointer(&op);
         if w.is_none_or(|w| !json_eq(v, w)) {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "{what} {ptr}: expected the value at {op} ({}), observed {}",
                 show(w),
                 show(Some(v))
-            )));
+            ))));
         }
     }
     if let Some(n) = vc.count {
@@ -427,10 +571,10 @@ pub fn check_value(
             _ => None,
         };
         if len != Some(n) {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "{what} {ptr}: expected {n} members, observed {}",
                 len.map_or(format!("a {}", kind_of(v)), |l| l.to_string())
-            )));
+            ))));
         }
     }
     if let Some(keys) = &vc.keys {
@@ -439,18 +583,18 @@ pub fn check_value(
             _ => Vec::new(),
         };
         if &got_keys != keys {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "{what} {ptr}: expected keys in order {keys:?}, observed {got_keys:?}"
-            )));
+            ))));
         }
     }
     if let Some(t) = vc.ty {
         let k = kind_of(v);
         let ok = k == t.as_str() || (t == JsonType::Number && k == "integer");
         if !ok {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "{what} {ptr}: expected a {t}, observed a {k}"
-            )));
+            ))));
         }
     }
     Ok(None)
@@ -473,13 +617,13 @@ pub struct Row {
 ///
 /// # Errors
 /// Output that does not fit the spec.
-pub fn status_rows(ad: &Adapter, stdout: &str) -> Result<Vec<Row>, String> {
+pub fn status_rows(ad: &Adapter, stdout: &str) -> Result<Vec<Row>, RowsError> {
     if ad.spec.status.format == "json" {
         let doc = one_json_object(stdout)?;
         let assets = doc
             .get("assets")
             .and_then(Value::as_array)
-            .ok_or("status JSON has no \"assets\" array (T3)")?;
+            .ok_or(RowsError::NoAssets)?;
         return Ok(assets
             .iter()
             .map(|a| Row {
@@ -497,7 +641,7 @@ pub fn status_rows(ad: &Adapter, stdout: &str) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     let mut section = String::new();
     let Some(row_re) = &ad.row_re else {
-        return Err("adapter has no status.row".into());
+        return Err(RowsError::NoRowPattern);
     };
     for line in stdout.lines() {
         if let Some(s) = &ad.section_re
@@ -533,25 +677,25 @@ pub fn status_rows(ad: &Adapter, stdout: &str) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-fn check_row(rows: &[Row], want: &RowCheck) -> Option<String> {
+fn check_row(rows: &[Row], want: &RowCheck) -> Option<Failure> {
     let Some(r) = rows
         .iter()
         .find(|r| r.ty == want.ty.as_str() && r.name == want.name)
     else {
-        return Some(format!(
+        return Some(Failure::from_line(format!(
             "status: no row for {} {}; rows: {:?}",
             want.ty,
             want.name,
             rows.iter()
                 .map(|r| format!("{} {} {}", r.ty, r.name, r.state))
                 .collect::<Vec<_>>()
-        ));
+        )));
     };
     if r.state != want.state.as_str() {
-        return Some(format!(
+        return Some(Failure::from_line(format!(
             "status: {} {}: expected state {}, observed {}",
             want.ty, want.name, want.state, r.state
-        ));
+        )));
     }
     if let (Some(w), Some(g)) = (&want.dirty_files, &r.dirty_files) {
         let mut g = g.clone();
@@ -559,10 +703,10 @@ fn check_row(rows: &[Row], want: &RowCheck) -> Option<String> {
         let mut w = w.clone();
         w.sort();
         if g != w {
-            return Some(format!(
+            return Some(Failure::from_line(format!(
                 "status: {} {}: expected dirty_files {w:?}, observed {g:?}",
                 want.ty, want.name
-            ));
+            )));
         }
     }
     None
@@ -572,62 +716,68 @@ fn check_row(rows: &[Row], want: &RowCheck) -> Option<String> {
 ///
 /// # Errors
 /// Bad hex, regex or variables in the case.
-pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<String>> {
+pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<Failure>> {
     let rel = ws.subst(&fc.path, &[])?;
     let p = ws.root(fc.root).join(&rel);
     let meta = std::fs::symlink_metadata(&p);
     if fc.not_regular {
         return Ok(meta.ok().filter(std::fs::Metadata::is_file).map(|_| {
-            format!("file {rel}: a regular file (expected absent or not a regular file)")
+            Failure::from_line(format!(
+                "file {rel}: a regular file (expected absent or not a regular file)"
+            ))
         }));
     }
     if fc.absent {
         return Ok(meta
             .ok()
-            .map(|_| format!("file {rel}: expected absent, it exists")));
+            .map(|_| Failure::from_line(format!("file {rel}: expected absent, it exists"))));
     }
     let Ok(meta) = meta else {
         if fc.or_absent {
             return Ok(None);
         }
-        return Ok(Some(format!("file {rel}: expected to exist, it does not")));
+        return Ok(Some(Failure::from_line(format!(
+            "file {rel}: expected to exist, it does not"
+        ))));
     };
     if meta.file_type().is_symlink() {
-        return Ok(Some(format!(
+        return Ok(Some(Failure::from_line(format!(
             "file {rel}: is a symbolic link (to {})",
             std::fs::read_link(&p).unwrap_or_default().display()
-        )));
+        ))));
     }
     if fc.dir && !meta.is_dir() {
-        return Ok(Some(format!("file {rel}: expected a directory")));
+        return Ok(Some(Failure::from_line(format!(
+            "file {rel}: expected a directory"
+        ))));
     }
     if fc.exec && !(meta.is_file() && meta.permissions().mode() & 0o100 != 0) {
-        return Ok(Some(format!(
+        return Ok(Some(Failure::from_line(format!(
             "file {rel}: expected an executable file, observed mode {:o}",
             meta.permissions().mode() & 0o7777
-        )));
+        ))));
     }
     if let Some(m) = &fc.mode {
         let want = parse_mode(m)?;
         let got = meta.permissions().mode() & 0o7777;
         if got != want {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "file {rel}: expected mode {want:o}, observed {got:o}"
-            )));
+            ))));
         }
     }
     if let Some(want) = &fc.mtime_ns {
         let want = ws.subst(want, &[])?;
         let got = super::exec::mtime_ns(&meta).to_string();
         if got != want {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "file {rel}: expected mtime_ns {want}, observed {got}"
-            )));
+            ))));
         }
     }
     if let Some(entries) = &fc.entries {
         let mut got: Vec<String> = std::fs::read_dir(&p)
-            .map_err(|e| format!("harness: read_dir {}: {e}", p.display()))?
+            .map_err(io_err(format!("read_dir {}", p.display())))?
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
@@ -635,68 +785,80 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<String>> {
         let mut want = entries.clone();
         want.sort();
         if got != want {
-            return Ok(Some(format!(
+            return Ok(Some(Failure::from_line(format!(
                 "dir {rel}: expected entries {want:?}, observed {got:?}"
-            )));
+            ))));
         }
     }
     if fc.text.is_some() || fc.hex.is_some() || fc.matches.is_some() {
         if meta.is_dir() {
-            return Ok(Some(format!("file {rel}: is a directory")));
+            return Ok(Some(Failure::from_line(format!(
+                "file {rel}: is a directory"
+            ))));
         }
-        let bytes = std::fs::read(&p).map_err(|e| format!("harness: read {}: {e}", p.display()))?;
+        let bytes = std::fs::read(&p).map_err(io_err(format!("read {}", p.display())))?;
         if fc.text.is_some() || fc.hex.is_some() {
             let want = ws.content(fc.text.as_deref(), fc.hex.as_deref())?;
             if bytes != want {
-                return Ok(Some(format!(
+                return Ok(Some(Failure::from_line(format!(
                     "file {rel}: expected bytes {:?}, observed {:?}",
                     clip(&String::from_utf8_lossy(&want)),
                     clip(&String::from_utf8_lossy(&bytes))
-                )));
+                ))));
             }
         }
         if let Some(re) = &fc.matches {
             let rx = regex(&ws.subst(re, &[])?)?;
             let text = String::from_utf8_lossy(&bytes);
             if !rx.is_match(&text) {
-                return Ok(Some(format!(
+                return Ok(Some(Failure::from_line(format!(
                     "file {rel}: content does not match /{re}/: {:?}",
                     clip(&text)
-                )));
+                ))));
             }
         }
     }
     Ok(None)
 }
 
+/// The project's lockfile as read: its bytes and its document.
+#[derive(Debug, Clone)]
+pub struct Lockfile {
+    /// The bytes on disk (L8 compares them).
+    pub bytes: Vec<u8>,
+    /// The parsed document.
+    pub doc: Value,
+}
+
 /// Reads the project's lockfile as JSON.
 ///
 /// # Errors
 /// Missing or not JSON (a failure, not a harness error).
-pub fn lockfile(ws: &Workspace) -> Result<(Vec<u8>, Value), String> {
+pub fn lockfile(ws: &Workspace) -> Result<Lockfile, Failure> {
     let p = ws.project.join(".memtomem/lock.json");
     // Never opened unless it is a regular file: a planted FIFO would hang
     // the harness, a link would be followed.
     match std::fs::symlink_metadata(&p) {
         Ok(m) if !m.file_type().is_file() => {
-            return Err(format!(
+            return Err(Failure::from_line(format!(
                 "lockfile: {} is not a regular file ({:?})",
                 p.display(),
                 m.file_type()
-            ));
+            )));
         }
         _ => {}
     }
-    let bytes = std::fs::read(&p).map_err(|e| format!("lockfile: cannot read: {e}"))?;
-    let v: Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("lockfile: not JSON: {e}"))?;
-    Ok((bytes, v))
+    let bytes =
+        std::fs::read(&p).map_err(|e| Failure::from_line(format!("lockfile: cannot read: {e}")))?;
+    let v: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Failure::from_line(format!("lockfile: not JSON: {e}")))?;
+    Ok(Lockfile { bytes, doc: v })
 }
 
 /// L8: the bytes are the 2-space pretty serialization of their own
 /// document, without `\u` escapes of non-ASCII and without a trailing
 /// newline.
-pub fn check_canonical(bytes: &[u8], v: &Value) -> Option<String> {
+pub fn check_canonical(bytes: &[u8], v: &Value) -> Option<Failure> {
     let want = serde_json::to_string_pretty(v).ok()?;
     if want.as_bytes() == bytes {
         return None;
@@ -707,12 +869,12 @@ pub fn check_canonical(bytes: &[u8], v: &Value) -> Option<String> {
         .zip(got.bytes())
         .position(|(a, b)| a != b)
         .unwrap_or(want.len().min(got.len()));
-    Some(format!(
+    Some(Failure::from_line(format!(
         "lockfile: bytes are not the L8 serialization; first difference at byte {at}: \
          expected {:?}, observed {:?}",
         clip(&want[at.saturating_sub(20).min(want.len())..]),
         clip(&got[at.saturating_sub(20).min(got.len())..])
-    ))
+    )))
 }
 
 /// True when a tree-relative path has a component that I2 skips.
@@ -726,7 +888,7 @@ pub fn skipped(path: &str) -> bool {
 ///
 /// # Errors
 /// git failures in the harness.
-pub fn check_asset(ws: &Workspace, doc: &Value, a: &AssetCheck) -> HResult<Vec<String>> {
+pub fn check_asset(ws: &Workspace, doc: &Value, a: &AssetCheck) -> HResult<Vec<Failure>> {
     check_asset_as(ws, doc, a, true)
 }
 
@@ -737,18 +899,21 @@ fn check_asset_as(
     doc: &Value,
     a: &AssetCheck,
     exact: bool,
-) -> HResult<Vec<String>> {
+) -> HResult<Vec<Failure>> {
     let mut f = Vec::new();
     let section = format!("{}s", a.ty);
     let Some(entry) = doc.get(&section).and_then(|s| s.get(&a.name)) else {
-        f.push(format!("asset {} {}: no lockfile entry", a.ty, a.name));
+        f.push(Failure::from_line(format!(
+            "asset {} {}: no lockfile entry",
+            a.ty, a.name
+        )));
         return Ok(f);
     };
     let Some(pin) = entry.get("wiki_commit").and_then(Value::as_str) else {
-        f.push(format!(
+        f.push(Failure::from_line(format!(
             "asset {} {}: entry has no wiki_commit",
             a.ty, a.name
-        ));
+        )));
         return Ok(f);
     };
     let want = tree_blobs(ws, pin, &format!("{section}/{}/", a.name))?;
@@ -765,12 +930,12 @@ fn check_asset_as(
         .collect();
     let want_names: Vec<&String> = want.keys().collect();
     if got_names != want_names {
-        f.push(format!(
+        f.push(Failure::from_line(format!(
             "asset {} {}: dest holds {got_names:?}, the tree at {} holds {want_names:?}",
             a.ty,
             a.name,
             &pin[..pin.len().min(12)]
-        ));
+        )));
         return Ok(f);
     }
     for (rel, oid) in &want {
@@ -778,10 +943,10 @@ fn check_asset_as(
         // Anything but a regular file with the blob's bytes differs (a
         // file too large to read, a link, a FIFO).
         if !matches!(got.get(rel), Some(super::snapshot::Node::File(_, bytes)) if *bytes == blob) {
-            f.push(format!(
+            f.push(Failure::from_line(format!(
                 "asset {} {}: {rel} differs from the pinned blob",
                 a.ty, a.name
-            ));
+            )));
         }
     }
     if let Some(Value::Object(d)) = entry.get("digests") {
@@ -796,10 +961,10 @@ fn check_asset_as(
                 None => "missing".into(),
             };
             if Some(got.as_str()) != want.as_str() {
-                f.push(format!(
+                f.push(Failure::from_line(format!(
                     "asset {} {}: digest of {rel} is {got}, lockfile says {want}",
                     a.ty, a.name
-                ));
+                )));
             }
         }
     }
@@ -842,9 +1007,12 @@ pub fn git_blob(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
-        .map_err(|e| format!("harness: git cat-file: {e}"))?;
+        .map_err(io_err("git cat-file"))?;
     if !out.status.success() {
-        return Err(format!("harness: git cat-file blob {oid} failed"));
+        return Err(HarnessError::Git {
+            args: format!("cat-file blob {oid}"),
+            stderr: None,
+        });
     }
     Ok(out.stdout)
 }
@@ -878,31 +1046,34 @@ pub fn check_hostile(
     step: &Run,
     results: &[ProcResult],
     before: &super::snapshot::Snapshot,
-) -> HResult<Vec<String>> {
+) -> HResult<Vec<Failure>> {
     use super::case::Verb;
     let mut f = Vec::new();
     let Some(r) = results.first() else {
-        return Err("no process result".into());
+        return Err(HarnessError::NoProcessResult);
     };
     if let Some(l) = r
         .stderr
         .lines()
         .find(|l| CRASH_TRACES.iter().any(|t| l.contains(t)))
     {
-        f.push(format!("crash trace on stderr (E4): {l:?}"));
+        f.push(Failure::from_line(format!(
+            "crash trace on stderr (E4): {l:?}"
+        )));
     }
     let changed = super::snapshot::diff(before, &super::snapshot::snapshot(&ws.project, &[]));
     match r.code {
-        None if r.timed_out => {
-            f.push("timeout: the process was still running at the limit (E4)".into())
-        }
-        None => f.push("killed by a signal (E4)".into()),
+        None if r.timed_out => f.push(
+            Failure::from_line("timeout: the process was still running at the limit (E4)")
+                .clause("E4"),
+        ),
+        None => f.push(Failure::from_line("killed by a signal (E4)").clause("E4")),
         Some(0) if step.verb == Verb::Status => {
             if !changed.is_empty() {
-                f.push(format!(
+                f.push(Failure::from_line(format!(
                     "status wrote to the project (K7): {}",
                     changed.join("; ")
-                ));
+                )));
             }
         }
         Some(0) if step.verb == Verb::Remove => {
@@ -937,18 +1108,20 @@ pub fn check_hostile(
         }
         Some(n) => {
             if ad.recognise_kind(&r.stderr).is_none() {
-                f.push(format!("exit {n} without a classified error (E1, E4)"));
+                f.push(Failure::from_line(format!(
+                    "exit {n} without a classified error (E1, E4)"
+                )));
             }
             if !changed.is_empty() {
-                f.push(format!(
+                f.push(Failure::from_line(format!(
                     "refused, but the project changed (I5): {}",
                     changed.join("; ")
-                ));
+                )));
             }
         }
     }
     if !f.is_empty() {
-        f.push(format!("    observed:\n{}", show(r)));
+        f.push(Failure::from_line(format!("    observed:\n{}", show(r))));
     }
     Ok(f)
 }
@@ -959,20 +1132,20 @@ fn check_removed_asset(
     ws: &Workspace,
     ty: super::case::AssetType,
     name: &str,
-) -> HResult<Vec<String>> {
+) -> HResult<Vec<Failure>> {
     let mut f = Vec::new();
     let dest = ws.project.join(format!(".memtomem/{ty}s/{name}"));
     if std::fs::symlink_metadata(&dest).is_ok() {
-        f.push(format!(
+        f.push(Failure::from_line(format!(
             "remove succeeded, but {} is still there",
             dest.display()
-        ));
+        )));
     }
     match lockfile(ws) {
-        Ok((_, doc)) if doc.pointer(&format!("/{ty}s/{name}")).is_some() => {
-            f.push(format!(
+        Ok(Lockfile { doc, .. }) if doc.pointer(&format!("/{ty}s/{name}")).is_some() => {
+            f.push(Failure::from_line(format!(
                 "remove succeeded, but the entry of {ty} {name} is still there"
-            ));
+            )));
         }
         Ok(_) => {}
         Err(m) => f.push(m),
@@ -988,7 +1161,7 @@ fn check_written_asset(
     ws: &Workspace,
     ty: super::case::AssetType,
     name: &str,
-) -> HResult<Vec<String>> {
+) -> HResult<Vec<Failure>> {
     let section = format!("{ty}s");
     let mut p = ws.project.clone();
     for c in [".memtomem", section.as_str(), name] {
@@ -996,21 +1169,21 @@ fn check_written_asset(
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_dir() => {}
             Ok(m) if m.file_type().is_symlink() => {
-                return Ok(vec![format!(
+                return Ok(vec![Failure::from_line(format!(
                     "succeeded through the symbolic link {} (Y2: refuse with unsafe-path)",
                     p.display()
-                )]);
+                ))]);
             }
             _ => {
-                return Ok(vec![format!(
+                return Ok(vec![Failure::from_line(format!(
                     "succeeded, but {} is not a directory",
                     p.display()
-                )]);
+                ))]);
             }
         }
     }
     let doc = match lockfile(ws) {
-        Ok((_, doc)) => doc,
+        Ok(Lockfile { doc, .. }) => doc,
         Err(m) => return Ok(vec![m]),
     };
     check_asset_as(

@@ -2,7 +2,8 @@
 //! (every contract clause has a case; zero cases fails).
 
 use super::case::Case;
-use super::runner::{CaseResult, Outcome};
+use super::outcome::Status;
+use super::runner::CaseResult;
 
 /// One row of the per-clause table.
 #[derive(Debug, Clone, Default)]
@@ -49,11 +50,11 @@ pub fn coverage(clauses: &[String], all: &[Case], results: &[CaseResult]) -> Cov
             ..ClauseRow::default()
         };
         for r in results.iter().filter(|r| r.clauses.contains(c)) {
-            match r.outcome {
-                Outcome::Passed => row.passed += 1,
-                Outcome::Failed => row.failed += 1,
-                Outcome::Unsupported => row.unsupported += 1,
-                Outcome::Error => row.error += 1,
+            match r.status() {
+                Status::Passed => row.passed += 1,
+                Status::Failed => row.failed += 1,
+                Status::Unsupported => row.unsupported += 1,
+                Status::Error => row.error += 1,
             }
         }
         rows.push(row);

@@ -4,7 +4,8 @@
 
 use super::adapter::Adapter;
 use super::case::{Action, Plant, Root, Run};
-use super::workspace::{HResult, Workspace, parse_mode, remove_any};
+use super::workspace::{Workspace, parse_mode, remove_any};
+use crate::error::{HResult, HarnessError, io_err};
 use std::io::Read;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;
@@ -38,11 +39,12 @@ pub struct ProcResult {
 /// Unclaimed verb or unknown variable.
 pub fn argv(ws: &Workspace, ad: &Adapter, step: &Run, i: usize) -> HResult<Vec<String>> {
     let verb = step.verb;
-    let tpl = ad
-        .spec
-        .verbs
-        .get(verb.as_str())
-        .ok_or_else(|| format!("adapter {} has no template for verb {verb}", ad.spec.name))?;
+    let tpl = ad.spec.verbs.get(verb.as_str()).ok_or_else(|| {
+        HarnessError::Adapter(format!(
+            "adapter {} has no template for verb {verb}",
+            ad.spec.name
+        ))
+    })?;
     let exe = ad.exe.display().to_string();
     let idx = i.to_string();
     let project = step_project(ws, step)?;
@@ -74,7 +76,10 @@ pub fn argv(ws: &Workspace, ad: &Adapter, step: &Run, i: usize) -> HResult<Vec<S
         }
     }
     if out.is_empty() {
-        return Err(format!("adapter {}: empty argv for {verb}", ad.spec.name));
+        return Err(HarnessError::Adapter(format!(
+            "adapter {}: empty argv for {verb}",
+            ad.spec.name
+        )));
     }
     Ok(out)
 }
@@ -88,7 +93,7 @@ fn step_project(ws: &Workspace, step: &Run) -> HResult<Option<String>> {
     let dir = ws.root(super::case::Root::Home).join(ws.subst(rel, &[])?);
     let marker = dir.join(".git");
     std::fs::create_dir_all(&marker)
-        .map_err(|e| format!("harness: cannot create {}: {e}", marker.display()))?;
+        .map_err(io_err(format!("cannot create {}", marker.display())))?;
     Ok(Some(dir.display().to_string()))
 }
 
@@ -96,7 +101,7 @@ fn spawn(ws: &Workspace, ad: &Adapter, step: &Run, argv: &[String]) -> HResult<C
     let project = step_project(ws, step)?;
     let child = command(ws, ad, project, argv)?
         .spawn()
-        .map_err(|e| format!("harness: cannot start {}: {e}", argv[0]))?;
+        .map_err(io_err(format!("cannot start {}", argv[0])))?;
     super::reaper::track_group(child.id() as i32);
     Ok(child)
 }
@@ -121,7 +126,7 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("harness: cannot start adapter setup {}: {e}", argv[0]))?;
+        .map_err(io_err(format!("cannot start adapter setup {}", argv[0])))?;
     super::reaper::track_group(child.id() as i32);
     let err = Drain::start(child.stderr.take());
     let limit = Duration::from_secs(ad.spec.run.timeout_secs.unwrap_or(60));
@@ -130,23 +135,26 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
         match poll(&mut child, start, limit) {
             Ok(Some(e)) => break e,
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(format!("harness: waiting for adapter setup: {e}")),
+            Err(e) => return Err(io_err("waiting for adapter setup")(e)),
         }
     };
     super::reaper::claim(&ws.case, ws.base(), &[child.id() as i32]);
     if end.timed_out {
-        return Err(format!(
-            "harness: adapter setup {argv:?} still running after {} s; killed",
-            limit.as_secs()
-        ));
+        return Err(HarnessError::Setup {
+            argv,
+            ended: format!("still running after {} s; killed", limit.as_secs()),
+        });
     }
     if end.code != Some(0) {
         let (stderr, _) = err.finish(Instant::now() + DRAIN_GRACE);
-        return Err(format!(
-            "harness: adapter setup {argv:?} {}: {}",
-            end.describe(),
-            String::from_utf8_lossy(&stderr).trim()
-        ));
+        return Err(HarnessError::Setup {
+            argv,
+            ended: format!(
+                "{}: {}",
+                end.describe(),
+                String::from_utf8_lossy(&stderr).trim()
+            ),
+        });
     }
     Ok(())
 }
@@ -167,10 +175,10 @@ fn command(
     // A tool runs where the case can see what it does.
     ws.confined("run.cwd", &cwd)?;
     if !Path::new(&cwd).is_dir() {
-        return Err(format!(
+        return Err(HarnessError::Adapter(format!(
             "harness: the adapter's run.cwd {cwd:?} is not a directory here \
              (it must exist when the verb runs: ${{project}}, ${{home}} or a directory under them)"
-        ));
+        )));
     }
     let mut cmd = Command::new(&argv[0]);
     // Its own process group, so that the timeout, and the end of the tool,
@@ -344,7 +352,7 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
             match poll(c, start, timeout) {
                 Ok(Some(e)) => status[k] = Some(e),
                 Ok(None) => pending = true,
-                Err(e) => return Err(format!("harness: waiting for a process: {e}")),
+                Err(e) => return Err(io_err("waiting for a process")(e)),
             }
         }
         if !pending {
@@ -416,11 +424,10 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
         } => {
             let p = place(ws, *root, path)?;
             if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
+                std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
             }
             let bytes = ws.content(text.as_deref(), hex.as_deref())?;
-            std::fs::write(&p, bytes)
-                .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+            std::fs::write(&p, bytes).map_err(io_err(format!("write {}", p.display())))?;
             if let Some(m) = mode {
                 chmod(&p, parse_mode(m)?)?;
             }
@@ -432,11 +439,9 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             hex,
         } => {
             let p = place(ws, *root, path)?;
-            let mut bytes =
-                std::fs::read(&p).map_err(|e| format!("harness: read {}: {e}", p.display()))?;
+            let mut bytes = std::fs::read(&p).map_err(io_err(format!("read {}", p.display())))?;
             bytes.extend(ws.content(text.as_deref(), hex.as_deref())?);
-            std::fs::write(&p, bytes)
-                .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+            std::fs::write(&p, bytes).map_err(io_err(format!("write {}", p.display())))?;
         }
         Action::Delete { root, path } => remove_any(&place(ws, *root, path)?)?,
         Action::Touch { root, path } => {
@@ -447,10 +452,10 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             let f = std::fs::File::options()
                 .write(true)
                 .open(&p)
-                .map_err(|e| format!("harness: open {}: {e}", p.display()))?;
+                .map_err(io_err(format!("open {}", p.display())))?;
             let t = std::time::SystemTime::now() + Duration::from_secs(2);
             f.set_modified(t)
-                .map_err(|e| format!("harness: set mtime of {}: {e}", p.display()))?;
+                .map_err(io_err(format!("set mtime of {}", p.display())))?;
         }
         Action::Chmod { root, path, mode } => {
             let p = place(ws, *root, path)?;
@@ -460,20 +465,19 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             let p = place(ws, *root, path)?;
             let t = ws.subst(target, &[])?;
             if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
+                std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
             }
             let _ = remove_any(&p);
-            symlink(&t, &p).map_err(|e| format!("harness: symlink {}: {e}", p.display()))?;
+            symlink(&t, &p).map_err(io_err(format!("symlink {}", p.display())))?;
         }
         Action::Mkdir { root, path } => {
             let p = place(ws, *root, path)?;
-            std::fs::create_dir_all(&p)
-                .map_err(|e| format!("harness: mkdir {}: {e}", p.display()))?;
+            std::fs::create_dir_all(&p).map_err(io_err(format!("mkdir {}", p.display())))?;
         }
         Action::Mkfifo { root, path } => {
             let p = place(ws, *root, path)?;
             if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).map_err(|e| format!("harness: mkdir: {e}"))?;
+                std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
             }
             let _ = remove_any(&p);
             rustix::fs::mknodat(
@@ -483,7 +487,7 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
                 rustix::fs::Mode::from_raw_mode(0o644),
                 0,
             )
-            .map_err(|e| format!("harness: mkfifo {}: {e}", p.display()))?;
+            .map_err(io_err(format!("mkfifo {}", p.display())))?;
         }
         Action::Plant {
             root,
@@ -499,7 +503,9 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
                 .vars
                 .get(&format!("commit.{to}"))
                 .cloned()
-                .ok_or_else(|| format!("wiki-reset: no commit labelled {to:?}"))?;
+                .ok_or_else(|| {
+                    HarnessError::Case(format!("wiki-reset: no commit labelled {to:?}"))
+                })?;
             ws.git(&["reset", "-q", "--hard", &id])?;
         }
         Action::Sleep { ms } => std::thread::sleep(Duration::from_millis(*ms)),
@@ -509,8 +515,8 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             capture,
         } => {
             let p = place(ws, *root, path)?;
-            let m = std::fs::symlink_metadata(&p)
-                .map_err(|e| format!("harness: stat {}: {e}", p.display()))?;
+            let m =
+                std::fs::symlink_metadata(&p).map_err(io_err(format!("stat {}", p.display())))?;
             ws.vars
                 .insert(format!("var.{capture}"), mtime_ns(&m).to_string());
         }
@@ -561,12 +567,8 @@ pub fn machine_skip(case: &super::case::Case) -> Option<String> {
     None
 }
 
-/// The harness's refusal to run a case on this machine: the runner reports
-/// the case as unsupported with the rest of the message as the reason.
-pub const UNSUPPORTED: &str = "unsupported: ";
-
 fn mkdirs(p: &Path) -> HResult<()> {
-    std::fs::create_dir_all(p).map_err(|e| format!("harness: mkdir {}: {e}", p.display()))
+    std::fs::create_dir_all(p).map_err(io_err(format!("mkdir {}", p.display())))
 }
 
 /// Moves what is at `p` to `to` (creating an empty file or directory there
@@ -576,12 +578,11 @@ fn move_aside(p: &Path, to: &Path, dir: bool) -> HResult<()> {
         mkdirs(d)?;
     }
     if std::fs::symlink_metadata(p).is_ok() {
-        std::fs::rename(p, to).map_err(|e| format!("harness: move {}: {e}", p.display()))
+        std::fs::rename(p, to).map_err(io_err(format!("move {}", p.display())))
     } else if dir {
         mkdirs(to)
     } else {
-        std::fs::write(to, b"planted\n")
-            .map_err(|e| format!("harness: write {}: {e}", to.display()))
+        std::fs::write(to, b"planted\n").map_err(io_err(format!("write {}", to.display())))
     }
 }
 
@@ -618,27 +619,26 @@ fn plant_at(
             };
             let to = aside(base);
             move_aside(p, &to, dir)?;
-            symlink(&to, p).map_err(|e| format!("harness: symlink {}: {e}", p.display()))?;
+            symlink(&to, p).map_err(io_err(format!("symlink {}", p.display())))?;
         }
         Plant::HardlinkOutside => {
             let to = aside(&ws.outside);
             move_aside(p, &to, false)?;
-            std::fs::hard_link(&to, p)
-                .map_err(|e| format!("harness: hard link {}: {e}", p.display()))?;
+            std::fs::hard_link(&to, p).map_err(io_err(format!("hard link {}", p.display())))?;
         }
         Plant::Fifo => {
             remove_any(p)?;
             mknod(p, rustix::fs::FileType::Fifo, 0)
-                .map_err(|e| format!("harness: mkfifo {}: {e}", p.display()))?;
+                .map_err(io_err(format!("mkfifo {}", p.display())))?;
         }
         Plant::Socket => {
             remove_any(p)?;
             // The listener closes at once; the socket file stays.
             std::os::unix::net::UnixListener::bind(p).map_err(|e| {
-                format!(
-                    "{UNSUPPORTED}cannot make a unix socket at {}: {e}",
+                HarnessError::MachineCannot(format!(
+                    "cannot make a unix socket at {}: {e}",
                     p.display()
-                )
+                ))
             })?;
         }
         Plant::Chardev => {
@@ -649,7 +649,9 @@ fn plant_at(
                 rustix::fs::makedev(1, 3),
             )
             .map_err(|e| {
-                format!("{UNSUPPORTED}this machine refuses mknod of a character device: {e}")
+                HarnessError::MachineCannot(format!(
+                    "this machine refuses mknod of a character device: {e}"
+                ))
             })?;
         }
         Plant::DirForFile => {
@@ -658,13 +660,12 @@ fn plant_at(
         }
         Plant::FileForDir => {
             remove_any(p)?;
-            std::fs::write(p, b"planted\n")
-                .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+            std::fs::write(p, b"planted\n").map_err(io_err(format!("write {}", p.display())))?;
         }
         Plant::Mode000 => {
             if rustix::process::geteuid().is_root() {
-                return Err(format!(
-                    "{UNSUPPORTED}the harness runs as root, where mode 000 denies nothing"
+                return Err(HarnessError::MachineCannot(
+                    "the harness runs as root, where mode 000 denies nothing".into(),
                 ));
             }
             if std::fs::symlink_metadata(p).is_err() {
@@ -672,7 +673,7 @@ fn plant_at(
                     mkdirs(p)?;
                 } else {
                     std::fs::write(p, b"planted\n")
-                        .map_err(|e| format!("harness: write {}: {e}", p.display()))?;
+                        .map_err(io_err(format!("write {}", p.display())))?;
                 }
             }
             chmod(p, 0)?;
@@ -683,5 +684,5 @@ fn plant_at(
 
 fn chmod(p: &std::path::Path, m: u32) -> HResult<()> {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(m))
-        .map_err(|e| format!("harness: chmod {}: {e}", p.display()))
+        .map_err(io_err(format!("chmod {}", p.display())))
 }

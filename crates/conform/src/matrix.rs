@@ -3,8 +3,9 @@
 //! JSON and JUnit carrying the implementation, and the self-contained HTML
 //! page with the clause × implementation matrix.
 
+use super::outcome::Status;
 use super::report::xml;
-use super::runner::{CaseResult, Outcome};
+use super::runner::CaseResult;
 use super::suite::ImplRun;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -65,15 +66,15 @@ pub fn cell<'a>(run: &'a ImplRun, clause: &str) -> Cell<'a> {
         .iter()
         .filter(|r| r.clauses.iter().any(|c| c == clause))
         .collect();
-    let passed = of.iter().filter(|r| r.outcome == Outcome::Passed).count();
+    let passed = of.iter().filter(|r| r.status() == Status::Passed).count();
     let bad: Vec<&CaseResult> = of
         .iter()
         .copied()
-        .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Error))
+        .filter(|r| matches!(r.status(), Status::Failed | Status::Error))
         .collect();
     let unknown = bad
         .iter()
-        .any(|r| r.outcome == Outcome::Error || !run.known.contains(&r.id));
+        .any(|r| r.status() == Status::Error || !run.known.contains(&r.id));
     let mark = if unknown {
         Mark::Failed
     } else if !bad.is_empty() {
@@ -103,8 +104,8 @@ fn clauses_ran(runs: &[ImplRun]) -> Vec<String> {
 fn outcome_of(run: &ImplRun, id: &str) -> String {
     match run.results.iter().find(|r| r.id == id) {
         None => "-".into(),
-        Some(r) if r.outcome == Outcome::Failed && run.known.contains(&r.id) => "failed*".into(),
-        Some(r) => r.outcome.as_str().into(),
+        Some(r) if r.status() == Status::Failed && run.known.contains(&r.id) => "failed*".into(),
+        Some(r) => r.status().as_str().into(),
     }
 }
 
@@ -264,20 +265,20 @@ pub fn html(runs: &[ImplRun]) -> String {
     );
     for r in runs {
         let rep = r.report();
-        let failed = rep.count(Outcome::Failed) + rep.count(Outcome::Error);
+        let failed = rep.count(Status::Failed) + rep.count(Status::Error);
         let known = r
             .results
             .iter()
-            .filter(|c| c.outcome == Outcome::Failed && r.known.contains(&c.id))
+            .filter(|c| c.status() == Status::Failed && r.known.contains(&c.id))
             .count();
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{known}</td><td>{}</td></tr>",
             xml(&r.adapter.spec.name),
             xml(&rep.program),
-            rep.count(Outcome::Passed),
+            rep.count(Status::Passed),
             failed - known,
-            rep.count(Outcome::Unsupported)
+            rep.count(Status::Unsupported)
         );
     }
     o.push_str("</table>\n<h2>Clauses</h2>\n<table id=\"matrix\"><tr><th>clause</th>");
@@ -321,7 +322,7 @@ pub fn html(runs: &[ImplRun]) -> String {
                         "<div><b>{}</b>{tag}<div class=\"t\">{}</div><pre>{}</pre></div>",
                         xml(&b.id),
                         xml(&b.summary),
-                        html_text(&b.details.join("\n"))
+                        html_text(&b.details().join("\n"))
                     );
                 }
                 o.push_str("</details>");

@@ -7,14 +7,16 @@ use super::adapter::Adapter;
 use super::case::{DestCheck, Expect};
 use super::check::{git_blob, skipped, tree_blobs};
 use super::snapshot::{Node, snapshot};
-use super::workspace::{HResult, Workspace};
+use super::workspace::Workspace;
+use crate::error::{HResult, HarnessError};
+use crate::outcome::Failure;
 use serde_json::Value;
 
 /// Every portable expectation of `e` that fails, one message each.
 ///
 /// # Errors
 /// Harness failures (git, an undefined variable, a bad regex).
-pub fn check(ws: &Workspace, ad: &Adapter, e: &Expect) -> HResult<Vec<String>> {
+pub fn check(ws: &Workspace, ad: &Adapter, e: &Expect) -> HResult<Vec<Failure>> {
     let mut f = Vec::new();
     if !e.no_bytes.is_empty() {
         f.extend(no_bytes(ws, &e.no_bytes)?);
@@ -32,7 +34,7 @@ pub fn check(ws: &Workspace, ad: &Adapter, e: &Expect) -> HResult<Vec<String>> {
 
 /// P2, P5: no regular file of the project holds one of `texts` (read from a
 /// no-follow snapshot, so a planted link is not what is judged).
-fn no_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<String>> {
+fn no_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<Failure>> {
     let snap = snapshot(&ws.project, &[]);
     let mut f = Vec::new();
     for t in texts {
@@ -42,16 +44,16 @@ fn no_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<String>> {
                 Node::File(_, bytes)
                     if bytes.windows(t.len().max(1)).any(|w| w == t.as_bytes()) =>
                 {
-                    f.push(format!(
+                    f.push(Failure::from_line(format!(
                         "{rel}: holds {t:?}, bytes that must not land in the project"
-                    ));
+                    )));
                 }
                 // Never passed unread: a file this large could hold it.
-                Node::Large { size, .. } => f.push(format!(
+                Node::Large { size, .. } => f.push(Failure::from_line(format!(
                     "{rel}: {size} bytes, more than the harness reads ({} bytes), so it cannot \
                      show that {t:?} is not there",
                     super::snapshot::READ_CAP
-                )),
+                ))),
                 _ => {}
             }
         }
@@ -61,7 +63,7 @@ fn no_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<String>> {
 
 /// P7, P9: `${dest.<name>}` holds exactly the skill's regular files at
 /// one of the commits, byte for byte.
-fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<String>> {
+fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<Failure>> {
     let rel = ws.subst(&format!("${{dest.{}}}", d.name), &[])?;
     let mut at = ws.project.join(&rel);
     // A tool may install dest as a link into a store of its own inside
@@ -73,15 +75,15 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<String>> 
         ) {
             (Ok(t), Ok(p)) if t.starts_with(&p) => at = t,
             _ => {
-                return Ok(Some(format!(
+                return Ok(Some(Failure::from_line(format!(
                     "dest {rel}: a link that leads out of the project"
-                )));
+                ))));
             }
         }
     }
     let snap = snapshot(&at, &[]);
     if snap.is_empty() {
-        return Ok(Some(format!("dest {rel}: missing")));
+        return Ok(Some(Failure::from_line(format!("dest {rel}: missing"))));
     }
     let got: Vec<(&String, &Node)> = snap
         .iter()
@@ -120,33 +122,34 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<String>> 
         }
         tried.push(format!("{label}: same names, other bytes"));
     }
-    Ok(Some(format!(
+    Ok(Some(Failure::from_line(format!(
         "dest {rel}: holds {:?}, which is no committed tree of skill {} ({})",
         got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
         d.name,
         tried.join("; ")
-    )))
+    ))))
 }
 
 /// P7: the manifest holds an entry for each skill, found by the layout's
 /// JSON pointer or regex.
-fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<Vec<String>> {
+fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<Vec<Failure>> {
     let l = &ad.spec.layout;
     let Some(m) = &l.manifest else {
-        return Err(format!(
+        return Err(HarnessError::Adapter(format!(
             "adapter {} declares no layout.manifest (the case needs the feature manifest)",
             ad.spec.name
-        ));
+        )));
     };
     let rel = ws.subst(m, &[])?;
     let p = ws.project.join(&rel);
     // Only a regular file is read: a planted FIFO would hang the harness.
     let text = match std::fs::symlink_metadata(&p) {
-        Ok(meta) if meta.is_file() => {
-            std::fs::read_to_string(&p).map_err(|e| format!("manifest {rel}: unreadable: {e}"))
-        }
-        Ok(_) => Err(format!("manifest {rel}: not a regular file")),
-        Err(_) => Err(format!("manifest {rel}: missing")),
+        Ok(meta) if meta.is_file() => std::fs::read_to_string(&p)
+            .map_err(|e| Failure::from_line(format!("manifest {rel}: unreadable: {e}"))),
+        Ok(_) => Err(Failure::from_line(format!(
+            "manifest {rel}: not a regular file"
+        ))),
+        Err(_) => Err(Failure::from_line(format!("manifest {rel}: missing"))),
     };
     let text = match text {
         Ok(t) => t,
@@ -156,23 +159,32 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
     if let Some(ptr) = &l.manifest_entry {
         let doc: Value = match serde_json::from_str(&text) {
             Ok(d) => d,
-            Err(e) => return Ok(vec![format!("manifest {rel}: not JSON: {e}")]),
+            Err(e) => {
+                return Ok(vec![Failure::from_line(format!(
+                    "manifest {rel}: not JSON: {e}"
+                ))]);
+            }
         };
         for n in names {
             let n = ws.subst(n, &[])?;
             let at = ws.subst(ptr, &[("name", &n)])?;
             if doc.pointer(&at).is_none() {
-                f.push(format!("manifest {rel}: no entry at {at} for skill {n}"));
+                f.push(Failure::from_line(format!(
+                    "manifest {rel}: no entry at {at} for skill {n}"
+                )));
             }
         }
     } else if let Some(re) = &l.manifest_matches {
         for n in names {
             let n = ws.subst(n, &[])?;
             let pat = ws.subst(re, &[("name", &regex::escape(&n))])?;
-            let rx = regex::Regex::new(&pat)
-                .map_err(|e| format!("adapter layout.manifest_matches {pat:?}: {e}"))?;
+            let rx = regex::Regex::new(&pat).map_err(|e| {
+                HarnessError::Adapter(format!("adapter layout.manifest_matches {pat:?}: {e}"))
+            })?;
             if !rx.is_match(&text) {
-                f.push(format!("manifest {rel}: no entry for skill {n} (/{pat}/)"));
+                f.push(Failure::from_line(format!(
+                    "manifest {rel}: no entry for skill {n} (/{pat}/)"
+                )));
             }
         }
     }

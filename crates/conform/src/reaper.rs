@@ -6,6 +6,7 @@
 //! run, or on SIGINT, SIGTERM or SIGHUP, whatever is left is killed and
 //! the temporary directories removed.
 
+use crate::error::{HResult, HarnessError};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -46,10 +47,10 @@ pub fn end_group(pgid: i32) {
 ///
 /// # Errors
 /// `make`'s error, or `interrupted` once the run is being interrupted.
-pub fn tracked_dir<T>(make: impl FnOnce() -> Result<(T, PathBuf), String>) -> Result<T, String> {
+pub fn tracked_dir<T>(make: impl FnOnce() -> HResult<(T, PathBuf)>) -> HResult<T> {
     let mut dirs = lock(&DIRS);
     if STOPPING.load(Ordering::SeqCst) {
-        return Err("harness: interrupted".into());
+        return Err(HarnessError::Interrupted);
     }
     let (made, path) = make()?;
     dirs.insert(path);

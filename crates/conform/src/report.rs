@@ -2,7 +2,8 @@
 //! `--format json`, and `--format junit` (one testcase per case).
 
 use super::coverage::Coverage;
-use super::runner::{CaseResult, Outcome};
+use super::outcome::Status;
+use super::runner::CaseResult;
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -29,19 +30,19 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     /// Count of results with outcome `o`.
-    pub fn count(&self, o: Outcome) -> usize {
-        self.results.iter().filter(|r| r.outcome == o).count()
+    pub fn count(&self, o: Status) -> usize {
+        self.results.iter().filter(|r| r.status() == o).count()
     }
 
     /// The closing line: `N passed, N failed[ (K known)], N skipped`
     /// (errors count as failed; unsupported as skipped; K the failures
     /// that are listed known divergences).
     pub fn summary_line(&self) -> String {
-        let skipped = self.count(Outcome::Unsupported);
+        let skipped = self.count(Status::Unsupported);
         let mut s = format!(
             "{} passed, {} failed",
-            self.count(Outcome::Passed),
-            self.count(Outcome::Failed) + self.count(Outcome::Error)
+            self.count(Status::Passed),
+            self.count(Status::Failed) + self.count(Status::Error)
         );
         let known = self.known_failures();
         if known > 0 {
@@ -77,8 +78,8 @@ impl Report<'_> {
             "CASE", "OUTCOME", "TIME"
         );
         for r in self.results {
-            let mut outcome = r.outcome.as_str().to_owned();
-            if r.outcome == Outcome::Failed && self.known.contains(&r.id) {
+            let mut outcome = r.status().as_str().to_owned();
+            if r.status() == Status::Failed && self.known.contains(&r.id) {
                 outcome = "failed*".into();
             }
             let _ = writeln!(
@@ -139,7 +140,7 @@ impl Report<'_> {
             let n = self
                 .results
                 .iter()
-                .filter(|r| r.outcome == Outcome::Failed && self.known.contains(&r.id))
+                .filter(|r| r.status() == Status::Failed && self.known.contains(&r.id))
                 .count();
             let _ = writeln!(
                 o,
@@ -162,7 +163,7 @@ impl Report<'_> {
         let bad: Vec<&CaseResult> = self
             .results
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Error))
+            .filter(|r| matches!(r.status(), Status::Failed | Status::Error))
             .collect();
         if bad.is_empty() {
             return o;
@@ -180,11 +181,11 @@ impl Report<'_> {
                 o,
                 "\n--- {lead}{} [{}] {}{known}\n    {}",
                 r.id,
-                r.outcome.as_str(),
+                r.status().as_str(),
                 r.clauses.join(" "),
                 r.summary
             );
-            for d in &r.details {
+            for d in &r.details() {
                 // A tool chooses file names and output: no control
                 // character of theirs reaches the terminal.
                 let _ = writeln!(o, "    {}", super::check::printable(d));
@@ -212,8 +213,8 @@ impl Report<'_> {
                             .filter_map(|sc| {
                                 let id = format!("{GROUP}/{ty}-{sc}");
                                 let r = self.results.iter().find(|r| r.id == id)?;
-                                let mut out = r.outcome.as_str().to_owned();
-                                if r.outcome == Outcome::Failed && self.known.contains(&r.id) {
+                                let mut out = r.status().as_str().to_owned();
+                                if r.status() == Status::Failed && self.known.contains(&r.id) {
                                     out.push('*');
                                 }
                                 Some((id.trim_start_matches("w-edit/").to_owned(), out))
@@ -238,10 +239,10 @@ impl Report<'_> {
                     "group": r.group,
                     "clauses": r.clauses,
                     "summary": r.summary,
-                    "outcome": r.outcome.as_str(),
-                    "known_divergence": r.outcome == Outcome::Failed && self.known.contains(&r.id),
+                    "outcome": r.status().as_str(),
+                    "known_divergence": r.status() == Status::Failed && self.known.contains(&r.id),
                     "duration_ms": r.duration.as_millis() as u64,
-                    "details": r.details,
+                    "details": r.details(),
                 })
             })
             .collect();
@@ -259,10 +260,10 @@ impl Report<'_> {
             "program": self.program,
             "summary": {
                 "cases": self.results.len(),
-                "passed": self.count(Outcome::Passed),
-                "failed": self.count(Outcome::Failed),
-                "unsupported": self.count(Outcome::Unsupported),
-                "error": self.count(Outcome::Error),
+                "passed": self.count(Status::Passed),
+                "failed": self.count(Status::Failed),
+                "unsupported": self.count(Status::Unsupported),
+                "error": self.count(Status::Error),
             },
             "run_errors": self.run_errors,
             "clauses": clauses,
@@ -316,7 +317,7 @@ impl Report<'_> {
     fn known_failures(&self) -> usize {
         self.results
             .iter()
-            .filter(|r| r.outcome == Outcome::Failed && self.known.contains(&r.id))
+            .filter(|r| r.status() == Status::Failed && self.known.contains(&r.id))
             .count()
     }
 
@@ -327,9 +328,9 @@ impl Report<'_> {
         let known = self.known_failures();
         JunitCounts {
             tests: self.results.len() + self.run_errors.len(),
-            failures: self.count(Outcome::Failed) - known,
-            errors: self.count(Outcome::Error) + self.run_errors.len(),
-            skipped: self.count(Outcome::Unsupported) + known,
+            failures: self.count(Status::Failed) - known,
+            errors: self.count(Status::Error) + self.run_errors.len(),
+            skipped: self.count(Status::Unsupported) + known,
         }
     }
 
@@ -361,33 +362,33 @@ impl Report<'_> {
             let body = xml(&format!(
                 "{}\n{}",
                 r.clauses.join(" "),
-                r.details.join("\n")
+                r.details().join("\n")
             ));
-            let first = xml(r.details.first().map_or("", String::as_str));
-            match r.outcome {
-                Outcome::Passed => {
+            let first = xml(r.details().first().map_or("", String::as_str));
+            match r.status() {
+                Status::Passed => {
                     let _ = writeln!(o, "/>");
                 }
-                Outcome::Failed if self.known.contains(&r.id) => {
+                Status::Failed if self.known.contains(&r.id) => {
                     let _ = writeln!(
                         o,
                         ">\n      <skipped message=\"known divergence: {first}\"/>\n      \
                          <system-out>{body}</system-out>\n    </testcase>"
                     );
                 }
-                Outcome::Failed => {
+                Status::Failed => {
                     let _ = writeln!(
                         o,
                         ">\n      <failure message=\"{first}\">{body}</failure>\n    </testcase>"
                     );
                 }
-                Outcome::Error => {
+                Status::Error => {
                     let _ = writeln!(
                         o,
                         ">\n      <error message=\"{first}\">{body}</error>\n    </testcase>"
                     );
                 }
-                Outcome::Unsupported => {
+                Status::Unsupported => {
                     let _ = writeln!(
                         o,
                         ">\n      <skipped message=\"{first}\"/>\n    </testcase>"

@@ -8,36 +8,13 @@ use super::check;
 use super::exec;
 use super::snapshot::{diff, link_counts, snapshot};
 use super::workspace::Workspace;
+use crate::error::{HResult, HarnessError};
+use crate::outcome::{Failure, Outcome, Status};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// How a case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
-    /// Every expectation held.
-    Passed,
-    /// An expectation did not hold (details say which).
-    Failed,
-    /// The adapter does not claim the case's profile, verbs or features.
-    Unsupported,
-    /// The harness itself failed (bad case, missing git, ...).
-    Error,
-}
-
-impl Outcome {
-    /// Lower-case name used in every report format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Passed => "passed",
-            Outcome::Failed => "failed",
-            Outcome::Unsupported => "unsupported",
-            Outcome::Error => "error",
-        }
-    }
-}
-
 /// The result of one case.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CaseResult {
     /// Case id (`<group>/<name>`).
     pub id: String,
@@ -47,30 +24,41 @@ pub struct CaseResult {
     pub clauses: Vec<String>,
     /// The case summary.
     pub summary: String,
-    /// Outcome.
+    /// How it ended, with its failures, reason or error.
     pub outcome: Outcome,
-    /// Expected-vs-observed lines (failed), the reason (unsupported,
-    /// error).
-    pub details: Vec<String>,
     /// Wall time.
     pub duration: Duration,
+}
+
+impl CaseResult {
+    /// Which of the four outcomes.
+    pub fn status(&self) -> Status {
+        self.outcome.status()
+    }
+
+    /// The report's detail lines (see [`Outcome::details`]).
+    pub fn details(&self) -> Vec<String> {
+        self.outcome.details()
+    }
+}
+
+/// Why `case` is not run against `ad` at all: the adapter does not claim
+/// it, or this machine cannot run it as written. `None`: it runs.
+pub fn skip_reason(case: &Case, ad: &Adapter) -> Option<String> {
+    ad.unsupported_reason(case)
+        .or_else(|| exec::machine_skip(case))
 }
 
 /// Runs one case. Never panics; harness trouble is [`Outcome::Error`].
 pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
     let start = Instant::now();
-    let reason = ad
-        .unsupported_reason(case)
-        .or_else(|| exec::machine_skip(case));
-    let (outcome, details) = match reason {
-        Some(r) => (Outcome::Unsupported, vec![r]),
+    let outcome = match skip_reason(case, ad) {
+        Some(r) => Outcome::Unsupported(r),
         None => match run_repeated(case, ad) {
-            Ok(f) if f.is_empty() => (Outcome::Passed, f),
-            Ok(f) => (Outcome::Failed, f),
-            Err(e) => match e.strip_prefix(exec::UNSUPPORTED) {
-                Some(why) => (Outcome::Unsupported, vec![why.to_owned()]),
-                None => (Outcome::Error, vec![e]),
-            },
+            Ok(f) if f.is_empty() => Outcome::Passed,
+            Ok(f) => Outcome::Failed(f),
+            Err(HarnessError::MachineCannot(why)) => Outcome::Unsupported(why),
+            Err(e) => Outcome::Error(e),
         },
     };
     CaseResult {
@@ -79,20 +67,19 @@ pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
         clauses: case.clauses.clone(),
         summary: case.summary.clone(),
         outcome,
-        details,
         duration: start.elapsed(),
     }
 }
 
 /// [`run_inner`] `case.repeat` times, stopping at the first run that
 /// fails or errors; a failure says which run it was.
-fn run_repeated(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
+fn run_repeated(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
     let n = case.repeat.map_or(1, std::num::NonZeroUsize::get);
     for k in 1..=n {
         let mut f = run_inner(case, ad)?;
         if !f.is_empty() {
             if n > 1 {
-                f.insert(0, format!("run {k} of {n}:"));
+                f.insert(0, Failure::new("run", format!("run {k} of {n}:")));
             }
             return Ok(f);
         }
@@ -122,7 +109,7 @@ fn layout_top(ws: &Workspace, root: &str) -> String {
         .to_string()
 }
 
-fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
+fn setup(case: &Case, ad: &Adapter) -> HResult<Workspace> {
     let mut ws = Workspace::new()?;
     ws.case.clone_from(&case.id);
     let l = &ad.spec.layout;
@@ -151,7 +138,7 @@ fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
     let w = &case.wiki;
     if !w.absent {
         if w.not_git {
-            std::fs::create_dir_all(&ws.wiki).map_err(|e| format!("harness: {e}"))?;
+            std::fs::create_dir_all(&ws.wiki).map_err(HarnessError::Fs)?;
         } else {
             ws.init_wiki()?;
             for (n, c) in w.commit.iter().enumerate() {
@@ -164,12 +151,11 @@ fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
     }
     let p = &case.project;
     if p.is_file {
-        std::fs::write(&ws.project, b"not a directory\n").map_err(|e| format!("harness: {e}"))?;
+        std::fs::write(&ws.project, b"not a directory\n").map_err(HarnessError::Fs)?;
     } else if !p.absent {
-        std::fs::create_dir_all(&ws.project).map_err(|e| format!("harness: {e}"))?;
+        std::fs::create_dir_all(&ws.project).map_err(HarnessError::Fs)?;
         if p.marker {
-            std::fs::create_dir_all(ws.project.join(".git"))
-                .map_err(|e| format!("harness: {e}"))?;
+            std::fs::create_dir_all(ws.project.join(".git")).map_err(HarnessError::Fs)?;
         }
         for f in &p.files {
             ws.apply_file(&ws.project.clone(), f)?;
@@ -178,7 +164,7 @@ fn setup(case: &Case, ad: &Adapter) -> Result<Workspace, String> {
     Ok(ws)
 }
 
-fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
+fn run_inner(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
     let mut ws = setup(case, ad)?;
     exec::run_setup(&ws, ad)?;
     let mut outside0 = snapshot(&ws.outside, &[]);
@@ -211,24 +197,25 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
         if step.unchanged {
             let d = diff(&before, &snapshot(&ws.project, &[]));
             if !d.is_empty() {
-                f.push(format!(
+                f.push(Failure::from_line(format!(
                     "project changed (expected unchanged): {}",
                     d.join("; ")
-                ));
+                )));
             }
         }
         let d = diff(&wiki_before, &snapshot(&ws.wiki, &[".git"]));
         if !d.is_empty() {
-            f.push(format!("the wiki work tree was written: {}", d.join("; ")));
+            f.push(Failure::from_line(format!(
+                "the wiki work tree was written: {}",
+                d.join("; ")
+            )));
         }
         if !f.is_empty() {
-            failures.push(format!(
-                "step {} ({} {}):",
-                n + 1,
-                step.verb,
-                step.args.join(" ")
+            failures.push(Failure::new(
+                format!("step {}", n + 1),
+                format!("step {} ({} {}):", n + 1, step.verb, step.args.join(" ")),
             ));
-            failures.extend(f.into_iter().map(|l| format!("  {l}")));
+            failures.extend(f.into_iter().map(Failure::indented));
             return Ok(failures);
         }
     }
@@ -243,18 +230,21 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
         }
     }
     if !d.is_empty() {
-        failures.push(format!(
-            "written outside the project (Y2): {}",
-            d.join("; ")
-        ));
+        failures.push(
+            Failure::from_line(format!(
+                "written outside the project (Y2): {}",
+                d.join("; ")
+            ))
+            .clause("Y2"),
+        );
     }
     if case.expect.project_unchanged {
         let d = diff(&project0, &snapshot(&ws.project, &[]));
         if !d.is_empty() {
-            failures.push(format!(
+            failures.push(Failure::from_line(format!(
                 "project changed (expected unchanged): {}",
                 d.join("; ")
-            ));
+            )));
         }
     }
     for fc in &case.expect.files {
@@ -267,7 +257,7 @@ fn run_inner(case: &Case, ad: &Adapter) -> Result<Vec<String>, String> {
     if !e.lockfile.is_empty() || e.lockfile_canonical || !e.assets.is_empty() {
         match check::lockfile(&ws) {
             Err(m) => failures.push(m),
-            Ok((bytes, doc)) => {
+            Ok(check::Lockfile { bytes, doc }) => {
                 for vc in &e.lockfile {
                     if let Some(m) = check::check_value(&ws, &doc, vc, "lockfile")? {
                         failures.push(m);

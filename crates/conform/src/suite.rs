@@ -6,7 +6,8 @@ use crate::adapter::Adapter;
 use crate::args::ConformArgs;
 use crate::case::Case;
 use crate::divergence::Divergence;
-use crate::runner::{self, CaseResult, Outcome};
+use crate::outcome::Status;
+use crate::runner::{self, CaseResult};
 use crate::{coverage, edit_matrix, hostile, report, source};
 use rayon::prelude::*;
 use std::io::IsTerminal;
@@ -131,9 +132,9 @@ impl ImplRun {
     /// a run error.
     pub fn failed(&self) -> bool {
         !self.run_errors.is_empty()
-            || self.results.iter().any(|r| match r.outcome {
-                Outcome::Error => true,
-                Outcome::Failed => !self.known.contains(&r.id),
+            || self.results.iter().any(|r| match r.status() {
+                Status::Error => true,
+                Status::Failed => !self.known.contains(&r.id),
                 _ => false,
             })
     }
@@ -201,7 +202,7 @@ pub(crate) fn run_impl(
         .map(|c| c.id.clone())
         .collect();
     for r in &results {
-        if r.outcome == Outcome::Passed && known_ids.contains(&r.id) {
+        if r.status() == Status::Passed && known_ids.contains(&r.id) {
             run_errors.push(format!(
                 "{} is listed as a known divergence but passed; remove it from {known_file}",
                 r.id

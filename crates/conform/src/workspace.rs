@@ -4,6 +4,7 @@
 //! substitution, and tree snapshots for "nothing changed" checks (I5, Y2).
 
 use super::case::{Commit, FileSpec, Root};
+use crate::error::{HResult, HarnessError, io_err};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -43,16 +44,13 @@ impl Drop for Workspace {
     }
 }
 
-/// A `Result` whose error is a harness failure message.
-pub type HResult<T> = Result<T, String>;
-
 fn io<T>(what: &str, p: &Path, r: std::io::Result<T>) -> HResult<T> {
-    r.map_err(|e| format!("harness: {what} {}: {e}", p.display()))
+    r.map_err(io_err(format!("{what} {}", p.display())))
 }
 
 /// Parses an octal mode such as `"644"`.
 pub fn parse_mode(m: &str) -> HResult<u32> {
-    u32::from_str_radix(m, 8).map_err(|_| format!("bad octal mode {m:?}"))
+    u32::from_str_radix(m, 8).map_err(|_| HarnessError::Case(format!("bad octal mode {m:?}")))
 }
 
 impl Workspace {
@@ -65,7 +63,7 @@ impl Workspace {
             let tmp = tempfile::Builder::new()
                 .prefix("assetpin-conform-")
                 .tempdir()
-                .map_err(|e| format!("harness: cannot create a temporary directory: {e}"))?;
+                .map_err(io_err("cannot create a temporary directory"))?;
             let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_owned());
             Ok(((tmp, base.clone()), base))
         })?;
@@ -103,10 +101,10 @@ impl Workspace {
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir));
         if dotdot || !(p.starts_with(&self.project) || p.starts_with(&self.home)) {
-            return Err(format!(
+            return Err(HarnessError::Adapter(format!(
                 "adapter {what} = {rel:?} leads outside the case's project and $HOME; \
                  give a path relative to the project, or under ${{home}}"
-            ));
+            )));
         }
         Ok(())
     }
@@ -139,7 +137,7 @@ impl Workspace {
             } else if let Some(a) = after.strip_prefix('{') {
                 let end = a
                     .find('}')
-                    .ok_or_else(|| format!("unterminated ${{...}} in {s:?}"))?;
+                    .ok_or_else(|| HarnessError::Case(format!("unterminated ${{...}} in {s:?}")))?;
                 let name = &a[..end];
                 out.push_str(&self.lookup(name, extra)?);
                 rest = &a[end + 1..];
@@ -166,9 +164,9 @@ impl Workspace {
             _ if name.starts_with("dest.") => {
                 let skill = &name["dest.".len()..];
                 let tpl = self.dest_tpl.as_deref().ok_or_else(|| {
-                    format!(
+                    HarnessError::Adapter(format!(
                         "the case refers to ${{{name}}}, but the adapter declares no layout.root"
-                    )
+                    ))
                 })?;
                 let dest = self.subst(tpl, &[("name", skill)])?;
                 self.confined("layout.dest", &dest)?;
@@ -179,11 +177,11 @@ impl Workspace {
                     .into_iter()
                     .chain(self.vars.keys().map(String::as_str))
                     .collect();
-                format!(
+                HarnessError::Case(format!(
                     "the case refers to ${{{name}}}, which is not defined at this point \
                      (known: {})",
                     known.join(", ")
-                )
+                ))
             }),
         }
     }
@@ -238,10 +236,10 @@ impl Workspace {
             (Some(t), None) => Ok(self.subst(t, &[])?.into_bytes()),
             (None, Some(h)) => {
                 let clean: String = h.chars().filter(|c| !c.is_whitespace()).collect();
-                hex::decode(clean).map_err(|e| format!("bad hex {h:?}: {e}"))
+                hex::decode(clean).map_err(|e| HarnessError::Case(format!("bad hex {h:?}: {e}")))
             }
             (None, None) => Ok(Vec::new()),
-            (Some(_), Some(_)) => Err("give `text` or `hex`, not both".into()),
+            (Some(_), Some(_)) => Err(HarnessError::Case("give `text` or `hex`, not both".into())),
         }
     }
 
@@ -274,13 +272,12 @@ impl Workspace {
             .env("HOME", &self.home)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| format!("harness: cannot run git (is it installed?): {e}"))?;
+            .map_err(io_err("cannot run git (is it installed?)"))?;
         if !out.status.success() {
-            return Err(format!(
-                "harness: git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            return Err(HarnessError::Git {
+                args: args.join(" "),
+                stderr: Some(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
+            });
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
