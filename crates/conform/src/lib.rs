@@ -2,20 +2,67 @@
 //!
 //! Cases are data (`crates/conform/cases/<group>/<name>.toml`, format in
 //! `docs/conformance.md`), embedded in the binary; an adapter
-//! (`crates/conform/adapters/*.toml`) says how to drive one implementation. Each case runs
-//! in its own temporary directories, cases run in parallel, and the report
-//! shows each case's outcome (passed, failed, unsupported, error) and a
-//! clause × outcome table. A run with zero cases, a contract clause
-//! without a case, or a case that refers to something missing fails.
+//! (`crates/conform/adapters/*.toml`) says how to drive one
+//! implementation. Each case runs in its own temporary directories, cases
+//! run in parallel, and the report shows each case's outcome (passed,
+//! failed, unsupported, error) and a clause × outcome table. A run with
+//! zero cases, a contract clause without a case, or a case that refers to
+//! something missing fails. The crate depends on the contract's shared
+//! data (`assetpin-contract`) only, never on the reference.
 //!
-//! Modules, one job each: [`case`] (model and validation), [`source`]
-//! (embedded or `--cases` sets, clause ids from the contract), [`adapter`],
-//! [`workspace`] (temp dirs, wiki via git, snapshots), [`exec`] (steps),
-//! [`check`] (expectations), [`portable`] (the portable profile's checks
-//! through the adapter's layout), [`runner`] (one case), [`coverage`],
-//! [`report`] (one implementation: human, JSON, JUnit), [`matrix`]
-//! (several side by side, and the HTML matrix), [`reaper`] (nothing the
-//! run starts outlives it).
+//! # Using the suite from another project's `cargo test`
+//!
+//! One libtest trial per embedded case, against your adapter (a test
+//! target with `harness = false` and `libtest-mimic` as a dev-dependency;
+//! `examples/libtest.rs` is this, runnable, and `tests/libtest_example.rs`
+//! runs it against the reference):
+//!
+//! ```no_run
+//! use assetpin_conform::{adapter::Adapter, outcome::Outcome, runner, suite};
+//! use libtest_mimic::{Arguments, Failed, Trial};
+//! use std::{path::Path, sync::Arc};
+//!
+//! let cases = suite::load_cases(None).expect("the embedded cases load");
+//! let ad = Arc::new(Adapter::from_arg(Some("my-tool.toml"), Path::new("my-tool")).unwrap());
+//! let trials = cases.into_iter().map(|case| {
+//!     let skip = runner::skip_reason(&case, &ad).is_some();
+//!     let ad = ad.clone();
+//!     Trial::test(case.id.clone(), move || match runner::run_case(&case, &ad).outcome {
+//!         Outcome::Passed | Outcome::Unsupported(_) => Ok(()),
+//!         other => Err(Failed::from(other.details().join("\n"))),
+//!     })
+//!     .with_ignored_flag(skip)
+//! });
+//! libtest_mimic::run(&Arguments::from_args(), trials.collect()).exit();
+//! ```
+//!
+//! # Modules
+//!
+//! - [`args`]: the arguments of `assetpin conform` and the report formats.
+//! - [`run`]: `assetpin conform` end to end, and its exit code.
+//! - [`suite`]: loading and selecting cases, one implementation's run.
+//! - [`divergence`]: known divergences (`--known`).
+//! - [`output`]: the `--junit` and `--html` report files.
+//! - [`case`]: the case model and its validation.
+//! - [`source`]: the embedded or `--cases` case sets.
+//! - [`hostile`], [`edit_matrix`]: generated case families.
+//! - [`adapter`]: how to drive one implementation.
+//! - [`runner`]: one case against one adapter, to a [`outcome::Outcome`].
+//! - [`outcome`]: outcomes and failures.
+//! - [`error`]: harness errors.
+//! - [`workspace`]: a case's temporary directories, its wiki via git,
+//!   variable substitution.
+//! - [`snapshot`]: tree snapshots for "nothing changed" checks.
+//! - [`remove`]: deep removal of a tree a tool left.
+//! - [`exec`]: running steps and outside actions.
+//! - [`check`]: the expectations of a step and of a case's end state.
+//! - [`portable`]: the portable profile's checks through the adapter's
+//!   layout.
+//! - [`coverage`]: clause coverage.
+//! - [`report`]: one implementation's report (human, JSON, JUnit).
+//! - [`matrix`]: several implementations side by side, and the HTML
+//!   matrix.
+//! - [`reaper`]: nothing the run starts outlives it.
 
 pub mod adapter;
 pub mod args;

@@ -1,7 +1,8 @@
 //! A case's private directories (project, wiki, home, outside) under one
 //! temporary directory, the wiki built with `git` (the harness may shell
-//! out; only the implementation under test must not), variable
-//! substitution, and tree snapshots for "nothing changed" checks (I5, Y2).
+//! out; only the implementation under test must not), and variable
+//! substitution. Snapshots are in [`crate::snapshot`], deep removal in
+//! [`crate::remove`].
 
 use super::case::{Commit, FileSpec, Root};
 use crate::error::{HResult, HarnessError, io_err};
