@@ -134,6 +134,22 @@ struct Prepared {
     carry: Carry,
 }
 
+impl Prepared {
+    /// U1: the pin is HEAD and dest is clean: nothing to plan or write.
+    fn up_to_date(head: ObjectId, from: String, drift: Drift) -> Prepared {
+        Prepared {
+            head,
+            from,
+            backward: false,
+            drift,
+            tree: None,
+            plan: Vec::new(),
+            seen: Vec::new(),
+            carry: Carry::default(),
+        }
+    }
+}
+
 /// U7: the current `mtime_ns` of dest, compared with the expected one.
 fn check_expected_mtime(
     drift: &Drift,
@@ -148,6 +164,11 @@ fn check_expected_mtime(
     Err(Error::conflict(ty, name, drift.mtime_ns, Some(expect)))
 }
 
+/// Plans the update of `(ty, name)` to `head` from the lockfile entry,
+/// dest and the HEAD tree, and makes every refusal before the first
+/// write (I5): `not-installed`, `conflict` (U7), `no-pin`, `stale-pin`
+/// (U5), `asset-not-found`, `uncommitted` (I1), `dirty` (U3). A pin at
+/// HEAD over a clean dest plans nothing (U1).
 fn prepare(
     project: &Project,
     wiki: &Wiki,
@@ -156,93 +177,24 @@ fn prepare(
     name: &str,
     opts: &UpdateOptions,
 ) -> Result<Prepared> {
-    let doc = project.load_strict()?;
-    let entry = match lockfile::get(&doc, ty, name).and_then(Value::as_object) {
-        Some(e) => e.clone(),
-        None => {
-            return Err(Error::not_installed(
-                ty,
-                name,
-                &format!("has no entry in {}", project.lockfile_path().display()),
-            ));
-        }
-    };
+    let entry = recorded_entry(project, ty, name)?;
     let dest = project.dest(ty, name)?;
     let drift = drift::inspect(dest.as_ref(), &entry)?;
     check_expected_mtime(&drift, opts.expect_mtime_ns, ty, name)?;
-
     let from = entry
         .get("wiki_commit")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    if from.is_empty() {
-        // No pin says which bytes dest came from: neither a forward move
-        // nor --force-head can be checked against anything.
-        return Err(Error::no_pin(ty, name, &project.lockfile_path()));
-    }
-    let pin = ObjectId::from_hex(from.as_bytes())
-        .ok()
-        .filter(|_| wiki.has_commit(&from));
-    let forward = match pin {
-        Some(p) => wiki.is_ancestor(p, head)?,
-        None => false,
-    };
-    if !forward && !opts.force_head {
-        return Err(Error::stale_pin(
-            ty,
-            name,
-            &from,
-            &if pin.is_some() {
-                format!("is not an ancestor of HEAD {head} of")
-            } else {
-                "is unknown to".to_owned()
-            },
-            wiki.path(),
-        ));
-    }
-
-    let old_files: BTreeSet<String> = match valid_manifest(&entry) {
-        Some(m) => m.into_iter().collect(),
-        None => valid_digests(&entry)
-            .map(|d| d.into_keys().collect())
-            .unwrap_or_default(),
-    };
-    if pin == Some(head) && !drift.is_dirty() && drift.exists {
-        return Ok(Prepared {
-            head,
-            from,
-            backward: false,
-            drift,
-            tree: None,
-            plan: Vec::new(),
-            seen: Vec::new(),
-            carry: Carry::default(),
-        });
+    let pin = check_pin_move(project, wiki, head, &from, ty, name, opts)?;
+    let old_files = recorded_files(&entry);
+    if pin.id == Some(head) && !drift.is_dirty() && drift.exists {
+        return Ok(Prepared::up_to_date(head, from, drift));
     }
 
     let tree = wiki.read_asset(head, ty, name)?;
     wiki.check_clean(head, ty, name)?;
-    // A dirty file that already is what HEAD makes it (same bytes, or gone
-    // where HEAD removed it) loses nothing to the update; an update
-    // interrupted after its exchange leaves dest so. Only the others stand
-    // in the way.
-    let head_files: BTreeMap<&str, &AssetFile> =
-        tree.files.iter().map(|f| (f.path.as_str(), f)).collect();
-    let mut blocking: Vec<String> = drift
-        .dirty_files
-        .iter()
-        .filter(|rel| {
-            let at_head = head_files.get(rel.as_str()).copied();
-            let current = match (&dest, at_head) {
-                (Some(d), Some(f)) => drift::rel_is(d, rel, f),
-                (Some(d), None) => drift::rel_is_file(d, rel).then_some(false),
-                (None, _) => None,
-            };
-            !matches!((current, at_head), (None, None) | (Some(true), Some(_)))
-        })
-        .cloned()
-        .collect();
+    let mut blocking = dirty_files_in_the_way(dest.as_ref(), &drift, &tree);
     let (seen, carry) = match &dest {
         Some(d) => {
             let seen = carry::list(d)?;
@@ -256,28 +208,177 @@ fn prepare(
     blocking.sort();
     blocking.dedup();
     if !blocking.is_empty() && !opts.force && !opts.dry_run {
-        let deleted: Vec<String> = blocking
-            .iter()
-            .filter(|p| old_files.contains(*p) && !drift.files.contains_key(*p))
-            .cloned()
-            .collect();
-        return Err(Error::dirty(
+        return Err(refuse_dirty(
+            project, ty, name, &drift, &old_files, blocking,
+        ));
+    }
+    let plan = plan_files(dest.as_ref(), &drift, &tree, &old_files, &blocking);
+    Ok(Prepared {
+        head,
+        from,
+        backward: pin.id.is_some() && !pin.forward,
+        drift,
+        tree: Some(tree),
+        plan,
+        seen,
+        carry,
+    })
+}
+
+/// The lockfile entry of `(ty, name)`, loaded strictly.
+///
+/// # Errors
+/// `lockfile-corrupt`, `lockfile-version`, `not-installed` (no entry),
+/// `unsafe-path`, `io`.
+fn recorded_entry(
+    project: &Project,
+    ty: AssetType,
+    name: &str,
+) -> Result<serde_json::Map<String, Value>> {
+    let doc = project.load_strict()?;
+    match lockfile::get(&doc, ty, name).and_then(Value::as_object) {
+        Some(e) => Ok(e.clone()),
+        None => Err(Error::not_installed(
             ty,
             name,
-            &project.dest_path(ty, name),
-            &blocking,
-            &deleted,
-            drift.no_baseline,
-        )
-        .with_detail("dirty_files", blocking)
-        .with_detail("deleted_files", deleted));
+            &format!("has no entry in {}", project.lockfile_path().display()),
+        )),
     }
+}
 
-    let dirty: BTreeSet<&String> = drift.dirty_files.iter().chain(&blocking).collect();
+/// The recorded pin, as the wiki knows it.
+struct PinMove {
+    /// The pin, when it is a commit id the wiki has.
+    id: Option<ObjectId>,
+    /// HEAD descends from the pin (a forward move, U5).
+    forward: bool,
+}
+
+/// U5: the pin `from` may move to `head` only forward, or with
+/// `--force-head`.
+///
+/// # Errors
+/// `no-pin` when the entry records none (nothing to check a move
+/// against); `stale-pin` when HEAD does not descend from the pin (or the
+/// wiki does not know it) without `--force-head`; `io`.
+fn check_pin_move(
+    project: &Project,
+    wiki: &Wiki,
+    head: ObjectId,
+    from: &str,
+    ty: AssetType,
+    name: &str,
+    opts: &UpdateOptions,
+) -> Result<PinMove> {
+    if from.is_empty() {
+        // No pin says which bytes dest came from: neither a forward move
+        // nor --force-head can be checked against anything.
+        return Err(Error::no_pin(ty, name, &project.lockfile_path()));
+    }
+    let id = ObjectId::from_hex(from.as_bytes())
+        .ok()
+        .filter(|_| wiki.has_commit(from));
+    let forward = match id {
+        Some(p) => wiki.is_ancestor(p, head)?,
+        None => false,
+    };
+    if !forward && !opts.force_head {
+        return Err(Error::stale_pin(
+            ty,
+            name,
+            from,
+            &if id.is_some() {
+                format!("is not an ancestor of HEAD {head} of")
+            } else {
+                "is unknown to".to_owned()
+            },
+            wiki.path(),
+        ));
+    }
+    Ok(PinMove { id, forward })
+}
+
+/// The files the entry records: its manifest, else its digests' paths
+/// (L2, L3), else none.
+fn recorded_files(entry: &serde_json::Map<String, Value>) -> BTreeSet<String> {
+    match valid_manifest(entry) {
+        Some(m) => m.into_iter().collect(),
+        None => valid_digests(entry)
+            .map(|d| d.into_keys().collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// The dirty files (U2) the update would lose bytes of. A dirty file that
+/// already is what HEAD makes it (same bytes, or gone where HEAD removed
+/// it) loses nothing; an update interrupted after its exchange leaves
+/// dest so. Only the others stand in the way.
+fn dirty_files_in_the_way(
+    dest: Option<&crate::fs::SafeDir>,
+    drift: &Drift,
+    tree: &AssetTree,
+) -> Vec<String> {
+    let head_files: BTreeMap<&str, &AssetFile> =
+        tree.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    drift
+        .dirty_files
+        .iter()
+        .filter(|rel| {
+            let at_head = head_files.get(rel.as_str()).copied();
+            let current = match (dest, at_head) {
+                (Some(d), Some(f)) => drift::rel_is(d, rel, f),
+                (Some(d), None) => drift::rel_is_file(d, rel).then_some(false),
+                (None, _) => None,
+            };
+            !matches!((current, at_head), (None, None) | (Some(true), Some(_)))
+        })
+        .cloned()
+        .collect()
+}
+
+/// U3: the refusal of an update over local changes without `--force`:
+/// `dirty`, naming every `blocking` file and, apart, the recorded ones the
+/// user deleted.
+fn refuse_dirty(
+    project: &Project,
+    ty: AssetType,
+    name: &str,
+    drift: &Drift,
+    old_files: &BTreeSet<String>,
+    blocking: Vec<String>,
+) -> Error {
+    let deleted: Vec<String> = blocking
+        .iter()
+        .filter(|p| old_files.contains(*p) && !drift.files.contains_key(*p))
+        .cloned()
+        .collect();
+    Error::dirty(
+        ty,
+        name,
+        &project.dest_path(ty, name),
+        &blocking,
+        &deleted,
+        drift.no_baseline,
+    )
+    .with_detail("dirty_files", blocking)
+    .with_detail("deleted_files", deleted)
+}
+
+/// The plan (U6): what happens to each file of HEAD and of the record,
+/// sorted by path; a file is marked dirty when the drift or `blocking`
+/// names it.
+fn plan_files(
+    dest: Option<&crate::fs::SafeDir>,
+    drift: &Drift,
+    tree: &AssetTree,
+    old_files: &BTreeSet<String>,
+    blocking: &[String],
+) -> Vec<PlanItem> {
+    let dirty: BTreeSet<&String> = drift.dirty_files.iter().chain(blocking).collect();
     let mut plan = Vec::new();
     let new_paths: BTreeSet<&String> = tree.files.iter().map(|f| &f.path).collect();
     for f in &tree.files {
-        let current = dest.as_ref().and_then(|d| drift::rel_is(d, &f.path, f));
+        let current = dest.and_then(|d| drift::rel_is(d, &f.path, f));
         let action = match current {
             Some(true) => Action::Keep,
             None if old_files.contains(&f.path) && !drift.files.contains_key(&f.path) => {
@@ -292,7 +393,7 @@ fn prepare(
             dirty: dirty.contains(&f.path),
         });
     }
-    for old in &old_files {
+    for old in old_files {
         if !new_paths.contains(old) {
             plan.push(PlanItem {
                 path: old.clone(),
@@ -302,16 +403,7 @@ fn prepare(
         }
     }
     plan.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Prepared {
-        head,
-        from,
-        backward: pin.is_some() && !forward,
-        drift,
-        tree: Some(tree),
-        plan,
-        seen,
-        carry,
-    })
+    plan
 }
 
 /// I6: an update killed after its entry write, before removing the old

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::fs::safedir::{EntryKind, MAX_DEPTH, ReadUpto, SafeDir, too_deep};
 use crate::fs::walk::Item;
 use gix::ObjectId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Where the wiki is (Terms): `flag`, else `$MEMTOMEM_WIKI_PATH`, else
@@ -364,164 +364,229 @@ impl Wiki {
         };
         let items = self.asset_items(commit, ty, name)?;
         let base = format!("{}/{name}", ty.section());
-        let mut dirty: Vec<String> = Vec::new();
         let index = self
             .repo
             .index_or_empty()
             .map_err(|e| git_err(&self.path, "cannot read index", e))?;
-        let mut excludes = self
+        let excludes = self
             .repo
             .excludes(&index, None, Default::default())
             .map_err(|e| git_err(&self.path, "cannot read ignore rules", e))?;
-        // Compare as git does: the work-tree bytes go through the wiki's
-        // clean filters (`core.autocrlf`, `eol`/`text` attributes,
-        // `ident`, `working-tree-encoding`) before hashing. Never through
-        // an external driver: a wiki is untrusted input, and its config
-        // must not make this tool run a program.
+        let mut check = CleanCheck {
+            wiki: self,
+            items: &items,
+            base: &base,
+            excludes,
+            to_git_id: self.git_id_of_work_tree_bytes(commit)?,
+            dirty: Vec::new(),
+            seen: BTreeSet::new(),
+        };
+        // The work tree is read through no-follow directory handles: the
+        // asset directory, or any directory in it, replaced by a link (to
+        // `/dev`, say) is a difference, never a place to read from.
+        match self.asset_workdir(&workdir, ty, name) {
+            Ok(Some(top)) => {
+                crate::fs::walk::walk(&top, |dir, dir_rel, item| check.visit(dir, dir_rel, item))?
+            }
+            Ok(None) => {}
+            Err(e) if e.kind == crate::error::Kind::UnsafePath => check.dirty.push(base.clone()),
+            Err(e) => return Err(e),
+        }
+        let mut dirty = check.finish();
+        if dirty.is_empty() {
+            return Ok(());
+        }
+        dirty.sort();
+        Err(Error::uncommitted(&self.path, &base, &dirty))
+    }
+
+    /// The git blob id work-tree bytes at a path of the wiki would have,
+    /// compared as git does: through the wiki's clean filters at `commit`
+    /// (`core.autocrlf`, `eol`/`text` attributes, `ident`,
+    /// `working-tree-encoding`) before hashing. Never through an external
+    /// driver: a wiki is untrusted input, and its config must not make this
+    /// tool run a program (`None` where only a driver could say).
+    ///
+    /// # Errors
+    /// `io` when the attributes cannot be read (now or per path), a filter
+    /// fails or the bytes cannot be hashed.
+    fn git_id_of_work_tree_bytes(
+        &self,
+        commit: ObjectId,
+    ) -> Result<impl FnMut(&str, &[u8]) -> Result<Option<ObjectId>> + '_> {
         let (pipeline, _index) = self
             .repo
             .filter_pipeline(Some(commit))
             .map_err(|e| git_err(&self.path, "cannot read attributes", e))?;
         let (mut filter, mut attrs) = pipeline.into_parts();
         filter.options_mut().drivers.clear();
-        let mut to_git_id = |repo_rel: &str, bytes: &[u8]| -> Result<Option<ObjectId>> {
-            let rela = Path::new(repo_rel);
-            let platform = attrs
-                .at_path(rela, None, &self.repo.objects)
-                .map_err(|e| git_err(&self.path, "cannot read attributes", e))?;
-            let out = filter
-                .convert_to_git(
-                    bytes,
-                    rela,
-                    &mut |_, found| {
-                        platform.matching_attributes(found);
-                    },
-                    &mut |_| Ok(None),
-                )
-                .map_err(|e| git_err(&self.path, &format!("cannot filter {repo_rel}"), e))?;
-            let hash = |data: &[u8]| {
-                gix::objs::compute_hash(self.repo.object_hash(), gix::object::Kind::Blob, data)
-                    .map_err(|e| git_err(&self.path, "cannot hash", e))
-            };
-            use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
-            match out {
-                ToGitOutcome::Unchanged(_) => hash(bytes).map(Some),
-                ToGitOutcome::Buffer(b) => hash(b).map(Some),
-                // Only an external driver streams; there is none.
-                ToGitOutcome::Process(_) => Ok(None),
+        Ok(
+            move |repo_rel: &str, bytes: &[u8]| -> Result<Option<ObjectId>> {
+                let rela = Path::new(repo_rel);
+                let platform = attrs
+                    .at_path(rela, None, &self.repo.objects)
+                    .map_err(|e| git_err(&self.path, "cannot read attributes", e))?;
+                let out = filter
+                    .convert_to_git(
+                        bytes,
+                        rela,
+                        &mut |_, found| {
+                            platform.matching_attributes(found);
+                        },
+                        &mut |_| Ok(None),
+                    )
+                    .map_err(|e| git_err(&self.path, &format!("cannot filter {repo_rel}"), e))?;
+                let hash = |data: &[u8]| {
+                    gix::objs::compute_hash(self.repo.object_hash(), gix::object::Kind::Blob, data)
+                        .map_err(|e| git_err(&self.path, "cannot hash", e))
+                };
+                use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
+                match out {
+                    ToGitOutcome::Unchanged(_) => hash(bytes).map(Some),
+                    ToGitOutcome::Buffer(b) => hash(b).map(Some),
+                    // Only an external driver streams; there is none.
+                    ToGitOutcome::Process(_) => Ok(None),
+                }
+            },
+        )
+    }
+}
+
+/// One comparison of an asset directory's work tree with its tree at a
+/// commit (I1, [`Wiki::check_clean`]): the walk visits each entry, and
+/// the paths found different collect in `dirty`.
+struct CleanCheck<'a, H> {
+    wiki: &'a Wiki,
+    /// The asset's tree at the commit, by path relative to the asset.
+    items: &'a BTreeMap<String, TreeItem>,
+    /// `<section>/<name>`: the asset directory, relative to the wiki.
+    base: &'a str,
+    /// The wiki's ignore rules.
+    excludes: gix::AttributeStack<'a>,
+    /// [`Wiki::git_id_of_work_tree_bytes`].
+    to_git_id: H,
+    /// Paths relative to the wiki that differ from the commit.
+    dirty: Vec<String>,
+    /// Paths of the tree found in the work tree.
+    seen: BTreeSet<String>,
+}
+
+impl<H: FnMut(&str, &[u8]) -> Result<Option<ObjectId>>> CleanCheck<'_, H> {
+    /// The walk's visitor: compares one entry of the work tree; descends
+    /// into a directory that is neither skipped, a submodule nor ignored.
+    fn visit(&mut self, dir: &SafeDir, dir_rel: &str, item: Item<'_>) -> Result<bool> {
+        let (fname, kind) = match item {
+            Item::Entry(n, k) => (n, k),
+            // A name the lockfile cannot record is never dropped silently.
+            Item::Stray(n) => {
+                self.dirty.push(format!("{}/{dir_rel}{n}", self.base));
+                return Ok(false);
             }
         };
-        let mut seen = std::collections::BTreeSet::new();
-        // The work tree is read through no-follow directory handles: the
-        // asset directory, or any directory in it, replaced by a link (to
-        // `/dev`, say) is a difference, never a place to read from.
-        let top = match self.asset_workdir(&workdir, ty, name) {
-            Ok(top) => top,
-            Err(e) if e.kind == crate::error::Kind::UnsafePath => {
-                dirty.push(base.clone());
-                None
+        let is_dir = kind == EntryKind::Dir;
+        if skip::is_skipped(fname, is_dir) {
+            return Ok(false);
+        }
+        let rel = format!("{dir_rel}{fname}");
+        if is_dir {
+            return Ok(self.descend_into(rel));
+        }
+        let repo_rel = format!("{}/{rel}", self.base);
+        match self.items.get(&rel) {
+            Some(TreeItem::Blob { id, executable }) => {
+                self.seen.insert(rel);
+                if !self.file_equals_blob(dir, fname, kind, &repo_rel, *id, *executable)? {
+                    self.dirty.push(repo_rel);
+                }
             }
+            Some(_) => {
+                // Links and submodules are skipped by I2: not compared.
+                self.seen.insert(rel);
+            }
+            None => {
+                if !self.is_ignored(&repo_rel, gix::index::entry::Mode::FILE) {
+                    self.dirty.push(repo_rel);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether the walk descends into work-tree directory `rel`: not a
+    /// checked-out submodule (its files belong to it, not to the wiki; I2
+    /// skips submodules), and not ignored unless the tree tracks a file
+    /// below it.
+    fn descend_into(&mut self, rel: String) -> bool {
+        if matches!(self.items.get(&rel), Some(TreeItem::Submodule)) {
+            self.seen.insert(rel);
+            return false;
+        }
+        let tracked_below = self
+            .items
+            .range(format!("{rel}/")..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&format!("{rel}/")));
+        let repo_rel = format!("{}/{rel}", self.base);
+        tracked_below || !self.is_ignored(&repo_rel, gix::index::entry::Mode::DIR)
+    }
+
+    /// Whether the wiki's ignore rules exclude `repo_rel`.
+    fn is_ignored(&mut self, repo_rel: &str, mode: gix::index::entry::Mode) -> bool {
+        self.excludes
+            .at_path(repo_rel, Some(mode))
+            .map(|p| p.is_excluded())
+            .unwrap_or(false)
+    }
+
+    /// Whether work-tree entry `fname` of `dir` equals blob `id` with its
+    /// executable bit. Only a regular file can: a link, a FIFO or a device
+    /// differs and is never opened or read; a file too large to be the
+    /// blob after the clean filters differs unread.
+    ///
+    /// # Errors
+    /// `io` (an `unsafe-path` entry is a difference, not an error).
+    fn file_equals_blob(
+        &mut self,
+        dir: &SafeDir,
+        fname: &str,
+        kind: EntryKind,
+        repo_rel: &str,
+        id: ObjectId,
+        executable: bool,
+    ) -> Result<bool> {
+        if kind != EntryKind::File {
+            return Ok(false);
+        }
+        // The clean filters can shrink a file (CRLF to LF, an expanded
+        // `$Id$`, UTF-16 to UTF-8), never by more than this: a larger file
+        // differs, unread.
+        let size = self
+            .wiki
+            .repo
+            .find_header(id)
+            .map(|h| h.size())
+            .unwrap_or(0);
+        let max = size.saturating_mul(16).saturating_add(4096);
+        let bytes = match dir.read_file_upto(fname, max) {
+            Ok(Some(ReadUpto::Whole { bytes, .. })) => bytes,
+            Ok(Some(ReadUpto::TooLarge { .. })) | Ok(None) => return Ok(false),
+            Err(e) if e.kind == crate::error::Kind::UnsafePath => return Ok(false),
             Err(e) => return Err(e),
         };
-        if let Some(top) = top {
-            crate::fs::walk::walk(&top, |dir, dir_rel, item| {
-                let (fname, kind) = match item {
-                    Item::Entry(n, k) => (n, k),
-                    // A name the lockfile cannot record is never dropped
-                    // silently.
-                    Item::Stray(n) => {
-                        dirty.push(format!("{base}/{dir_rel}{n}"));
-                        return Ok(false);
-                    }
-                };
-                let is_dir = kind == EntryKind::Dir;
-                if skip::is_skipped(fname, is_dir) {
-                    return Ok(false);
-                }
-                let rel = format!("{dir_rel}{fname}");
-                let repo_rel = format!("{base}/{rel}");
-                if is_dir {
-                    // A checked-out submodule's files belong to it, not to
-                    // the wiki; I2 skips submodules, so they are not compared.
-                    if matches!(items.get(&rel), Some(TreeItem::Submodule)) {
-                        seen.insert(rel);
-                        return Ok(false);
-                    }
-                    let tracked_below = items
-                        .range(format!("{rel}/")..)
-                        .next()
-                        .is_some_and(|(k, _)| k.starts_with(&format!("{rel}/")));
-                    let ignored = !tracked_below
-                        && excludes
-                            .at_path(&repo_rel, Some(gix::index::entry::Mode::DIR))
-                            .map(|p| p.is_excluded())
-                            .unwrap_or(false);
-                    return Ok(!ignored);
-                }
-                match items.get(&rel) {
-                    Some(TreeItem::Blob { id, executable }) => {
-                        seen.insert(rel.clone());
-                        // Only a regular file can equal a blob: a link, a
-                        // FIFO or a device is a difference, and is never
-                        // opened or read.
-                        if kind != EntryKind::File {
-                            dirty.push(repo_rel);
-                            return Ok(false);
-                        }
-                        // The clean filters can shrink a file (CRLF to LF,
-                        // an expanded `$Id$`, UTF-16 to UTF-8), never by
-                        // more than this: a larger file differs, unread.
-                        let size = self.repo.find_header(*id).map(|h| h.size()).unwrap_or(0);
-                        let max = size.saturating_mul(16).saturating_add(4096);
-                        let bytes = match dir.read_file_upto(fname, max) {
-                            Ok(Some(ReadUpto::Whole { bytes, .. })) => bytes,
-                            Ok(Some(ReadUpto::TooLarge { .. })) => {
-                                dirty.push(repo_rel);
-                                return Ok(false);
-                            }
-                            Ok(None) => {
-                                dirty.push(repo_rel);
-                                return Ok(false);
-                            }
-                            Err(e) if e.kind == crate::error::Kind::UnsafePath => {
-                                dirty.push(repo_rel);
-                                return Ok(false);
-                            }
-                            Err(e) => return Err(e),
-                        };
-                        let disk_id = to_git_id(&repo_rel, &bytes)?;
-                        let disk_exec = dir.meta(fname)?.is_some_and(|(mode, _)| mode & 0o111 != 0);
-                        if disk_id != Some(*id) || disk_exec != *executable {
-                            dirty.push(repo_rel);
-                        }
-                    }
-                    Some(_) => {
-                        // Links and submodules are skipped by I2: not compared.
-                        seen.insert(rel);
-                    }
-                    None => {
-                        let ignored = excludes
-                            .at_path(&repo_rel, Some(gix::index::entry::Mode::FILE))
-                            .map(|p| p.is_excluded())
-                            .unwrap_or(false);
-                        if !ignored {
-                            dirty.push(repo_rel);
-                        }
-                    }
-                }
-                Ok(false)
-            })?;
-        }
-        for (rel, item) in &items {
-            if matches!(item, TreeItem::Blob { .. }) && !seen.contains(rel) {
-                dirty.push(format!("{base}/{rel}"));
+        let disk_id = (self.to_git_id)(repo_rel, &bytes)?;
+        let disk_exec = dir.meta(fname)?.is_some_and(|(mode, _)| mode & 0o111 != 0);
+        Ok(disk_id == Some(id) && disk_exec == executable)
+    }
+
+    /// The paths found different, with every blob of the tree the work
+    /// tree does not hold (deleted).
+    fn finish(mut self) -> Vec<String> {
+        for (rel, item) in self.items {
+            if matches!(item, TreeItem::Blob { .. }) && !self.seen.contains(rel) {
+                self.dirty.push(format!("{}/{rel}", self.base));
             }
         }
-        if dirty.is_empty() {
-            return Ok(());
-        }
-        dirty.sort();
-        Err(Error::uncommitted(&self.path, &base, &dirty))
+        self.dirty
     }
 }
 
