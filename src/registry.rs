@@ -397,14 +397,23 @@ fn transact<T>(
     })
 }
 
+/// What [`add`] found or made: the project's row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Added {
+    /// A new row, now written.
+    Registered(Row),
+    /// The row already there with the same scope id; nothing written (R5).
+    AlreadyRegistered(Row),
+}
+
 /// `projects add`: registers `root` (resolved, R4) unless a row with its
-/// scope id is there. Returns the row and whether it was created; a
-/// repeat writes nothing (R5).
+/// scope id is there. Returns the new row ([`Added::Registered`]) or the
+/// one found ([`Added::AlreadyRegistered`]); a repeat writes nothing (R5).
 ///
 /// # Errors
 /// `project-not-found` when `root` is not a directory; `registry-corrupt`;
 /// `io`.
-pub fn add(home: &Path, cwd: &Path, root: &Path, label: Option<&str>) -> Result<(Row, bool)> {
+pub fn add(home: &Path, cwd: &Path, root: &Path, label: Option<&str>) -> Result<Added> {
     let resolved = resolve(root, cwd);
     if !resolved.is_dir() {
         return Err(Error::project_not_found(
@@ -415,7 +424,7 @@ pub fn add(home: &Path, cwd: &Path, root: &Path, label: Option<&str>) -> Result<
     let id = scope_id_of_resolved(&resolved);
     transact(home, cwd, |reg| {
         if let Some(r) = reg.rows.iter().find(|r| r.scope_id() == id) {
-            return Ok(((r.clone(), false), false));
+            return Ok((Added::AlreadyRegistered(r.clone()), false));
         }
         let row = Row {
             root: resolved,
@@ -425,7 +434,7 @@ pub fn add(home: &Path, cwd: &Path, root: &Path, label: Option<&str>) -> Result<
             extra: Map::new(),
         };
         reg.rows.push(row.clone());
-        Ok(((row, true), true))
+        Ok((Added::Registered(row), true))
     })
 }
 

@@ -87,11 +87,11 @@ pub(super) fn run_projects(ctx: &Context, action: &ProjectsAction) -> Result<Out
         }
         ProjectsAction::Add { path, label } => {
             let root = path.clone().unwrap_or_else(|| ctx.project.clone());
-            let (r, created) = registry::add(&home, &cwd, &root, label.as_deref())?;
-            let (status, verb) = if created {
-                ("registered", "registered")
-            } else {
-                ("already-registered", "already registered")
+            let (r, status, verb) = match registry::add(&home, &cwd, &root, label.as_deref())? {
+                registry::Added::Registered(r) => (r, "registered", "registered"),
+                registry::Added::AlreadyRegistered(r) => {
+                    (r, "already-registered", "already registered")
+                }
             };
             let human = format!(
                 "{verb} {} ({})",

@@ -16,6 +16,6 @@ pub mod stage;
 pub mod walk;
 
 pub use safedir::{
-    DIR_MODE, Durability, EXEC_MODE, EntryKind, FILE_MODE, IfExists, PRIVATE_MODE, ReadUpto,
+    DIR_MODE, Durability, EXEC_MODE, EntryKind, FILE_MODE, IfExists, Meta, PRIVATE_MODE, ReadUpto,
     SafeDir, temp_name, temp_prefix,
 };

@@ -59,6 +59,15 @@ pub enum IfExists {
     Keep,
 }
 
+/// What [`SafeDir::meta`] reads of an entry (links not followed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// Permission bits, `st_mode & 0o7777`.
+    pub mode: u32,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime_ns: i128,
+}
+
 /// What [`SafeDir::read_file_upto`] read of a regular file.
 #[derive(Debug)]
 pub enum ReadUpto {
@@ -165,14 +174,17 @@ impl SafeDir {
         }
     }
 
-    /// Permission bits (`mode & 0o7777`) and mtime in ns of `name`,
-    /// without following a link; `None` when absent.
+    /// The permission bits and mtime of `name` ([`Meta`]), without
+    /// following a link; `None` when absent.
     ///
     /// # Errors
     /// `io`.
-    pub fn meta(&self, name: &str) -> Result<Option<(u32, i128)>> {
+    pub fn meta(&self, name: &str) -> Result<Option<Meta>> {
         match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => Ok(Some((st.st_mode & 0o7777, mtime_ns(&st)))),
+            Ok(st) => Ok(Some(Meta {
+                mode: st.st_mode & 0o7777,
+                mtime_ns: mtime_ns(&st),
+            })),
             Err(Errno::NOENT) => Ok(None),
             Err(e) => Err(io_err("stat", &self.child_path(name), e)),
         }

@@ -62,7 +62,7 @@ pub fn walk(dir: &SafeDir) -> Result<BTreeMap<String, DestFile>> {
             return Ok(false);
         };
         if kind == EntryKind::File
-            && let Some((mode, mtime_ns)) = d.meta(name)?
+            && let Some(crate::fs::Meta { mode, mtime_ns }) = d.meta(name)?
         {
             out.insert(format!("{prefix}{name}"), DestFile { mtime_ns, mode });
         }

@@ -265,7 +265,12 @@ impl Wiki {
             };
             let rel = format!("{prefix}{fname}");
             let mode = e.mode;
-            if skip::is_skipped(fname, mode.is_tree()) {
+            let entry = if mode.is_tree() {
+                skip::Entry::Dir
+            } else {
+                skip::Entry::NotDir
+            };
+            if skip::is_skipped(fname, entry) {
                 continue;
             }
             if mode.is_tree() {
@@ -484,7 +489,12 @@ impl<H: FnMut(&str, &[u8]) -> Result<Option<ObjectId>>> CleanCheck<'_, H> {
             }
         };
         let is_dir = kind == EntryKind::Dir;
-        if skip::is_skipped(fname, is_dir) {
+        let entry = if is_dir {
+            skip::Entry::Dir
+        } else {
+            skip::Entry::NotDir
+        };
+        if skip::is_skipped(fname, entry) {
             return Ok(false);
         }
         let rel = format!("{dir_rel}{fname}");
@@ -574,7 +584,7 @@ impl<H: FnMut(&str, &[u8]) -> Result<Option<ObjectId>>> CleanCheck<'_, H> {
             Err(e) => return Err(e),
         };
         let disk_id = (self.to_git_id)(repo_rel, &bytes)?;
-        let disk_exec = dir.meta(fname)?.is_some_and(|(mode, _)| mode & 0o111 != 0);
+        let disk_exec = dir.meta(fname)?.is_some_and(|m| m.mode & 0o111 != 0);
         Ok(disk_id == Some(id) && disk_exec == executable)
     }
 
