@@ -38,6 +38,25 @@ pub enum Ended {
     Updated,
 }
 
+/// Whether [`update`] writes (U6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// Lock, replan, stage, swap, record: the update itself.
+    Write,
+    /// `--dry-run`: plan only, write nothing (not even the tidy of U1).
+    DryRun,
+}
+
+/// How [`update`] ended and the plan it followed (the second one, made
+/// under the per-asset lock, when it got that far).
+#[derive(Debug, Clone)]
+pub struct Outcome<P> {
+    /// How it ended.
+    pub ended: Ended,
+    /// The plan.
+    pub plan: P,
+}
+
 /// The steps of one update of one asset, in the protocol's terms.
 /// [`update`] calls each at most once, in the documented order, except
 /// [`UpdateSteps::plan`], which it calls again under the per-asset lock.
@@ -147,31 +166,33 @@ pub trait UpdateSteps {
     fn discard_old(&self, held: &Self::Held, staged: Self::Staged) -> Result<()>;
 }
 
-/// Runs one update in the protocol's order (see the module documentation)
-/// and returns how it ended and the plan it followed.
+/// Runs one update in the protocol's order (see the module documentation),
+/// or with [`Run::DryRun`] only its plan, and returns how it ended and the
+/// plan it followed ([`Outcome`]).
 ///
 /// # Errors
 /// The errors of the steps. Every refusal before
 /// [`UpdateSteps::lock_asset`] leaves the project unchanged (I5); one
 /// after it leaves dest and the entry as they were.
-pub fn update<S: UpdateSteps>(steps: &S, dry_run: bool) -> Result<(Ended, S::Plan)> {
+pub fn update<S: UpdateSteps>(steps: &S, run: Run) -> Result<Outcome<S::Plan>> {
+    let end = |ended, plan| Ok(Outcome { ended, plan });
     let pin = steps.resolve()?;
     let plan = steps.plan(&pin, false)?;
     if !steps.needs_write(&plan) {
-        if !dry_run {
+        if run == Run::Write {
             steps.tidy()?;
         }
-        return Ok((Ended::UpToDate, plan));
+        return end(Ended::UpToDate, plan);
     }
-    if dry_run {
-        return Ok((Ended::Planned, plan));
+    if run == Run::DryRun {
+        return end(Ended::Planned, plan);
     }
 
     let held = steps.lock_asset()?;
     // K3: another process may have changed the state while we waited.
     let plan = steps.plan(&pin, true)?;
     if !steps.needs_write(&plan) {
-        return Ok((Ended::UpToDate, plan));
+        return end(Ended::UpToDate, plan);
     }
     steps.before_write(&plan);
     let staged = steps.stage(&held, &plan)?;
@@ -191,5 +212,5 @@ pub fn update<S: UpdateSteps>(steps: &S, dry_run: bool) -> Result<(Ended, S::Pla
     steps.discard_old(&held, staged)?;
     crate::failpoint!("update::after-cleanup");
     drop(held);
-    Ok((Ended::Updated, plan))
+    end(Ended::Updated, plan)
 }

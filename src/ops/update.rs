@@ -632,7 +632,12 @@ pub fn update_with(
         opts,
         warn: std::cell::RefCell::new(warn),
     };
-    let (ended, prep) = update_order::update(&steps, opts.dry_run)?;
+    let run = if opts.dry_run {
+        update_order::Run::DryRun
+    } else {
+        update_order::Run::Write
+    };
+    let update_order::Outcome { ended, plan: prep } = update_order::update(&steps, run)?;
     let status = match ended {
         Ended::UpToDate => UpdateStatus::UpToDate,
         Ended::Planned => UpdateStatus::Planned,

@@ -37,8 +37,8 @@ fn project(trees: &[Tree], assets: &[&str], faults: Faults) -> Arc<Fs> {
 /// How one modelled update ended: the end, or the error kind.
 fn run_update(fs: &Fs, id: usize, name: &str, head: Option<usize>) -> Result<Ended, Kind> {
     let steps = MemUpdate::new(fs, id, name, head);
-    update_order::update(&steps, false)
-        .map(|(e, _)| e)
+    update_order::update(&steps, update_order::Run::Write)
+        .map(|o| o.ended)
         .map_err(|e| e.kind)
 }
 
