@@ -27,7 +27,7 @@
 
 use crate::error::Result;
 
-/// How an update ended, with its plan.
+/// How an update ended (the plan it followed is beside it, in [`Outcome`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
     /// U1: nothing to write (pin at HEAD, dest clean).
