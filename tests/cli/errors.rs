@@ -314,3 +314,88 @@ fn e4_closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+/// `assetpin args` run by `sh` under `ulimit -f <blocks>` (RLIMIT_FSIZE).
+fn under_file_size_limit(project: &Project, wiki: &Wiki, blocks: u32, args: &[&str]) -> Output {
+    let mut sh = std::process::Command::new("sh");
+    sh.env("HOME", project.home())
+        .env_remove("MEMTOMEM_WIKI_PATH")
+        .stdin(std::process::Stdio::null())
+        .arg("-c")
+        .arg(format!("ulimit -f {blocks}; exec \"$0\" \"$@\""))
+        .arg(bin())
+        .arg("--project")
+        .arg(project.path())
+        .arg("--wiki")
+        .arg(wiki.path())
+        .args(args);
+    sh.output().unwrap()
+}
+
+/// E4: a write past RLIMIT_FSIZE (`ulimit -f`) is an `io` failure that
+/// rolls back, as ENOSPC is, not a silent death by SIGXFSZ that leaves
+/// dest without its entry and a temporary lockfile behind. Checked for a
+/// first install and for an update that writes a larger file.
+#[assetpin_test]
+fn e4_a_file_size_limit_is_an_io_error_and_a_rollback() {
+    let wiki = Wiki::new();
+    let big = "x".repeat(4 << 20);
+    wiki.file("skills/big/SKILL.md", &big).skill("small");
+    wiki.commit("a 4 MiB skill");
+    let project = Project::new();
+    // 1024 blocks is 512 KiB or 1 MiB depending on the shell: below 4 MiB,
+    // above everything else the verbs write.
+    for args in [
+        &["install", "skill", "big"][..],
+        &["install", "skill", "big", "--json"],
+    ] {
+        let before = (snapshot(project.parent()), snapshot(wiki.path()));
+        let out = under_file_size_limit(&project, &wiki, 1024, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+        if args.contains(&"--json") {
+            let v = one_object(&out.stdout);
+            assert_eq!(v["kind"], "io", "{v:?}");
+        } else {
+            assert!(
+                first_line(&out.stderr).starts_with("error[io]: "),
+                "{stderr}"
+            );
+        }
+        rolled_back(&before.0, &snapshot(project.parent()));
+        assert_same(&before.1, &snapshot(wiki.path()), "wiki");
+    }
+    // An update whose new bytes pass the limit leaves the installed
+    // version as it was.
+    ok(&project, &wiki, &["install", "skill", "small"]);
+    wiki.file("skills/small/SKILL.md", &big);
+    wiki.commit("small grows to 4 MiB");
+    let before = snapshot(project.parent());
+    let out = under_file_size_limit(&project, &wiki, 1024, &["update", "skill", "small"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{:?} {stderr}", out.status);
+    assert!(
+        first_line(&out.stderr).starts_with("error[io]: "),
+        "{stderr}"
+    );
+    rolled_back(&before, &snapshot(project.parent()));
+}
+
+/// Asserts a failed write left the project as it was, but for what the
+/// first write may create and K1 never removes: `.memtomem/`, the section
+/// directory and the lock files (no dest, no entry, no temporary file).
+#[track_caller]
+fn rolled_back(before: &Snapshot, after: &Snapshot) {
+    let diff = before.diff(after);
+    for line in diff.lines() {
+        let kept = line == "created project/.memtomem"
+            || line == "created project/.memtomem/skills"
+            || (line.starts_with("created project/.memtomem/") && line.ends_with(".lock"));
+        assert!(kept, "not rolled back: {line}\n{diff}");
+    }
+}
