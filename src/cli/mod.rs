@@ -877,6 +877,18 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
 /// usage error (exit 2, E2) on stderr and, with `--json`, as
 /// `{"status": "usage", "kind": "usage", "message": ...}` on stdout (E3).
 fn usage_error(e: &clap::Error, json: bool) -> i32 {
+    // E3: `--version --json` is one object too, for scripts that check
+    // which build they drive.
+    if json && e.kind() == clap::error::ErrorKind::DisplayVersion {
+        say(&json!({
+            "status": "version",
+            "name": "assetpin",
+            "version": env!("CARGO_PKG_VERSION"),
+            "commit": env!("ASSETPIN_COMMIT"),
+        })
+        .to_string());
+        return 0;
+    }
     if !e.use_stderr() {
         let _ = e.print();
         return 0;

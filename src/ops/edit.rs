@@ -12,8 +12,10 @@ use crate::error::{Error, Kind, Result, integer};
 use crate::fs::safedir::{EntryKind, mtime_ns, temp_name, temp_prefix};
 use crate::fs::{Durability, SafeDir};
 use crate::lock::edit_order::{self, EditSteps};
+use crate::lock::lockfile;
 use crate::ops::Context;
 use crate::ops::project::{Held, Project};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// The largest new content `edit` takes, in bytes (64 MiB): a main file
@@ -96,6 +98,32 @@ struct Staged {
     tmp: String,
 }
 
+impl DiskEdit<'_> {
+    /// Every path the asset's lockfile entry names (its `files` and its
+    /// `digests` keys, valid or not): never a killed edit's temporary file.
+    /// `None` when the lockfile cannot be read or parsed.
+    fn recorded_names(&self) -> Option<BTreeSet<String>> {
+        let bytes = self.project.read_lockfile().ok()?;
+        let path = self.project.lockfile_path();
+        let view = lockfile::parse_tolerant(bytes.as_deref(), &path.display().to_string()).ok()?;
+        let mut out = BTreeSet::new();
+        if let Some(entry) =
+            lockfile::get(&view.doc, self.ty, self.name).and_then(|e| e.as_object())
+        {
+            let files = entry.get("files").and_then(|f| f.as_array());
+            out.extend(
+                files
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(str::to_owned)),
+            );
+            let digests = entry.get("digests").and_then(|d| d.as_object());
+            out.extend(digests.into_iter().flat_map(|d| d.keys().cloned()));
+        }
+        Some(out)
+    }
+}
+
 impl EditSteps for DiskEdit<'_> {
     type Seen = Seen;
     type Held = Held;
@@ -154,9 +182,17 @@ impl EditSteps for DiskEdit<'_> {
         let Some(dest) = self.project.dest(self.ty, self.name)? else {
             return Ok(());
         };
+        // W1: a file the entry records is the wiki's, whatever its name; and
+        // when the entry cannot be read, nothing is known to be ours.
+        let Some(recorded) = self.recorded_names() else {
+            return Ok(());
+        };
         let prefix = temp_prefix(self.ty.main_file());
         for (entry, kind) in dest.entries()? {
-            if kind == EntryKind::File && entry.strip_prefix(&prefix).is_some_and(is_temp_suffix) {
+            if kind == EntryKind::File
+                && entry.strip_prefix(&prefix).is_some_and(is_temp_suffix)
+                && !recorded.contains(&entry)
+            {
                 dest.remove_file(&entry)?;
             }
         }

@@ -331,3 +331,50 @@ fn w3_leftovers_of_a_killed_edit_are_tidied() {
     );
     assert!(names.contains(&"notes.md".to_owned()), "{names:?}");
 }
+
+/// W1: a file the wiki ships under a name like an edit's temporary one is
+/// recorded by the entry, so the tidy never deletes it; an unrecorded one
+/// beside it (a killed edit's) still goes.
+#[assetpin_test]
+fn w1_the_tidy_keeps_a_recorded_file_named_like_a_temporary_one() {
+    let wiki = Wiki::new();
+    wiki.file("skills/t/SKILL.md", "# t\n")
+        .file("skills/t/.SKILL.md.tmp-1-2-ab", "shipped by the wiki\n");
+    wiki.commit("a skill with a temporary-looking file");
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "skill", "t"]);
+    let dest = project.dest("skill", "t");
+    let recorded = std::fs::read_to_string(project.path().join(".memtomem/lock.json")).unwrap();
+    assert!(recorded.contains(".SKILL.md.tmp-1-2-ab"), "{recorded}");
+    std::fs::write(dest.join(".SKILL.md.tmp-3-4-cd"), "half\n").unwrap();
+    let m = mtime_arg(&dest.join("SKILL.md"));
+    let content = project.home().join("c.md");
+    std::fs::write(&content, "new\n").unwrap();
+    let c = content.display().to_string();
+    ok(
+        &project,
+        &wiki,
+        &[
+            "edit",
+            "skill",
+            "t",
+            "--expect-mtime-ns",
+            &m,
+            "--content-file",
+            &c,
+        ],
+    );
+    let names = ls(&dest);
+    assert!(
+        names.contains(&".SKILL.md.tmp-1-2-ab".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&".SKILL.md.tmp-3-4-cd".to_owned()),
+        "{names:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dest.join(".SKILL.md.tmp-1-2-ab")).unwrap(),
+        "shipped by the wiki\n"
+    );
+}

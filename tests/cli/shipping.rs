@@ -48,6 +48,17 @@ fn version_names_the_commit() {
         .unwrap_or_else(|| "unknown".into());
     let want = format!("assetpin {} ({head})\n", env!("CARGO_PKG_VERSION"));
     assert_eq!(text, want);
+    // E3: with --json, one object naming the same build, before or after
+    // the flag.
+    for args in [["--version", "--json"], ["--json", "--version"]] {
+        let v: serde_json::Value = serde_json::from_str(&stdout_ok(&args)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"status": "version", "name": "assetpin",
+                "version": env!("CARGO_PKG_VERSION"), "commit": head}),
+            "{args:?}"
+        );
+    }
 }
 
 /// `completions bash` is a script bash loads, and it completes a verb
