@@ -42,7 +42,7 @@ fn main() {
     let cases = match load_cases(None) {
         Ok(c) => c,
         Err(errs) => {
-            eprintln!("conformance cases do not load:\n{}", errs.join("\n"));
+            eprintln!("conformance cases do not load:\n{errs}");
             std::process::exit(1);
         }
     };

@@ -32,7 +32,7 @@ pub fn trials(
     exe: &Path,
     keep: impl Fn(&str) -> bool,
 ) -> Result<Vec<Trial>, Box<dyn std::error::Error>> {
-    let cases = suite::load_cases(None).map_err(|errs| errs.join("\n"))?;
+    let cases = suite::load_cases(None)?;
     let ad = Arc::new(Adapter::from_arg(Some(adapter), exe)?);
     Ok(cases
         .into_iter()

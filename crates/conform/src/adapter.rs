@@ -198,8 +198,12 @@ pub struct Adapter {
     pub dest_extra: Vec<Regex>,
 }
 
-fn compile(what: &str, re: &str) -> Result<Regex, String> {
-    Regex::new(re).map_err(|e| format!("adapter {what}: bad regex {re:?}: {e}"))
+fn compile(field: &'static str, re: &str) -> Result<Regex, AdapterError> {
+    Regex::new(re).map_err(|e| AdapterError::BadRegex {
+        field,
+        regex: re.to_owned(),
+        source: e,
+    })
 }
 
 impl Adapter {
@@ -209,25 +213,26 @@ impl Adapter {
     /// # Errors
     /// Parse errors, bad regexes, a program that cannot be found (with the
     /// adapter's install hint).
-    pub fn load(origin: &str, text: &str, self_exe: &Path) -> Result<Adapter, String> {
-        let spec: AdapterFile =
-            toml::from_str(text).map_err(|e| format!("adapter {origin}: {e}"))?;
+    pub fn load(origin: &str, text: &str, self_exe: &Path) -> Result<Adapter, AdapterError> {
+        let bad = |problem| AdapterError::Bad {
+            origin: origin.to_owned(),
+            problem,
+        };
+        let spec: AdapterFile = toml::from_str(text).map_err(|e| AdapterError::Parse {
+            origin: origin.to_owned(),
+            source: e,
+        })?;
         for p in &spec.profiles {
             if Profile::parse(p).is_none() {
-                return Err(format!("adapter {origin}: unknown profile {p:?}"));
+                return Err(bad(Problem::UnknownProfile(p.clone())));
             }
         }
         for (v, argv) in &spec.verbs {
             if Verb::parse(v).is_none() {
-                return Err(format!(
-                    "adapter {origin}: unknown verb {v:?} (one of {:?})",
-                    Verb::names()
-                ));
+                return Err(bad(Problem::UnknownVerb(v.clone())));
             }
             if argv.first().is_none_or(|a| a.trim().is_empty()) {
-                return Err(format!(
-                    "adapter {origin}: verbs.{v} is empty; give its argv, e.g. [\"${{exe}}\", \"{v}\", \"${{args}}\"]"
-                ));
+                return Err(bad(Problem::EmptyVerb(v.clone())));
             }
         }
         if spec.name.is_empty()
@@ -237,34 +242,22 @@ impl Adapter {
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(format!(
-                "adapter {origin}: name {:?} cannot name it in reports and --known NAME=FILE; \
-                 give a name without `=`, `/`, spaces or control characters",
-                spec.name
-            ));
+            return Err(bad(Problem::BadName(spec.name.clone())));
         }
         if spec.description.chars().any(char::is_control) {
-            return Err(format!(
-                "adapter {origin}: description holds control characters; give plain text"
-            ));
+            return Err(bad(Problem::ControlInDescription));
         }
         if let Some(t) = spec.run.timeout_secs
             && !(1..=86_400).contains(&t)
         {
-            return Err(format!(
-                "adapter {origin}: run.timeout_secs = {t}; give the seconds a process may take, \
-                 1 to 86400 (default 60)"
-            ));
+            return Err(bad(Problem::BadTimeout(t)));
         }
         for (what, v) in [
             ("layout.root", &spec.layout.root),
             ("layout.dest", &spec.layout.dest),
         ] {
             if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                return Err(format!(
-                    "adapter {origin}: {what} is empty; give the directory relative to the \
-                     project (\".claude/skills\") or under ${{home}}"
-                ));
+                return Err(bad(Problem::EmptyLayoutDir(what)));
             }
         }
         let kind_re = spec
@@ -276,24 +269,18 @@ impl Adapter {
         if let Some(re) = &kind_re
             && !re.capture_names().any(|n| n == Some("kind"))
         {
-            return Err(format!(
-                "adapter {origin}: errors.pattern has no `(?P<kind>...)` group, so it \
-                 would never recognise a kind; add one, or use [[errors.kinds]] rules"
-            ));
+            return Err(bad(Problem::PatternWithoutKind));
         }
         let mut kind_rules = Vec::new();
         for k in &spec.errors.kinds {
             if assetpin_contract::Kind::parse(&k.kind).is_none() {
-                return Err(format!("adapter {origin}: unknown error kind {:?}", k.kind));
+                return Err(bad(Problem::UnknownKind(k.kind.clone())));
             }
             kind_rules.push((k.kind.clone(), compile("errors.kinds", &k.pattern)?));
         }
         let claims_status = spec.verbs.contains_key("status");
         if claims_status && spec.status.format != "json" && spec.status.format != "lines" {
-            return Err(format!(
-                "adapter {origin}: status.format must be \"json\" or \"lines\", not {:?}",
-                spec.status.format
-            ));
+            return Err(bad(Problem::BadStatusFormat(spec.status.format.clone())));
         }
         let section_re = spec
             .status
@@ -308,9 +295,7 @@ impl Adapter {
             .map(|r| compile("status.row", r))
             .transpose()?;
         if claims_status && spec.status.format == "lines" && row_re.is_none() {
-            return Err(format!(
-                "adapter {origin}: status.format = \"lines\" needs status.row"
-            ));
+            return Err(bad(Problem::LinesWithoutRow));
         }
         let dest_extra = spec
             .layout
@@ -318,8 +303,8 @@ impl Adapter {
             .iter()
             .map(|r| compile("layout.dest_extra", r))
             .collect::<Result<Vec<_>, _>>()?;
-        check_layout(origin, &spec)?;
-        let exe = resolve_program(origin, &spec.program, self_exe)?;
+        check_layout(&spec).map_err(bad)?;
+        let exe = resolve_program(&spec.program, self_exe).map_err(bad)?;
         Ok(Adapter {
             spec,
             exe,
@@ -336,7 +321,7 @@ impl Adapter {
     ///
     /// # Errors
     /// As [`Adapter::load`], or an unreadable file.
-    pub fn from_arg(arg: Option<&str>, self_exe: &Path) -> Result<Adapter, String> {
+    pub fn from_arg(arg: Option<&str>, self_exe: &Path) -> Result<Adapter, AdapterError> {
         let arg = arg.unwrap_or("reference");
         // A built-in name wins over anything but a regular file of that
         // name (a directory `reference` in the current directory must not
@@ -350,12 +335,7 @@ impl Adapter {
                 _ => {}
             }
         }
-        let text = super::source::read_input(Path::new(arg)).map_err(|e| {
-            format!(
-                "adapter: {e}; pass a TOML adapter file \
-                 (see crates/conform/adapters/) or one of the built-in names `reference`, `memtomem`"
-            )
-        })?;
+        let text = super::source::read_input(Path::new(arg)).map_err(AdapterError::Read)?;
         Adapter::load(arg, &text, self_exe)
     }
 
@@ -441,37 +421,25 @@ impl Adapter {
 
 /// The declarations a claim needs: `portable` needs `layout.root`, the
 /// feature `manifest` needs `layout.manifest` and one way to find an entry.
-fn check_layout(origin: &str, spec: &AdapterFile) -> Result<(), String> {
+fn check_layout(spec: &AdapterFile) -> Result<(), Problem> {
     let l = &spec.layout;
     let claims = |f: &str| spec.features.iter().any(|x| x == f);
     if spec.profiles.iter().any(|p| p == "portable") && l.root.is_none() {
-        return Err(format!(
-            "adapter {origin}: profile portable needs layout.root (the directory skills land in)"
-        ));
+        return Err(Problem::PortableWithoutRoot);
     }
     if claims("manifest") {
         if l.manifest.is_none() {
-            return Err(format!(
-                "adapter {origin}: feature manifest needs layout.manifest"
-            ));
+            return Err(Problem::ManifestWithoutPath);
         }
         if l.manifest_entry.is_none() == l.manifest_matches.is_none() {
-            return Err(format!(
-                "adapter {origin}: feature manifest needs one of layout.manifest_entry \
-                 (a JSON pointer) and layout.manifest_matches (a regex)"
-            ));
+            return Err(Problem::ManifestEntryWays);
         }
     } else if l.manifest.is_some() {
-        return Err(format!(
-            "adapter {origin}: layout.manifest is set; claim the feature manifest too"
-        ));
+        return Err(Problem::ManifestWithoutFeature);
     }
     for f in &spec.features {
         if super::case::Feature::parse(f).is_none() {
-            return Err(format!(
-                "adapter {origin}: unknown feature {f:?} (one of {:?})",
-                super::case::Feature::names()
-            ));
+            return Err(Problem::UnknownFeature(f.clone()));
         }
     }
     Ok(())
@@ -483,7 +451,7 @@ fn absolute(p: PathBuf) -> PathBuf {
     std::path::absolute(&p).unwrap_or(p)
 }
 
-fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<PathBuf, String> {
+fn resolve_program(p: &ProgramSpec, self_exe: &Path) -> Result<PathBuf, Problem> {
     if p.current_exe {
         return Ok(self_exe.to_path_buf());
     }
@@ -497,11 +465,11 @@ fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<Pat
                     // is made absolute here, where it was meant.
                     return Ok(absolute(path));
                 }
-                return Err(format!(
-                    "adapter {origin}: ${var} points at {}, which is not a file; {}",
-                    path.display(),
-                    p.install_hint
-                ));
+                return Err(Problem::ProgramEnvNotAFile {
+                    var: var.clone(),
+                    path,
+                    hint: p.install_hint.clone(),
+                });
             }
             _ => tried.push(format!("${var} (unset)")),
         }
@@ -525,20 +493,146 @@ fn resolve_program(origin: &str, p: &ProgramSpec, self_exe: &Path) -> Result<Pat
         tried.push(c.clone());
     }
     if tried.is_empty() {
-        return Err(format!(
-            "adapter {origin}: [program] names no program; give env, path_name or \
-             candidates (or current_exe = true)"
-        ));
+        return Err(Problem::NoProgram);
     }
     let cwd = std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string());
-    let hint = if p.install_hint.is_empty() {
-        String::new()
-    } else {
-        format!("; {}", p.install_hint)
-    };
-    Err(format!(
-        "adapter {origin}: program not found (tried {}; candidates are relative to the \
-         current directory, {cwd}){hint}",
-        tried.join(", "),
-    ))
+    Err(Problem::ProgramNotFound {
+        tried,
+        cwd,
+        hint: p.install_hint.clone(),
+    })
+}
+
+/// Why an adapter cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    /// `--adapter FILE` cannot be read.
+    #[error(
+        "adapter: {0}; pass a TOML adapter file (see crates/conform/adapters/) or one of \
+         the built-in names `reference`, `memtomem`"
+    )]
+    Read(#[source] super::source::ReadError),
+    /// The file is not an adapter document.
+    #[error("adapter {origin}: {source}")]
+    Parse {
+        /// The file (or built-in name).
+        origin: String,
+        /// The parse error.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A regex of the adapter does not compile.
+    #[error("adapter {field}: bad regex {regex:?}: {source}")]
+    BadRegex {
+        /// The field (`errors.pattern`).
+        field: &'static str,
+        /// The regex as written.
+        regex: String,
+        /// Why.
+        #[source]
+        source: regex::Error,
+    },
+    /// The document parses but cannot drive an implementation.
+    #[error("adapter {origin}: {problem}")]
+    Bad {
+        /// The file (or built-in name).
+        origin: String,
+        /// What is wrong.
+        problem: Problem,
+    },
+}
+
+/// What is wrong with an adapter that parses ([`AdapterError::Bad`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    /// A profile that is not `core`, `ext` or `portable`.
+    #[error("unknown profile {0:?}")]
+    UnknownProfile(String),
+    /// A verb key that is no verb.
+    #[error("unknown verb {0:?} (one of {names:?})", names = Verb::names())]
+    UnknownVerb(String),
+    /// A verb with an empty argv.
+    #[error("verbs.{0} is empty; give its argv, e.g. [\"${{exe}}\", \"{0}\", \"${{args}}\"]")]
+    EmptyVerb(String),
+    /// A name that reports and `--known NAME=FILE` cannot use.
+    #[error(
+        "name {0:?} cannot name it in reports and --known NAME=FILE; give a name without \
+         `=`, `/`, spaces or control characters"
+    )]
+    BadName(String),
+    /// A description with control characters.
+    #[error("description holds control characters; give plain text")]
+    ControlInDescription,
+    /// `run.timeout_secs` outside 1 to 86400.
+    #[error("run.timeout_secs = {0}; give the seconds a process may take, 1 to 86400 (default 60)")]
+    BadTimeout(u64),
+    /// `layout.root` or `layout.dest` empty.
+    #[error(
+        "{0} is empty; give the directory relative to the project (\".claude/skills\") or \
+         under ${{home}}"
+    )]
+    EmptyLayoutDir(&'static str),
+    /// `errors.pattern` without a `kind` group.
+    #[error(
+        "errors.pattern has no `(?P<kind>...)` group, so it would never recognise a kind; \
+         add one, or use [[errors.kinds]] rules"
+    )]
+    PatternWithoutKind,
+    /// An error kind the contract does not have.
+    #[error("unknown error kind {0:?}")]
+    UnknownKind(String),
+    /// `status.format` neither `json` nor `lines`.
+    #[error("status.format must be \"json\" or \"lines\", not {0:?}")]
+    BadStatusFormat(String),
+    /// `status.format = "lines"` without `status.row`.
+    #[error("status.format = \"lines\" needs status.row")]
+    LinesWithoutRow,
+    /// Profile `portable` without `layout.root`.
+    #[error("profile portable needs layout.root (the directory skills land in)")]
+    PortableWithoutRoot,
+    /// Feature `manifest` without `layout.manifest`.
+    #[error("feature manifest needs layout.manifest")]
+    ManifestWithoutPath,
+    /// Feature `manifest` with neither or both ways to find an entry.
+    #[error(
+        "feature manifest needs one of layout.manifest_entry (a JSON pointer) and \
+         layout.manifest_matches (a regex)"
+    )]
+    ManifestEntryWays,
+    /// `layout.manifest` without the feature `manifest`.
+    #[error("layout.manifest is set; claim the feature manifest too")]
+    ManifestWithoutFeature,
+    /// A feature that is no feature.
+    #[error("unknown feature {0:?} (one of {names:?})", names = super::case::Feature::names())]
+    UnknownFeature(String),
+    /// `program.env` names a variable holding no file's path.
+    #[error("${var} points at {}, which is not a file; {hint}", path.display())]
+    ProgramEnvNotAFile {
+        /// The variable.
+        var: String,
+        /// Its value.
+        path: PathBuf,
+        /// `program.install_hint`.
+        hint: String,
+    },
+    /// `[program]` gives no way to find it.
+    #[error(
+        "[program] names no program; give env, path_name or candidates (or current_exe = true)"
+    )]
+    NoProgram,
+    /// Nothing `[program]` names exists.
+    #[error(
+        "program not found (tried {}; candidates are relative to the current directory, \
+         {cwd}){}",
+        .tried.join(", "),
+        if .hint.is_empty() { String::new() } else { format!("; {}", .hint) }
+    )]
+    ProgramNotFound {
+        /// What was tried, in order.
+        tried: Vec<String>,
+        /// The current directory (`?` when unknown).
+        cwd: String,
+        /// `program.install_hint`.
+        hint: String,
+    },
 }

@@ -93,18 +93,30 @@ pub struct ConformArgs {
 }
 
 /// `--filter` and `--skip`: an empty text would match every case.
-fn non_empty(s: &str) -> Result<String, String> {
+fn non_empty(s: &str) -> Result<String, ArgError> {
     if s.is_empty() {
-        Err("an empty text matches every case; give a clause id or part of a case id".into())
+        Err(ArgError::EmptyText)
     } else {
         Ok(s.to_owned())
     }
 }
 
 /// `--jobs`: 1 to 1024 (more threads than that only cost memory).
-fn parse_jobs(s: &str) -> Result<usize, String> {
+fn parse_jobs(s: &str) -> Result<usize, ArgError> {
     match s.parse::<usize>() {
         Ok(n) if (1..=1024).contains(&n) => Ok(n),
-        _ => Err(format!("{s:?} is not a number of jobs from 1 to 1024")),
+        _ => Err(ArgError::Jobs(s.to_owned())),
     }
+}
+
+/// A value clap's parsers refuse (clap prints it after
+/// `invalid value '…' for '--…':`).
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    /// An empty `--filter` or `--skip`.
+    #[error("an empty text matches every case; give a clause id or part of a case id")]
+    EmptyText,
+    /// A `--jobs` that is not 1 to 1024.
+    #[error("{0:?} is not a number of jobs from 1 to 1024")]
+    Jobs(String),
 }

@@ -187,24 +187,49 @@ impl Step {
     /// Reads a step from its table: [`Run`] or [`Action`] by the key that
     /// says which. The message names the field where serde's message does
     /// not (`field `kind`: unknown error kind ...`).
-    fn from_table(t: toml::Table) -> Result<Step, String> {
+    fn from_table(t: toml::Table) -> Result<Step, StepError> {
         let parsed = match (t.contains_key("verb"), t.contains_key("action")) {
             (true, false) => Run::deserialize(t).map(Step::Run),
             (false, true) => Action::deserialize(t).map(Step::Action),
-            _ => return Err("a step needs exactly one of `verb` or `action`".into()),
+            _ => return Err(StepError::VerbOrAction),
         };
-        parsed.map_err(|e| describe(&e))
+        parsed.map_err(|e| StepError::field(&e))
     }
 }
 
-/// A nested `toml` error as one line: serde's message, prefixed with the
-/// field it is about when the deserializer recorded one.
-fn describe(e: &toml::de::Error) -> String {
-    let full = e.to_string();
-    let full = full.trim_end();
-    match full.rsplit_once("\nin `") {
-        Some((msg, keys)) => format!("field `{keys}: {msg}"),
-        None => full.to_owned(),
+/// Why a step table is not a step (raised inside the deserializer, so
+/// that [`Case::parse`] can number the step).
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    /// Both `verb` and `action`, or neither.
+    #[error("a step needs exactly one of `verb` or `action`")]
+    VerbOrAction,
+    /// A field of the step does not parse: serde's message, prefixed
+    /// with the field when the deserializer recorded one (`` field `kind`: ``).
+    #[error("{}{message}", .keys.as_ref().map(|k| format!("field `{k}: ")).unwrap_or_default())]
+    Field {
+        /// The field path as `toml` says it, with its closing backtick.
+        keys: Option<String>,
+        /// serde's message.
+        message: String,
+    },
+}
+
+impl StepError {
+    /// A nested `toml` error as one line.
+    fn field(e: &toml::de::Error) -> StepError {
+        let full = e.to_string();
+        let full = full.trim_end();
+        match full.rsplit_once("\nin `") {
+            Some((msg, keys)) => StepError::Field {
+                keys: Some(keys.to_owned()),
+                message: msg.to_owned(),
+            },
+            None => StepError::Field {
+                keys: None,
+                message: full.to_owned(),
+            },
+        }
     }
 }
 
@@ -917,10 +942,17 @@ impl Case {
     /// # Errors
     /// A message naming the case, the step (when the problem is in one)
     /// and the field: `<id>: step 3: unknown field `pth`, expected ...`.
-    pub fn parse(id: &str, text: &str) -> Result<Case, String> {
+    pub fn parse(id: &str, text: &str) -> Result<Case, CaseParseError> {
         let mut case: Case = toml::from_str(text).map_err(|e| match step_of(text, &e) {
-            Some(n) => format!("{id}: step {n}: {}", e.message()),
-            None => format!("{id}: {e}"),
+            Some(n) => CaseParseError::Step {
+                id: id.to_owned(),
+                step: n,
+                message: e.message().to_owned(),
+            },
+            None => CaseParseError::Toml {
+                id: id.to_owned(),
+                source: e,
+            },
         })?;
         case.id = id.to_owned();
         case.group = id.split('/').next().unwrap_or("").to_owned();
@@ -944,19 +976,23 @@ impl Case {
     /// verbs, actions and their fields, exit classes, kinds, profiles):
     /// the clause ids against the contract's, and each step's fields
     /// against each other. Returns every problem.
-    pub fn validate(&self, clauses: &[String]) -> Vec<String> {
+    pub fn validate(&self, clauses: &[String]) -> Vec<Invalid> {
         let mut errs = Vec::new();
-        let id = &self.id;
+        let case = |problem| Invalid {
+            id: self.id.clone(),
+            step: None,
+            problem,
+        };
         if self.clauses.is_empty() {
-            errs.push(format!("{id}: names no clause ids"));
+            errs.push(case(Problem::NoClauses));
         }
         for c in &self.clauses {
             if !clauses.contains(c) {
-                errs.push(format!("{id}: clause {c:?} is not in the contract"));
+                errs.push(case(Problem::UnknownClause(c.clone())));
             }
         }
         if self.steps.is_empty() {
-            errs.push(format!("{id}: has no steps"));
+            errs.push(case(Problem::NoSteps));
         }
         let mut asserts = self.expect.files.len()
             + self.expect.lockfile.len()
@@ -970,44 +1006,123 @@ impl Case {
             let Step::Run(s) = s else {
                 continue;
             };
-            let at = format!("{id}: step {}", n + 1);
+            let at = |problem| Invalid {
+                id: self.id.clone(),
+                step: Some(n + 1),
+                problem,
+            };
             // Every verb step checks at least its exit class.
             asserts += 1;
             if !s.counts.is_empty() && s.copies.is_none() {
-                errs.push(format!("{at}: `counts` needs `copies`"));
+                errs.push(at(Problem::CountsWithoutCopies));
             }
             if let Some(n) = s.copies {
                 let total: usize = s.counts.values().sum();
                 if !s.counts.is_empty() && total != n.get() {
-                    errs.push(format!("{at}: counts add up to {total}, copies is {n}"));
+                    errs.push(at(Problem::CountsMismatch {
+                        total,
+                        copies: n.get(),
+                    }));
                 }
             }
             if let Some(h) = &s.hostile
                 && h.ty.is_some() != h.name.is_some()
             {
-                errs.push(format!(
-                    "{at}: `hostile` needs both `type` and `name`, or neither"
-                ));
+                errs.push(at(Problem::HalfHostile));
             }
             if (!s.capture.is_empty() || !s.stdout_json.is_empty() || s.stdout_is_json) && !s.json {
-                errs.push(format!(
-                    "{at}: stdout_json/capture/stdout_is_json need `json = true`"
-                ));
+                errs.push(at(Problem::JsonChecksWithoutJson));
             }
         }
         if self.expect.no_bytes.iter().any(String::is_empty) {
-            errs.push(format!(
-                "{id}: no_bytes holds an empty text, which no file can hold"
-            ));
+            errs.push(case(Problem::EmptyNoBytes));
         }
         if self.expect.dests.iter().any(|d| d.commit.is_empty()) {
-            errs.push(format!("{id}: dests needs at least one commit label"));
+            errs.push(case(Problem::DestsWithoutCommit));
         }
         if asserts == 0 {
-            errs.push(format!("{id}: asserts nothing"));
+            errs.push(case(Problem::AssertsNothing));
         }
         errs
     }
+}
+
+/// A case file that does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseParseError {
+    /// The problem is in step `step` (1-based): `<id>: step 3: unknown
+    /// field `pth`, expected ...`.
+    #[error("{id}: step {step}: {message}")]
+    Step {
+        /// The case id.
+        id: String,
+        /// The step's number, from 1.
+        step: usize,
+        /// The parser's message, without its location.
+        message: String,
+    },
+    /// Anywhere else: `toml`'s message with its location.
+    #[error("{id}: {source}")]
+    Toml {
+        /// The case id.
+        id: String,
+        /// The parse error.
+        #[source]
+        source: toml::de::Error,
+    },
+}
+
+/// A case that parses but fails a check the types cannot express
+/// ([`Case::validate`]): `<id>: [step N: ]<problem>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{id}: {}{problem}", .step.map(|n| format!("step {n}: ")).unwrap_or_default())]
+pub struct Invalid {
+    /// The case id.
+    pub id: String,
+    /// The step it is in (1-based), when it is about one.
+    pub step: Option<usize>,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+/// What [`Case::validate`] finds wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// `clauses` is empty.
+    #[error("names no clause ids")]
+    NoClauses,
+    /// A clause id the contract does not have.
+    #[error("clause {0:?} is not in the contract")]
+    UnknownClause(String),
+    /// No `[[step]]`.
+    #[error("has no steps")]
+    NoSteps,
+    /// `counts` on a step without `copies`.
+    #[error("`counts` needs `copies`")]
+    CountsWithoutCopies,
+    /// `counts` that do not add up to `copies`.
+    #[error("counts add up to {total}, copies is {copies}")]
+    CountsMismatch {
+        /// The sum of `counts`.
+        total: usize,
+        /// `copies`.
+        copies: usize,
+    },
+    /// `hostile` with only one of `type` and `name`.
+    #[error("`hostile` needs both `type` and `name`, or neither")]
+    HalfHostile,
+    /// stdout JSON checks on a step without `json = true`.
+    #[error("stdout_json/capture/stdout_is_json need `json = true`")]
+    JsonChecksWithoutJson,
+    /// An empty text in `no_bytes`.
+    #[error("no_bytes holds an empty text, which no file can hold")]
+    EmptyNoBytes,
+    /// A `dests` entry without a commit label.
+    #[error("dests needs at least one commit label")]
+    DestsWithoutCommit,
+    /// Nothing is checked.
+    #[error("asserts nothing")]
+    AssertsNothing,
 }
 
 #[cfg(test)]
@@ -1030,7 +1145,7 @@ mod tests {
     fn err3(step: &str) -> String {
         match Case::parse(ID, &with_step3(step)) {
             Ok(c) => panic!("parsed: {:?}", c.steps.get(2)),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 
@@ -1270,7 +1385,7 @@ mod tests {
             "summary = \"s\"",
             "summary = \"s\"\nprofile = \"extra\"\nrequires = [\"json\"]",
         );
-        let e = Case::parse(ID, &text).unwrap_err();
+        let e = Case::parse(ID, &text).unwrap_err().to_string();
         assert!(!e.contains("step"), "{e}");
         assert!(
             e.contains("line 2") && e.contains("unknown variant `extra`"),
@@ -1278,10 +1393,10 @@ mod tests {
         );
         let text = with_step3("verb = \"install\"")
             .replace("summary = \"s\"", "summary = \"s\"\nrequires = [\"jsno\"]");
-        let e = Case::parse(ID, &text).unwrap_err();
+        let e = Case::parse(ID, &text).unwrap_err().to_string();
         assert!(e.contains("unknown variant `jsno`"), "{e}");
         let text = format!("{}bogus = 1\n", with_step3("verb = \"install\""));
-        let e = Case::parse(ID, &text).unwrap_err();
+        let e = Case::parse(ID, &text).unwrap_err().to_string();
         assert!(!e.contains("step"), "{e}");
         assert!(e.contains("unknown field `bogus`"), "{e}");
     }
@@ -1290,7 +1405,7 @@ mod tests {
     fn inline_steps_are_numbered_too() {
         let text = "summary = \"s\"\nclauses = [\"E1\"]\n\
                     step = [{ verb = \"install\" }, { action = \"delete\", pth = \"x\" }]\n";
-        let e = Case::parse(ID, text).unwrap_err();
+        let e = Case::parse(ID, text).unwrap_err().to_string();
         assert!(
             e.starts_with(&format!("{ID}: step 2: unknown field `pth`")),
             "{e}"
@@ -1304,6 +1419,9 @@ mod tests {
             Case::parse(ID, &with_step3(step))
                 .unwrap()
                 .validate(&clauses)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
         };
         assert_eq!(
             v("verb = \"install\"\ncounts = { ok = 1 }"),
@@ -1325,7 +1443,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            c.validate(&clauses),
+            c.validate(&clauses)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [
                 format!("{ID}: clause \"E9\" is not in the contract"),
                 format!("{ID}: asserts nothing")

@@ -46,47 +46,119 @@ impl Divergence {
 ///
 /// # Errors
 /// Unreadable or malformed file (the message names it).
-pub fn load_divergences(path: &Path) -> Result<Vec<Divergence>, String> {
-    let text = source::read_input(path).map_err(|e| format!("known-divergences file: {e}"))?;
+pub fn load_divergences(path: &Path) -> Result<Vec<Divergence>, DivergenceError> {
+    let text = source::read_input(path).map_err(DivergenceError::Read)?;
     parse_divergences(&path.display().to_string(), &text)
 }
 
 /// Parses a known-divergences document.
 ///
 /// # Errors
-/// Malformed TOML.
-pub fn parse_divergences(origin: &str, text: &str) -> Result<Vec<Divergence>, String> {
-    let f: DivergenceFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+/// Malformed TOML, a `^` case that is not a regex.
+pub fn parse_divergences(origin: &str, text: &str) -> Result<Vec<Divergence>, DivergenceError> {
+    let f: DivergenceFile = toml::from_str(text).map_err(|e| DivergenceError::Parse {
+        origin: origin.to_owned(),
+        source: e,
+    })?;
     for d in &f.divergence {
         if d.case.starts_with('^')
             && let Err(e) = regex::Regex::new(&d.case)
         {
-            return Err(format!("{origin}: case {:?} is not a regex: {e}", d.case));
+            return Err(DivergenceError::BadRegex {
+                origin: origin.to_owned(),
+                case: d.case.clone(),
+                source: e,
+            });
         }
     }
     Ok(f.divergence)
 }
 
+/// Why `--known` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DivergenceError {
+    /// The file cannot be read.
+    #[error("known-divergences file: {0}")]
+    Read(#[source] source::ReadError),
+    /// The file is not a known-divergences document.
+    #[error("{origin}: {source}")]
+    Parse {
+        /// The file.
+        origin: String,
+        /// The parse error.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A `^` case is not a regex.
+    #[error("{origin}: case {case:?} is not a regex: {source}")]
+    BadRegex {
+        /// The file.
+        origin: String,
+        /// The `case` as written.
+        case: String,
+        /// Why it does not compile.
+        #[source]
+        source: regex::Error,
+    },
+    /// `NAME=FILE` whose NAME is no adapter's (and which is no file).
+    #[error("--known {arg}: no adapter is named {name:?} (adapters: {})", .adapters.join(", "))]
+    UnknownAdapter {
+        /// The argument.
+        arg: String,
+        /// The NAME it gives.
+        name: String,
+        /// The adapters' names.
+        adapters: Vec<String>,
+    },
+    /// A bare FILE with several adapters.
+    #[error(
+        "--known {arg}: with several adapters say whose, as NAME=FILE (NAME one of {})",
+        .adapters.join(", ")
+    )]
+    Whose {
+        /// The argument.
+        arg: String,
+        /// The adapters' names.
+        adapters: Vec<String>,
+    },
+}
+
+/// One adapter's known divergences and the files they came from.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The divergences, in file order.
+    pub divergences: Vec<Divergence>,
+    /// The `--known` files given for this adapter.
+    pub files: Vec<String>,
+}
+
+impl Known {
+    /// The files as a report names them (`a.toml or b.toml`).
+    pub fn files_text(&self) -> String {
+        self.files.join(" or ")
+    }
+}
+
 /// Splits the `--known` arguments over the adapters: `NAME=FILE` goes to
-/// the adapter named NAME, a bare FILE to the only adapter.
+/// the adapter named NAME, a bare FILE to the only adapter. One
+/// [`Known`] per adapter, in adapter order.
 ///
 /// # Errors
 /// A bare FILE with several adapters, an unknown NAME, a bad file.
-pub fn known_for(
-    args: &[String],
-    ads: &[Adapter],
-) -> Result<Vec<(Vec<Divergence>, String)>, String> {
-    let mut out: Vec<(Vec<Divergence>, Vec<String>)> = vec![(Vec::new(), Vec::new()); ads.len()];
+pub fn known_for(args: &[String], ads: &[Adapter]) -> Result<Vec<Known>, DivergenceError> {
+    let mut out: Vec<Known> = vec![Known::default(); ads.len()];
     let names: Vec<&str> = ads.iter().map(|x| x.spec.name.as_str()).collect();
+    let adapters = || names.iter().map(|n| (*n).to_owned()).collect();
     for a in args {
         let (who, file) = match a.split_once('=') {
             Some((n, f)) if names.contains(&n) => (Some(n), f),
             // NAME=FILE naming no adapter (unless the whole is a file).
             Some((n, _)) if !Path::new(a).exists() => {
-                return Err(format!(
-                    "--known {a}: no adapter is named {n:?} (adapters: {})",
-                    names.join(", ")
-                ));
+                return Err(DivergenceError::UnknownAdapter {
+                    arg: a.clone(),
+                    name: n.to_owned(),
+                    adapters: adapters(),
+                });
             }
             _ => (None, a.as_str()),
         };
@@ -94,18 +166,15 @@ pub fn known_for(
             Some(n) => names.iter().position(|x| *x == n).unwrap_or(0),
             None if ads.len() == 1 => 0,
             None => {
-                return Err(format!(
-                    "--known {a}: with several adapters say whose, as NAME=FILE (NAME one of {})",
-                    names.join(", ")
-                ));
+                return Err(DivergenceError::Whose {
+                    arg: a.clone(),
+                    adapters: adapters(),
+                });
             }
         };
         let d = load_divergences(Path::new(file))?;
-        out[idx].0.extend(d);
-        out[idx].1.push(file.to_owned());
+        out[idx].divergences.extend(d);
+        out[idx].files.push(file.to_owned());
     }
-    Ok(out
-        .into_iter()
-        .map(|(d, files)| (d, files.join(" or ")))
-        .collect())
+    Ok(out)
 }

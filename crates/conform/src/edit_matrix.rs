@@ -177,9 +177,9 @@ pub fn case_texts() -> Vec<(String, String)> {
 /// The family, parsed.
 ///
 /// # Errors
-/// A generated text that does not parse (a bug in the table), one message
+/// A generated text that does not parse (a bug in the table), one problem
 /// each.
-pub fn cases() -> Result<Vec<Case>, Vec<String>> {
+pub fn cases() -> Result<Vec<Case>, super::source::CaseSetError> {
     super::source::parse_all(case_texts())
 }
 
@@ -192,7 +192,7 @@ mod tests {
     #[test]
     fn the_matrix_generates_valid_cases() {
         let clauses = assetpin_contract::contract_clauses();
-        let cases = cases().unwrap_or_else(|e| panic!("{}", e.join("\n")));
+        let cases = cases().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cases.len(), TYPES.len() * SCENARIOS.len());
         for c in &cases {
             let errs = c.validate(&clauses);

@@ -381,9 +381,9 @@ pub fn case_texts() -> Vec<(String, String)> {
 /// The family, parsed.
 ///
 /// # Errors
-/// A generated text that does not parse (a bug in the table), one message
+/// A generated text that does not parse (a bug in the table), one problem
 /// each.
-pub fn cases() -> Result<Vec<Case>, Vec<String>> {
+pub fn cases() -> Result<Vec<Case>, super::source::CaseSetError> {
     super::source::parse_all(case_texts())
 }
 
@@ -396,7 +396,7 @@ mod tests {
     #[test]
     fn the_table_generates_valid_cases() {
         let clauses = assetpin_contract::contract_clauses();
-        let cases = cases().unwrap_or_else(|e| panic!("{}", e.join("\n")));
+        let cases = cases().unwrap_or_else(|e| panic!("{e}"));
         let per_verb: usize = TARGETS.iter().map(|t| plants_for(t.dir).len()).sum();
         assert_eq!(cases.len(), VERBS.len() * per_verb + 2 * NAMES.len());
         let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();

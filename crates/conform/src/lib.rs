@@ -38,18 +38,28 @@
 //!
 //! # Modules
 //!
-//! - [`args`]: the arguments of `assetpin conform` and the report formats.
-//! - [`run`]: `assetpin conform` end to end, and its exit code.
+//! - [`args`]: the arguments of `assetpin conform`, the report formats,
+//!   and the values its parsers refuse ([`args::ArgError`]).
+//! - [`run`]: `assetpin conform` end to end, its exit code, and why it
+//!   stops before or after its cases ([`run::Stop`]).
 //! - [`suite`]: loading and selecting cases, one implementation's run.
-//! - [`divergence`]: known divergences (`--known`).
-//! - [`output`]: the `--junit` and `--html` report files.
-//! - [`case`]: the case model and its validation.
-//! - [`source`]: the embedded or `--cases` case sets.
+//! - [`divergence`]: known divergences (`--known`), by adapter
+//!   ([`divergence::Known`]), and why a `--known` cannot be used
+//!   ([`divergence::DivergenceError`]).
+//! - [`output`]: the `--junit` and `--html` report files, and why a path
+//!   cannot take one ([`output::OutputError`]).
+//! - [`case`]: the case model, its parse errors
+//!   ([`case::CaseParseError`]) and validation ([`case::Invalid`]).
+//! - [`source`]: the embedded or `--cases` case sets, the reading of
+//!   input files ([`source::ReadError`]), and every problem of a case set
+//!   ([`source::CaseSetError`]).
 //! - [`hostile`], [`edit_matrix`]: generated case families.
-//! - [`adapter`]: how to drive one implementation.
+//! - [`adapter`]: how to drive one implementation, and why an adapter
+//!   cannot be used ([`adapter::AdapterError`]).
 //! - [`runner`]: one case against one adapter, to a [`outcome::Outcome`].
 //! - [`outcome`]: outcomes and failures.
-//! - [`error`]: harness errors.
+//! - [`error`]: harness errors (what stops one case; the errors that stop
+//!   the whole run live with their modules, above).
 //! - [`workspace`]: a case's temporary directories, its wiki via git,
 //!   variable substitution.
 //! - [`snapshot`]: tree snapshots for "nothing changed" checks.

@@ -5,7 +5,6 @@
 use crate::adapter::Adapter;
 use crate::args::ConformArgs;
 use crate::matrix;
-use crate::run::Stop;
 use crate::suite::ImplRun;
 use std::path::{Path, PathBuf};
 
@@ -27,13 +26,12 @@ impl Output {
     /// Opens `path` for writing without truncating it yet (the report
     /// replaces it when the run ends). A FIFO with no reader is refused
     /// rather than waited on; a directory is refused.
-    fn open(path: &Path, what: &'static str, render: Render) -> Result<Output, Stop> {
+    fn open(path: &Path, what: &'static str, render: Render) -> Result<Output, OutputError> {
         use rustix::fs::{Mode, OFlags};
-        let fail = |e: &dyn std::fmt::Display| {
-            Stop::usage(format!(
-                "cannot write the {what} report to {}: {e}; give a writable file path",
-                path.display()
-            ))
+        let fail = |why| OutputError::Open {
+            what,
+            path: path.to_owned(),
+            why,
         };
         let fd = rustix::fs::open(
             path,
@@ -41,9 +39,9 @@ impl Output {
             Mode::from_raw_mode(0o644),
         )
         .map_err(|e| match e {
-            rustix::io::Errno::NXIO => fail(&"a FIFO that nobody reads"),
-            rustix::io::Errno::ISDIR => fail(&"a directory"),
-            e => fail(&e),
+            rustix::io::Errno::NXIO => fail(CannotOpen::UnreadFifo),
+            rustix::io::Errno::ISDIR => fail(CannotOpen::Directory),
+            e => fail(CannotOpen::Os(e.into())),
         })?;
         // Writes at the end block as usual (a FIFO's reader is there).
         let _ = rustix::fs::fcntl_setfl(&fd, OFlags::empty());
@@ -62,15 +60,13 @@ impl Output {
     }
 
     /// Replaces the file's bytes with the report.
-    pub(crate) fn write(mut self, runs: &[ImplRun]) -> Result<(), Stop> {
+    pub(crate) fn write(mut self, runs: &[ImplRun]) -> Result<(), OutputError> {
         use std::io::Write;
         let text = (self.render)(runs);
-        let fail = |e: std::io::Error| {
-            Stop::io(format!(
-                "cannot write the {} report {}: {e}",
-                self.what,
-                self.path.display()
-            ))
+        let fail = |e: std::io::Error| OutputError::Write {
+            what: self.what,
+            path: self.path.clone(),
+            source: e,
         };
         if self.file.metadata().is_ok_and(|m| m.is_file()) {
             self.file.set_len(0).map_err(fail)?;
@@ -95,7 +91,10 @@ fn file_id(p: &Path) -> Option<(u64, u64)> {
 
 /// Opens `--junit` and `--html`, refusing one that is an input of the run
 /// (an adapter or known-divergences file) or the other output.
-pub(crate) fn open_outputs(args: &ConformArgs, ads: &[Adapter]) -> Result<Vec<Output>, Stop> {
+pub(crate) fn open_outputs(
+    args: &ConformArgs,
+    ads: &[Adapter],
+) -> Result<Vec<Output>, OutputError> {
     let mut outs: Vec<Output> = Vec::new();
     match open_each(args, ads, &mut outs) {
         Ok(()) => Ok(outs),
@@ -109,7 +108,11 @@ pub(crate) fn open_outputs(args: &ConformArgs, ads: &[Adapter]) -> Result<Vec<Ou
     }
 }
 
-fn open_each(args: &ConformArgs, ads: &[Adapter], outs: &mut Vec<Output>) -> Result<(), Stop> {
+fn open_each(
+    args: &ConformArgs,
+    ads: &[Adapter],
+    outs: &mut Vec<Output>,
+) -> Result<(), OutputError> {
     let inputs: Vec<String> = args
         .adapter
         .iter()
@@ -138,26 +141,27 @@ fn open_each(args: &ConformArgs, ads: &[Adapter], outs: &mut Vec<Output>) -> Res
         if let (Some(cases), Ok(dir)) = (&cases_dir, std::fs::canonicalize(parent))
             && dir.starts_with(cases)
         {
-            return Err(Stop::usage(format!(
-                "the {what} report {} is inside the case directory {}; write it elsewhere",
-                p.display(),
-                cases.display()
-            )));
+            return Err(OutputError::InCases {
+                what,
+                path: p.clone(),
+                cases: cases.clone(),
+            });
         }
         let before = file_id(p);
         if let Some(id) = before {
             if let Some(i) = inputs.iter().find(|i| file_id(Path::new(i)) == Some(id)) {
-                return Err(Stop::usage(format!(
-                    "the {what} report {} is the input {i}; write it elsewhere",
-                    p.display()
-                )));
+                return Err(OutputError::IsInput {
+                    what,
+                    path: p.clone(),
+                    input: i.clone(),
+                });
             }
             if let Some(o) = outs.iter().find(|o| o.id() == Some(id)) {
-                return Err(Stop::usage(format!(
-                    "the {what} report {} is also the {} report; give each its own file",
-                    p.display(),
-                    o.what
-                )));
+                return Err(OutputError::SameFile {
+                    what,
+                    path: p.clone(),
+                    other: o.what,
+                });
             }
         }
         let mut o = Output::open(p, what, render)?;
@@ -165,4 +169,88 @@ fn open_each(args: &ConformArgs, ads: &[Adapter], outs: &mut Vec<Output>) -> Res
         outs.push(o);
     }
     Ok(())
+}
+
+/// Why a report file (`--junit`, `--html`, its `what`) cannot take the
+/// report.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The path cannot be opened for writing.
+    #[error("cannot write the {what} report to {}: {why}; give a writable file path", path.display())]
+    Open {
+        /// `JUnit` or `HTML`.
+        what: &'static str,
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        why: CannotOpen,
+    },
+    /// The path is inside the `--cases` directory.
+    #[error(
+        "the {what} report {} is inside the case directory {}; write it elsewhere",
+        path.display(),
+        cases.display()
+    )]
+    InCases {
+        /// `JUnit` or `HTML`.
+        what: &'static str,
+        /// The path given.
+        path: PathBuf,
+        /// The case directory.
+        cases: PathBuf,
+    },
+    /// The path is an input of the run (an adapter, a known-divergences
+    /// file, a program).
+    #[error("the {what} report {} is the input {input}; write it elsewhere", path.display())]
+    IsInput {
+        /// `JUnit` or `HTML`.
+        what: &'static str,
+        /// The path given.
+        path: PathBuf,
+        /// The input as given.
+        input: String,
+    },
+    /// Both reports were given the same file.
+    #[error("the {what} report {} is also the {other} report; give each its own file", path.display())]
+    SameFile {
+        /// `JUnit` or `HTML`.
+        what: &'static str,
+        /// The path given.
+        path: PathBuf,
+        /// The other report.
+        other: &'static str,
+    },
+    /// Writing the report at the end of the run failed.
+    #[error("cannot write the {what} report {}: {source}", path.display())]
+    Write {
+        /// `JUnit` or `HTML`.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl OutputError {
+    /// True when the path was given unusable (a usage error), false when
+    /// writing failed at the end of the run.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, OutputError::Write { .. })
+    }
+}
+
+/// Why a report path cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CannotOpen {
+    /// A FIFO with no reader.
+    #[error("a FIFO that nobody reads")]
+    UnreadFifo,
+    /// A directory.
+    #[error("a directory")]
+    Directory,
+    /// Any other failure of the open.
+    #[error("{0}")]
+    Os(std::io::Error),
 }

@@ -41,18 +41,28 @@ pub fn end_group(pgid: i32) {
     lock(&GROUPS).remove(&pgid);
 }
 
-/// Makes a case's temporary directory with `make` (which returns its
-/// path) and tracks it, both under the set's lock, so that an interrupt
-/// finds every directory made and none is made after it.
+/// What [`tracked_dir`]'s `make` made: a value owning a directory (a
+/// `TempDir`) and the directory's path, which is tracked.
+#[derive(Debug)]
+pub struct MadeDir<T> {
+    /// What was made; [`tracked_dir`] returns it.
+    pub made: T,
+    /// The directory to remove if the run is interrupted.
+    pub path: PathBuf,
+}
+
+/// Makes a case's temporary directory with `make` and tracks its path,
+/// both under the set's lock, so that an interrupt finds every directory
+/// made and none is made after it.
 ///
 /// # Errors
 /// `make`'s error, or `interrupted` once the run is being interrupted.
-pub fn tracked_dir<T>(make: impl FnOnce() -> HResult<(T, PathBuf)>) -> HResult<T> {
+pub fn tracked_dir<T>(make: impl FnOnce() -> HResult<MadeDir<T>>) -> HResult<T> {
     let mut dirs = lock(&DIRS);
     if STOPPING.load(Ordering::SeqCst) {
         return Err(HarnessError::Interrupted);
     }
-    let (made, path) = make()?;
+    let MadeDir { made, path } = make()?;
     dirs.insert(path);
     Ok(made)
 }
@@ -114,8 +124,17 @@ pub fn park_if_interrupted() {
 /// processes a case left behind are told from another case's.
 pub const CASE_VAR: &str = "ASSETPIN_CONFORM_CASE";
 
-/// Processes killed when their case's step ended: (case id, how many).
-static CLAIMED: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
+/// Processes killed when their case's step ended, by case.
+static CLAIMED: Mutex<Vec<Claimed>> = Mutex::new(Vec::new());
+
+/// The processes a case's step left running, killed by [`claim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// The case id.
+    pub case: String,
+    /// How many processes were killed.
+    pub killed: usize,
+}
 
 /// Kills every live process that carries `CASE_VAR=<mark>` and is not in
 /// one of `ended` (process groups the step has just killed, whose members
@@ -137,13 +156,16 @@ pub fn claim(case: &str, mark: &Path, ended: &[i32]) -> usize {
         .filter(|&pid| kill(pid))
         .count();
     if n > 0 {
-        lock(&CLAIMED).push((case.to_owned(), n));
+        lock(&CLAIMED).push(Claimed {
+            case: case.to_owned(),
+            killed: n,
+        });
     }
     n
 }
 
 /// The processes [`claim`] killed, by case, in the order claimed.
-pub fn claimed() -> Vec<(String, usize)> {
+pub fn claimed() -> Vec<Claimed> {
     lock(&CLAIMED).clone()
 }
 

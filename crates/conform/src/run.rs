@@ -2,46 +2,100 @@
 //! known divergences from the arguments, the run of each implementation,
 //! the reports on stdout and in files, and the exit code.
 
-use crate::adapter::Adapter;
+use crate::adapter::{Adapter, AdapterError};
 use crate::args::{ConformArgs, Format};
 use crate::case::Case;
-use crate::divergence::known_for;
-use crate::output::open_outputs;
+use crate::divergence::{DivergenceError, known_for};
+use crate::output::{OutputError, open_outputs};
+use crate::reaper::Claimed;
+use crate::source::CaseSetError;
 use crate::suite::{ImplRun, load_cases, run_impl, taken};
 use crate::{matrix, reaper};
 
-/// Why `conform` stopped outside its cases: `usage` (exit 2: an adapter,
-/// known-divergences file, case directory or output path that cannot be
-/// used as given) or `io` (exit 1: a report that cannot be written).
-pub(crate) struct Stop {
-    kind: &'static str,
-    message: String,
+/// Why `conform` stopped outside its cases: a usage error (exit 2: an
+/// adapter, known-divergences file, case directory or output path that
+/// cannot be used as given) or an I/O error (exit 1: a report that cannot
+/// be written).
+#[derive(Debug, thiserror::Error)]
+pub enum Stop {
+    /// The running executable cannot be found.
+    #[error("cannot find the running executable: {0}")]
+    NoSelfExe(#[source] std::io::Error),
+    /// An `--adapter` cannot be used.
+    #[error(transparent)]
+    Adapter(#[from] AdapterError),
+    /// Two adapters share a name.
+    #[error("two adapters are named {0:?}; each --adapter needs its own name")]
+    SameName(String),
+    /// The case set has problems (each is printed before this line).
+    #[error("{} problem(s) in the case set; nothing was run", .0.problems.len())]
+    Cases(CaseSetError),
+    /// A `--known` cannot be used.
+    #[error(transparent)]
+    Known(#[from] DivergenceError),
+    /// `--list` selected nothing.
+    #[error("no case selected (--filter {filter:?}, --skip {skip:?}, and each adapter's cases)")]
+    NoneSelected {
+        /// The `--filter` texts.
+        filter: Vec<String>,
+        /// The `--skip` texts.
+        skip: Vec<String>,
+    },
+    /// A `--junit` or `--html` file cannot take the report.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The report cannot be written to stdout.
+    #[error("write to stdout: {0}")]
+    Stdout(#[source] std::io::Error),
+}
+
+/// The two kinds of [`Stop`], as reports name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopKind {
+    /// Arguments that cannot be used as given: exit 2.
+    Usage,
+    /// A report that cannot be written: exit 1.
+    Io,
+}
+
+impl StopKind {
+    /// `usage` or `io`, as in `error[usage]`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopKind::Usage => "usage",
+            StopKind::Io => "io",
+        }
+    }
 }
 
 impl Stop {
-    pub(crate) fn usage(message: impl Into<String>) -> Stop {
-        Stop {
-            kind: "usage",
-            message: message.into(),
+    /// Whether it is a usage error or an I/O error.
+    pub fn kind(&self) -> StopKind {
+        match self {
+            Stop::NoSelfExe(_) | Stop::Stdout(_) => StopKind::Io,
+            Stop::Output(e) if !e.is_usage() => StopKind::Io,
+            _ => StopKind::Usage,
         }
     }
 
-    pub(crate) fn io(message: impl Into<String>) -> Stop {
-        Stop {
-            kind: "io",
-            message: message.into(),
+    /// Prints `error[<kind>]: <message>` (after each problem of a case
+    /// set, one `error[usage]:` line each) and, for `--format json`, the
+    /// object `{"status", "kind", "message"}` on stdout; returns the exit
+    /// code.
+    fn report(&self, format: Format) -> i32 {
+        if let Stop::Cases(e) = self {
+            for p in &e.problems {
+                say_err(&format!("error[usage]: {p}"));
+            }
         }
-    }
-
-    /// Prints `error[<kind>]: <message>` (and, for JSON, the object
-    /// `{"status", "kind", "message"}` on stdout); returns the exit code.
-    fn report(&self, json: bool) -> i32 {
-        say_err(&format!("error[{}]: {}", self.kind, self.message));
-        let usage = self.kind == "usage";
-        if json {
+        let kind = self.kind();
+        let message = self.to_string();
+        say_err(&format!("error[{}]: {message}", kind.as_str()));
+        let usage = kind == StopKind::Usage;
+        if format == Format::Json {
             let status = if usage { "usage" } else { "error" };
             let v =
-                serde_json::json!({"status": status, "kind": self.kind, "message": self.message});
+                serde_json::json!({"status": status, "kind": kind.as_str(), "message": message});
             say(&format!("{v}\n"));
         }
         if usage { 2 } else { 1 }
@@ -50,11 +104,10 @@ impl Stop {
 
 /// Entry point of `assetpin conform`; returns the exit code.
 pub fn run(args: ConformArgs) -> i32 {
-    let json = args.format == Format::Json;
     reaper::install();
     let code = match run_checked(&args) {
         Ok(code) => code,
-        Err(stop) => stop.report(json),
+        Err(stop) => stop.report(args.format),
     };
     // The interrupt's handler ends the process (130); the run it cut
     // short must not end it first with the cut cases' code.
@@ -70,12 +123,12 @@ pub fn run(args: ConformArgs) -> i32 {
 /// The note on the processes the tools left running: those killed as
 /// their step ended, by case (the first ten), and those found only at
 /// the end of the run.
-fn left_running_note(claimed: &[(String, usize)], at_end: usize) -> String {
-    let at_steps: usize = claimed.iter().map(|(_, n)| n).sum();
+fn left_running_note(claimed: &[Claimed], at_end: usize) -> String {
+    let at_steps: usize = claimed.iter().map(|c| c.killed).sum();
     let mut by_case: Vec<String> = claimed
         .iter()
         .take(10)
-        .map(|(c, n)| format!("{c}: {n}"))
+        .map(|c| format!("{}: {}", c.case, c.killed))
         .collect();
     if claimed.len() > 10 {
         by_case.push(format!("{} more case(s)", claimed.len() - 10));
@@ -99,30 +152,18 @@ fn left_running_note(claimed: &[(String, usize)], at_end: usize) -> String {
 fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
     let self_exe = match args.self_exe.clone() {
         Some(p) => p,
-        None => std::env::current_exe()
-            .map_err(|e| Stop::io(format!("cannot find the running executable: {e}")))?,
+        None => std::env::current_exe().map_err(Stop::NoSelfExe)?,
     };
     let mut ads = Vec::new();
     for a in &args.adapter {
-        let ad = Adapter::from_arg(Some(a), &self_exe).map_err(Stop::usage)?;
+        let ad = Adapter::from_arg(Some(a), &self_exe)?;
         if ads.iter().any(|x: &Adapter| x.spec.name == ad.spec.name) {
-            return Err(Stop::usage(format!(
-                "two adapters are named {:?}; each --adapter needs its own name",
-                ad.spec.name
-            )));
+            return Err(Stop::SameName(ad.spec.name));
         }
         ads.push(ad);
     }
-    let all = load_cases(args.cases.as_deref()).map_err(|errs| {
-        for e in &errs {
-            say_err(&format!("error[usage]: {e}"));
-        }
-        Stop::usage(format!(
-            "{} problem(s) in the case set; nothing was run",
-            errs.len()
-        ))
-    })?;
-    let known = known_for(&args.known, &ads).map_err(Stop::usage)?;
+    let all = load_cases(args.cases.as_deref()).map_err(Stop::Cases)?;
+    let known = known_for(&args.known, &ads)?;
     if args.list {
         return list(args, &ads, &all);
     }
@@ -133,7 +174,7 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
     let runs: Vec<ImplRun> = ads
         .into_iter()
         .zip(known)
-        .map(|(ad, (k, file))| run_impl(args, &all, ad, &k, &file, jobs))
+        .map(|(ad, k)| run_impl(args, &all, ad, &k, jobs))
         .collect();
     let text = if let [one] = runs.as_slice() {
         let r = one.report();
@@ -161,7 +202,7 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
     if let Err(e) = write_out(&text)
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        return Err(Stop::io(format!("write to stdout: {e}")));
+        return Err(Stop::Stdout(e));
     }
     Ok(i32::from(runs.iter().any(ImplRun::failed)))
 }
@@ -177,10 +218,10 @@ fn list(args: &ConformArgs, ads: &[Adapter], all: &[Case]) -> Result<i32, Stop> 
         }
     }
     if rows.is_empty() {
-        return Err(Stop::usage(format!(
-            "no case selected (--filter {:?}, --skip {:?}, and each adapter's cases)",
-            args.filter, args.skip
-        )));
+        return Err(Stop::NoneSelected {
+            filter: args.filter.clone(),
+            skip: args.skip.clone(),
+        });
     }
     if args.format == Format::Json {
         let cases: Vec<serde_json::Value> = rows

@@ -5,9 +5,10 @@
 use crate::adapter::Adapter;
 use crate::args::ConformArgs;
 use crate::case::Case;
-use crate::divergence::Divergence;
+use crate::divergence::Known;
 use crate::outcome::Status;
 use crate::runner::{self, CaseResult};
+use crate::source::{CaseProblem, CaseSetError};
 use crate::{coverage, edit_matrix, hostile, report, source};
 use rayon::prelude::*;
 use std::io::IsTerminal;
@@ -17,8 +18,8 @@ use std::path::Path;
 /// against the contract's clause ids.
 ///
 /// # Errors
-/// Every problem found, one message each.
-pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
+/// Every problem found.
+pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, CaseSetError> {
     let cases = match dir {
         Some(d) => source::dir_cases(d)?,
         None => {
@@ -29,11 +30,15 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, Vec<String>> {
         }
     };
     let clauses = assetpin_contract::contract_clauses();
-    let errs: Vec<String> = cases.iter().flat_map(|c| c.validate(&clauses)).collect();
-    if errs.is_empty() {
+    let problems: Vec<CaseProblem> = cases
+        .iter()
+        .flat_map(|c| c.validate(&clauses))
+        .map(CaseProblem::Invalid)
+        .collect();
+    if problems.is_empty() {
         Ok(cases)
     } else {
-        Err(errs)
+        Err(CaseSetError { problems })
     }
 }
 
@@ -145,10 +150,11 @@ pub(crate) fn run_impl(
     args: &ConformArgs,
     all: &[Case],
     ad: Adapter,
-    known: &[Divergence],
-    known_file: &str,
+    known: &Known,
     jobs: usize,
 ) -> ImplRun {
+    let known_file = known.files_text();
+    let known = known.divergences.as_slice();
     let mut run_errors = Vec::new();
     for d in known {
         if !all.iter().any(|c| d.matches(&c.id)) {

@@ -66,7 +66,10 @@ impl Workspace {
                 .tempdir()
                 .map_err(io_err("cannot create a temporary directory"))?;
             let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_owned());
-            Ok(((tmp, base.clone()), base))
+            Ok(super::reaper::MadeDir {
+                made: (tmp, base.clone()),
+                path: base,
+            })
         })?;
         let ws = Workspace {
             project: base.join("project"),
