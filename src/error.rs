@@ -322,6 +322,20 @@ impl Error {
         )
     }
 
+    /// `unsafe-path` (Y2, I2): the wiki's commit holds at `path` a tree
+    /// entry no verb may write (`what` says why); the remedy is in the
+    /// wiki's history, not in the project.
+    pub fn unsafe_wiki_entry(path: &Path, what: &str) -> Self {
+        Error::new(
+            Kind::UnsafePath,
+            format!(
+                "{} is {what} in the wiki's commit; nothing was written (rewrite that commit \
+                 in the wiki, or install from another one)",
+                path.display()
+            ),
+        )
+    }
+
     /// `conflict` (U7, exit 3): dest changed since it was read. With
     /// `expected` (the `--expect-mtime-ns` value) the message compares it
     /// with `current`; without, dest changed while the update itself ran

@@ -29,6 +29,30 @@ pub fn locate(flag: Option<&Path>) -> PathBuf {
     home.join(".memtomem-wiki")
 }
 
+/// Why a tree entry's name is not one clean path segment, or `None` when
+/// it is. Git's own tree format cannot hold these names, but a tree written
+/// with `git hash-object --literally` can: `.git/config` would put a `.git`
+/// directory (and its `core.fsmonitor`) into dest past the skip rules,
+/// which test one name at a time (I2). Case and NTFS spellings of `.git`
+/// (`.GIT`, `.git.`, `git~1`) are a `.git` on the file systems that fold
+/// them, so they are refused too; `.git` itself is skipped by I2.
+fn not_one_segment(name: &str) -> Option<&'static str> {
+    let folded = name.trim_end_matches([' ', '.']).to_ascii_lowercase();
+    if name.is_empty() {
+        Some("which is empty")
+    } else if name == "." || name == ".." {
+        Some("which names a directory itself")
+    } else if name.contains('/') {
+        Some("which holds a '/'")
+    } else if name.contains('\0') {
+        Some("which holds a NUL byte")
+    } else if name != ".git" && (folded == ".git" || folded == "git~1") {
+        Some("which is `.git` on a case-folding or NTFS file system")
+    } else {
+        None
+    }
+}
+
 /// An open wiki repository.
 pub struct Wiki {
     repo: gix::Repository,
@@ -263,7 +287,27 @@ impl Wiki {
                      (rename it in the wiki)",
                 ));
             };
+            if let Some(why) = not_one_segment(fname) {
+                let shown = e.filename.escape_ascii().to_string();
+                return Err(Error::unsafe_wiki_entry(
+                    &self.path.join(format!("{base}/{prefix}{shown}")),
+                    &format!(
+                        "a tree entry named {shown:?}, {why}: not one clean path segment, it \
+                         would reach the file system as something else"
+                    ),
+                ));
+            }
             let rel = format!("{prefix}{fname}");
+            if out.contains_key(&rel)
+                || todo
+                    .iter()
+                    .any(|(_, p, _)| p.strip_suffix('/') == Some(&rel))
+            {
+                return Err(Error::unsafe_wiki_entry(
+                    &self.path.join(format!("{base}/{rel}")),
+                    "a name one tree holds twice (which one is meant is not defined)",
+                ));
+            }
             let mode = e.mode;
             let entry = if mode.is_tree() {
                 skip::Entry::Dir

@@ -15,6 +15,7 @@ mod paths;
 mod refusals;
 mod runner;
 mod shipping;
+mod wiki_objects;
 
 use assetpin_test_support::*;
 use std::process::Output;

@@ -138,6 +138,76 @@ impl Wiki {
         run_git(self.path(), args)
     }
 
+    /// Commits, on top of HEAD, a tree at `dir` (`skills/x`) written byte
+    /// by byte with `git hash-object -t tree --literally`: each entry is
+    /// `(mode, name, blob bytes)` and the name may be anything git's own
+    /// tools refuse (`.git/config`, `..`, empty, a duplicate). The work
+    /// tree is left as it was. Returns the new commit's full id.
+    pub fn commit_literal_tree(&self, dir: &str, entries: &[(&str, &[u8], &[u8])]) -> String {
+        let scratch = tempfile::tempdir().unwrap();
+        let mut raw = Vec::new();
+        for (i, (mode, name, bytes)) in entries.iter().enumerate() {
+            let f = scratch.path().join(format!("blob{i}"));
+            std::fs::write(&f, bytes).unwrap();
+            let oid = run_git(self.path(), ["hash-object", "-w", f.to_str().unwrap()]);
+            raw.extend_from_slice(format!("{mode} ").as_bytes());
+            raw.extend_from_slice(name);
+            raw.push(0);
+            raw.extend_from_slice(&hex::decode(oid).unwrap());
+        }
+        let t = scratch.path().join("tree");
+        std::fs::write(&t, raw).unwrap();
+        let mut tree = run_git(
+            self.path(),
+            [
+                "hash-object",
+                "-t",
+                "tree",
+                "--literally",
+                "-w",
+                t.to_str().unwrap(),
+            ],
+        );
+        // Graft it into HEAD's tree, one parent tree at a time (`git
+        // mktree` checks the entries it writes, not the trees they name).
+        let parts: Vec<&str> = dir.split('/').collect();
+        for depth in (0..parts.len()).rev() {
+            let parent = parts[..depth].join("/");
+            let spec = if parent.is_empty() {
+                "HEAD^{tree}".to_owned()
+            } else {
+                format!("HEAD:{parent}")
+            };
+            let listing = git(self.path()).args(["ls-tree", &spec]).output().unwrap();
+            let mut lines: Vec<String> = String::from_utf8(listing.stdout)
+                .unwrap()
+                .lines()
+                .filter(|l| l.split('\t').nth(1) != Some(parts[depth]))
+                .map(str::to_owned)
+                .collect();
+            lines.push(format!("040000 tree {tree}\t{}", parts[depth]));
+            let input = scratch.path().join("mktree");
+            std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+            let out = git(self.path())
+                .arg("mktree")
+                .stdin(std::fs::File::open(&input).unwrap())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "mktree: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            tree = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        }
+        let commit = run_git(
+            self.path(),
+            ["commit-tree", &tree, "-p", "HEAD", "-m", "a literal tree"],
+        );
+        run_git(self.path(), ["update-ref", "HEAD", &commit]);
+        commit
+    }
+
     /// The bytes of `rel` at HEAD, as git stores them.
     pub fn committed(&self, rel: &str) -> Vec<u8> {
         let out = git(self.path())
