@@ -78,19 +78,13 @@ pub fn path_in(home: &Path) -> PathBuf {
     home.join(DIR_NAME).join(FILE_NAME)
 }
 
-/// `$HOME`, the directory that holds the registry.
+/// `$HOME`, the directory that holds the registry (found as the peer
+/// finds it, [`crate::fs::home::home_dir`]).
 ///
 /// # Errors
-/// `io` when `HOME` is unset or empty.
+/// `io` when no absolute home directory can be found.
 pub fn home() -> Result<PathBuf> {
-    match std::env::var_os("HOME") {
-        Some(h) if !h.is_empty() => Ok(PathBuf::from(h)),
-        _ => Err(Error::io(
-            "find the registry under",
-            Path::new("$HOME"),
-            "HOME is not set; set it to your home directory",
-        )),
-    }
+    crate::fs::home::home_dir("find the registry under")
 }
 
 /// The store of the registry in `dir` (`$HOME/.memtomem`): the file under

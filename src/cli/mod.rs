@@ -347,7 +347,7 @@ fn context(cli: &Cli) -> Result<Context, Error> {
     let cwd = current_dir()?;
     Ok(Context {
         project: crate::ops::project::locate_root(cli.project.as_deref(), &cwd),
-        wiki: crate::wiki::locate(cli.wiki.as_deref()),
+        wiki: crate::wiki::locate(cli.wiki.as_deref())?,
     })
 }
 

@@ -11,6 +11,7 @@
 
 pub mod digest;
 pub mod failpoint;
+pub mod home;
 pub mod safedir;
 pub mod stage;
 pub mod walk;

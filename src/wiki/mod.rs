@@ -15,18 +15,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Where the wiki is (Terms): `flag`, else `$MEMTOMEM_WIKI_PATH`, else
-/// `$HOME/.memtomem-wiki`.
-pub fn locate(flag: Option<&Path>) -> PathBuf {
+/// `.memtomem-wiki` in the home directory ([`crate::fs::home::home_dir`]:
+/// `$HOME`, else the passwd entry's, as the peer finds it).
+///
+/// # Errors
+/// `wiki-not-found` when the default is needed and no absolute home
+/// directory can be found (never a path relative to where the command
+/// runs); the message names the three ways to say where the wiki is.
+pub fn locate(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = flag {
-        return p.to_owned();
+        return Ok(p.to_owned());
     }
     if let Some(p) = std::env::var_os("MEMTOMEM_WIKI_PATH").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
+        return Ok(PathBuf::from(p));
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    home.join(".memtomem-wiki")
+    match crate::fs::home::home_dir("find the default wiki under") {
+        Ok(home) => Ok(home.join(".memtomem-wiki")),
+        Err(e) => Err(Error::wiki_not_found(
+            Path::new("$HOME/.memtomem-wiki"),
+            &format!("cannot be found ({})", e.message),
+        )),
+    }
 }
 
 /// Why a tree entry's name is not one clean path segment, or `None` when

@@ -186,3 +186,63 @@ fn wiki_is_the_flag_then_the_variable_then_home() {
         project.dest("skill", "from-env").is_dir() && project.dest("skill", "from-home").is_dir()
     );
 }
+
+/// Terms (the default wiki): with `HOME` unset the default wiki is found
+/// as the peer finds it (the passwd entry's home), never relative to where
+/// the command runs; an empty or relative `HOME` is refused as
+/// `wiki-not-found` naming `HOME` and the remedies, and the remedy given
+/// (`--wiki`) is then accepted. Nothing is written in the working
+/// directory either way.
+#[assetpin_test]
+fn terms_the_default_wiki_is_never_relative_to_the_working_directory() {
+    let project = Project::new();
+    let cwd = project.parent().join("cwd");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let run = |home: Option<&str>, extra: &[&str]| {
+        let mut c = std::process::Command::new(bin());
+        c.current_dir(&cwd)
+            .env_remove("MEMTOMEM_WIKI_PATH")
+            .env_remove("HOME")
+            .stdin(std::process::Stdio::null())
+            .arg("--project")
+            .arg(project.path())
+            .args(extra)
+            .arg("status");
+        if let Some(h) = home {
+            c.env("HOME", h);
+        }
+        c.output().unwrap()
+    };
+    // HOME unset: an absolute default (status reads it and says where).
+    let out = run(None, &[]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let home = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .unwrap()
+        .unwrap()
+        .dir;
+    let want = format!("wiki {}/.memtomem-wiki ", home.display());
+    assert!(text.contains(&want), "want {want:?} in: {text}");
+    for home in ["", "relative/home"] {
+        let out = run(Some(home), &[]);
+        assert_refused(&out, "wiki-not-found");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("HOME") && stderr.contains("--wiki"),
+            "{stderr}"
+        );
+        // The remedy it names is accepted.
+        let wiki = sample_wiki();
+        let out = run(Some(home), &["--wiki", wiki.path().to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&cwd).unwrap().count(),
+        0,
+        "wrote in the working directory"
+    );
+}
