@@ -69,8 +69,9 @@ fn verify(
     let walked = drift::walk(&dest)?;
     let newest = walked.values().map(|f| f.mtime_ns).max().unwrap_or(0);
     let on_disk: Vec<String> = walked
-        .into_keys()
+        .keys()
         .filter(|rel| !path_is_skipped(rel))
+        .cloned()
         .collect();
     let mut differs = Vec::new();
     let mut only_on_disk = Vec::new();
@@ -78,7 +79,11 @@ fn verify(
         match expected.get(rel.as_str()) {
             None => only_on_disk.push(rel.clone()),
             Some(want) => {
-                if drift::rel_is(&dest, rel, want) != Some(true) {
+                // I3: a fresh install gives an executable file 0755 and any
+                // other 0644, so the executable bit is part of equal.
+                let exec_on_disk = walked.get(rel).is_some_and(|f| f.mode & 0o111 != 0);
+                if exec_on_disk != want.executable || drift::rel_is(&dest, rel, want) != Some(true)
+                {
                     differs.push(rel.clone());
                 }
             }

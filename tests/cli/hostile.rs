@@ -410,3 +410,42 @@ fn i1_a_wikis_filter_driver_is_never_run() {
     );
     assert!(!marker.exists(), "the wiki's filter driver ran");
 }
+
+/// I4 (adopt), I3: adopt records dest only when it equals a fresh install
+/// file by file, and a fresh install makes a file git records as
+/// executable 0755 and any other 0644: a dest whose executable bits differ
+/// from the wiki's is refused, naming the file, and nothing is written;
+/// with the bits as the wiki has them it is adopted.
+#[assetpin_test]
+fn i4_adopt_sees_a_difference_of_the_executable_bit() {
+    use std::os::unix::fs::PermissionsExt;
+    let wiki = sample_wiki();
+    let project = Project::new();
+    let dest = project.dest("skill", "x");
+    for rel in ["SKILL.md", "docs/guide.md", "docs/deep/more.txt", "run.sh"] {
+        let p = dest.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, wiki.committed(&format!("skills/x/{rel}"))).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let set = |rel: &str, mode: u32| {
+        std::fs::set_permissions(dest.join(rel), std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    // run.sh is executable in the wiki but not here; then guide.md is
+    // executable here but not in the wiki.
+    let err = refuses_unchanged(&project, &wiki, &["adopt", "skill", "x"], "dirty");
+    assert!(err.contains("run.sh"), "{err}");
+    set("run.sh", 0o755);
+    set("docs/guide.md", 0o755);
+    let err = refuses_unchanged(&project, &wiki, &["adopt", "skill", "x"], "dirty");
+    assert!(
+        err.contains("docs/guide.md") && !err.contains("run.sh"),
+        "{err}"
+    );
+    set("docs/guide.md", 0o644);
+    ok(&project, &wiki, &["adopt", "skill", "x"]);
+    assert_eq!(
+        project.entry("skill", "x")["wiki_commit"],
+        wiki.head().as_str()
+    );
+}
