@@ -107,8 +107,17 @@ pub struct UpdateOutcome {
     pub plan: Vec<PlanItem>,
     /// `.bak` files written (U3), relative to dest.
     pub backups: Vec<String>,
-    /// Dirty files found (U2).
+    /// The files that stand in the update's way (U3): the dirty files
+    /// (U2) whose bytes it would lose and the user's entries where HEAD
+    /// puts one. The refusal names exactly these; a plan lists them
+    /// whatever it decided; `--force` keeps each as a `.bak` (or removes it
+    /// where HEAD removed the file).
     pub dirty_files: Vec<String>,
+    /// The refusal the real run makes over [`UpdateOutcome::dirty_files`]
+    /// without `--force` (U3): `Some` only in a plan (`--dry-run`), since
+    /// the real run returns it as its error. The same value either way, so
+    /// a preview (A2) refuses exactly what the update would.
+    pub refusal: Option<Error>,
     /// Skip warnings (I2) and notes, one line each.
     pub warnings: Vec<String>,
     /// The pin moved (or, in a plan, would move) to a commit that does not
@@ -124,9 +133,13 @@ struct Prepared {
     /// The pin is a commit the wiki has but HEAD does not descend from:
     /// only `--force-head` moves it, and then backward (U5).
     backward: bool,
-    drift: Drift,
     tree: Option<AssetTree>,
     plan: Vec<PlanItem>,
+    /// What stands in the way (U3): see [`UpdateOutcome::dirty_files`].
+    blocking: Vec<String>,
+    /// The `dirty` refusal over `blocking` without `--force` (U3); only a
+    /// dry run gets a plan that holds one.
+    refusal: Option<Error>,
     /// Dest's entries as seen when planning (the fingerprint, see
     /// [`carry::list`]); empty when dest is absent.
     seen: Vec<carry::Entry>,
@@ -136,14 +149,15 @@ struct Prepared {
 
 impl Prepared {
     /// U1: the pin is HEAD and dest is clean: nothing to plan or write.
-    fn up_to_date(head: ObjectId, from: String, drift: Drift) -> Prepared {
+    fn up_to_date(head: ObjectId, from: String) -> Prepared {
         Prepared {
             head,
             from,
             backward: false,
-            drift,
             tree: None,
             plan: Vec::new(),
+            blocking: Vec::new(),
+            refusal: None,
             seen: Vec::new(),
             carry: Carry::default(),
         }
@@ -189,37 +203,39 @@ fn prepare(
     let pin = check_pin_move(project, wiki, head, &from, ty, name, opts)?;
     let old_files = recorded_files(&entry);
     if pin.id == Some(head) && !drift.is_dirty() && drift.exists {
-        return Ok(Prepared::up_to_date(head, from, drift));
+        return Ok(Prepared::up_to_date(head, from));
     }
 
     let tree = wiki.read_asset(head, ty, name)?;
     wiki.check_clean(head, ty, name)?;
-    let mut blocking = dirty_files_in_the_way(dest.as_ref(), &drift, &tree);
+    let changed = dirty_files_in_the_way(dest.as_ref(), &drift, &tree);
     let (seen, carry) = match &dest {
         Some(d) => {
             let seen = carry::list(d)?;
-            let carry = carry::plan(d, &seen, &old_files, &tree, &blocking)?;
+            let carry = carry::plan(d, &seen, &old_files, &tree, &changed)?;
             (seen, carry)
         }
         None => (Vec::new(), Carry::default()),
     };
-    // The user's own files where HEAD puts one are local changes too (U3).
-    blocking.extend(carry.in_the_way.iter().cloned());
-    blocking.sort();
-    blocking.dedup();
-    if !blocking.is_empty() && !opts.force && !opts.dry_run {
-        return Err(refuse_dirty(
-            project, ty, name, &drift, &old_files, blocking,
-        ));
+    let blocking = in_the_way(changed, &carry);
+    // One decision for the real run and the dry run (A2, U6): the dry run
+    // only carries it in its plan instead of returning it.
+    let refusal = (!blocking.is_empty() && !opts.force)
+        .then(|| refuse_dirty(project, ty, name, &drift, &old_files, blocking.clone()));
+    if let Some(e) = refusal.clone()
+        && !opts.dry_run
+    {
+        return Err(e);
     }
     let plan = plan_files(dest.as_ref(), &drift, &tree, &old_files, &blocking);
     Ok(Prepared {
         head,
         from,
         backward: pin.id.is_some() && !pin.forward,
-        drift,
         tree: Some(tree),
         plan,
+        blocking,
+        refusal,
         seen,
         carry,
     })
@@ -334,6 +350,19 @@ fn dirty_files_in_the_way(
         })
         .cloned()
         .collect()
+}
+
+/// U3: everything that stands in the update's way: the dirty files it
+/// would lose bytes of (`changed`, see [`dirty_files_in_the_way`]) and the
+/// user's own entries where HEAD puts a file or needs a directory (the
+/// sharpening "U3, the user's files in the way"), sorted. The refusal, a
+/// plan and `--force`'s backups all name this one list.
+fn in_the_way(changed: Vec<String>, carry: &Carry) -> Vec<String> {
+    let mut blocking = changed;
+    blocking.extend(carry.in_the_way.iter().cloned());
+    blocking.sort();
+    blocking.dedup();
+    blocking
 }
 
 /// U3: the refusal of an update over local changes without `--force`:
@@ -655,7 +684,12 @@ pub fn update_with(
         } else {
             Vec::new()
         },
-        dirty_files: prep.drift.dirty_files.clone(),
+        dirty_files: prep.blocking.clone(),
+        refusal: if ended == Ended::Planned {
+            prep.refusal.clone()
+        } else {
+            None
+        },
         warnings: prep
             .tree
             .as_ref()

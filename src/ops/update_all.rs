@@ -151,17 +151,9 @@ pub fn classify(
         };
         let (state, reason, planned) = match update_with(&ctx, ty, name, &plan_opts, &mut |_| {}) {
             Ok(u) if u.status == UpdateStatus::UpToDate => (State::Unchanged, None, Some(u)),
-            Ok(u) if !u.dirty_files.is_empty() && !opts.force => {
-                let e = Error::new(
-                    Kind::Dirty,
-                    format!(
-                        "{ty} {name} has local edits ({}); --force overwrites them, \
-                         keeping each modified file as <file>.bak",
-                        u.dirty_files.join(", ")
-                    ),
-                );
-                (State::Refuse, Some(e), Some(u))
-            }
+            // The refusal the single update would make, decided by the
+            // same code (A2, U3): its kind, message and files.
+            Ok(u) if u.refusal.is_some() => (State::Refuse, u.refusal.clone(), Some(u)),
             Ok(u) => (State::Update, None, Some(u)),
             Err(e) if e.kind == Kind::NotInstalled => {
                 skipped.push(Skipped {

@@ -157,3 +157,61 @@ fn r3_a_missing_home_is_refused_not_created() {
     assert!(!missing.exists(), "a missing HOME was created");
     assert_same(&before, &snapshot(project.parent()), "after the refusals");
 }
+
+/// A2, U3: a project where the user's own file stands where HEAD adds
+/// one is a `refuse` row in the preview, as the single update refuses it,
+/// so the batch stops before any write: neither project is written.
+#[assetpin_test]
+fn a2_a_users_file_in_heads_way_refuses_the_batch_up_front() {
+    let (wiki, project) = one_behind();
+    let other = Project::new();
+    assetpin(&other, &wiki)
+        .args(["install", "skill", "x"])
+        .assert()
+        .success();
+    let added = assetpin_at(&project.home(), &other.path(), wiki.path())
+        .args(["projects", "add"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    wiki.file("skills/x/new.md", "head\n");
+    wiki.commit("v3");
+    // The user's own new.md in the other project, where HEAD now adds one.
+    std::fs::write(other.dest("skill", "x").join("new.md"), "mine\n").unwrap();
+    let single = assetpin_at(&other.home(), &other.path(), wiki.path())
+        .args(["update", "skill", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(single.status.code(), Some(1), "{single:?}");
+    assert!(String::from_utf8_lossy(&single.stderr).contains("error[dirty]"));
+    let (mine, theirs) = (snapshot(project.path()), snapshot(other.path()));
+    let preview = assetpin(&project, &wiki)
+        .args(["--json", "update", "skill", "x", "--all", "--dry-run"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&preview.stdout).unwrap();
+    let states: Vec<(&str, &serde_json::Value)> = v["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["state"].as_str().unwrap(), &p["dirty_files"]))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("update", &serde_json::json!([])),
+            ("refuse", &serde_json::json!(["new.md"]))
+        ],
+        "{v}"
+    );
+    let out = assetpin(&project, &wiki)
+        .args(["update", "skill", "x", "--all", "--yes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}{err}");
+    assert!(err.contains("error[dirty]"), "{text}{err}");
+    assert_same(&mine, &snapshot(project.path()), "the clean project");
+    assert_same(&theirs, &snapshot(other.path()), "the project in the way");
+}

@@ -379,3 +379,130 @@ fn u3_a_dirty_file_that_already_holds_heads_bytes_is_not_in_the_way() {
     std::fs::write(dest.join("SKILL.md"), "mine\n").unwrap();
     assert_refused_unchanged(&project, &wiki, &["update", "skill", "s"], "dirty", 1);
 }
+
+/// What the real run does: `Ok(())` when it would write, `Err((kind,
+/// files named))` when it would refuse.
+type Verdict = Result<(), (String, Value)>;
+
+/// A2, U3, U6: what `update --dry-run` says the real run does. A plan
+/// names in `dirty_files` the files the real run refuses over and, without
+/// `--force`, says that the real run refuses (the refusal is `dirty`).
+fn dry_run_verdict(project: &Project, wiki: &Wiki, extra: &[&str]) -> Verdict {
+    let mut args = vec!["update", "skill", "s", "--dry-run"];
+    args.extend_from_slice(extra);
+    let before = snapshot(project.path());
+    let (code, v, err) = json_run(project, wiki, &args);
+    assert_eq!(code, 0, "a dry run exits 0: {v} {err}");
+    let human = assetpin_std(project, wiki).args(&args).output().unwrap();
+    assert_same(&before, &snapshot(project.path()), "after a dry run");
+    let says_refuse =
+        String::from_utf8_lossy(&human.stdout).contains("the real run refuses without --force");
+    let named = v["dirty_files"].clone();
+    assert_eq!(
+        says_refuse,
+        named.as_array().is_some_and(|a| !a.is_empty()) && !extra.contains(&"--force"),
+        "{v}"
+    );
+    if says_refuse {
+        Err(("dirty".to_owned(), named))
+    } else {
+        Ok(())
+    }
+}
+
+/// The real run's verdict, and the project unchanged when it refuses.
+fn real_run_verdict(project: &Project, wiki: &Wiki) -> Verdict {
+    let before = snapshot(project.path());
+    let (code, v, err) = json_run(project, wiki, &["update", "skill", "s"]);
+    if code == 0 {
+        return Ok(());
+    }
+    assert_same(&before, &snapshot(project.path()), "after a refusal");
+    assert!(v["kind"].is_string(), "{v} {err}");
+    Err((
+        v["kind"].as_str().unwrap().to_owned(),
+        v["dirty_files"].clone(),
+    ))
+}
+
+/// A2, U3, U6: the dry run and the real run agree on refuse or proceed,
+/// the kind and the files named, and that is `want`.
+fn assert_dry_run_agrees(project: &Project, wiki: &Wiki, want: Verdict) {
+    let dry = dry_run_verdict(project, wiki, &[]);
+    let real = real_run_verdict(project, wiki);
+    assert_eq!(dry, real, "the dry run and the real run disagree");
+    assert_eq!(real, want);
+}
+
+#[assetpin_test]
+fn u6_dry_run_refuses_like_the_real_run_a_file_where_head_adds_one() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/new.md", "head\n");
+    wiki.commit("v2");
+    std::fs::write(project.dest("skill", "s").join("new.md"), "mine\n").unwrap();
+    assert_dry_run_agrees(
+        &project,
+        &wiki,
+        Err(("dirty".into(), serde_json::json!(["new.md"]))),
+    );
+}
+
+#[assetpin_test]
+fn u6_dry_run_refuses_like_the_real_run_a_link_where_head_adds_a_directory() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/docs/a.md", "a\n");
+    wiki.commit("v2");
+    let dest = project.dest("skill", "s");
+    std::os::unix::fs::symlink("bin", dest.join("docs")).unwrap();
+    assert_dry_run_agrees(
+        &project,
+        &wiki,
+        Err(("dirty".into(), serde_json::json!(["docs"]))),
+    );
+}
+
+#[assetpin_test]
+fn u6_dry_run_refuses_like_the_real_run_a_directory_where_head_adds_a_file() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/notes", "head\n");
+    wiki.commit("v2");
+    let dest = project.dest("skill", "s");
+    std::fs::create_dir(dest.join("notes")).unwrap();
+    std::fs::write(dest.join("notes/mine.md"), "mine\n").unwrap();
+    assert_dry_run_agrees(
+        &project,
+        &wiki,
+        Err(("dirty".into(), serde_json::json!(["notes"]))),
+    );
+}
+
+/// The case the other way round: a dirty file that already holds HEAD's
+/// bytes does not stop the real run, so the dry run must not say it would.
+#[assetpin_test]
+fn u6_dry_run_proceeds_like_the_real_run_over_a_dirty_file_already_at_head() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/SKILL.md", "# s\nv2\n");
+    wiki.commit("v2");
+    std::fs::write(project.dest("skill", "s").join("SKILL.md"), "# s\nv2\n").unwrap();
+    assert_dry_run_agrees(&project, &wiki, Ok(()));
+}
+
+/// A user's file in the way and a modified recorded file: both named, in
+/// both runs, and `--force` plans no refusal.
+#[assetpin_test]
+fn u6_dry_run_names_every_file_in_the_way_like_the_real_run() {
+    let (wiki, project) = installed();
+    wiki.file("skills/s/SKILL.md", "# s\nv2\n")
+        .file("skills/s/new.md", "head\n");
+    wiki.commit("v2");
+    let dest = project.dest("skill", "s");
+    std::fs::write(dest.join("SKILL.md"), "edited\n").unwrap();
+    std::fs::write(dest.join("new.md"), "mine\n").unwrap();
+    let dry = dry_run_verdict(&project, &wiki, &["--force"]);
+    assert!(dry.is_ok(), "{dry:?}");
+    assert_dry_run_agrees(
+        &project,
+        &wiki,
+        Err(("dirty".into(), serde_json::json!(["SKILL.md", "new.md"]))),
+    );
+}
