@@ -211,6 +211,48 @@ impl Error {
         )
     }
 
+    /// `dirty` (U3) where what was installed cannot be known: the entry
+    /// has no valid digests (L9) and the wiki cannot read its pin `pin`
+    /// (rewritten away, or no commit id), so no byte can be compared.
+    /// `files` are dirty by the mtime rule of U2 only (changed after
+    /// `installed_at`), `deleted` those of them that are gone; neither is
+    /// called modified.
+    pub fn dirty_unprovable(
+        ty: impl fmt::Display,
+        name: &str,
+        dest: &Path,
+        pin: &str,
+        files: &[String],
+        deleted: &[String],
+    ) -> Self {
+        let changed: Vec<&str> = files
+            .iter()
+            .filter(|f| !deleted.contains(f))
+            .map(String::as_str)
+            .collect();
+        let mut parts = Vec::new();
+        if !changed.is_empty() {
+            parts.push(format!(
+                "changed after installed_at (by mtime) {}",
+                changed.join(", ")
+            ));
+        }
+        if !deleted.is_empty() {
+            parts.push(format!("deleted {}", deleted.join(", ")));
+        }
+        Error::new(
+            Kind::Dirty,
+            format!(
+                "{ty} {name:?} cannot be shown unchanged in {}: the entry has no valid digests \
+                 and the wiki cannot read its pin {pin:?}, so the bytes installed are unknown: {} \
+                 (pass --force to overwrite them; each such file is kept as <file>.bak, each \
+                 deleted one is restored)",
+                dest.display(),
+                parts.join("; ")
+            ),
+        )
+    }
+
     /// `dirty` for `adopt`: dest differs from the asset at wiki HEAD
     /// `head`; `report` lists each class of difference ("differs", "only
     /// on disk", "only at HEAD") with its paths (empty classes are left

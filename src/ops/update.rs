@@ -201,13 +201,14 @@ fn prepare(
         .unwrap_or("")
         .to_owned();
     let pin = check_pin_move(project, wiki, head, &from, ty, name, opts)?;
-    let old_files = recorded_files(&entry);
     if pin.id == Some(head) && !drift.is_dirty() && drift.exists {
         return Ok(Prepared::up_to_date(head, from));
     }
 
     let tree = wiki.read_asset(head, ty, name)?;
     wiki.check_clean(head, ty, name)?;
+    let record = recorded_files(&entry, wiki, &pin, ty, name, &drift, &tree);
+    let old_files = record.files;
     let changed = dirty_files_in_the_way(dest.as_ref(), &drift, &tree);
     let (seen, carry) = match &dest {
         Some(d) => {
@@ -220,8 +221,18 @@ fn prepare(
     let blocking = in_the_way(changed, &carry);
     // One decision for the real run and the dry run (A2, U6): the dry run
     // only carries it in its plan instead of returning it.
-    let refusal = (!blocking.is_empty() && !opts.force)
-        .then(|| refuse_dirty(project, ty, name, &drift, &old_files, blocking.clone()));
+    let refusal = (!blocking.is_empty() && !opts.force).then(|| {
+        let unprovable = record.bytes_unknown.then_some(from.as_str());
+        refuse_dirty(
+            project,
+            ty,
+            name,
+            &drift,
+            &old_files,
+            unprovable,
+            blocking.clone(),
+        )
+    });
     if let Some(e) = refusal.clone()
         && !opts.dry_run
     {
@@ -314,14 +325,50 @@ fn check_pin_move(
     Ok(PinMove { id, forward })
 }
 
+/// What the entry tells of the install it records.
+struct Record {
+    /// The files installed (see [`recorded_files`]).
+    files: BTreeSet<String>,
+    /// No valid digests (L9) and a pin the wiki cannot read: the bytes
+    /// installed are unknown, and a file is dirty by the mtime rule of U2
+    /// only (the sharpening "U5, a pin the wiki lost").
+    bytes_unknown: bool,
+}
+
 /// The files the entry records: its manifest, else its digests' paths
-/// (L2, L3), else none.
-fn recorded_files(entry: &serde_json::Map<String, Value>) -> BTreeSet<String> {
-    match valid_manifest(entry) {
-        Some(m) => m.into_iter().collect(),
-        None => valid_digests(entry)
-            .map(|d| d.into_keys().collect())
-            .unwrap_or_default(),
+/// (L2, L3, L9). With neither, the files of the asset at the pin when the
+/// wiki can read it; else the files of dest that HEAD also has: those the
+/// update would write over, each judged by the mtime rule (U2) as drift
+/// judged it, while every other file of dest is left as the user's own
+/// (never removed on a guess).
+fn recorded_files(
+    entry: &serde_json::Map<String, Value>,
+    wiki: &Wiki,
+    pin: &PinMove,
+    ty: AssetType,
+    name: &str,
+    drift: &Drift,
+    head: &AssetTree,
+) -> Record {
+    let digests = valid_digests(entry);
+    let at_pin = || pin.id.and_then(|p| wiki.read_asset(p, ty, name).ok());
+    let bytes_unknown = digests.is_none() && at_pin().is_none();
+    let files = if let Some(m) = valid_manifest(entry) {
+        m.into_iter().collect()
+    } else if let Some(d) = digests {
+        d.into_keys().collect()
+    } else if let Some(t) = at_pin() {
+        t.files.into_iter().map(|f| f.path).collect()
+    } else {
+        head.files
+            .iter()
+            .filter(|f| drift.files.contains_key(&f.path))
+            .map(|f| f.path.clone())
+            .collect()
+    };
+    Record {
+        files,
+        bytes_unknown,
     }
 }
 
@@ -367,13 +414,16 @@ fn in_the_way(changed: Vec<String>, carry: &Carry) -> Vec<String> {
 
 /// U3: the refusal of an update over local changes without `--force`:
 /// `dirty`, naming every `blocking` file and, apart, the recorded ones the
-/// user deleted.
+/// user deleted. `unprovable` is the pin when the bytes installed are
+/// unknown (no valid digests, a pin the wiki cannot read): then no file is
+/// called modified, and the refusal says why it cannot tell.
 fn refuse_dirty(
     project: &Project,
     ty: AssetType,
     name: &str,
     drift: &Drift,
     old_files: &BTreeSet<String>,
+    unprovable: Option<&str>,
     blocking: Vec<String>,
 ) -> Error {
     let deleted: Vec<String> = blocking
@@ -381,14 +431,13 @@ fn refuse_dirty(
         .filter(|p| old_files.contains(*p) && !drift.files.contains_key(*p))
         .cloned()
         .collect();
-    Error::dirty(
-        ty,
-        name,
-        &project.dest_path(ty, name),
-        &blocking,
-        &deleted,
-        drift.no_baseline,
-    )
+    let dest = project.dest_path(ty, name);
+    match unprovable {
+        Some(pin) if !drift.no_baseline => {
+            Error::dirty_unprovable(ty, name, &dest, pin, &blocking, &deleted)
+        }
+        _ => Error::dirty(ty, name, &dest, &blocking, &deleted, drift.no_baseline),
+    }
     .with_detail("dirty_files", blocking)
     .with_detail("deleted_files", deleted)
 }

@@ -506,3 +506,156 @@ fn u6_dry_run_names_every_file_in_the_way_like_the_real_run() {
         Err(("dirty".into(), serde_json::json!(["SKILL.md", "new.md"]))),
     );
 }
+
+/// How a pin is lost (U5): a history rewritten past it (amended, its
+/// commit pruned), or a pin that is no commit id at all.
+#[derive(Clone, Copy, Debug)]
+enum LostPin {
+    Rewritten,
+    Unknown,
+    Malformed,
+}
+
+/// `installed()` whose pin the wiki no longer has, then a HEAD that
+/// changes SKILL.md; with `digests`, the entry keeps valid digests (L9),
+/// else it has none (the mtime rule of U2 applies).
+fn lost_pin(how: LostPin, digests: bool) -> (Wiki, Project, String) {
+    let (wiki, project) = installed();
+    let pin = project.entry("skill", "s")["wiki_commit"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut doc = project.lockfile_json();
+    match how {
+        LostPin::Rewritten => {
+            wiki.file("skills/s/SKILL.md", "# s\nrewritten\n");
+            wiki.git(&["add", "-A"]);
+            wiki.git(&["commit", "-q", "--amend", "-m", "v1, rewritten"]);
+            wiki.git(&["reflog", "expire", "--expire=now", "--all"]);
+            wiki.git(&["gc", "-q", "--prune=now"]);
+            let gone = std::process::Command::new("git")
+                .args(["cat-file", "-e", &pin])
+                .current_dir(wiki.path())
+                .status()
+                .unwrap();
+            assert!(!gone.success(), "the pin {pin} is still in the wiki");
+        }
+        LostPin::Unknown | LostPin::Malformed => {
+            doc["skills"]["s"]["wiki_commit"] = match how {
+                LostPin::Unknown => "0123456789abcdef0123456789abcdef01234567".into(),
+                _ => "not-a-commit".into(),
+            };
+            wiki.file("skills/s/SKILL.md", "# s\nv2\n");
+            wiki.commit("v2");
+        }
+    }
+    if !digests {
+        let e = doc["skills"]["s"].as_object_mut().unwrap();
+        e.remove("digests");
+        e.remove("digests_installed_at");
+    }
+    project.write_lockfile(serde_json::to_vec_pretty(&doc).unwrap());
+    let head = wiki.head();
+    (wiki, project, head)
+}
+
+/// U5, U2: `--force-head` from a lost pin over a dest nobody changed
+/// moves to HEAD: nothing is dirty, so nothing is in the way.
+fn force_head_moves_a_clean_dest(how: LostPin, digests: bool) {
+    let (wiki, project, head) = lost_pin(how, digests);
+    assert_eq!(row(&project, &wiki, "s")["state"], "stale-pin", "{how:?}");
+    for args in [
+        &["update", "skill", "s", "--force-head", "--dry-run"][..],
+        &["update", "skill", "s", "--force-head"][..],
+    ] {
+        let (code, v, err) = json_run(&project, &wiki, args);
+        assert_eq!(code, 0, "{how:?} digests={digests} {args:?}: {v} {err}");
+        assert_eq!(v["dirty_files"], serde_json::json!([]), "{how:?}: {v}");
+    }
+    assert_eq!(project.entry("skill", "s")["wiki_commit"], head.as_str());
+    let dest = project.dest("skill", "s");
+    let want = std::process::Command::new("git")
+        .args(["show", "HEAD:skills/s/SKILL.md"])
+        .current_dir(wiki.path())
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(std::fs::read(dest.join("SKILL.md")).unwrap(), want);
+    assert!(!dest.join("SKILL.md.bak").exists(), "{how:?}");
+}
+
+/// U5, U3: the same with SKILL.md edited: `dirty`, naming it as modified,
+/// and nothing written.
+fn force_head_refuses_a_modified_file(how: LostPin) {
+    let (wiki, project, _) = lost_pin(how, true);
+    std::fs::write(project.dest("skill", "s").join("SKILL.md"), "edited\n").unwrap();
+    let before = snapshot(project.path());
+    let (code, v, err) = json_run(&project, &wiki, &["update", "skill", "s", "--force-head"]);
+    assert_eq!(
+        (code, v["kind"].as_str()),
+        (1, Some("dirty")),
+        "{how:?}: {v}"
+    );
+    assert_eq!(v["dirty_files"], serde_json::json!(["SKILL.md"]), "{v}");
+    assert!(err.contains("modified SKILL.md"), "{how:?}: {err}");
+    assert_same(&before, &snapshot(project.path()), "after the refusal");
+}
+
+#[assetpin_test]
+fn u5_force_head_from_a_rewritten_away_pin_moves_a_clean_dest_to_head() {
+    force_head_moves_a_clean_dest(LostPin::Rewritten, true);
+}
+
+#[assetpin_test]
+fn u5_force_head_from_a_malformed_pin_moves_a_clean_dest_to_head() {
+    force_head_moves_a_clean_dest(LostPin::Malformed, true);
+}
+
+#[assetpin_test]
+fn u5_force_head_from_a_lost_pin_without_digests_moves_a_clean_dest_to_head() {
+    force_head_moves_a_clean_dest(LostPin::Rewritten, false);
+    force_head_moves_a_clean_dest(LostPin::Unknown, false);
+    force_head_moves_a_clean_dest(LostPin::Malformed, false);
+}
+
+#[assetpin_test]
+fn u5_force_head_from_a_pin_the_wiki_never_had_moves_a_clean_dest_to_head() {
+    force_head_moves_a_clean_dest(LostPin::Unknown, true);
+}
+
+#[assetpin_test]
+fn u5_force_head_from_a_pin_the_wiki_never_had_refuses_a_modified_file() {
+    force_head_refuses_a_modified_file(LostPin::Unknown);
+}
+
+/// U5, U2: without digests and with a pin the wiki lost, what was
+/// installed cannot be known: a file changed after `installed_at` makes
+/// `dirty`, which says so and never calls the file modified.
+#[assetpin_test]
+fn u5_force_head_from_a_lost_pin_without_digests_says_bytes_are_unknown() {
+    for how in [LostPin::Rewritten, LostPin::Unknown, LostPin::Malformed] {
+        let (wiki, project, _) = lost_pin(how, false);
+        set_mtime(&project.dest("skill", "s").join("SKILL.md"), 4_000_000_000);
+        let before = snapshot(project.path());
+        let (code, v, err) = json_run(&project, &wiki, &["update", "skill", "s", "--force-head"]);
+        assert_eq!(
+            (code, v["kind"].as_str()),
+            (1, Some("dirty")),
+            "{how:?}: {v}"
+        );
+        assert_eq!(v["dirty_files"], serde_json::json!(["SKILL.md"]), "{v}");
+        assert!(!err.contains("modified"), "{how:?}: {err}");
+        assert!(err.contains("cannot be shown unchanged"), "{how:?}: {err}");
+        assert_same(&before, &snapshot(project.path()), "after the refusal");
+    }
+}
+
+#[assetpin_test]
+fn u5_force_head_from_a_rewritten_away_pin_refuses_a_modified_file() {
+    force_head_refuses_a_modified_file(LostPin::Rewritten);
+}
+
+#[assetpin_test]
+fn u5_force_head_from_a_malformed_pin_refuses_a_modified_file() {
+    force_head_refuses_a_modified_file(LostPin::Malformed);
+}
