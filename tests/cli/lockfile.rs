@@ -599,3 +599,59 @@ fn l5_status_reports_corrupt_lockfile() {
     assert_refused(&out, "lockfile-corrupt");
     assert_same(&before, &snapshot(project.parent()), "project");
 }
+
+/// L3, L5: an unknown key is the peer's to keep, however deep it nests:
+/// the peer's `json.loads` follows about 990 levels, so the reference
+/// reads and keeps a 200- and a 900-level one (serde_json's default stops
+/// at 128), and refuses one level past its bound as `lockfile-corrupt`,
+/// unchanged.
+#[assetpin_test]
+fn l3_a_deeply_nested_unknown_key_is_kept() {
+    let wiki = sample_wiki();
+    for depth in [200, assetpin::lock::lockfile::MAX_NESTING - 1] {
+        let project = Project::new();
+        let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        project.write_lockfile(format!(
+            "{{\"version\": 1, \"skills\": {{}}, \"zz_peer\": {deep}}}"
+        ));
+        ok(&project, &wiki, &["install", "skill", "x"]);
+        // Parsed on a thread with room for the recursion (a test thread
+        // has 2 MiB).
+        let (levels, entry) = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(s, || {
+                    let doc = project.lockfile_json();
+                    let mut v = &doc["zz_peer"];
+                    let mut levels = 0;
+                    while let Some(inner) = v.as_array() {
+                        levels += 1;
+                        match inner.first() {
+                            Some(next) => v = next,
+                            None => break,
+                        }
+                    }
+                    (levels, doc["skills"]["x"].is_object())
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        });
+        assert_eq!(levels, depth);
+        assert!(entry);
+    }
+    let project = Project::new();
+    let depth = assetpin::lock::lockfile::MAX_NESTING;
+    project.write_lockfile(format!(
+        "{{\"version\": 1, \"zz_peer\": {}{}}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    ));
+    let err = refuses_unchanged(
+        &project,
+        &wiki,
+        &["install", "skill", "x"],
+        "lockfile-corrupt",
+    );
+    assert!(err.contains("levels deep"), "{err}");
+}

@@ -165,12 +165,28 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// How many arrays and objects nest in `v`, `v` included.
+fn levels(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(levels).max().unwrap_or(0),
+        Value::Object(o) => 1 + o.values().map(levels).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// Checks every property on `data` (see the module documentation).
 pub fn check_lockfile_bytes(data: &[u8]) {
     let text = std::str::from_utf8(data).ok();
+    // serde_json without its recursion limit, bounded as the lockfile
+    // reader is (lockfile::MAX_NESTING, measured on the parsed value).
     let serde_obj = text
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .filter(Value::is_object);
+        .and_then(|t| {
+            let mut de = serde_json::Deserializer::from_str(t);
+            de.disable_recursion_limit();
+            let v = <Value as serde::Deserialize>::deserialize(&mut de).ok()?;
+            de.end().ok().map(|()| v)
+        })
+        .filter(|v| v.is_object() && levels(v) <= lockfile::MAX_NESTING);
     let tolerant = lockfile::parse_tolerant(Some(data), "fuzz");
     let strict = lockfile::parse_strict(Some(data), "fuzz");
     // 1. The differential.

@@ -82,9 +82,16 @@ impl Project {
         std::fs::write(self.lockfile_path(), bytes).unwrap();
     }
 
-    /// The lockfile parsed (key order kept).
+    /// The lockfile parsed (key order kept; any nesting, as the peer's
+    /// reader follows unknown keys far past serde_json's default limit).
     pub fn lockfile_json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.lockfile()).expect("lockfile is JSON")
+        let bytes = self.lockfile();
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        de.disable_recursion_limit();
+        let v = <serde_json::Value as serde::Deserialize>::deserialize(&mut de)
+            .expect("lockfile is JSON");
+        de.end().expect("lockfile is one JSON value");
+        v
     }
 
     /// The lockfile entry of `(ty, name)`; `null` when absent (panics when

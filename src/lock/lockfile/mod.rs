@@ -34,10 +34,59 @@ pub fn empty() -> Document {
     doc
 }
 
+/// The deepest nesting of arrays and objects a lockfile may have (the
+/// top-level object is level 1). The peer's `json.loads` reads to about
+/// 990 levels (CPython's recursion limit of 1000 less the frames that call
+/// it), and unknown keys are the peer's to keep (L3), so the reference
+/// reads far past serde_json's default of 128. The bound keeps the
+/// parser, the writer and the drop of the tree, which all recurse, within
+/// a 2 MiB thread stack.
+pub const MAX_NESTING: usize = 900;
+
+/// The deepest nesting of `[` and `{` in a JSON text, outside strings.
+fn nesting(text: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in text {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 fn parse_object(bytes: &[u8], path: &str) -> Result<Document> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Error::lockfile_corrupt(path, format_args!("is not valid UTF-8 ({e})")))?;
-    match serde_json::from_str::<Value>(text) {
+    let depth = nesting(bytes);
+    if depth > MAX_NESTING {
+        return Err(Error::lockfile_corrupt(
+            path,
+            format_args!(
+                "nests arrays and objects {depth} levels deep, more than the {MAX_NESTING} \
+                 any reader of it can follow"
+            ),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let parsed =
+        <Value as serde::Deserialize>::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    match parsed {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(Error::lockfile_corrupt(
             path,
