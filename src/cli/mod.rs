@@ -44,6 +44,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Give up waiting for a lock after this long (seconds, or `500ms`,
+    /// `2m`): an `io` error naming the lock, nothing written. Without it a
+    /// writer waits as long as the holder holds, saying after 1 s what it
+    /// waits for
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
+    pub lock_timeout: Option<std::time::Duration>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -343,7 +350,20 @@ pub(crate) fn current_dir() -> Result<PathBuf, Error> {
     })
 }
 
+/// `--lock-timeout`: seconds (`2`, `0.5`) or a humantime span (`500ms`).
+fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
+    let secs = s.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+    match secs {
+        Some(v) if v <= 1e9 => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => humantime::parse_duration(s)
+            .map_err(|e| format!("{e}: give seconds (2, 0.5) or a span such as 500ms or 2m")),
+    }
+}
+
 fn context(cli: &Cli) -> Result<Context, Error> {
+    if let Some(limit) = cli.lock_timeout {
+        crate::lock::flock::set_wait_limit(limit);
+    }
     let cwd = current_dir()?;
     Ok(Context {
         project: crate::ops::project::locate_root(cli.project.as_deref(), &cwd),

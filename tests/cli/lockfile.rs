@@ -655,3 +655,57 @@ fn l3_a_deeply_nested_unknown_key_is_kept() {
     );
     assert!(err.contains("levels deep"), "{err}");
 }
+
+/// K1, E4: a writer that waits for a lock says so on stderr after a
+/// second, naming the lock (a holder that was stopped, not killed, holds
+/// it until it continues), then goes on when the lock is free; with
+/// `--lock-timeout` it gives up as `io`, naming the lock and the remedy,
+/// having written nothing.
+#[assetpin_test]
+fn k1_a_waiting_writer_says_what_it_waits_for_and_can_give_up() {
+    let wiki = sample_wiki();
+    let project = Project::new();
+    ok(&project, &wiki, &["install", "skill", "other"]);
+    let sidecar = project.memtomem().join(".lock.json.lock");
+    let held = hold_lock(&sidecar);
+    let start = std::time::Instant::now();
+    let out = assetpin(&project, &wiki)
+        .args(["--lock-timeout", "0.3", "install", "skill", "x"])
+        .output()
+        .unwrap();
+    let waited = start.elapsed();
+    let stderr = assert_refused(&out, "io");
+    assert!(
+        stderr.contains(".lock.json.lock") && stderr.contains("--lock-timeout"),
+        "{stderr}"
+    );
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    // The per-asset lock and the staging may exist; dest and entry do not.
+    assert!(!project.dest("skill", "x").exists());
+    assert!(project.entry("skill", "x").is_null());
+    // Without a limit: the note after a second, then the install when the
+    // lock is released.
+    let child = assetpin_std(&project, &wiki)
+        .args(["install", "skill", "x"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1600));
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("note: waiting for the lock") && stderr.contains(".lock.json.lock"),
+        "{stderr}"
+    );
+    assert!(project.dest("skill", "x").is_dir());
+    // A limit that is not a duration is a usage error naming the forms.
+    let out = assetpin(&project, &wiki)
+        .args(["--lock-timeout", "soon", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("500ms"));
+}
