@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_assetpin_global_optspecs
-    string join \n project= wiki= json h/help V/version
+    string join \n project= wiki= json lock-timeout= h/help V/version
 end
 
 function __fish_assetpin_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c assetpin -n "__fish_assetpin_needs_command" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_needs_command" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_needs_command" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_needs_command" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_needs_command" -s V -l version -d 'Print version'
@@ -42,12 +43,14 @@ complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "man" -d 'Print a 
 complete -c assetpin -n "__fish_assetpin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l all -d 'Restore every lockfile entry whose dest is missing, at its pin (never HEAD); present dests are left alone'
 complete -c assetpin -n "__fish_assetpin_using_subcommand install" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l expect-mtime-ns -d 'Abort with exit 3 (conflict) unless dest\'s mtime_ns, as `status --json` printed it, is still N' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l force -d 'Overwrite dirty files, keeping each modified one as <file>.bak'
 complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l force-head -d 'Move the pin to HEAD even when HEAD does not descend from it'
 complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l dry-run -d 'Print the plan (add, modify, delete, keep; dirty marks) and write nothing'
@@ -57,6 +60,7 @@ complete -c assetpin -n "__fish_assetpin_using_subcommand update" -l json -d 'Pr
 complete -c assetpin -n "__fish_assetpin_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_using_subcommand remove" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand remove" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand remove" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand remove" -l force -d 'Remove a dest with local bytes too, moving it to .memtomem/removed/'
 complete -c assetpin -n "__fish_assetpin_using_subcommand remove" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -64,11 +68,13 @@ complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -l expect-mtime-
 complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -l content-file -d 'The new content: a regular file, or - for standard input (at most 64 MiB)' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -l show -d 'Print the main file\'s path and mtime_ns and write nothing'
 complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fish_seen_subcommand_from list add remove pause resume help" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fish_seen_subcommand_from list add remove pause resume help" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fish_seen_subcommand_from list add remove pause resume help" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fish_seen_subcommand_from list add remove pause resume help" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fish_seen_subcommand_from list add remove pause resume help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fish_seen_subcommand_from list add remove pause resume help" -f -a "list" -d 'List the registered projects: scope id, health (ok; missing: the root is gone; stale: no .memtomem inside), enrolled or paused, label and root'
@@ -79,23 +85,28 @@ complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fi
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and not __fish_seen_subcommand_from list add remove pause resume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from list" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from list" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from list" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from add" -l label -d 'A display label' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from add" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from add" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from add" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from remove" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from remove" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from remove" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from remove" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from pause" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from pause" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from pause" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from pause" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from resume" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from resume" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from resume" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from resume" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the registered projects: scope id, health (ok; missing: the root is gone; stale: no .memtomem inside), enrolled or paused, label and root'
@@ -106,10 +117,12 @@ complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_s
 complete -c assetpin -n "__fish_assetpin_using_subcommand projects; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand adopt" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand status" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand status" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l adapter -d 'Adapter file describing an implementation under test, or a built-in name (`reference`, `memtomem`); repeat to compare several' -r
@@ -126,15 +139,18 @@ complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l known -d '
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l html -d 'Also write the HTML matrix to this file' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l list -d 'List the selected cases and exit'
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand man" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand man" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand man" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand man" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand man" -s h -l help -d 'Print help'
 complete -c assetpin -n "__fish_assetpin_using_subcommand help; and not __fish_seen_subcommand_from install update remove edit projects adopt status conform completions man help" -f -a "install" -d 'Install an asset from the wiki HEAD, pinned to that commit; or, with --all, restore every lockfile entry at its own pin'
