@@ -134,6 +134,7 @@ pub fn install<S: InstallSteps>(steps: &S) -> Result<(S::Pin, S::Tree)> {
     let pin = steps.resolve()?;
     let tree = steps.read(&pin)?;
     steps.check_absent()?;
+    crate::failpoint!("install::before-lock");
 
     let held = steps.lock_asset()?;
     // K3: another process may have installed the asset while we waited.

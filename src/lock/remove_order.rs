@@ -13,9 +13,13 @@
 //!    asset (clean), or, forced over local edits, to the kept copy the
 //!    user is told about (D2). A kill here leaves the entry without dest,
 //!    which the next `remove` finishes (or `install --all` restores);
-//! 4. delete the entry under the sidecar lock (K1, K2), putting dest back
+//! 4. compare the taken-out tree with what the plan saw (D2 at the
+//!    take-out): a file written, edited or removed in dest since the plan
+//!    was never judged, so dest is put back and the remove refused
+//!    (`conflict`); nothing is deleted and the entry stays;
+//! 5. delete the entry under the sidecar lock (K1, K2), putting dest back
 //!    when that fails;
-//! 5. delete the taken-out tree (the clean case). A kill before it leaves
+//! 6. delete the taken-out tree (the clean case). A kill before it leaves
 //!    a staging directory, which the next operation on the asset removes.
 
 use crate::error::Result;
@@ -56,13 +60,25 @@ pub trait RemoveSteps {
     /// `unsafe-path`, `io`.
     fn take_out(&self, held: &Self::Held, plan: &Self::Plan) -> Result<()>;
 
+    /// Refuses with `conflict` when the tree taken out differs from what
+    /// the plan saw (every entry's name, kind, mode, size, inode and
+    /// mtime, names that are not UTF-8 included): something changed dest
+    /// between the plan and the take-out (D2). Nothing when the plan found
+    /// no dest.
+    ///
+    /// # Errors
+    /// `conflict`, `unsafe-path`, `io`.
+    fn check_unchanged(&self, held: &Self::Held, plan: &Self::Plan) -> Result<()>;
+
     /// Deletes the entry under the sidecar lock (K1, K2).
     ///
     /// # Errors
     /// `lockfile-corrupt`, `lockfile-version`, `io`.
     fn unrecord(&self, held: &Self::Held, plan: &Self::Plan) -> Result<()>;
 
-    /// Puts dest back after [`RemoveSteps::unrecord`] failed; best effort.
+    /// Puts dest back after [`RemoveSteps::check_unchanged`] or
+    /// [`RemoveSteps::unrecord`] failed; best effort, and never deletes:
+    /// a tree that cannot go back is kept, not left to be tidied away.
     fn put_back(&self, held: &Self::Held, plan: &Self::Plan);
 
     /// Deletes the taken-out tree when it is not the kept copy.
@@ -84,7 +100,13 @@ pub fn remove<S: RemoveSteps>(steps: &S) -> Result<S::Plan> {
     steps.tidy(&held)?;
     // K3: another process may have changed the asset while we waited.
     let plan = steps.plan()?;
+    crate::failpoint!("remove::after-plan");
     steps.take_out(&held, &plan)?;
+    // D2: what the plan judged is what is taken out, or nothing is deleted.
+    if let Err(e) = steps.check_unchanged(&held, &plan) {
+        steps.put_back(&held, &plan);
+        return Err(e);
+    }
     crate::failpoint!("remove::after-take-out");
     if let Err(e) = steps.unrecord(&held, &plan) {
         steps.put_back(&held, &plan);

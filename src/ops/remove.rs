@@ -5,17 +5,22 @@
 //! tool did not install (`.bak` copies included), is refused (`dirty`)
 //! unless `--force`, and then moved whole to
 //! `.memtomem/removed/<section>/<name>-<UTC time>/`, which the message
-//! names.
+//! names. A file that is written in dest after the plan (the plan lists
+//! and hashes, then dest is taken out) is caught by comparing the
+//! taken-out tree with the plan's fingerprint of dest: dest is put back
+//! and the remove refused with `conflict`, with or without `--force`.
 
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Kind, Result};
+use crate::fs::safedir::EntryKind;
 use crate::fs::stage::{clean_stale, staging_prefix};
+use crate::fs::walk::Item;
 use crate::fs::{IfExists, SafeDir};
 use crate::lock::lockfile::{self, valid_digests, valid_manifest};
 use crate::lock::remove_order::{self, RemoveSteps};
 use crate::lock::{self, DiskStore};
 use crate::ops::project::{Held, Project};
-use crate::ops::{Context, drift};
+use crate::ops::{Context, carry, drift};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -60,6 +65,34 @@ struct Plan {
     /// when kept, the name inside `removed/<section>/`.
     out_name: String,
     keep: bool,
+    /// Dest as the plan saw it, taken before its files were hashed; the
+    /// taken-out tree must match it (D2 at the take-out).
+    seen: Fingerprint,
+}
+
+/// Every entry below a tree as `lstat` saw it ([`carry::list`]), plus the
+/// names that are not UTF-8, which that list leaves out (escaped, with
+/// their directory's path).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Fingerprint {
+    entries: Vec<carry::Entry>,
+    strays: Vec<String>,
+}
+
+impl Fingerprint {
+    fn of(dir: &SafeDir) -> Result<Fingerprint> {
+        let entries = carry::list(dir)?;
+        let mut strays = Vec::new();
+        crate::fs::walk::walk(dir, |_, prefix, item| match item {
+            Item::Stray(s) => {
+                strays.push(format!("{prefix}{s}"));
+                Ok(false)
+            }
+            Item::Entry(_, kind) => Ok(kind == EntryKind::Dir),
+        })?;
+        strays.sort();
+        Ok(Fingerprint { entries, strays })
+    }
 }
 
 struct DiskRemove<'a> {
@@ -127,7 +160,10 @@ impl RemoveSteps for DiskRemove<'_> {
             ));
         };
         let mut local = BTreeSet::new();
+        let mut seen = Fingerprint::default();
         if let Some(d) = &dest {
+            // Before the hashing: a change after it shows at the take-out.
+            seen = Fingerprint::of(d)?;
             let drift = drift::inspect(Some(d), entry)?;
             let recorded: BTreeSet<String> = valid_digests(entry)
                 .map(|d| d.into_keys().collect::<Vec<_>>())
@@ -145,6 +181,8 @@ impl RemoveSteps for DiskRemove<'_> {
             );
             // A recorded file the user deleted holds no bytes to keep.
             local.retain(|f| drift.files.contains_key(f));
+            // A name that is not UTF-8 can never be recorded: local bytes.
+            local.extend(seen.strays.iter().cloned());
         }
         let local_files: Vec<String> = local.into_iter().collect();
         if !local_files.is_empty() && self.if_local == IfLocalBytes::Refuse {
@@ -174,6 +212,7 @@ impl RemoveSteps for DiskRemove<'_> {
             },
             local_files,
             keep,
+            seen,
         })
     }
 
@@ -207,6 +246,39 @@ impl RemoveSteps for DiskRemove<'_> {
         section.sync()
     }
 
+    fn check_unchanged(&self, held: &Held, plan: &Plan) -> Result<()> {
+        if !plan.had_dest {
+            return Ok(());
+        }
+        let out = if plan.keep {
+            self.kept_dir()?.open_dir(&plan.out_name)?
+        } else {
+            held.section.open_dir(&plan.out_name)?
+        };
+        let after = match &out {
+            Some(d) => Fingerprint::of(d)?,
+            None => Fingerprint::default(),
+        };
+        if after == plan.seen {
+            return Ok(());
+        }
+        let (ty, name) = (self.ty, self.name);
+        let newest = after.entries.iter().map(|e| e.mtime_ns).max();
+        Err(Error::new(
+            Kind::Conflict,
+            format!(
+                "{ty} {name:?} changed while this remove ran (a file written, edited or removed \
+                 in {} after it was checked); dest was put back as it was, nothing was deleted \
+                 and the lockfile entry was kept (retry the remove: it checks dest again)",
+                self.project.dest_path(ty, name).display()
+            ),
+        )
+        .with_detail(
+            "mtime_ns",
+            newest.map_or(serde_json::Value::Null, crate::error::integer),
+        ))
+    }
+
     fn unrecord(&self, _held: &Held, _plan: &Plan) -> Result<()> {
         let memtomem = self.project.ensure_memtomem()?;
         lock::transact(&DiskStore::new(&memtomem), |doc| {
@@ -220,12 +292,20 @@ impl RemoveSteps for DiskRemove<'_> {
             return;
         }
         let section = &held.section;
-        let _ = if plan.keep {
+        let back = if plan.keep {
             self.kept_dir()
                 .and_then(|k| k.rename(&plan.out_name, section, self.name, IfExists::Keep))
         } else {
             section.rename(&plan.out_name, section, self.name, IfExists::Keep)
         };
+        // A staging name is tidied away by the next operation on the asset
+        // (I6): a tree that cannot go back (its name taken meanwhile) is
+        // kept aside instead, never deleted (D2).
+        if !plan.keep && !matches!(back, Ok(true)) {
+            let _ = self.kept_dir().and_then(|k| {
+                section.rename(&plan.out_name, &k, &kept_name(self.name), IfExists::Keep)
+            });
+        }
         let _ = section.sync();
     }
 

@@ -18,6 +18,8 @@ mod memfs;
 #[cfg(not(loom))]
 mod crash;
 #[cfg(not(loom))]
+mod races;
+#[cfg(not(loom))]
 mod soak;
 #[cfg(not(loom))]
 mod upserts;
