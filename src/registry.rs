@@ -11,7 +11,7 @@
 use crate::error::{Error, Kind, Result};
 use crate::fs::SafeDir;
 use crate::lock::lockfile::{self, type_name};
-use crate::lock::rmw::{DiskStore, LockfileStore, read_modify_write};
+use crate::lock::rmw::{Computed, DiskStore, LockfileStore, read_modify_write};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::path::{Component, Path, PathBuf};
@@ -380,14 +380,11 @@ fn transact<T>(
             return Err(Error::registry_corrupt(&shown, why));
         }
         let (out, changed) = mutate(&mut reg)?;
-        Ok((
-            if changed {
-                Some(serialize(&reg)?)
-            } else {
-                None
-            },
-            out,
-        ))
+        Ok(if changed {
+            Computed::write(serialize(&reg)?, out)
+        } else {
+            Computed::keep(out)
+        })
     })
 }
 

@@ -551,16 +551,22 @@ fn run_edit(
     ctx: &Context,
     ty: AssetType,
     name: &str,
-    write: Option<(i128, &std::path::Path)>,
+    action: EditAction<'_>,
 ) -> Result<Outcome, Error> {
-    let r = match write {
-        None => ops::edit::show(ctx, ty, name)?,
-        Some((expect, file)) => {
-            let content = read_content(file)?;
-            ops::edit::edit(ctx, ty, name, expect, &content)?
+    let r = match action {
+        EditAction::Show => ops::edit::show(ctx, ty, name)?,
+        EditAction::Write {
+            expect_mtime_ns,
+            content_file,
+        } => {
+            let content = read_content(content_file)?;
+            ops::edit::edit(ctx, ty, name, expect_mtime_ns, &content)?
         }
     };
-    let verb = if write.is_some() { "edited" } else { "read" };
+    let verb = match action {
+        EditAction::Show => "read",
+        EditAction::Write { .. } => "edited",
+    };
     Ok(Outcome {
         code: 0,
         human: format!(
@@ -705,6 +711,19 @@ fn run_status(ctx: &Context) -> Result<Outcome, Error> {
     })
 }
 
+/// What `edit` was asked to do.
+#[derive(Clone, Copy)]
+enum EditAction<'a> {
+    /// `--show`: read the main file and its `mtime_ns`.
+    Show,
+    /// Replace the main file with `content_file`'s bytes when its
+    /// `mtime_ns` is still `expect_mtime_ns` (W1).
+    Write {
+        expect_mtime_ns: i128,
+        content_file: &'a std::path::Path,
+    },
+}
+
 /// A project verb with its arguments as the library takes them.
 enum Verb<'a> {
     Install(AssetType, &'a str),
@@ -714,7 +733,7 @@ enum Verb<'a> {
         name: &'a str,
         if_local: IfLocalBytes,
     },
-    Edit(AssetType, &'a str, Option<(i128, &'a std::path::Path)>),
+    Edit(AssetType, &'a str, EditAction<'a>),
     InstallAll,
     Update(AssetType, &'a str, UpdateOptions),
     UpdateAll {
@@ -795,7 +814,17 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
             expect_mtime_ns,
             content_file,
             ..
-        } => Verb::Edit(*ty, name, expect_mtime_ns.zip(content_file.as_deref())),
+        } => Verb::Edit(
+            *ty,
+            name,
+            match expect_mtime_ns.zip(content_file.as_deref()) {
+                None => EditAction::Show,
+                Some((expect_mtime_ns, content_file)) => EditAction::Write {
+                    expect_mtime_ns,
+                    content_file,
+                },
+            },
+        ),
         Command::Status => Verb::Status,
     })
 }

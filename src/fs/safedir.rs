@@ -97,6 +97,17 @@ pub struct SafeDir {
 /// A directory listing: `(name, kind)` pairs sorted by name.
 pub type Listing = Vec<(String, EntryKind)>;
 
+/// A directory's whole listing: the entries a [`Listing`] holds, and the
+/// names that are not UTF-8 (escaped for printing, sorted), which no
+/// lockfile can record but no walk may pass over unseen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FullListing {
+    /// The UTF-8 entries with their kinds, sorted by name.
+    pub listing: Listing,
+    /// The other names, escaped (`\xe9` for a byte outside ASCII).
+    pub strays: Vec<String>,
+}
+
 /// The deepest directory nesting any walk of a dest, a staging directory
 /// or an asset accepts. Walks keep their own stacks, but each level holds a
 /// directory handle, so the bound keeps open handles and work bounded too.
@@ -629,7 +640,7 @@ impl SafeDir {
     /// # Errors
     /// `io`.
     pub fn entries(&self) -> Result<Listing> {
-        Ok(self.entries_and_strays()?.0)
+        Ok(self.entries_and_strays()?.listing)
     }
 
     /// [`SafeDir::entries`], plus the names that are not UTF-8, each
@@ -637,7 +648,7 @@ impl SafeDir {
     ///
     /// # Errors
     /// `io`.
-    pub fn entries_and_strays(&self) -> Result<(Listing, Vec<String>)> {
+    pub fn entries_and_strays(&self) -> Result<FullListing> {
         let dup = self.try_clone()?;
         let dir =
             rustix::fs::Dir::read_from(&dup.fd).map_err(|e| io_err("read dir", &self.path, e))?;
@@ -665,7 +676,10 @@ impl SafeDir {
         }
         out.sort();
         strays.sort();
-        Ok((out, strays))
+        Ok(FullListing {
+            listing: out,
+            strays,
+        })
     }
 
     /// fsyncs this directory, making renames and creations in it durable.

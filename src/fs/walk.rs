@@ -7,7 +7,7 @@
 //! listed, and one transient while opening); memory holds the pending
 //! names, never a handle per directory.
 
-use super::safedir::{EntryKind, MAX_DEPTH, SafeDir, too_deep};
+use super::safedir::{EntryKind, FullListing, MAX_DEPTH, SafeDir, too_deep};
 use crate::error::Result;
 
 /// One thing found in a directory during [`walk`].
@@ -44,7 +44,10 @@ pub fn walk(
         } else {
             format!("{rel}/")
         };
-        let (entries, strays) = dir.entries_and_strays()?;
+        let FullListing {
+            listing: entries,
+            strays,
+        } = dir.entries_and_strays()?;
         for s in &strays {
             visit(&dir, &prefix, Item::Stray(s))?;
         }

@@ -153,7 +153,7 @@ pub fn transact<S: LockfileStore, T>(
     read_modify_write(store, |before| {
         let mut doc = lockfile::parse_strict(before, &store.display())?;
         let out = mutate(&mut doc)?;
-        Ok((Some(lockfile::serialize(&doc)), out))
+        Ok(Computed::write(lockfile::serialize(&doc), out))
     })
 }
 
@@ -164,7 +164,7 @@ pub fn transact<S: LockfileStore, T>(
 /// # Errors
 /// `lockfile-corrupt`, `lockfile-version`, `io`.
 pub fn tidy<S: LockfileStore>(store: &S) -> Result<()> {
-    read_modify_write(store, |_| Ok((None, ())))
+    read_modify_write(store, |_| Ok(Computed::keep(())))
 }
 
 /// Whether `dir` holds a lockfile temporary file (a regular file under
@@ -203,17 +203,43 @@ pub fn transact_upsert<S: LockfileStore>(
     read_modify_write(store, |before| {
         if let Some(located) = before.and_then(|b| lockfile::splice::locate(b, ty, name)) {
             if !decide(located.existing())? {
-                return Ok((None, false));
+                return Ok(Computed::keep(false));
             }
-            return Ok((Some(located.upsert(write)), true));
+            return Ok(Computed::write(located.upsert(write), true));
         }
         let mut doc = lockfile::parse_strict(before, &store.display())?;
         if !decide(lockfile::get(&doc, ty, name))? {
-            return Ok((None, false));
+            return Ok(Computed::keep(false));
         }
         lockfile::upsert(&mut doc, ty, name, write);
-        Ok((Some(lockfile::serialize(&doc)), true))
+        Ok(Computed::write(lockfile::serialize(&doc), true))
     })
+}
+
+/// What a read-modify-write's `compute` decided: the new bytes of the
+/// store (`None`: write nothing) and what to return to the caller.
+#[derive(Debug)]
+pub struct Computed<T> {
+    /// The document's new bytes; nothing is written when `None` or equal
+    /// to the bytes read.
+    pub bytes: Option<Vec<u8>>,
+    /// Returned by [`read_modify_write`].
+    pub out: T,
+}
+
+impl<T> Computed<T> {
+    /// Write `bytes` (when they differ from what was read), return `out`.
+    pub fn write(bytes: Vec<u8>, out: T) -> Self {
+        Computed {
+            bytes: Some(bytes),
+            out,
+        }
+    }
+
+    /// Write nothing, return `out`.
+    pub fn keep(out: T) -> Self {
+        Computed { bytes: None, out }
+    }
 }
 
 /// The protocol both transactions share (and the registry's writes,
@@ -229,14 +255,14 @@ pub fn transact_upsert<S: LockfileStore>(
 /// file comes after the unlock for the same reason (see [`DiskStore`]).
 pub fn read_modify_write<S: LockfileStore, T>(
     store: &S,
-    compute: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T)>,
+    compute: impl FnOnce(Option<&[u8]>) -> Result<Computed<T>>,
 ) -> Result<T> {
     let (out, wrote) = {
         let _guard = store.lock()?;
         crate::failpoint!("upsert::after-lock");
         store.clean_temps()?;
         let before = store.read()?;
-        let (after, out) = compute(before.as_deref())?;
+        let Computed { bytes: after, out } = compute(before.as_deref())?;
         let mut wrote = false;
         if let Some(after) = after
             && before.as_deref() != Some(after.as_slice())
