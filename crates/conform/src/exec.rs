@@ -494,7 +494,10 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             path,
             plant,
             dir,
-        } => plant_at(ws, *root, &place(ws, *root, path)?, *plant, *dir, n)?,
+        } => {
+            let missing = if *dir { Missing::Dir } else { Missing::File };
+            plant_at(ws, *root, &place(ws, *root, path)?, *plant, missing, n)?;
+        }
         Action::WikiCommit { commit } => {
             ws.commit(commit, 100 + n)?;
         }
@@ -571,18 +574,38 @@ fn mkdirs(p: &Path) -> HResult<()> {
     std::fs::create_dir_all(p).map_err(io_err(format!("mkdir {}", p.display())))
 }
 
-/// Moves what is at `p` to `to` (creating an empty file or directory there
-/// when nothing is at `p`), so that a link at `p` reaches the same content.
-fn move_aside(p: &Path, to: &Path, dir: bool) -> HResult<()> {
+/// What a plant makes where nothing is yet (a case's `dir = true`: a
+/// directory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// A file holding `planted`.
+    File,
+    /// An empty directory.
+    Dir,
+}
+
+impl Missing {
+    /// Makes it at `p`.
+    fn make(self, p: &Path) -> HResult<()> {
+        match self {
+            Missing::Dir => mkdirs(p),
+            Missing::File => {
+                std::fs::write(p, b"planted\n").map_err(io_err(format!("write {}", p.display())))
+            }
+        }
+    }
+}
+
+/// Moves what is at `p` to `to` (making `missing` there when nothing is
+/// at `p`), so that a link at `p` reaches the same content.
+fn move_aside(p: &Path, to: &Path, missing: Missing) -> HResult<()> {
     if let Some(d) = to.parent() {
         mkdirs(d)?;
     }
     if std::fs::symlink_metadata(p).is_ok() {
         std::fs::rename(p, to).map_err(io_err(format!("move {}", p.display())))
-    } else if dir {
-        mkdirs(to)
     } else {
-        std::fs::write(to, b"planted\n").map_err(io_err(format!("write {}", to.display())))
+        missing.make(to)
     }
 }
 
@@ -603,7 +626,7 @@ fn plant_at(
     root: Root,
     p: &Path,
     plant: Plant,
-    dir: bool,
+    missing: Missing,
     n: usize,
 ) -> HResult<()> {
     if let Some(d) = p.parent() {
@@ -618,12 +641,12 @@ fn plant_at(
                 &ws.outside
             };
             let to = aside(base);
-            move_aside(p, &to, dir)?;
+            move_aside(p, &to, missing)?;
             symlink(&to, p).map_err(io_err(format!("symlink {}", p.display())))?;
         }
         Plant::HardlinkOutside => {
             let to = aside(&ws.outside);
-            move_aside(p, &to, false)?;
+            move_aside(p, &to, Missing::File)?;
             std::fs::hard_link(&to, p).map_err(io_err(format!("hard link {}", p.display())))?;
         }
         Plant::Fifo => {
@@ -669,12 +692,7 @@ fn plant_at(
                 ));
             }
             if std::fs::symlink_metadata(p).is_err() {
-                if dir {
-                    mkdirs(p)?;
-                } else {
-                    std::fs::write(p, b"planted\n")
-                        .map_err(io_err(format!("write {}", p.display())))?;
-                }
+                missing.make(p)?;
             }
             chmod(p, 0)?;
         }
