@@ -254,7 +254,8 @@ fn stderr_lines(ws: &Workspace, step: &Run, r: &ProcResult) -> HResult<Vec<Failu
         if !r.stderr.lines().any(|l| rx.is_match(l)) {
             f.push(
                 Failure::new("stderr", format!("stderr: no line matches /{re}/"))
-                    .expecting(format!("/{re}/")),
+                    .expecting(format!("/{re}/"))
+                    .observing(clip(&r.stderr)),
             );
         }
     }
@@ -266,6 +267,7 @@ fn stderr_lines(ws: &Workspace, step: &Run, r: &ProcResult) -> HResult<Vec<Failu
                     "stderr",
                     format!("stderr: line {l:?} matches /{re}/, which must not appear"),
                 )
+                .expecting(format!("no line matching /{re}/"))
                 .observing(l),
             );
         }
@@ -295,7 +297,8 @@ fn stdout_lines(ws: &Workspace, step: &Run, r: &ProcResult) -> HResult<Vec<Failu
         if !r.stdout.lines().any(|l| rx.is_match(l)) {
             f.push(
                 Failure::new("stdout", format!("stdout: no line matches /{re}/"))
-                    .expecting(format!("/{re}/")),
+                    .expecting(format!("/{re}/"))
+                    .observing(clip(&r.stdout)),
             );
         }
     }
@@ -318,7 +321,12 @@ fn stdout_json(
         Ok(doc) => doc,
         Err(e) => {
             if step.stdout_is_json || !step.stdout_json.is_empty() || !step.capture.is_empty() {
-                f.push(Failure::new("stdout", format!("stdout: {e}")).clause("E3"));
+                f.push(
+                    Failure::new("stdout", format!("stdout: {e}"))
+                        .expecting("one JSON object")
+                        .observing(e.to_string())
+                        .clause("E3"),
+                );
             }
             return Ok(f);
         }
@@ -361,7 +369,11 @@ fn status_table(ad: &Adapter, step: &Run, r: &ProcResult) -> Vec<Failure> {
     let rows = match status_rows(ad, &r.stdout) {
         Ok(rows) => rows,
         Err(e) => {
-            f.push(Failure::new("status", format!("status: {e}")));
+            f.push(
+                Failure::new("status", format!("status: {e}"))
+                    .expecting("status rows")
+                    .observing(e.to_string()),
+            );
             return f;
         }
     };
@@ -517,27 +529,21 @@ pub fn check_value(
     let ptr = ws.subst(&vc.pointer, &[])?;
     let got = doc.pointer(&ptr);
     let show = |v: Option<&Value>| v.map_or("nothing".into(), |v| clip(&v.to_string()));
+    let check = format!("{what} {ptr}");
     if vc.absent {
-        return Ok(got.map(|v| {
-            Failure::from_line(format!(
-                "{what} {ptr}: expected absent, observed {}",
-                clip(&v.to_string())
-            ))
-        }));
+        return Ok(got.map(|v| Failure::mismatch(check, "absent", clip(&v.to_string()))));
     }
     let Some(v) = got else {
-        return Ok(Some(Failure::from_line(format!(
-            "{what} {ptr}: expected a value, observed nothing"
-        ))));
+        return Ok(Some(Failure::mismatch(check, "a value", "nothing")));
     };
     if let Some(e) = &vc.equals {
         let want = to_json(ws, e)?;
         if !json_eq(v, &want) {
-            return Ok(Some(Failure::from_line(format!(
-                "{what} {ptr}: expected {}, observed {}",
+            return Ok(Some(Failure::mismatch(
+                check,
                 clip(&want.to_string()),
-                show(Some(v))
-            ))));
+                show(Some(v)),
+            )));
         }
     }
     if let Some(re) = &vc.matches {
@@ -547,21 +553,22 @@ pub fn check_value(
             other => other.to_string(),
         };
         if !rx.is_match(&text) {
-            return Ok(Some(Failure::from_line(format!(
-                "{what} {ptr}: expected a match for /{re}/, observed {}",
-                show(Some(v))
-            ))));
+            return Ok(Some(Failure::mismatch(
+                check,
+                format!("a match for /{re}/"),
+                show(Some(v)),
+            )));
         }
     }
     if let Some(other) = &vc.same_as {
         let op = ws.subst(other, &[])?;
         let w = doc.pointer(&op);
         if w.is_none_or(|w| !json_eq(v, w)) {
-            return Ok(Some(Failure::from_line(format!(
-                "{what} {ptr}: expected the value at {op} ({}), observed {}",
-                show(w),
-                show(Some(v))
-            ))));
+            return Ok(Some(Failure::mismatch(
+                check,
+                format!("the value at {op} ({})", show(w)),
+                show(Some(v)),
+            )));
         }
     }
     if let Some(n) = vc.count {
@@ -571,10 +578,11 @@ pub fn check_value(
             _ => None,
         };
         if len != Some(n) {
-            return Ok(Some(Failure::from_line(format!(
-                "{what} {ptr}: expected {n} members, observed {}",
-                len.map_or(format!("a {}", kind_of(v)), |l| l.to_string())
-            ))));
+            return Ok(Some(Failure::mismatch(
+                check,
+                format!("{n} members"),
+                len.map_or(format!("a {}", kind_of(v)), |l| l.to_string()),
+            )));
         }
     }
     if let Some(keys) = &vc.keys {
@@ -583,18 +591,22 @@ pub fn check_value(
             _ => Vec::new(),
         };
         if &got_keys != keys {
-            return Ok(Some(Failure::from_line(format!(
-                "{what} {ptr}: expected keys in order {keys:?}, observed {got_keys:?}"
-            ))));
+            return Ok(Some(Failure::mismatch(
+                check,
+                format!("keys in order {keys:?}"),
+                format!("{got_keys:?}"),
+            )));
         }
     }
     if let Some(t) = vc.ty {
         let k = kind_of(v);
         let ok = k == t.as_str() || (t == JsonType::Number && k == "integer");
         if !ok {
-            return Ok(Some(Failure::from_line(format!(
-                "{what} {ptr}: expected a {t}, observed a {k}"
-            ))));
+            return Ok(Some(Failure::mismatch(
+                check,
+                format!("a {t}"),
+                format!("a {k}"),
+            )));
         }
     }
     Ok(None)
@@ -682,20 +694,33 @@ fn check_row(rows: &[Row], want: &RowCheck) -> Option<Failure> {
         .iter()
         .find(|r| r.ty == want.ty.as_str() && r.name == want.name)
     else {
-        return Some(Failure::from_line(format!(
-            "status: no row for {} {}; rows: {:?}",
-            want.ty,
-            want.name,
+        let seen = format!(
+            "{:?}",
             rows.iter()
                 .map(|r| format!("{} {} {}", r.ty, r.name, r.state))
                 .collect::<Vec<_>>()
-        )));
+        );
+        return Some(
+            Failure::new(
+                format!("status {} {}", want.ty, want.name),
+                format!("status: no row for {} {}; rows: {seen}", want.ty, want.name),
+            )
+            .expecting(format!("a row for {} {}", want.ty, want.name))
+            .observing(format!("rows {seen}")),
+        );
     };
     if r.state != want.state.as_str() {
-        return Some(Failure::from_line(format!(
-            "status: {} {}: expected state {}, observed {}",
-            want.ty, want.name, want.state, r.state
-        )));
+        return Some(
+            Failure::new(
+                format!("status {} {}", want.ty, want.name),
+                format!(
+                    "status: {} {}: expected state {}, observed {}",
+                    want.ty, want.name, want.state, r.state
+                ),
+            )
+            .expecting(format!("state {}", want.state))
+            .observing(format!("state {}", r.state)),
+        );
     }
     if let (Some(w), Some(g)) = (&want.dirty_files, &r.dirty_files) {
         let mut g = g.clone();
@@ -703,10 +728,17 @@ fn check_row(rows: &[Row], want: &RowCheck) -> Option<Failure> {
         let mut w = w.clone();
         w.sort();
         if g != w {
-            return Some(Failure::from_line(format!(
-                "status: {} {}: expected dirty_files {w:?}, observed {g:?}",
-                want.ty, want.name
-            )));
+            return Some(
+                Failure::new(
+                    format!("status {} {}", want.ty, want.name),
+                    format!(
+                        "status: {} {}: expected dirty_files {w:?}, observed {g:?}",
+                        want.ty, want.name
+                    ),
+                )
+                .expecting(format!("dirty_files {w:?}"))
+                .observing(format!("dirty_files {g:?}")),
+            );
         }
     }
     None
@@ -720,59 +752,90 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<Failure>> {
     let rel = ws.subst(&fc.path, &[])?;
     let p = ws.root(fc.root).join(&rel);
     let meta = std::fs::symlink_metadata(&p);
+    let check = format!("file {rel}");
+    let fail = |line: String, expected: &str, observed: String| {
+        Some(
+            Failure::new(check.clone(), line)
+                .expecting(expected)
+                .observing(observed),
+        )
+    };
     if fc.not_regular {
-        return Ok(meta.ok().filter(std::fs::Metadata::is_file).map(|_| {
-            Failure::from_line(format!(
-                "file {rel}: a regular file (expected absent or not a regular file)"
-            ))
+        return Ok(meta.ok().filter(std::fs::Metadata::is_file).and_then(|_| {
+            fail(
+                format!("file {rel}: a regular file (expected absent or not a regular file)"),
+                "absent or not a regular file",
+                "a regular file".into(),
+            )
         }));
     }
     if fc.absent {
-        return Ok(meta
-            .ok()
-            .map(|_| Failure::from_line(format!("file {rel}: expected absent, it exists"))));
+        return Ok(meta.ok().and_then(|_| {
+            fail(
+                format!("file {rel}: expected absent, it exists"),
+                "absent",
+                "exists".into(),
+            )
+        }));
     }
     let Ok(meta) = meta else {
         if fc.or_absent {
             return Ok(None);
         }
-        return Ok(Some(Failure::from_line(format!(
-            "file {rel}: expected to exist, it does not"
-        ))));
+        return Ok(fail(
+            format!("file {rel}: expected to exist, it does not"),
+            "exists",
+            "absent".into(),
+        ));
     };
     if meta.file_type().is_symlink() {
-        return Ok(Some(Failure::from_line(format!(
-            "file {rel}: is a symbolic link (to {})",
-            std::fs::read_link(&p).unwrap_or_default().display()
-        ))));
+        let to = std::fs::read_link(&p).unwrap_or_default();
+        return Ok(fail(
+            format!("file {rel}: is a symbolic link (to {})", to.display()),
+            "not a symbolic link",
+            format!("a symbolic link to {}", to.display()),
+        ));
     }
     if fc.dir && !meta.is_dir() {
-        return Ok(Some(Failure::from_line(format!(
-            "file {rel}: expected a directory"
-        ))));
+        return Ok(fail(
+            format!("file {rel}: expected a directory"),
+            "a directory",
+            if meta.is_file() {
+                "a regular file"
+            } else {
+                "not a directory"
+            }
+            .into(),
+        ));
     }
     if fc.exec && !(meta.is_file() && meta.permissions().mode() & 0o100 != 0) {
-        return Ok(Some(Failure::from_line(format!(
-            "file {rel}: expected an executable file, observed mode {:o}",
-            meta.permissions().mode() & 0o7777
-        ))));
+        let mode = meta.permissions().mode() & 0o7777;
+        return Ok(fail(
+            format!("file {rel}: expected an executable file, observed mode {mode:o}"),
+            "an executable file",
+            format!("mode {mode:o}"),
+        ));
     }
     if let Some(m) = &fc.mode {
         let want = parse_mode(m)?;
         let got = meta.permissions().mode() & 0o7777;
         if got != want {
-            return Ok(Some(Failure::from_line(format!(
-                "file {rel}: expected mode {want:o}, observed {got:o}"
-            ))));
+            return Ok(fail(
+                format!("file {rel}: expected mode {want:o}, observed {got:o}"),
+                &format!("mode {want:o}"),
+                format!("mode {got:o}"),
+            ));
         }
     }
     if let Some(want) = &fc.mtime_ns {
         let want = ws.subst(want, &[])?;
         let got = super::exec::mtime_ns(&meta).to_string();
         if got != want {
-            return Ok(Some(Failure::from_line(format!(
-                "file {rel}: expected mtime_ns {want}, observed {got}"
-            ))));
+            return Ok(fail(
+                format!("file {rel}: expected mtime_ns {want}, observed {got}"),
+                &format!("mtime_ns {want}"),
+                format!("mtime_ns {got}"),
+            ));
         }
     }
     if let Some(entries) = &fc.entries {
@@ -785,36 +848,46 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<Failure>> {
         let mut want = entries.clone();
         want.sort();
         if got != want {
-            return Ok(Some(Failure::from_line(format!(
-                "dir {rel}: expected entries {want:?}, observed {got:?}"
-            ))));
+            return Ok(Some(Failure::mismatch(
+                format!("dir {rel}"),
+                format!("entries {want:?}"),
+                format!("{got:?}"),
+            )));
         }
     }
     if fc.text.is_some() || fc.hex.is_some() || fc.matches.is_some() {
         if meta.is_dir() {
-            return Ok(Some(Failure::from_line(format!(
-                "file {rel}: is a directory"
-            ))));
+            return Ok(fail(
+                format!("file {rel}: is a directory"),
+                "a file",
+                "a directory".into(),
+            ));
         }
         let bytes = std::fs::read(&p).map_err(io_err(format!("read {}", p.display())))?;
         if fc.text.is_some() || fc.hex.is_some() {
             let want = ws.content(fc.text.as_deref(), fc.hex.as_deref())?;
             if bytes != want {
-                return Ok(Some(Failure::from_line(format!(
-                    "file {rel}: expected bytes {:?}, observed {:?}",
-                    clip(&String::from_utf8_lossy(&want)),
-                    clip(&String::from_utf8_lossy(&bytes))
-                ))));
+                let (want, got) = (
+                    format!("{:?}", clip(&String::from_utf8_lossy(&want))),
+                    format!("{:?}", clip(&String::from_utf8_lossy(&bytes))),
+                );
+                return Ok(fail(
+                    format!("file {rel}: expected bytes {want}, observed {got}"),
+                    &format!("bytes {want}"),
+                    format!("bytes {got}"),
+                ));
             }
         }
         if let Some(re) = &fc.matches {
             let rx = regex(&ws.subst(re, &[])?)?;
             let text = String::from_utf8_lossy(&bytes);
             if !rx.is_match(&text) {
-                return Ok(Some(Failure::from_line(format!(
-                    "file {rel}: content does not match /{re}/: {:?}",
-                    clip(&text)
-                ))));
+                let got = format!("{:?}", clip(&text));
+                return Ok(fail(
+                    format!("file {rel}: content does not match /{re}/: {got}"),
+                    &format!("a match for /{re}/"),
+                    got,
+                ));
             }
         }
     }
@@ -840,18 +913,29 @@ pub fn lockfile(ws: &Workspace) -> Result<Lockfile, Failure> {
     // the harness, a link would be followed.
     match std::fs::symlink_metadata(&p) {
         Ok(m) if !m.file_type().is_file() => {
-            return Err(Failure::from_line(format!(
-                "lockfile: {} is not a regular file ({:?})",
-                p.display(),
-                m.file_type()
-            )));
+            return Err(Failure::new(
+                "lockfile",
+                format!(
+                    "lockfile: {} is not a regular file ({:?})",
+                    p.display(),
+                    m.file_type()
+                ),
+            )
+            .expecting("a regular file")
+            .observing(format!("{:?}", m.file_type())));
         }
         _ => {}
     }
-    let bytes =
-        std::fs::read(&p).map_err(|e| Failure::from_line(format!("lockfile: cannot read: {e}")))?;
-    let v: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::from_line(format!("lockfile: not JSON: {e}")))?;
+    let bytes = std::fs::read(&p).map_err(|e| {
+        Failure::new("lockfile", format!("lockfile: cannot read: {e}"))
+            .expecting("a readable file")
+            .observing(e.to_string())
+    })?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::new("lockfile", format!("lockfile: not JSON: {e}"))
+            .expecting("JSON")
+            .observing(e.to_string())
+    })?;
     Ok(Lockfile { bytes, doc: v })
 }
 
@@ -869,12 +953,20 @@ pub fn check_canonical(bytes: &[u8], v: &Value) -> Option<Failure> {
         .zip(got.bytes())
         .position(|(a, b)| a != b)
         .unwrap_or(want.len().min(got.len()));
-    Some(Failure::from_line(format!(
-        "lockfile: bytes are not the L8 serialization; first difference at byte {at}: \
-         expected {:?}, observed {:?}",
-        clip(&want[at.saturating_sub(20).min(want.len())..]),
-        clip(&got[at.saturating_sub(20).min(got.len())..])
-    )))
+    let expected = format!("{:?}", clip(&want[at.saturating_sub(20).min(want.len())..]));
+    let observed = format!("{:?}", clip(&got[at.saturating_sub(20).min(got.len())..]));
+    Some(
+        Failure::new(
+            "lockfile",
+            format!(
+                "lockfile: bytes are not the L8 serialization; first difference at byte {at}: \
+                 expected {expected}, observed {observed}"
+            ),
+        )
+        .expecting(expected)
+        .observing(observed)
+        .clause("L8"),
+    )
 }
 
 /// True when a tree-relative path has a component that I2 skips.
@@ -889,31 +981,47 @@ pub fn skipped(path: &str) -> bool {
 /// # Errors
 /// git failures in the harness.
 pub fn check_asset(ws: &Workspace, doc: &Value, a: &AssetCheck) -> HResult<Vec<Failure>> {
-    check_asset_as(ws, doc, a, true)
+    check_asset_as(ws, doc, a, DestFiles::Exact)
 }
 
-/// [`check_asset`]; with `exact` false, dest may hold files beyond the
-/// pinned tree (the user's own, carried by an update, U2, U3).
+/// Which files dest may hold besides the pinned tree's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DestFiles {
+    /// Exactly the tree's files.
+    Exact,
+    /// More: the user's own, carried by an update (U2, U3).
+    MayHoldMore,
+}
+
+/// [`check_asset`], dest holding the files `files` allows.
 fn check_asset_as(
     ws: &Workspace,
     doc: &Value,
     a: &AssetCheck,
-    exact: bool,
+    files: DestFiles,
 ) -> HResult<Vec<Failure>> {
     let mut f = Vec::new();
     let section = format!("{}s", a.ty);
+    let check = format!("asset {} {}", a.ty, a.name);
+    let fail = |what: &str, expected: String, observed: String| {
+        Failure::new(check.clone(), format!("{check}: {what}"))
+            .expecting(expected)
+            .observing(observed)
+    };
     let Some(entry) = doc.get(&section).and_then(|s| s.get(&a.name)) else {
-        f.push(Failure::from_line(format!(
-            "asset {} {}: no lockfile entry",
-            a.ty, a.name
-        )));
+        f.push(fail(
+            "no lockfile entry",
+            "a lockfile entry".into(),
+            "none".into(),
+        ));
         return Ok(f);
     };
     let Some(pin) = entry.get("wiki_commit").and_then(Value::as_str) else {
-        f.push(Failure::from_line(format!(
-            "asset {} {}: entry has no wiki_commit",
-            a.ty, a.name
-        )));
+        f.push(fail(
+            "entry has no wiki_commit",
+            "an entry with wiki_commit".into(),
+            "none".into(),
+        ));
         return Ok(f);
     };
     let want = tree_blobs(ws, pin, &format!("{section}/{}/", a.name))?;
@@ -926,16 +1034,18 @@ fn check_asset_as(
     let got_names: Vec<&String> = got
         .keys()
         .copied()
-        .filter(|k| exact || want.contains_key(*k))
+        .filter(|k| files == DestFiles::Exact || want.contains_key(*k))
         .collect();
     let want_names: Vec<&String> = want.keys().collect();
     if got_names != want_names {
-        f.push(Failure::from_line(format!(
-            "asset {} {}: dest holds {got_names:?}, the tree at {} holds {want_names:?}",
-            a.ty,
-            a.name,
-            &pin[..pin.len().min(12)]
-        )));
+        f.push(fail(
+            &format!(
+                "dest holds {got_names:?}, the tree at {} holds {want_names:?}",
+                &pin[..pin.len().min(12)]
+            ),
+            format!("{want_names:?}"),
+            format!("{got_names:?}"),
+        ));
         return Ok(f);
     }
     for (rel, oid) in &want {
@@ -943,10 +1053,11 @@ fn check_asset_as(
         // Anything but a regular file with the blob's bytes differs (a
         // file too large to read, a link, a FIFO).
         if !matches!(got.get(rel), Some(super::snapshot::Node::File(_, bytes)) if *bytes == blob) {
-            f.push(Failure::from_line(format!(
-                "asset {} {}: {rel} differs from the pinned blob",
-                a.ty, a.name
-            )));
+            f.push(fail(
+                &format!("{rel} differs from the pinned blob"),
+                format!("{rel}: the pinned blob {oid}"),
+                format!("{rel}: other content"),
+            ));
         }
     }
     if let Some(Value::Object(d)) = entry.get("digests") {
@@ -961,10 +1072,11 @@ fn check_asset_as(
                 None => "missing".into(),
             };
             if Some(got.as_str()) != want.as_str() {
-                f.push(Failure::from_line(format!(
-                    "asset {} {}: digest of {rel} is {got}, lockfile says {want}",
-                    a.ty, a.name
-                )));
+                f.push(fail(
+                    &format!("digest of {rel} is {got}, lockfile says {want}"),
+                    format!("digest of {rel} {want}"),
+                    format!("digest of {rel} {got}"),
+                ));
             }
         }
     }
@@ -1057,23 +1169,41 @@ pub fn check_hostile(
         .lines()
         .find(|l| CRASH_TRACES.iter().any(|t| l.contains(t)))
     {
-        f.push(Failure::from_line(format!(
-            "crash trace on stderr (E4): {l:?}"
-        )));
+        f.push(
+            Failure::new("crash trace", format!("crash trace on stderr (E4): {l:?}"))
+                .expecting("no crash trace on stderr")
+                .observing(format!("{l:?}"))
+                .clause("E4"),
+        );
     }
     let changed = super::snapshot::diff(before, &super::snapshot::snapshot(&ws.project, &[]));
     match r.code {
         None if r.timed_out => f.push(
-            Failure::from_line("timeout: the process was still running at the limit (E4)")
+            Failure::new(
+                "timeout",
+                "timeout: the process was still running at the limit (E4)",
+            )
+            .expecting("an exit within the time limit")
+            .observing("still running at the limit")
+            .clause("E4"),
+        ),
+        None => f.push(
+            Failure::new("exit", "killed by a signal (E4)")
+                .expecting("an exit code")
+                .observing("killed by a signal")
                 .clause("E4"),
         ),
-        None => f.push(Failure::from_line("killed by a signal (E4)").clause("E4")),
         Some(0) if step.verb == Verb::Status => {
             if !changed.is_empty() {
-                f.push(Failure::from_line(format!(
-                    "status wrote to the project (K7): {}",
-                    changed.join("; ")
-                )));
+                f.push(
+                    Failure::new(
+                        "project unchanged",
+                        format!("status wrote to the project (K7): {}", changed.join("; ")),
+                    )
+                    .expecting("no change to the project")
+                    .observing(changed.join("; "))
+                    .clause("K7"),
+                );
             }
         }
         Some(0) if step.verb == Verb::Remove => {
@@ -1108,20 +1238,36 @@ pub fn check_hostile(
         }
         Some(n) => {
             if ad.recognise_kind(&r.stderr).is_none() {
-                f.push(Failure::from_line(format!(
-                    "exit {n} without a classified error (E1, E4)"
-                )));
+                f.push(
+                    Failure::new(
+                        "error kind",
+                        format!("exit {n} without a classified error (E1, E4)"),
+                    )
+                    .expecting("a classified error on stderr")
+                    .observing(format!("exit {n}, no error kind recognised")),
+                );
             }
             if !changed.is_empty() {
-                f.push(Failure::from_line(format!(
-                    "refused, but the project changed (I5): {}",
-                    changed.join("; ")
-                )));
+                f.push(
+                    Failure::new(
+                        "project unchanged",
+                        format!(
+                            "refused, but the project changed (I5): {}",
+                            changed.join("; ")
+                        ),
+                    )
+                    .expecting("no change to the project")
+                    .observing(changed.join("; "))
+                    .clause("I5"),
+                );
             }
         }
     }
     if !f.is_empty() {
-        f.push(Failure::from_line(format!("    observed:\n{}", show(r))));
+        f.push(Failure::new(
+            "observed",
+            format!("    observed:\n{}", show(r)),
+        ));
     }
     Ok(f)
 }
@@ -1136,16 +1282,27 @@ fn check_removed_asset(
     let mut f = Vec::new();
     let dest = ws.project.join(format!(".memtomem/{ty}s/{name}"));
     if std::fs::symlink_metadata(&dest).is_ok() {
-        f.push(Failure::from_line(format!(
-            "remove succeeded, but {} is still there",
-            dest.display()
-        )));
+        f.push(
+            Failure::new(
+                format!("dest {ty} {name}"),
+                format!("remove succeeded, but {} is still there", dest.display()),
+            )
+            .expecting("absent")
+            .observing("present")
+            .clause("D1"),
+        );
     }
     match lockfile(ws) {
         Ok(Lockfile { doc, .. }) if doc.pointer(&format!("/{ty}s/{name}")).is_some() => {
-            f.push(Failure::from_line(format!(
-                "remove succeeded, but the entry of {ty} {name} is still there"
-            )));
+            f.push(
+                Failure::new(
+                    format!("lockfile /{ty}s/{name}"),
+                    format!("remove succeeded, but the entry of {ty} {name} is still there"),
+                )
+                .expecting("absent")
+                .observing("present")
+                .clause("D1"),
+            );
         }
         Ok(_) => {}
         Err(m) => f.push(m),
@@ -1169,16 +1326,28 @@ fn check_written_asset(
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_dir() => {}
             Ok(m) if m.file_type().is_symlink() => {
-                return Ok(vec![Failure::from_line(format!(
-                    "succeeded through the symbolic link {} (Y2: refuse with unsafe-path)",
-                    p.display()
-                ))]);
+                return Ok(vec![
+                    Failure::new(
+                        format!("dest path {}", p.display()),
+                        format!(
+                            "succeeded through the symbolic link {} (Y2: refuse with unsafe-path)",
+                            p.display()
+                        ),
+                    )
+                    .expecting("a directory, or a refusal with unsafe-path")
+                    .observing("a symbolic link")
+                    .clause("Y2"),
+                ]);
             }
             _ => {
-                return Ok(vec![Failure::from_line(format!(
-                    "succeeded, but {} is not a directory",
-                    p.display()
-                ))]);
+                return Ok(vec![
+                    Failure::new(
+                        format!("dest path {}", p.display()),
+                        format!("succeeded, but {} is not a directory", p.display()),
+                    )
+                    .expecting("a directory")
+                    .observing("not a directory"),
+                ]);
             }
         }
     }
@@ -1194,6 +1363,6 @@ fn check_written_asset(
             name: name.to_owned(),
             matches_pin: true,
         },
-        false,
+        DestFiles::MayHoldMore,
     )
 }

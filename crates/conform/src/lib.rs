@@ -57,7 +57,8 @@
 //! - [`adapter`]: how to drive one implementation, and why an adapter
 //!   cannot be used ([`adapter::AdapterError`]).
 //! - [`runner`]: one case against one adapter, to a [`outcome::Outcome`].
-//! - [`outcome`]: outcomes and failures.
+//! - [`outcome`]: outcomes and failures (each failure's report line, and
+//!   its check, expected, observed and clause).
 //! - [`error`]: harness errors (what stops one case; the errors that stop
 //!   the whole run live with their modules, above).
 //! - [`workspace`]: a case's temporary directories, its wiki via git,

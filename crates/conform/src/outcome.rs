@@ -54,6 +54,14 @@ impl Outcome {
         }
     }
 
+    /// The failures (none unless failed).
+    pub fn failures(&self) -> &[Failure] {
+        match self {
+            Outcome::Failed(f) => f,
+            _ => &[],
+        }
+    }
+
     /// The report's detail lines: one per failure (failed), the reason
     /// (unsupported), the harness error (error); none when passed.
     pub fn details(&self) -> Vec<String> {
@@ -93,13 +101,6 @@ impl Failure {
             clause: None,
             line: line.into(),
         }
-    }
-
-    /// A failure said as `line`, its check the text before the first `:`.
-    pub fn from_line(line: impl Into<String>) -> Failure {
-        let line = line.into();
-        let check = line.split(':').next().unwrap_or("").trim().to_owned();
-        Failure::new(check, line)
     }
 
     /// `<check>: expected <expected>, observed <observed>`.
@@ -144,8 +145,49 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The structured form the JSON report gives besides the line:
+    /// `{"check", "expected", "observed", "clause"}` (null where unknown).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "check": self.check,
+            "expected": self.expected,
+            "observed": self.observed,
+            "clause": self.clause,
+        })
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mismatch_says_its_line_and_keeps_its_values() {
+        let f = Failure::mismatch("exit", "0", "1").clause("E2");
+        assert_eq!(f.to_string(), "exit: expected 0, observed 1");
+        assert_eq!(
+            f.to_json(),
+            serde_json::json!({"check": "exit", "expected": "0", "observed": "1", "clause": "E2"})
+        );
+        assert_eq!(f.indented().to_string(), "  exit: expected 0, observed 1");
+    }
+
+    #[test]
+    fn a_failure_without_values_has_nulls() {
+        let f = Failure::new("step 2", "step 2 (install skill a):");
+        assert_eq!(
+            f.to_json(),
+            serde_json::json!({"check": "step 2", "expected": null, "observed": null, "clause": null})
+        );
+        let o = Outcome::Failed(vec![f]);
+        assert_eq!(o.failures().len(), 1);
+        assert!(Outcome::Passed.failures().is_empty());
     }
 }

@@ -44,16 +44,31 @@ fn no_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<Failure>> {
                 Node::File(_, bytes)
                     if bytes.windows(t.len().max(1)).any(|w| w == t.as_bytes()) =>
                 {
-                    f.push(Failure::from_line(format!(
-                        "{rel}: holds {t:?}, bytes that must not land in the project"
-                    )));
+                    f.push(
+                        Failure::new(
+                            format!("no_bytes {rel}"),
+                            format!("{rel}: holds {t:?}, bytes that must not land in the project"),
+                        )
+                        .expecting(format!("no {t:?}"))
+                        .observing(format!("holds {t:?}")),
+                    );
                 }
                 // Never passed unread: a file this large could hold it.
-                Node::Large { size, .. } => f.push(Failure::from_line(format!(
-                    "{rel}: {size} bytes, more than the harness reads ({} bytes), so it cannot \
-                     show that {t:?} is not there",
-                    super::snapshot::READ_CAP
-                ))),
+                Node::Large { size, .. } => f.push(
+                    Failure::new(
+                        format!("no_bytes {rel}"),
+                        format!(
+                            "{rel}: {size} bytes, more than the harness reads ({} bytes), so it \
+                             cannot show that {t:?} is not there",
+                            super::snapshot::READ_CAP
+                        ),
+                    )
+                    .expecting(format!(
+                        "at most {} bytes, read for {t:?}",
+                        super::snapshot::READ_CAP
+                    ))
+                    .observing(format!("{size} bytes")),
+                ),
                 _ => {}
             }
         }
@@ -75,15 +90,24 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<Failure>>
         ) {
             (Ok(t), Ok(p)) if t.starts_with(&p) => at = t,
             _ => {
-                return Ok(Some(Failure::from_line(format!(
-                    "dest {rel}: a link that leads out of the project"
-                ))));
+                return Ok(Some(
+                    Failure::new(
+                        format!("dest {rel}"),
+                        format!("dest {rel}: a link that leads out of the project"),
+                    )
+                    .expecting("a directory in the project")
+                    .observing("a link that leads out of the project"),
+                ));
             }
         }
     }
     let snap = snapshot(&at, &[]);
     if snap.is_empty() {
-        return Ok(Some(Failure::from_line(format!("dest {rel}: missing"))));
+        return Ok(Some(
+            Failure::new(format!("dest {rel}"), format!("dest {rel}: missing"))
+                .expecting("the skill's files")
+                .observing("missing"),
+        ));
     }
     let got: Vec<(&String, &Node)> = snap
         .iter()
@@ -122,12 +146,26 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<Failure>>
         }
         tried.push(format!("{label}: same names, other bytes"));
     }
-    Ok(Some(Failure::from_line(format!(
-        "dest {rel}: holds {:?}, which is no committed tree of skill {} ({})",
-        got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
-        d.name,
-        tried.join("; ")
-    ))))
+    let holds = format!(
+        "{:?}",
+        got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>()
+    );
+    Ok(Some(
+        Failure::new(
+            format!("dest {rel}"),
+            format!(
+                "dest {rel}: holds {holds}, which is no committed tree of skill {} ({})",
+                d.name,
+                tried.join("; ")
+            ),
+        )
+        .expecting(format!(
+            "the tree of skill {} at one of {}",
+            d.name,
+            d.commit.join(", ")
+        ))
+        .observing(holds),
+    ))
 }
 
 /// P7: the manifest holds an entry for each skill, found by the layout's
@@ -143,13 +181,26 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
     let rel = ws.subst(m, &[])?;
     let p = ws.project.join(&rel);
     // Only a regular file is read: a planted FIFO would hang the harness.
+    let check = format!("manifest {rel}");
+    let fail = |what: &str, expected: &str, observed: String| {
+        Failure::new(check.clone(), format!("{check}: {what}"))
+            .expecting(expected)
+            .observing(observed)
+    };
     let text = match std::fs::symlink_metadata(&p) {
-        Ok(meta) if meta.is_file() => std::fs::read_to_string(&p)
-            .map_err(|e| Failure::from_line(format!("manifest {rel}: unreadable: {e}"))),
-        Ok(_) => Err(Failure::from_line(format!(
-            "manifest {rel}: not a regular file"
-        ))),
-        Err(_) => Err(Failure::from_line(format!("manifest {rel}: missing"))),
+        Ok(meta) if meta.is_file() => std::fs::read_to_string(&p).map_err(|e| {
+            fail(
+                &format!("unreadable: {e}"),
+                "a readable file",
+                e.to_string(),
+            )
+        }),
+        Ok(_) => Err(fail(
+            "not a regular file",
+            "a regular file",
+            "not a regular file".into(),
+        )),
+        Err(_) => Err(fail("missing", "a regular file", "missing".into())),
     };
     let text = match text {
         Ok(t) => t,
@@ -160,18 +211,18 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
         let doc: Value = match serde_json::from_str(&text) {
             Ok(d) => d,
             Err(e) => {
-                return Ok(vec![Failure::from_line(format!(
-                    "manifest {rel}: not JSON: {e}"
-                ))]);
+                return Ok(vec![fail(&format!("not JSON: {e}"), "JSON", e.to_string())]);
             }
         };
         for n in names {
             let n = ws.subst(n, &[])?;
             let at = ws.subst(ptr, &[("name", &n)])?;
             if doc.pointer(&at).is_none() {
-                f.push(Failure::from_line(format!(
-                    "manifest {rel}: no entry at {at} for skill {n}"
-                )));
+                f.push(fail(
+                    &format!("no entry at {at} for skill {n}"),
+                    &format!("an entry at {at}"),
+                    "nothing".into(),
+                ));
             }
         }
     } else if let Some(re) = &l.manifest_matches {
@@ -182,9 +233,11 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
                 HarnessError::Adapter(format!("adapter layout.manifest_matches {pat:?}: {e}"))
             })?;
             if !rx.is_match(&text) {
-                f.push(Failure::from_line(format!(
-                    "manifest {rel}: no entry for skill {n} (/{pat}/)"
-                )));
+                f.push(fail(
+                    &format!("no entry for skill {n} (/{pat}/)"),
+                    &format!("a match for /{pat}/"),
+                    "no match".into(),
+                ));
             }
         }
     }

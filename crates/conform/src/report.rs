@@ -2,7 +2,7 @@
 //! `--format json`, and `--format junit` (one testcase per case).
 
 use super::coverage::Coverage;
-use super::outcome::Status;
+use super::outcome::{Failure, Status};
 use super::runner::CaseResult;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -227,7 +227,10 @@ impl Report<'_> {
             .collect()
     }
 
-    /// The JSON report.
+    /// The JSON report. Each case's `details` are its report lines;
+    /// `failures_detail` gives a failed case's failures structured,
+    /// `[{"check", "expected", "observed", "clause"}]` (null where the
+    /// check has no such value), one per line of `details`.
     pub fn json(&self) -> String {
         let cases: Vec<_> = self
             .results
@@ -243,6 +246,7 @@ impl Report<'_> {
                     "known_divergence": r.status() == Status::Failed && self.known.contains(&r.id),
                     "duration_ms": r.duration.as_millis() as u64,
                     "details": r.details(),
+                    "failures_detail": r.outcome.failures().iter().map(Failure::to_json).collect::<Vec<_>>(),
                 })
             })
             .collect();

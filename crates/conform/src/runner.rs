@@ -197,18 +197,19 @@ fn run_inner(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
         if step.unchanged {
             let d = diff(&before, &snapshot(&ws.project, &[]));
             if !d.is_empty() {
-                f.push(Failure::from_line(format!(
-                    "project changed (expected unchanged): {}",
-                    d.join("; ")
-                )));
+                f.push(unchanged_failure("project", &d));
             }
         }
         let d = diff(&wiki_before, &snapshot(&ws.wiki, &[".git"]));
         if !d.is_empty() {
-            f.push(Failure::from_line(format!(
-                "the wiki work tree was written: {}",
-                d.join("; ")
-            )));
+            f.push(
+                Failure::new(
+                    "wiki unchanged",
+                    format!("the wiki work tree was written: {}", d.join("; ")),
+                )
+                .expecting("no change to the wiki work tree")
+                .observing(d.join("; ")),
+            );
         }
         if !f.is_empty() {
             failures.push(Failure::new(
@@ -231,20 +232,19 @@ fn run_inner(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
     }
     if !d.is_empty() {
         failures.push(
-            Failure::from_line(format!(
-                "written outside the project (Y2): {}",
-                d.join("; ")
-            ))
+            Failure::new(
+                "outside unchanged",
+                format!("written outside the project (Y2): {}", d.join("; ")),
+            )
+            .expecting("no write outside the project")
+            .observing(d.join("; "))
             .clause("Y2"),
         );
     }
     if case.expect.project_unchanged {
         let d = diff(&project0, &snapshot(&ws.project, &[]));
         if !d.is_empty() {
-            failures.push(Failure::from_line(format!(
-                "project changed (expected unchanged): {}",
-                d.join("; ")
-            )));
+            failures.push(unchanged_failure("project", &d));
         }
     }
     for fc in &case.expect.files {
@@ -277,4 +277,15 @@ fn run_inner(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
         }
     }
     Ok(failures)
+}
+
+/// `project changed (expected unchanged): <changes>`.
+fn unchanged_failure(what: &str, changes: &[String]) -> Failure {
+    let observed = changes.join("; ");
+    Failure::new(
+        format!("{what} unchanged"),
+        format!("{what} changed (expected unchanged): {observed}"),
+    )
+    .expecting("unchanged")
+    .observing(observed)
 }
