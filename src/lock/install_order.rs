@@ -124,13 +124,22 @@ pub fn refuse_if_present(
     }
 }
 
+/// What one install did: the pin it recorded and the tree it placed.
+#[derive(Debug)]
+pub struct Done<P, T> {
+    /// The commit recorded (K4: the one whose bytes were placed).
+    pub pin: P,
+    /// The tree placed in dest.
+    pub tree: T,
+}
+
 /// Runs one install in the protocol's order (K2-K4, I4-I7; see the module
 /// documentation) and returns the pin recorded and the tree installed.
 ///
 /// # Errors
 /// The errors of the steps; every refusal before
 /// [`InstallSteps::lock_asset`] leaves the project unchanged (I5).
-pub fn install<S: InstallSteps>(steps: &S) -> Result<(S::Pin, S::Tree)> {
+pub fn install<S: InstallSteps>(steps: &S) -> Result<Done<S::Pin, S::Tree>> {
     let pin = steps.resolve()?;
     let tree = steps.read(&pin)?;
     steps.check_absent()?;
@@ -150,7 +159,7 @@ pub fn install<S: InstallSteps>(steps: &S) -> Result<(S::Pin, S::Tree)> {
     }
     crate::failpoint!("install::after-upsert");
     drop(held);
-    Ok((pin, tree))
+    Ok(Done { pin, tree })
 }
 
 /// The decision an install makes under the sidecar lock (I4, I7, L2),

@@ -75,8 +75,9 @@ pub(super) fn installed(
     project: &Project,
     ty: AssetType,
     name: &str,
-    (commit, tree): (gix::ObjectId, AssetTree),
+    done: install_order::Done<gix::ObjectId, AssetTree>,
 ) -> Result<Installed> {
+    let install_order::Done { pin: commit, tree } = done;
     Ok(Installed {
         ty,
         name: name.to_owned(),
