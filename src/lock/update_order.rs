@@ -57,6 +57,16 @@ pub struct Outcome<P> {
     pub plan: P,
 }
 
+/// Which of its two plans an update is making (K3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Before the per-asset lock: refusals decided here write nothing (I5).
+    First,
+    /// Again under the per-asset lock: the state may have changed while
+    /// the update waited for it.
+    UnderLock,
+}
+
 /// The steps of one update of one asset, in the protocol's terms.
 /// [`update`] calls each at most once, in the documented order, except
 /// [`UpdateSteps::plan`], which it calls again under the per-asset lock.
@@ -78,14 +88,14 @@ pub trait UpdateSteps {
     fn resolve(&self) -> Result<Self::Pin>;
 
     /// Plans the update to `pin`, reading only, and decides every refusal
-    /// (U2-U5, U7 against `--expect-mtime-ns`, I5). `locked` says whether
+    /// (U2-U5, U7 against `--expect-mtime-ns`, I5). `pass` says whether
     /// the per-asset lock is held (the second call, K3).
     ///
     /// # Errors
     /// `not-installed`, `stale-pin`, `dirty`, `conflict`, `asset-not-found`,
     /// `uncommitted`, `lockfile-corrupt`, `lockfile-version`, `unsafe-path`,
     /// `io`.
-    fn plan(&self, pin: &Self::Pin, locked: bool) -> Result<Self::Plan>;
+    fn plan(&self, pin: &Self::Pin, pass: Pass) -> Result<Self::Plan>;
 
     /// Whether `plan` writes anything (false: up to date, U1).
     fn needs_write(&self, plan: &Self::Plan) -> bool;
@@ -177,7 +187,7 @@ pub trait UpdateSteps {
 pub fn update<S: UpdateSteps>(steps: &S, run: Run) -> Result<Outcome<S::Plan>> {
     let end = |ended, plan| Ok(Outcome { ended, plan });
     let pin = steps.resolve()?;
-    let plan = steps.plan(&pin, false)?;
+    let plan = steps.plan(&pin, Pass::First)?;
     if !steps.needs_write(&plan) {
         if run == Run::Write {
             steps.tidy()?;
@@ -190,7 +200,7 @@ pub fn update<S: UpdateSteps>(steps: &S, run: Run) -> Result<Outcome<S::Plan>> {
 
     let held = steps.lock_asset()?;
     // K3: another process may have changed the state while we waited.
-    let plan = steps.plan(&pin, true)?;
+    let plan = steps.plan(&pin, Pass::UnderLock)?;
     if !steps.needs_write(&plan) {
         return end(Ended::UpToDate, plan);
     }

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fs::{IfExists, stage};
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite, valid_digests, valid_manifest};
-use crate::lock::update_order::{self, Ended, UpdateSteps};
+use crate::lock::update_order::{self, Ended, Pass, UpdateSteps};
 use crate::lock::{self, DiskStore};
 use crate::ops::Context;
 use crate::ops::carry::{self, Carry};
@@ -550,7 +550,7 @@ impl UpdateSteps for DiskUpdate<'_> {
         }
     }
 
-    fn plan(&self, head: &ObjectId, _locked: bool) -> Result<Prepared> {
+    fn plan(&self, head: &ObjectId, _pass: Pass) -> Result<Prepared> {
         prepare(
             self.project,
             self.wiki,

@@ -12,7 +12,7 @@
 use assetpin::lock::install_order::{self, InstallSteps};
 use assetpin::lock::lockfile::{self, EntryWrite};
 use assetpin::lock::sync::{Mutex, MutexGuard};
-use assetpin::lock::update_order::UpdateSteps;
+use assetpin::lock::update_order::{Pass, UpdateSteps};
 use assetpin::lock::{self, LockfileStore};
 use assetpin::{AssetType, Error, Result};
 use std::cell::Cell;
@@ -557,8 +557,8 @@ impl<'a> UpdateSteps for MemUpdate<'a> {
         Ok(self.head.unwrap_or_else(|| self.fs.head()))
     }
 
-    fn plan(&self, pin: &usize, locked: bool) -> Result<MemPlan> {
-        if locked
+    fn plan(&self, pin: &usize, pass: Pass) -> Result<MemPlan> {
+        if pass == Pass::UnderLock
             && self.fs.faults.no_recheck
             && let Some(p) = self.first_plan.borrow().clone()
         {
@@ -586,7 +586,7 @@ impl<'a> UpdateSteps for MemUpdate<'a> {
             tree: self.fs.commit_tree(*pin),
             seen,
         };
-        if !locked {
+        if pass == Pass::First {
             *self.first_plan.borrow_mut() = Some(plan.clone());
         }
         Ok(plan)
