@@ -603,12 +603,21 @@ impl SafeDir {
             };
             match rustix::fs::unlinkat(&parent.fd, leaf, AtFlags::REMOVEDIR) {
                 Ok(()) | Err(Errno::NOENT) => {}
-                // Something appeared in it since it was listed: list again.
-                Err(Errno::NOTEMPTY) => {
-                    if let Some(sub) = self.clear_files(&rel)? {
-                        stack.push((rel, sub));
+                // Something appeared in it since it was listed: list again,
+                // unless the listing had nothing left to take (an entry it
+                // cannot name would make this loop forever).
+                Err(Errno::NOTEMPTY) => match self.clear_files(&rel)? {
+                    None => {}
+                    Some(sub) if !sub.is_empty() => stack.push((rel, sub)),
+                    Some(_) if self.has_entries(&rel)? => {
+                        return Err(io_err(
+                            "remove",
+                            &self.child_path(&rel),
+                            "it still holds an entry this tool cannot remove (remove it by hand)",
+                        ));
                     }
-                }
+                    Some(sub) => stack.push((rel, sub)),
+                },
                 Err(e) => return Err(io_err("remove", &parent.child_path(leaf), e)),
             }
         }
@@ -618,6 +627,11 @@ impl SafeDir {
     /// Removes every entry of directory `rel` (below `self`) that is not a
     /// directory and returns the names of its subdirectories; `None` when
     /// `rel` is gone.
+    ///
+    /// A name that is not UTF-8 is removed too when it is not a directory
+    /// (by its bytes); a directory so named is an `io` error naming its
+    /// parent, never skipped (the caller would find the parent never
+    /// empties).
     fn clear_files(&self, rel: &str) -> Result<Option<Vec<String>>> {
         let Some(dir) = self.open_dir_path(rel)? else {
             return Ok(None);
@@ -630,7 +644,53 @@ impl SafeDir {
                 dir.remove_file(&child)?;
             }
         }
+        for raw in dir.raw_stray_names()? {
+            let st = rustix::fs::statat(&dir.fd, raw.as_c_str(), AtFlags::SYMLINK_NOFOLLOW);
+            match st {
+                Err(Errno::NOENT) => {}
+                Err(e) => return Err(io_err("stat", &dir.path, e)),
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                    return Err(io_err(
+                        "remove",
+                        &dir.path,
+                        format!(
+                            "it holds a directory named {} (not UTF-8) that this tool does \
+                             not descend into (remove it by hand)",
+                            raw.as_bytes().escape_ascii()
+                        ),
+                    ));
+                }
+                Ok(_) => match rustix::fs::unlinkat(&dir.fd, raw.as_c_str(), AtFlags::empty()) {
+                    Ok(()) | Err(Errno::NOENT) => {}
+                    Err(e) => return Err(io_err("remove", &dir.path, e)),
+                },
+            }
+        }
         Ok(Some(subdirs))
+    }
+
+    /// The names in this directory that are not UTF-8, as their bytes.
+    fn raw_stray_names(&self) -> Result<Vec<std::ffi::CString>> {
+        let dup = self.try_clone()?;
+        let listing =
+            rustix::fs::Dir::read_from(&dup.fd).map_err(|e| io_err("read dir", &self.path, e))?;
+        let mut out = Vec::new();
+        for ent in listing {
+            let ent = ent.map_err(|e| io_err("read dir", &self.path, e))?;
+            if ent.file_name().to_str().is_err() {
+                out.push(ent.file_name().to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether directory `rel` (below `self`) holds any entry at all.
+    fn has_entries(&self, rel: &str) -> Result<bool> {
+        let Some(dir) = self.open_dir_path(rel)? else {
+            return Ok(false);
+        };
+        let listed = dir.entries_and_strays()?;
+        Ok(!listed.listing.is_empty() || !listed.strays.is_empty())
     }
 
     /// The entries of this directory (without `.` and `..`), sorted by
@@ -960,6 +1020,29 @@ mod tests {
         }
         assert!(root.rename("a", &root, "c", IfExists::Keep).unwrap());
         assert!(tmp.path().join("c/f").is_file() && !tmp.path().join("a").exists());
+    }
+
+    /// `remove_tree` removes files whose names are not UTF-8 (it looped
+    /// forever on one: the listing left it out, so the directory never
+    /// emptied), and refuses a directory so named with an `io` error
+    /// instead of looping; nothing outside the named tree is touched.
+    #[test]
+    fn remove_tree_takes_names_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = SafeDir::open_root(tmp.path()).unwrap();
+        std::fs::write(tmp.path().join("keep"), b"k").unwrap();
+        let odd = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        std::fs::create_dir_all(tmp.path().join("t/sub")).unwrap();
+        std::fs::write(tmp.path().join("t").join(odd), b"x").unwrap();
+        std::fs::write(tmp.path().join("t/sub").join(odd), b"y").unwrap();
+        root.remove_tree("t").unwrap();
+        assert!(!tmp.path().join("t").exists());
+        std::fs::create_dir_all(tmp.path().join("u").join(odd)).unwrap();
+        let e = root.remove_tree("u").unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::Io, "{e}");
+        assert!(e.message.contains("not UTF-8"), "{e}");
+        assert!(tmp.path().join("keep").is_file());
     }
 
     /// `remove_tree` removes a tree nested exactly [`MAX_DEPTH`] levels
