@@ -71,6 +71,21 @@ pub fn install(ctx: &Context, ty: AssetType, name: &str) -> Result<Installed> {
     installed(&project, ty, name, install_order::install(&steps)?)
 }
 
+/// The entry a fresh install of `tree` at `commit` writes (L1, L2, L9):
+/// its files, and the digests of what was staged, stamped now.
+pub(super) fn fresh_entry(
+    commit: &gix::ObjectId,
+    tree: &AssetTree,
+    staged: stage::Staged,
+) -> EntryWrite {
+    EntryWrite {
+        wiki_commit: commit.to_string(),
+        installed_at: now_utc_micros(),
+        files: tree.files.iter().map(|f| f.path.clone()).collect(),
+        digests: Some(staged.digests),
+    }
+}
+
 pub(super) fn installed(
     project: &Project,
     ty: AssetType,
@@ -168,12 +183,7 @@ impl InstallSteps for DiskInstall<'_> {
         tree: &AssetTree,
         staged: stage::Staged,
     ) -> Result<()> {
-        let write = EntryWrite {
-            wiki_commit: commit.to_string(),
-            installed_at: now_utc_micros(),
-            files: tree.files.iter().map(|f| f.path.clone()).collect(),
-            digests: Some(staged.digests),
-        };
+        let write = fresh_entry(commit, tree, staged);
         let memtomem = self.project.ensure_memtomem()?;
         let dest_path = self.project.dest_path(self.ty, self.name);
         let store = DiskStore::new(&memtomem);

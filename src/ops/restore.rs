@@ -11,8 +11,7 @@ use crate::asset::{AssetTree, AssetType, validate_name};
 use crate::error::{Error, Kind, Result};
 use crate::fs::stage;
 use crate::lock::install_order::{self, InstallSteps};
-use crate::lock::lockfile::timestamp::now_utc_micros;
-use crate::lock::lockfile::{self, EntryWrite};
+use crate::lock::lockfile;
 use crate::lock::{self, DiskStore};
 use crate::ops::Context;
 use crate::ops::Project;
@@ -205,12 +204,7 @@ impl InstallSteps for DiskRestore<'_> {
         tree: &AssetTree,
         staged: stage::Staged,
     ) -> Result<()> {
-        let write = EntryWrite {
-            wiki_commit: commit.to_string(),
-            installed_at: now_utc_micros(),
-            files: tree.files.iter().map(|f| f.path.clone()).collect(),
-            digests: Some(staged.digests),
-        };
+        let write = super::install::fresh_entry(commit, tree, staged);
         let memtomem = self.inner.project.ensure_memtomem()?;
         let store = DiskStore::new(&memtomem);
         // Under the sidecar lock, the same check once more: a writer that

@@ -317,19 +317,10 @@ fn e4_closed_stdout_is_not_a_panic() {
 
 /// `assetpin args` run by `sh` under `ulimit -f <blocks>` (RLIMIT_FSIZE).
 fn under_file_size_limit(project: &Project, wiki: &Wiki, blocks: u32, args: &[&str]) -> Output {
-    let mut sh = std::process::Command::new("sh");
-    sh.env("HOME", project.home())
-        .env_remove("MEMTOMEM_WIKI_PATH")
-        .stdin(std::process::Stdio::null())
-        .arg("-c")
-        .arg(format!("ulimit -f {blocks}; exec \"$0\" \"$@\""))
-        .arg(bin())
-        .arg("--project")
-        .arg(project.path())
-        .arg("--wiki")
-        .arg(wiki.path())
-        .args(args);
-    sh.output().unwrap()
+    assetpin_after_sh(project, wiki, &format!("ulimit -f {blocks}"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// E4: a write past RLIMIT_FSIZE (`ulimit -f`) is an `io` failure that

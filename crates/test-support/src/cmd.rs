@@ -34,20 +34,26 @@ pub fn assetpin(project: &Project, wiki: &Wiki) -> assert_cmd::Command {
     assert_cmd::Command::from_std(assetpin_std(project, wiki))
 }
 
-/// `assetpin` run by `sh` after `umask <mask>`.
-pub fn assetpin_umask(project: &Project, wiki: &Wiki, mask: &str) -> assert_cmd::Command {
+/// `assetpin` run by `sh` after the shell command `setup` (`umask 077`,
+/// `ulimit -f 1024`), which sets what the process inherits.
+pub fn assetpin_after_sh(project: &Project, wiki: &Wiki, setup: &str) -> Command {
     let mut c = Command::new("sh");
     c.env("HOME", project.home())
         .env_remove("MEMTOMEM_WIKI_PATH")
         .stdin(Stdio::null())
         .arg("-c")
-        .arg(format!("umask {mask}; exec \"$0\" \"$@\""))
+        .arg(format!("{setup}; exec \"$0\" \"$@\""))
         .arg(bin())
         .arg("--project")
         .arg(project.path())
         .arg("--wiki")
         .arg(wiki.path());
-    assert_cmd::Command::from_std(c)
+    c
+}
+
+/// `assetpin` run by `sh` after `umask <mask>`.
+pub fn assetpin_umask(project: &Project, wiki: &Wiki, mask: &str) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(assetpin_after_sh(project, wiki, &format!("umask {mask}")))
 }
 
 /// The first line of `stderr`.
