@@ -687,3 +687,176 @@ fn a_tool_dies_with_a_killed_runner() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A case directory whose case deletes `../../victim` (the file beside
+/// the case's temporary directory): the case set is refused, by `--list`
+/// and by a run, naming the case and the path, and the victim stays.
+/// Before, the run joined the path to the project and deleted it.
+#[assetpin_test]
+fn a_case_path_that_leads_outside_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, "mine\n").unwrap();
+    let cases = dir.path().join("cases/e-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("evil.toml"),
+        "summary = \"deletes outside\"\nclauses = [\"E1\"]\n\
+         [[step]]\naction = \"delete\"\npath = \"../../victim\"\n\
+         [[step]]\naction = \"sleep\"\nms = 1\n\
+         [[expect.files]]\npath = \"x\"\nabsent = true\n",
+    )
+    .unwrap();
+    let c = dir.path().join("cases");
+    let tmp_env = [("TMPDIR", tmp.path().to_str().unwrap())];
+    for args in [
+        &["--list", "--cases", c.to_str().unwrap()][..],
+        &["--cases", c.to_str().unwrap(), "--adapter", "reference"][..],
+    ] {
+        let out = conform_in(Path::new(REPO), args, &tmp_env, Duration::from_secs(60));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("e-x/evil") && err.contains("../../victim"),
+            "{args:?}: {err}"
+        );
+        assert!(victim.exists(), "{args:?}: the case deleted its victim");
+    }
+    // Bounds on `sleep` and `copies` are validated the same way.
+    std::fs::write(
+        cases.join("evil.toml"),
+        "summary = \"too much\"\nclauses = [\"E1\"]\n\
+         [[step]]\naction = \"sleep\"\nms = 3600000\n\
+         [[step]]\nverb = \"status\"\ncopies = 100000\nexit = \"any\"\n",
+    )
+    .unwrap();
+    let out = conform_in(
+        Path::new(REPO),
+        &["--list", "--cases", c.to_str().unwrap()],
+        &tmp_env,
+        Duration::from_secs(60),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("3600000") && err.contains("100000"), "{err}");
+}
+
+/// A tool that leaves a FIFO where the case expects a file with some
+/// text: the case fails naming "not a regular file", within seconds.
+/// Before, the check opened the FIFO and waited for a writer forever.
+#[assetpin_test]
+fn a_fifo_where_a_file_is_expected_fails_the_case_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases/p-portable");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("fifo.toml"),
+        "summary = \"a file with text\"\nclauses = [\"P6\"]\nprofile = \"portable\"\n\
+         [[wiki.commit]]\nfiles = [{ path = \"skills/a/SKILL.md\", text = \"# a\\n\" }]\n\
+         [[step]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\n\
+         [expect]\nfiles = [{ path = \"${dest.a}/SKILL.md\", text = \"# a\\n\" }]\n",
+    )
+    .unwrap();
+    let tool = "#!/bin/sh\nmkdir -p .claude/skills/$3 && mkfifo .claude/skills/$3/SKILL.md\n";
+    let a = script_adapter(dir.path(), tool, "fifo");
+    let start = Instant::now();
+    let out = conform_in(
+        Path::new(REPO),
+        &[
+            "--format",
+            "json",
+            "--cases",
+            dir.path().join("cases").to_str().unwrap(),
+            "--adapter",
+            a.to_str().unwrap(),
+        ],
+        &[],
+        Duration::from_secs(30),
+    );
+    let (outcome, details) = only_case(&out);
+    assert_eq!(outcome, "failed", "{details}");
+    assert!(details.contains("not a regular file"), "{details}");
+    assert!(start.elapsed() < Duration::from_secs(20));
+}
+
+/// Whether a process carries `ASSETPIN_CONFORM_CASE` with a value under
+/// `tmp` (a case of a run whose `TMPDIR` it was).
+fn marked_under(tmp: &Path) -> Vec<i32> {
+    let want = format!("ASSETPIN_CONFORM_CASE={}", tmp.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let env = std::fs::read(e.path().join("environ")).ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let zombie = stat[stat.rfind(')')? + 1..].trim_start().starts_with('Z');
+            (!zombie
+                && env
+                    .split(|&b| b == 0)
+                    .any(|v| String::from_utf8_lossy(v).starts_with(&want)))
+            .then_some(pid)
+        })
+        .collect()
+}
+
+/// A tool that starts a fork chain in a session of its own (each link
+/// forks the next and exits, so it is never at one pid for long) and
+/// exits: once `conform` ends, no process carrying the case's marker
+/// remains. Before, the end-of-run sweep killed in one pass and the chain
+/// had moved on to a new pid.
+#[assetpin_test]
+fn a_fork_chain_does_not_outlive_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_path = std::fs::canonicalize(tmp.path()).unwrap();
+    let chain = dir.path().join("chain.sh");
+    std::fs::write(&chain, "#!/bin/sh\nsh -c 'sleep 5 &'\n\"$0\" &\nexit 0\n").unwrap();
+    std::fs::set_permissions(&chain, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let tool = format!(
+        "#!/bin/sh\nsetsid {} </dev/null >/dev/null 2>&1 &\nsleep 0.5\nexit 1\n",
+        chain.display()
+    );
+    let a = script_adapter(dir.path(), &tool, "chain");
+    let out = conform_in(
+        Path::new(REPO),
+        &[
+            "--filter",
+            "P10-unknown-skill",
+            "--adapter",
+            a.to_str().unwrap(),
+        ],
+        &[("TMPDIR", tmp_path.to_str().unwrap())],
+        Duration::from_secs(60),
+    );
+    let err = text(&out.stderr);
+    let start = Instant::now();
+    loop {
+        let left = marked_under(&tmp_path);
+        if left.is_empty() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(3) {
+            for pid in &left {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(*pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            // The chain may still be forking: kill what carries the mark
+            // until nothing does, then fail.
+            for _ in 0..200 {
+                for pid in marked_under(&tmp_path) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            panic!("{} marked processes outlived the run: {err}", left.len());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1002,15 +1002,65 @@ impl Case {
             + self.expect.manifest_entries.len()
             + usize::from(self.expect.lockfile_canonical)
             + usize::from(self.expect.project_unchanged);
+        let unsafe_paths = |files: &[FileSpec], errs: &mut Vec<Invalid>, step: Option<usize>| {
+            for f in files {
+                if !confined_path(&f.path) {
+                    errs.push(Invalid {
+                        id: self.id.clone(),
+                        step,
+                        problem: Problem::UnsafePath(f.path.clone()),
+                    });
+                }
+            }
+        };
+        unsafe_paths(&self.project.files, &mut errs, None);
+        unsafe_paths(&self.wiki.worktree, &mut errs, None);
+        for c in &self.wiki.commit {
+            unsafe_paths(&c.files, &mut errs, None);
+        }
+        // An expected file's empty path names its root (Y3: the project
+        // is absent); it is only read, never written.
+        for f in &self.expect.files {
+            if !f.path.is_empty() && !confined_path(&f.path) {
+                errs.push(case(Problem::UnsafePath(f.path.clone())));
+            }
+        }
         for (n, s) in self.steps.iter().enumerate() {
-            let Step::Run(s) = s else {
-                continue;
-            };
             let at = |problem| Invalid {
                 id: self.id.clone(),
                 step: Some(n + 1),
                 problem,
             };
+            let s = match s {
+                Step::Run(s) => s,
+                Step::Action(a) => {
+                    match a {
+                        Action::WikiCommit { commit } => {
+                            unsafe_paths(&commit.files, &mut errs, Some(n + 1));
+                        }
+                        Action::Sleep { ms } if *ms > MAX_SLEEP_MS => {
+                            errs.push(at(Problem::SleepTooLong(*ms)));
+                        }
+                        _ => {}
+                    }
+                    if let Some(p) = a.path()
+                        && !confined_path(p)
+                    {
+                        errs.push(at(Problem::UnsafePath(p.to_owned())));
+                    }
+                    continue;
+                }
+            };
+            if let Some(p) = &s.in_project
+                && !confined_path(p)
+            {
+                errs.push(at(Problem::UnsafePath(p.clone())));
+            }
+            if let Some(c) = s.copies
+                && c.get() > MAX_COPIES
+            {
+                errs.push(at(Problem::TooManyCopies(c.get())));
+            }
             // Every verb step checks at least its exit class.
             asserts += 1;
             if !s.counts.is_empty() && s.copies.is_none() {
@@ -1123,6 +1173,58 @@ pub enum Problem {
     /// Nothing is checked.
     #[error("asserts nothing")]
     AssertsNothing,
+    /// A path (of an action, a `[project]` or `[wiki]` file, an expected
+    /// file or a step's `project`) that is empty, absolute or has a `..`
+    /// component: it could reach outside the case's directories.
+    #[error(
+        "path {0:?} is empty, absolute or has a `..` component; \
+         case paths stay inside the case's directories"
+    )]
+    UnsafePath(String),
+    /// A `sleep` longer than [`MAX_SLEEP_MS`].
+    #[error("sleep of {0} ms is longer than the {MAX_SLEEP_MS} ms a case may wait")]
+    SleepTooLong(u64),
+    /// More `copies` than [`MAX_COPIES`].
+    #[error("copies = {0} is more than the {MAX_COPIES} processes a step may start")]
+    TooManyCopies(usize),
+}
+
+/// The longest `sleep` action a case may ask for, in milliseconds.
+pub const MAX_SLEEP_MS: u64 = 10_000;
+
+/// The most `copies` one step may start.
+pub const MAX_COPIES: usize = 64;
+
+/// Whether a case path (before substitution) is relative, non-empty and
+/// free of `..` components, as the adapter's layout paths must be.
+pub fn confined_path(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && std::path::Path::new(p).components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+}
+
+impl Action {
+    /// The `path` of a file action, if it has one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Action::Write { path, .. }
+            | Action::Append { path, .. }
+            | Action::Delete { path, .. }
+            | Action::Touch { path, .. }
+            | Action::Chmod { path, .. }
+            | Action::Symlink { path, .. }
+            | Action::Mkdir { path, .. }
+            | Action::Mkfifo { path, .. }
+            | Action::Plant { path, .. }
+            | Action::Stat { path, .. } => Some(path),
+            Action::WikiCommit { .. } | Action::WikiReset { .. } | Action::Sleep { .. } => None,
+        }
+    }
 }
 
 #[cfg(test)]

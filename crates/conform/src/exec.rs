@@ -90,7 +90,7 @@ fn step_project(ws: &Workspace, step: &Run) -> HResult<Option<String>> {
     let Some(rel) = &step.in_project else {
         return Ok(None);
     };
-    let dir = ws.root(super::case::Root::Home).join(ws.subst(rel, &[])?);
+    let dir = ws.case_path(ws.root(super::case::Root::Home), rel)?;
     let marker = dir.join(".git");
     std::fs::create_dir_all(&marker)
         .map_err(io_err(format!("cannot create {}", marker.display())))?;
@@ -406,7 +406,7 @@ impl Ended {
 
 /// Where a file action's `path` is.
 fn place(ws: &Workspace, root: Root, path: &str) -> HResult<PathBuf> {
-    Ok(ws.root(root).join(ws.subst(path, &[])?))
+    ws.case_path(ws.root(root), path)
 }
 
 /// Performs an outside action (not the implementation's doing).

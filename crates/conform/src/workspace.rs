@@ -113,6 +113,27 @@ impl Workspace {
         Ok(())
     }
 
+    /// `rel` (a case path, substituted) joined to `root`, refused when it
+    /// is empty, has a `..` component or lands outside the case's
+    /// directories (an absolute path after substitution, such as
+    /// `${dest.a}`, must still be under them).
+    ///
+    /// # Errors
+    /// Unknown variables; a path that leads outside the case.
+    pub fn case_path(&self, root: &Path, rel: &str) -> HResult<PathBuf> {
+        let sub = self.subst(rel, &[])?;
+        let p = root.join(&sub);
+        let dotdot = Path::new(&sub)
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+        if sub.is_empty() || dotdot || !p.starts_with(self.base()) {
+            return Err(HarnessError::Case(format!(
+                "path {rel:?} ({sub:?}) leads outside the case's directories"
+            )));
+        }
+        Ok(p)
+    }
+
     /// The directory a [`Root`] names.
     pub fn root(&self, r: Root) -> &Path {
         match r {
@@ -195,7 +216,7 @@ impl Workspace {
     /// # Errors
     /// I/O failures, bad hex or mode, unknown variables.
     pub fn apply_file(&self, root: &Path, f: &FileSpec) -> HResult<()> {
-        let path = root.join(self.subst(&f.path, &[])?);
+        let path = self.case_path(root, &f.path)?;
         if f.delete {
             return remove_any(&path);
         }
