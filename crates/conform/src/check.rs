@@ -863,7 +863,16 @@ pub fn check_file(ws: &Workspace, fc: &FileCheck) -> HResult<Option<Failure>> {
                 "a directory".into(),
             ));
         }
-        let bytes = std::fs::read(&p).map_err(io_err(format!("read {}", p.display())))?;
+        let bytes = match super::snapshot::read_left(&p) {
+            Ok(b) => b,
+            Err(e) => {
+                return Ok(fail(
+                    format!("file {rel}: {e}"),
+                    "a regular file the harness can read",
+                    e.to_string(),
+                ));
+            }
+        };
         if fc.text.is_some() || fc.hex.is_some() {
             let want = ws.content(fc.text.as_deref(), fc.hex.as_deref())?;
             if bytes != want {
@@ -909,26 +918,11 @@ pub struct Lockfile {
 /// Missing or not JSON (a failure, not a harness error).
 pub fn lockfile(ws: &Workspace) -> Result<Lockfile, Failure> {
     let p = ws.project.join(".memtomem/lock.json");
-    // Never opened unless it is a regular file: a planted FIFO would hang
-    // the harness, a link would be followed.
-    match std::fs::symlink_metadata(&p) {
-        Ok(m) if !m.file_type().is_file() => {
-            return Err(Failure::new(
-                "lockfile",
-                format!(
-                    "lockfile: {} is not a regular file ({:?})",
-                    p.display(),
-                    m.file_type()
-                ),
-            )
-            .expecting("a regular file")
-            .observing(format!("{:?}", m.file_type())));
-        }
-        _ => {}
-    }
-    let bytes = std::fs::read(&p).map_err(|e| {
-        Failure::new("lockfile", format!("lockfile: cannot read: {e}"))
-            .expecting("a readable file")
+    // Read as every file a tool left is: a planted FIFO would hang the
+    // harness, a link would be followed.
+    let bytes = super::snapshot::read_left(&p).map_err(|e| {
+        Failure::new("lockfile", format!("lockfile: {}: {e}", p.display()))
+            .expecting("a regular file the harness can read")
             .observing(e.to_string())
     })?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| {

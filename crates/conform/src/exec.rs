@@ -7,7 +7,7 @@ use super::case::{Action, Plant, Root, Run};
 use super::workspace::{Workspace, parse_mode, remove_any};
 use crate::error::{HResult, HarnessError, io_err};
 use std::io::Read;
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -439,7 +439,8 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             hex,
         } => {
             let p = place(ws, *root, path)?;
-            let mut bytes = std::fs::read(&p).map_err(io_err(format!("read {}", p.display())))?;
+            let mut bytes = super::snapshot::read_left(&p)
+                .map_err(|e| HarnessError::Case(format!("append to {}: {e}", p.display())))?;
             bytes.extend(ws.content(text.as_deref(), hex.as_deref())?);
             std::fs::write(&p, bytes).map_err(io_err(format!("write {}", p.display())))?;
         }
@@ -449,8 +450,11 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             // coarse clocks still see a change.
             let p = place(ws, *root, path)?;
             std::thread::sleep(Duration::from_millis(15));
+            // Never a FIFO waited on (a tool may have left one):
+            // O_NONBLOCK makes one without a reader fail at once.
             let f = std::fs::File::options()
                 .write(true)
+                .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
                 .open(&p)
                 .map_err(io_err(format!("open {}", p.display())))?;
             let t = std::time::SystemTime::now() + Duration::from_secs(2);

@@ -180,27 +180,25 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
     };
     let rel = ws.subst(m, &[])?;
     let p = ws.project.join(&rel);
-    // Only a regular file is read: a planted FIFO would hang the harness.
+    // Read as every file a tool left is: a planted FIFO would hang the
+    // harness.
     let check = format!("manifest {rel}");
     let fail = |what: &str, expected: &str, observed: String| {
         Failure::new(check.clone(), format!("{check}: {what}"))
             .expecting(expected)
             .observing(observed)
     };
-    let text = match std::fs::symlink_metadata(&p) {
-        Ok(meta) if meta.is_file() => std::fs::read_to_string(&p).map_err(|e| {
-            fail(
-                &format!("unreadable: {e}"),
-                "a readable file",
-                e.to_string(),
-            )
-        }),
-        Ok(_) => Err(fail(
-            "not a regular file",
-            "a regular file",
-            "not a regular file".into(),
+    let text = match super::snapshot::read_left(&p) {
+        Ok(b) => String::from_utf8(b)
+            .map_err(|e| fail(&format!("not UTF-8: {e}"), "UTF-8 text", e.to_string())),
+        Err(super::snapshot::LeftReadError::Missing) => {
+            Err(fail("missing", "a regular file", "missing".into()))
+        }
+        Err(e) => Err(fail(
+            &e.to_string(),
+            "a regular file the harness can read",
+            e.to_string(),
         )),
-        Err(_) => Err(fail("missing", "a regular file", "missing".into())),
     };
     let text = match text {
         Ok(t) => t,

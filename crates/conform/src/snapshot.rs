@@ -146,25 +146,96 @@ fn node_of(p: &Path, m: &std::fs::Metadata) -> Node {
     }
 }
 
-/// The bytes of the regular file at `p` (empty when it cannot be read),
-/// opened without following a link or waiting on a FIFO put there since
-/// it was listed, and read no further than [`READ_CAP`] and one byte.
+/// The bytes of the regular file at `p` (empty when it cannot be read):
+/// [`read_left`]'s, or nothing.
 fn read_regular(p: &Path) -> Vec<u8> {
+    read_left(p).unwrap_or_default()
+}
+
+/// Why [`read_left`] returned no bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum LeftReadError {
+    /// Nothing is at the path.
+    #[error("missing")]
+    Missing,
+    /// Something other than a regular file is there (never opened
+    /// through a link, never waited on).
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+    /// A regular file larger than [`READ_CAP`].
+    #[error("{0} bytes, more than the harness reads ({READ_CAP} bytes)")]
+    TooLarge(u64),
+    /// It could not be opened or read.
+    #[error("cannot read: {0}")]
+    Io(std::io::Error),
+}
+
+/// What a file type is, in words.
+pub fn kind_of(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_symlink() {
+        "a symbolic link"
+    } else if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_file() {
+        "a regular file"
+    } else {
+        "an unknown file type"
+    }
+}
+
+/// The bytes of a file a tool under test left at `p`: the one way the
+/// harness reads one. Only a regular file is read: the path is opened
+/// without following a link and without waiting on a FIFO (one put there
+/// after a look at the path included), checked again once open, and read
+/// no further than [`READ_CAP`].
+///
+/// # Errors
+/// Nothing there, not a regular file, too large, or unreadable.
+pub fn read_left(p: &Path) -> Result<Vec<u8>, LeftReadError> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let Ok(f) = std::fs::File::options()
+    let meta = std::fs::symlink_metadata(p).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LeftReadError::Missing,
+        _ => LeftReadError::Io(e),
+    })?;
+    if !meta.file_type().is_file() {
+        return Err(LeftReadError::NotRegular(kind_of(meta.file_type())));
+    }
+    let f = std::fs::File::options()
         .read(true)
         .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
         .open(p)
-    else {
-        return Vec::new();
-    };
-    if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return Vec::new();
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                LeftReadError::NotRegular("a symbolic link")
+            } else {
+                LeftReadError::Io(e)
+            }
+        })?;
+    let meta = f.metadata().map_err(LeftReadError::Io)?;
+    if !meta.is_file() {
+        return Err(LeftReadError::NotRegular(kind_of(meta.file_type())));
+    }
+    if meta.len() > READ_CAP {
+        return Err(LeftReadError::TooLarge(meta.len()));
     }
     let mut buf = Vec::new();
-    let _ = f.take(READ_CAP + 1).read_to_end(&mut buf);
-    buf
+    f.take(READ_CAP + 1)
+        .read_to_end(&mut buf)
+        .map_err(LeftReadError::Io)?;
+    if buf.len() as u64 > READ_CAP {
+        return Err(LeftReadError::TooLarge(buf.len() as u64));
+    }
+    Ok(buf)
 }
 
 /// Differences between two snapshots, one line each (at most 20):
