@@ -136,25 +136,90 @@ pub struct Claimed {
     pub killed: usize,
 }
 
-/// Kills every live process that carries `CASE_VAR=<mark>` and is not in
-/// one of `ended` (process groups the step has just killed, whose members
-/// may not be gone yet): what a step of case `case` started and left
-/// running outside its group. Returns how many there were and records
-/// them for the end-of-run note.
-pub fn claim(case: &str, mark: &Path, ended: &[i32]) -> usize {
+/// The marks of this run's cases (every one [`claim`] was given): the
+/// end-of-run [`sweep`] kills what still carries one of them.
+static MARKS: Mutex<BTreeSet<Vec<u8>>> = Mutex::new(BTreeSet::new());
+
+/// At most this many passes of a sweep ([`until_quiet`])...
+const MAX_PASSES: usize = 1000;
+/// ... and at most this long.
+const MAX_SWEEP: std::time::Duration = std::time::Duration::from_secs(5);
+/// Passes in a row that must find nothing before a sweep is done.
+const QUIET_PASSES: usize = 2;
+
+/// Sweeps that gave up (a process still found after [`MAX_PASSES`]
+/// passes or [`MAX_SWEEP`]), for the end-of-run note.
+static GAVE_UP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Repeats `pass` (which kills what it finds and returns their pids)
+/// until [`QUIET_PASSES`] passes in a row find nothing: a process that
+/// forks and exits in a loop has moved to a new pid after one pass, but
+/// its child is found by the next (a killed process forks no more).
+/// Returns the distinct pids killed; counts a sweep that gives up.
+fn until_quiet(mut pass: impl FnMut() -> Vec<i32>) -> BTreeSet<i32> {
+    let deadline = std::time::Instant::now() + MAX_SWEEP;
+    let mut killed = BTreeSet::new();
+    let mut quiet = 0;
+    for _ in 0..MAX_PASSES {
+        let found = pass();
+        if found.is_empty() {
+            quiet += 1;
+            if quiet == QUIET_PASSES {
+                return killed;
+            }
+        } else {
+            quiet = 0;
+            killed.extend(found);
+        }
+        if std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    GAVE_UP.fetch_add(1, Ordering::SeqCst);
+    killed
+}
+
+/// How many sweeps gave up with processes still being found.
+pub fn gave_up() -> usize {
+    GAVE_UP.load(Ordering::SeqCst)
+}
+
+/// `CASE_VAR=<mark>` as bytes, as it appears in `/proc/<pid>/environ`.
+fn mark_entry(mark: &Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     let mut want = format!("{CASE_VAR}=").into_bytes();
     want.extend_from_slice(mark.as_os_str().as_bytes());
+    want
+}
+
+/// Whether `pid`'s environment holds one of `marks`.
+fn carries(pid: i32, marks: &BTreeSet<Vec<u8>>) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|env| env.split(|&b| b == 0).any(|v| marks.contains(v)))
+}
+
+/// Kills every live process that carries `CASE_VAR=<mark>` and is not in
+/// one of `ended` (process groups the step has just killed, whose members
+/// may not be gone yet): what a step of case `case` started and left
+/// running outside its group. Repeats until nothing carries the mark
+/// ([`until_quiet`]). Returns how many there were and records them for
+/// the end-of-run note.
+pub fn claim(case: &str, mark: &Path, ended: &[i32]) -> usize {
+    let want = BTreeSet::from([mark_entry(mark)]);
+    lock(&MARKS).extend(want.iter().cloned());
     let me = rustix::process::getpid().as_raw_nonzero().get();
-    let n = procs()
-        .filter(|&pid| pid != me)
-        .filter(|&pid| stat_of(pid).is_some_and(|s| s.state != 'Z' && !ended.contains(&s.pgid)))
-        .filter(|&pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == want.as_slice()))
-        })
-        .filter(|&pid| kill(pid))
-        .count();
+    let n = until_quiet(|| {
+        procs()
+            .filter(|&pid| pid != me)
+            .filter_map(|pid| Some((pid, stat_of(pid)?)))
+            .filter(|(_, s)| s.state != 'Z' && !ended.contains(&s.pgid))
+            .filter(|&(pid, _)| carries(pid, &want))
+            .filter(|(pid, s)| kill_tool(*pid, s))
+            .map(|(pid, _)| pid)
+            .collect()
+    })
+    .len();
     if n > 0 {
         lock(&CLAIMED).push(Claimed {
             case: case.to_owned(),
@@ -171,17 +236,40 @@ pub fn claimed() -> Vec<Claimed> {
 
 /// Kills and reaps the processes re-parented to this one (abandoned by the
 /// tools it ran; call it when no tool of the run is still running) and
-/// returns how many were still running (one that had ended is only
-/// reaped).
+/// those carrying the mark of one of the run's cases, pass after pass
+/// until none is found ([`until_quiet`]: a fork chain cannot outrun it,
+/// as each link it kills forks no more and the link it had forked is
+/// re-parented here or carries the mark), and returns how many were
+/// still running (one that had ended is only reaped).
 pub fn sweep() -> usize {
     let me = rustix::process::getpid().as_raw_nonzero().get();
-    let n = procs()
-        .filter(|&pid| stat_of(pid).is_some_and(|s| s.ppid == me && s.state != 'Z'))
-        .filter(|&pid| kill(pid))
-        .count();
-    // Reap them (and any other child that ended), never blocking.
-    while let Ok(Some(_)) = rustix::process::wait(rustix::process::WaitOptions::NOHANG) {}
-    n
+    let marks = lock(&MARKS).clone();
+    until_quiet(|| {
+        let found = procs()
+            .filter(|&pid| pid != me)
+            .filter_map(|pid| Some((pid, stat_of(pid)?)))
+            .filter(|(pid, s)| s.state != 'Z' && (s.ppid == me || carries(*pid, &marks)))
+            .filter(|(pid, s)| kill_tool(*pid, s))
+            .map(|(pid, _)| pid)
+            .collect();
+        // Reap them (and any other child that ended), never blocking: no
+        // tool of the run is running, so no `Child` waits on one.
+        while let Ok(Some(_)) = rustix::process::wait(rustix::process::WaitOptions::NOHANG) {}
+        found
+    })
+    .len()
+}
+
+/// Kills `pid`, a process a tool left, and, when it leads a process
+/// group of its own making (`setsid`, `setpgid`) other than this one's,
+/// that group too: what it forked into the group a moment ago dies with
+/// it. A group it merely joined is not killed.
+fn kill_tool(pid: i32, s: &Stat) -> bool {
+    let own = rustix::process::getpgid(None).map_or(0, |p| p.as_raw_nonzero().get());
+    if s.pgid == pid && s.pgid != own {
+        kill_group(s.pgid);
+    }
+    kill(pid)
 }
 
 fn kill(pid: i32) -> bool {

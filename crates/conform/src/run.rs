@@ -117,6 +117,13 @@ pub fn run(args: ConformArgs) -> i32 {
     if left > 0 || !claimed.is_empty() {
         say_err(&left_running_note(&claimed, left));
     }
+    let gave_up = reaper::gave_up();
+    if gave_up > 0 {
+        say_err(&format!(
+            "note: {gave_up} sweep(s) for processes the tools left gave up (still finding \
+             new ones after 1000 passes or 5 s); some may still be running"
+        ));
+    }
     code
 }
 
