@@ -860,3 +860,78 @@ fn a_fork_chain_does_not_outlive_the_run() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// `--scratch DIR` puts the case directories and the run's wiki states
+/// in DIR, says so, and leaves DIR as it found it; a DIR that cannot
+/// take them is a usage error that names it and the remedy, which the
+/// run then accepts.
+#[assetpin_test]
+fn scratch_puts_the_case_directories_where_asked() {
+    let t = tempfile::tempdir().unwrap();
+    let missing = t.path().join("scratch");
+    let out = conform(&[
+        "--scratch",
+        missing.to_str().unwrap(),
+        "--filter",
+        "i-install/I1-deleted-file",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid value"), "{err}");
+    assert!(
+        err.contains(missing.to_str().unwrap()) && err.contains("mkdir -p"),
+        "{err}"
+    );
+    std::fs::create_dir(&missing).unwrap();
+    let out = conform(&[
+        "--scratch",
+        missing.to_str().unwrap(),
+        "--filter",
+        "i-install/I1-",
+    ]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}{}", text(&out.stdout));
+    assert!(
+        err.contains(&format!("case directories: {} (", missing.display())),
+        "{err}"
+    );
+    assert!(err.contains("as asked"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&missing).unwrap().collect();
+    assert!(left.is_empty(), "left in the scratch directory: {left:?}");
+}
+
+/// The same through the environment (`ASSETPIN_CONFORM_SCRATCH`), and
+/// `$TMPDIR` is honoured when set: the directories a case uses are made
+/// there while it runs (seen in the failing step's argv, which names the
+/// case's wiki).
+#[assetpin_test]
+fn scratch_follows_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = script_adapter(dir.path(), "#!/bin/sh\nexit 0\n", "ok");
+    for var in ["ASSETPIN_CONFORM_SCRATCH", "TMPDIR"] {
+        let t = tempfile::tempdir().unwrap();
+        let scratch = std::fs::canonicalize(t.path()).unwrap();
+        let out = conform_in(
+            Path::new(REPO),
+            &[
+                "--format",
+                "json",
+                "--filter",
+                "P10-unknown-skill",
+                "--adapter",
+                a.to_str().unwrap(),
+            ],
+            &[(var, scratch.to_str().unwrap())],
+            Duration::from_secs(60),
+        );
+        let (_, details) = only_case(&out);
+        assert!(
+            details.contains(&format!("{}/assetpin-conform-", scratch.display())),
+            "{var}: {details}"
+        );
+        assert!(
+            std::fs::read_dir(&scratch).unwrap().next().is_none(),
+            "{var}: the scratch directory is left as found"
+        );
+    }
+}

@@ -60,7 +60,11 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("assetpin"));
     match trials(&adapter, &exe, |_| true) {
-        Ok(t) => libtest_mimic::run(&args, t).exit(),
+        Ok(t) => {
+            let conclusion = libtest_mimic::run(&args, t);
+            assetpin_conform::finish();
+            conclusion.exit()
+        }
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(2);

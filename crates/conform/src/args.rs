@@ -63,6 +63,12 @@ pub struct ConformArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
+    /// Where each case's temporary directories go [default: $TMPDIR when
+    /// set, else /dev/shm when it is a writable tmpfs with 1 GiB free, else
+    /// /tmp]. A note on stderr says which was used
+    #[arg(long, value_name = "DIR", env = crate::scratch::ENV, value_parser = writable_dir)]
+    pub scratch: Option<PathBuf>,
+
     /// Report format on stdout
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -101,6 +107,14 @@ fn non_empty(s: &str) -> Result<String, ArgError> {
     }
 }
 
+/// `--scratch`: an existing directory this process may write.
+fn writable_dir(s: &str) -> Result<PathBuf, ArgError> {
+    let p = PathBuf::from(s);
+    let ok = std::fs::metadata(&p).is_ok_and(|m| m.is_dir())
+        && rustix::fs::access(&p, rustix::fs::Access::WRITE_OK).is_ok();
+    if ok { Ok(p) } else { Err(ArgError::Scratch(p)) }
+}
+
 /// `--jobs`: 1 to 1024 (more threads than that only cost memory).
 fn parse_jobs(s: &str) -> Result<usize, ArgError> {
     match s.parse::<usize>() {
@@ -119,4 +133,10 @@ pub enum ArgError {
     /// A `--jobs` that is not 1 to 1024.
     #[error("{0:?} is not a number of jobs from 1 to 1024")]
     Jobs(String),
+    /// A `--scratch` that is not a directory this process may write.
+    #[error(
+        "{} is not a directory this process may write; create it (mkdir -p) or name another",
+        .0.display()
+    )]
+    Scratch(PathBuf),
 }

@@ -74,7 +74,7 @@ pub struct Wiki {
 }
 
 /// One wiki commit.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct Commit {
     /// Name for `${commit.<label>}`.
@@ -86,7 +86,7 @@ pub struct Commit {
 }
 
 /// A file, directory, symlink, gitlink or deletion at `path`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct FileSpec {
     /// Relative path (under the root the context implies).

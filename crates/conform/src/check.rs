@@ -1083,7 +1083,23 @@ fn check_asset_as(
 /// # Errors
 /// git failures.
 pub fn tree_blobs(ws: &Workspace, commit: &str, prefix: &str) -> HResult<BTreeMap<String, String>> {
-    let listing = ws.git(&["ls-tree", "-r", "--full-tree", commit, "--", prefix])?;
+    // A commit named by its id lists the same tree in any repository
+    // that has it: asked once per run.
+    static LISTINGS: std::sync::Mutex<BTreeMap<(String, String), String>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let by_id = is_object_id(commit);
+    let key = (commit.to_owned(), prefix.to_owned());
+    let cached = by_id.then(|| lock(&LISTINGS).get(&key).cloned()).flatten();
+    let listing = match cached {
+        Some(l) => l,
+        None => {
+            let l = ws.git(&["ls-tree", "-r", "--full-tree", commit, "--", prefix])?;
+            if by_id {
+                lock(&LISTINGS).insert(key, l.clone());
+            }
+            l
+        }
+    };
     let mut want: BTreeMap<String, String> = BTreeMap::new();
     for line in listing.lines() {
         let Some((meta, path)) = line.split_once('\t') else {
@@ -1106,10 +1122,38 @@ pub fn tree_blobs(ws: &Workspace, commit: &str, prefix: &str) -> HResult<BTreeMa
 /// # Errors
 /// git failures.
 pub fn git_blob(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
+    // Content-addressed: asked once per run (blobs up to 1 MiB kept).
+    static BLOBS: std::sync::Mutex<BTreeMap<String, Vec<u8>>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let by_id = is_object_id(oid);
+    if by_id && let Some(b) = lock(&BLOBS).get(oid) {
+        return Ok(b.clone());
+    }
+    let blob = git_blob_uncached(ws, oid)?;
+    if by_id && blob.len() <= 1 << 20 {
+        lock(&BLOBS).insert(oid.to_owned(), blob.clone());
+    }
+    Ok(blob)
+}
+
+/// Whether `s` is a full object id (40 or 64 lowercase hex digits), not
+/// a name that could move.
+fn is_object_id(s: &str) -> bool {
+    matches!(s.len(), 40 | 64)
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn git_blob_uncached(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(&ws.wiki)
         .args(["cat-file", "blob", oid])
+        .env("GIT_NO_REPLACE_OBJECTS", "1")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()

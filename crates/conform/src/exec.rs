@@ -31,6 +31,9 @@ pub struct ProcResult {
     /// A descendant still held its output open after it ended, so the
     /// harness stopped reading (its output may be cut short).
     pub pipes_held: bool,
+    /// From the start of the step's processes until this one was seen to
+    /// end: the tool's own time, the floor of the case's.
+    pub elapsed: Duration,
 }
 
 /// Builds the argv for copy `i` of a verb step.
@@ -122,6 +125,7 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
         .iter()
         .map(|t| ws.subst(t, &[("exe", exe.as_str())]))
         .collect::<HResult<_>>()?;
+    let since = super::reaper::since();
     let mut child = command(ws, ad, None, &argv)?
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -134,11 +138,11 @@ pub fn run_setup(ws: &Workspace, ad: &Adapter) -> HResult<()> {
     let end = loop {
         match poll(&mut child, start, limit) {
             Ok(Some(e)) => break e,
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => std::thread::sleep(backoff(start)),
             Err(e) => return Err(io_err("waiting for adapter setup")(e)),
         }
     };
-    super::reaper::claim(&ws.case, ws.base(), &[child.id() as i32]);
+    super::reaper::claim(&ws.case, ws.base(), &[child.id() as i32], since);
     if end.timed_out {
         return Err(HarnessError::Setup {
             argv,
@@ -311,6 +315,13 @@ fn poll(c: &mut Child, start: Instant, limit: Duration) -> std::io::Result<Optio
     })
 }
 
+/// How long to wait before polling a process started at `start` again:
+/// a tenth of its run so far, from 50 µs to 2 ms, so a quick tool is
+/// seen to end soon after it does and a slow one costs few polls.
+fn backoff(start: Instant) -> Duration {
+    (start.elapsed() / 10).clamp(Duration::from_micros(50), Duration::from_millis(2))
+}
+
 /// Runs the step's verb: one process, or `copies` processes started
 /// together and then awaited (a barrier-ish start for races).
 ///
@@ -322,6 +333,8 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
         .map(|i| argv(ws, ad, step, i))
         .collect::<HResult<_>>()?;
     // Build everything first, then start all copies back to back.
+    let since = super::reaper::since();
+    let spawned = Instant::now();
     let mut children = Vec::with_capacity(n);
     for a in &argvs {
         match spawn(ws, ad, step, a) {
@@ -343,6 +356,7 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
     let timeout = Duration::from_secs(step.timeout_secs.map_or(limit, |t| t.min(limit)));
     let start = Instant::now();
     let mut status: Vec<Option<Ended>> = vec![None; n];
+    let mut ended_after = vec![Duration::ZERO; n];
     loop {
         let mut pending = false;
         for (k, c) in children.iter_mut().enumerate() {
@@ -350,7 +364,10 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
                 continue;
             }
             match poll(c, start, timeout) {
-                Ok(Some(e)) => status[k] = Some(e),
+                Ok(Some(e)) => {
+                    status[k] = Some(e);
+                    ended_after[k] = spawned.elapsed();
+                }
                 Ok(None) => pending = true,
                 Err(e) => return Err(io_err("waiting for a process")(e)),
             }
@@ -358,7 +375,7 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
         if !pending {
             break;
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(backoff(start));
     }
     let groups: Vec<i32> = children.iter().map(|c| c.id() as i32).collect();
     let mut out = Vec::with_capacity(n);
@@ -376,12 +393,13 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
             timed_out: e.timed_out,
             signal: e.signal,
             pipes_held: held_out || held_err,
+            elapsed: ended_after[k],
         });
     }
     // What the step started outside its groups and left running dies
     // now, before the checks look at the project (the end-of-run note
     // names the case).
-    super::reaper::claim(&ws.case, ws.base(), &groups);
+    super::reaper::claim(&ws.case, ws.base(), &groups, since);
     Ok(out)
 }
 
@@ -414,6 +432,14 @@ fn place(ws: &Workspace, root: Root, path: &str) -> HResult<PathBuf> {
 /// # Errors
 /// I/O or git failures, unknown labels.
 pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> {
+    // Any action may reach the wiki (a path through `${wiki}`, a write
+    // through a link): only these leave it as its commits made it.
+    if !matches!(
+        action,
+        Action::WikiCommit { .. } | Action::Sleep { .. } | Action::Stat { .. }
+    ) {
+        ws.wiki_touched();
+    }
     match action {
         Action::Write {
             root,

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 /// The per-process time limit of a generated case's verb, seconds: a
 /// process still running then is killed and the case fails with
 /// `timeout`.
-pub const TIME_LIMIT_SECS: u64 = 20;
+pub const TIME_LIMIT_SECS: u64 = 10;
 
 /// The case group (and id prefix) of the family.
 pub const GROUP: &str = "h-hostile";

@@ -33,7 +33,9 @@
 //!     })
 //!     .with_ignored_flag(skip)
 //! });
-//! libtest_mimic::run(&Arguments::from_args(), trials.collect()).exit();
+//! let conclusion = libtest_mimic::run(&Arguments::from_args(), trials.collect());
+//! assetpin_conform::finish(); // the wiki states the cases shared
+//! conclusion.exit();
 //! ```
 //!
 //! # Modules
@@ -74,6 +76,9 @@
 //! - [`matrix`]: several implementations side by side, and the HTML
 //!   matrix.
 //! - [`reaper`]: nothing the run starts outlives it.
+//! - [`scratch`]: where case directories go (a tmpfs by default).
+//! - [`wiki_cache`]: each wiki state built once per run, copied into
+//!   each case; [`finish`] removes them.
 
 pub mod adapter;
 pub mod args;
@@ -94,10 +99,19 @@ pub mod remove;
 pub mod report;
 pub mod run;
 pub mod runner;
+pub mod scratch;
 pub mod snapshot;
 pub mod source;
 pub mod suite;
+pub mod wiki_cache;
 pub mod workspace;
 
 pub use args::{ConformArgs, Format};
 pub use run::run;
+
+/// Ends a run of cases made outside [`run`] (the libtest use): removes
+/// the wiki states built for it ([`wiki_cache`]). Without it they stay in
+/// the scratch directory ([`scratch`]) after the process ends.
+pub fn finish() {
+    wiki_cache::finish();
+}

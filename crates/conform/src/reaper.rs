@@ -205,16 +205,25 @@ fn carries(pid: i32, marks: &BTreeSet<Vec<u8>>) -> bool {
 /// running outside its group. Repeats until nothing carries the mark
 /// ([`until_quiet`]). Returns how many there were and records them for
 /// the end-of-run note.
-pub fn claim(case: &str, mark: &Path, ended: &[i32]) -> usize {
+///
+/// Only the pids allocated since `since` (taken before the step started
+/// its tools) are looked at, as everything the step started has one of
+/// them; without it, or once as many processes were started as there are
+/// pids, every process is.
+pub fn claim(case: &str, mark: &Path, ended: &[i32], since: Option<Since>) -> usize {
     let want = BTreeSet::from([mark_entry(mark)]);
     lock(&MARKS).extend(want.iter().cloned());
     let me = rustix::process::getpid().as_raw_nonzero().get();
     let n = until_quiet(|| {
-        procs()
+        candidates(since)
+            .into_iter()
             .filter(|&pid| pid != me)
+            // The environment first: a read that fails at once for a pid
+            // not in use, and rarely holds the mark.
+            .filter(|&pid| carries(pid, &want))
+            .filter(|&pid| is_process(pid))
             .filter_map(|pid| Some((pid, stat_of(pid)?)))
             .filter(|(_, s)| s.state != 'Z' && !ended.contains(&s.pgid))
-            .filter(|&(pid, _)| carries(pid, &want))
             .filter(|(pid, s)| kill_tool(*pid, s))
             .map(|(pid, _)| pid)
             .collect()
@@ -277,6 +286,91 @@ fn kill(pid: i32) -> bool {
         .is_some_and(|p| rustix::process::kill_process(p, rustix::process::Signal::KILL).is_ok())
 }
 
+/// Where the pid allocator stood when a step was about to start its
+/// tools ([`since`]): the last pid handed out, and how many processes
+/// had been started since boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Since {
+    last: i32,
+    forks: u64,
+}
+
+/// The pid allocator now; `None` when `/proc` does not say (every
+/// process is then looked at).
+pub fn since() -> Option<Since> {
+    Some(Since {
+        last: last_pid()?,
+        forks: forks()?,
+    })
+}
+
+/// The last pid handed out in this pid namespace.
+fn last_pid() -> Option<i32> {
+    std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Processes and threads started since boot (`processes` of
+/// `/proc/stat`, all namespaces: never fewer than this one's).
+fn forks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    stat.lines()
+        .find_map(|l| l.strip_prefix("processes "))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The largest pid plus one.
+fn pid_max() -> Option<i32> {
+    static MAX: std::sync::OnceLock<Option<i32>> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/pid_max")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// At most this many pids are looked at one by one; a wider window reads
+/// the whole of `/proc` instead.
+const MAX_WINDOW: i32 = 4096;
+
+/// The pids that may belong to a process started after `since`: those
+/// allocated since, in allocation order (which wraps at `pid_max`), or
+/// every pid in `/proc`.
+fn candidates(since: Option<Since>) -> Vec<i32> {
+    let window = || {
+        let s = since?;
+        let (now, max) = (last_pid()?, pid_max()?);
+        // Every pid may have been handed out again: look at all.
+        if forks()?.saturating_sub(s.forks) >= u64::try_from(max / 2).ok()? {
+            return None;
+        }
+        let pids: Vec<i32> = if now >= s.last {
+            (s.last + 1..=now).collect()
+        } else {
+            (s.last + 1..max).chain(1..=now).collect()
+        };
+        (pids.len() <= MAX_WINDOW as usize).then_some(pids)
+    };
+    window().unwrap_or_else(|| procs().collect())
+}
+
+/// Whether `pid` is a process (its thread group's leader), not another
+/// thread of one: `/proc/<tid>` answers for threads too.
+fn is_process(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("Tgid:"))
+            .is_some_and(|t| t.trim().parse() == Ok(pid))
+    })
+}
+
 /// The pids in `/proc`.
 fn procs() -> impl Iterator<Item = i32> {
     std::fs::read_dir("/proc")
@@ -310,6 +404,54 @@ fn stat_of(pid: i32) -> Option<Stat> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A process started after `since` is in the window a claim looks
+    /// at; one started before is not (so the window is not all of
+    /// `/proc`), and without a `since` every process is.
+    #[test]
+    fn the_window_holds_what_was_started_since() {
+        let mut before = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let since = since().expect("/proc tells the pid allocator");
+        let mut after = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let window = candidates(Some(since));
+        let all = candidates(None);
+        for c in [&mut before, &mut after] {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let (b, a) = (before.id() as i32, after.id() as i32);
+        assert!(window.contains(&a), "{a} not in {window:?}");
+        assert!(!window.contains(&b), "{b} in {window:?}");
+        assert!(all.contains(&a) && all.contains(&b));
+    }
+
+    /// A thread answers in `/proc` by its id, but is not a process.
+    #[test]
+    fn a_thread_is_not_a_process() {
+        let me = rustix::process::getpid().as_raw_nonzero().get();
+        assert!(is_process(me));
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            let _ = done_rx.recv();
+        });
+        let tids: Vec<i32> = std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .filter(|&t| t != me)
+            .collect();
+        assert!(!tids.is_empty(), "a thread is running");
+        for tid in &tids {
+            assert!(!is_process(*tid), "thread {tid} taken for a process");
+        }
+        done_tx.send(()).unwrap();
+        t.join().unwrap();
+    }
 
     #[test]
     fn stat_of_reads_state_parent_and_group() {

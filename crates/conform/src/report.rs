@@ -245,6 +245,7 @@ impl Report<'_> {
                     "outcome": r.status().as_str(),
                     "known_divergence": r.status() == Status::Failed && self.known.contains(&r.id),
                     "duration_ms": r.duration.as_millis() as u64,
+                    "tool_ms": r.tool_time.as_secs_f64() * 1e3,
                     "details": r.details(),
                     "failures_detail": r.outcome.failures().iter().map(Failure::to_json).collect::<Vec<_>>(),
                 })

@@ -112,6 +112,7 @@ pub fn run(args: ConformArgs) -> i32 {
     // The interrupt's handler ends the process (130); the run it cut
     // short must not end it first with the cut cases' code.
     reaper::park_if_interrupted();
+    crate::finish();
     let left = reaper::sweep();
     let claimed = reaper::claimed();
     if left > 0 || !claimed.is_empty() {
@@ -175,6 +176,10 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
         return list(args, &ads, &all);
     }
     let outputs = open_outputs(args, &ads)?;
+    if let Some(d) = &args.scratch {
+        crate::scratch::set(d);
+    }
+    say_err(&format!("note: {}", crate::scratch::get().note()));
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));

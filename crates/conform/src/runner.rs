@@ -28,6 +28,10 @@ pub struct CaseResult {
     pub outcome: Outcome,
     /// Wall time.
     pub duration: Duration,
+    /// The part of it the tool's processes ran (each from its step's
+    /// start until it was seen to end; copies of a step add up): what
+    /// the case costs without the harness.
+    pub tool_time: Duration,
 }
 
 impl CaseResult {
@@ -52,9 +56,10 @@ pub fn skip_reason(case: &Case, ad: &Adapter) -> Option<String> {
 /// Runs one case. Never panics; harness trouble is [`Outcome::Error`].
 pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
     let start = Instant::now();
+    let mut tool_time = Duration::ZERO;
     let outcome = match skip_reason(case, ad) {
         Some(r) => Outcome::Unsupported(r),
-        None => match run_repeated(case, ad) {
+        None => match run_repeated(case, ad, &mut tool_time) {
             Ok(f) if f.is_empty() => Outcome::Passed,
             Ok(f) => Outcome::Failed(f),
             Err(HarnessError::MachineCannot(why)) => Outcome::Unsupported(why),
@@ -68,15 +73,16 @@ pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
         summary: case.summary.clone(),
         outcome,
         duration: start.elapsed(),
+        tool_time,
     }
 }
 
 /// [`run_inner`] `case.repeat` times, stopping at the first run that
 /// fails or errors; a failure says which run it was.
-fn run_repeated(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
+fn run_repeated(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec<Failure>> {
     let n = case.repeat.map_or(1, std::num::NonZeroUsize::get);
     for k in 1..=n {
-        let mut f = run_inner(case, ad)?;
+        let mut f = run_inner(case, ad, tool_time)?;
         if !f.is_empty() {
             if n > 1 {
                 f.insert(0, Failure::new("run", format!("run {k} of {n}:")));
@@ -145,6 +151,9 @@ fn setup(case: &Case, ad: &Adapter) -> HResult<Workspace> {
                 ws.commit(c, n)?;
             }
         }
+        if !w.worktree.is_empty() {
+            ws.wiki_touched();
+        }
         for f in &w.worktree {
             ws.apply_file(&ws.wiki.clone(), f)?;
         }
@@ -164,7 +173,7 @@ fn setup(case: &Case, ad: &Adapter) -> HResult<Workspace> {
     Ok(ws)
 }
 
-fn run_inner(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
+fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec<Failure>> {
     let mut ws = setup(case, ad)?;
     exec::run_setup(&ws, ad)?;
     let mut outside0 = snapshot(&ws.outside, &[]);
@@ -186,6 +195,7 @@ fn run_inner(case: &Case, ad: &Adapter) -> HResult<Vec<Failure>> {
         let before = snapshot(&ws.project, &[]);
         let wiki_before = snapshot(&ws.wiki, &[".git"]);
         let results = exec::run_verb(&ws, ad, step)?;
+        *tool_time += results.iter().map(|r| r.elapsed).sum::<Duration>();
         let mut caps = BTreeMap::new();
         let mut f = check::check_step(&ws, ad, step, &results, &mut caps)?;
         for (k, v) in caps {

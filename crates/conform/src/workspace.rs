@@ -33,6 +33,9 @@ pub struct Workspace {
     pub dest_tpl: Option<String>,
     /// The id of the case it serves (for the runner's notes).
     pub case: String,
+    /// The commits the wiki holds when it is exactly a cached state
+    /// ([`crate::wiki_cache`]); `None` once anything else changed it.
+    pub wiki_history: Option<crate::wiki_cache::History>,
 }
 
 impl Drop for Workspace {
@@ -44,6 +47,10 @@ impl Drop for Workspace {
         super::reaper::untrack_dir(self.base());
     }
 }
+
+/// The commit date of commit number 0 (2026-01-01T00:00:00Z, seconds
+/// since the epoch); commit `n` is dated `n` seconds later.
+pub const COMMIT_EPOCH: u64 = 1_767_225_600;
 
 fn io<T>(what: &str, p: &Path, r: std::io::Result<T>) -> HResult<T> {
     r.map_err(io_err(format!("{what} {}", p.display())))
@@ -63,7 +70,7 @@ impl Workspace {
         let (tmp, base) = super::reaper::tracked_dir(|| {
             let tmp = tempfile::Builder::new()
                 .prefix("assetpin-conform-")
-                .tempdir()
+                .tempdir_in(&crate::scratch::get().dir)
                 .map_err(io_err("cannot create a temporary directory"))?;
             let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_owned());
             Ok(super::reaper::MadeDir {
@@ -81,6 +88,7 @@ impl Workspace {
             vars: BTreeMap::new(),
             dest_tpl: None,
             case: String::new(),
+            wiki_history: None,
         };
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;
@@ -273,6 +281,14 @@ impl Workspace {
     /// # Errors
     /// git missing or failing (stderr included).
     pub fn git(&self, args: &[&str]) -> HResult<String> {
+        self.git_dated(args, 0)
+    }
+
+    /// [`Workspace::git`] with author and committer dates `n` seconds
+    /// after [`COMMIT_EPOCH`]: the same commits get the same ids in every
+    /// run.
+    fn git_dated(&self, args: &[&str], n: usize) -> HResult<String> {
+        let date = format!("@{} +0000", COMMIT_EPOCH + n as u64);
         let out = Command::new("git")
             .arg("-C")
             .arg(&self.wiki)
@@ -294,6 +310,10 @@ impl Workspace {
             .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            // ls-tree and cat-file answers are cached by object id.
+            .env("GIT_NO_REPLACE_OBJECTS", "1")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
             .env("HOME", &self.home)
             .stdin(std::process::Stdio::null())
             .output()
@@ -324,21 +344,67 @@ impl Workspace {
         Ok(())
     }
 
-    /// Creates the wiki repository (empty, branch `main`).
+    /// Creates the wiki repository (empty, branch `main`), as a copy of
+    /// the run's cached empty wiki.
     ///
     /// # Errors
     /// git failures.
-    pub fn init_wiki(&self) -> HResult<()> {
-        io("create", &self.wiki, std::fs::create_dir_all(&self.wiki))?;
-        self.git(&["init", "-q", "-b", "main"])?;
+    pub fn init_wiki(&mut self) -> HResult<()> {
+        let history = Vec::new();
+        crate::wiki_cache::state(&history)?.copy_into(self)?;
+        self.wiki_history = Some(history);
         Ok(())
     }
 
-    /// Makes one wiki commit and records its label.
+    /// Creates the wiki repository with `git init` (no template: no
+    /// sample hooks to copy into every case).
+    ///
+    /// # Errors
+    /// git failures.
+    pub fn init_wiki_git(&self) -> HResult<()> {
+        io("create", &self.wiki, std::fs::create_dir_all(&self.wiki))?;
+        self.git(&["init", "-q", "-b", "main", "--template="])?;
+        Ok(())
+    }
+
+    /// The wiki was changed other than by [`Workspace::commit`]: later
+    /// commits are made in it, not copied from the cache.
+    pub fn wiki_touched(&mut self) {
+        self.wiki_history = None;
+    }
+
+    /// Makes one wiki commit (number `n`) and records its label: a copy
+    /// of the cached state when the wiki is one and the commit has no
+    /// variables, else with git in place.
     ///
     /// # Errors
     /// git or I/O failures.
     pub fn commit(&mut self, c: &Commit, n: usize) -> HResult<String> {
+        if let Some(h) = self.wiki_history.take()
+            && crate::wiki_cache::cacheable(c)
+        {
+            let mut next = h;
+            next.push((n, c.clone()));
+            crate::wiki_cache::state(&next)?.copy_into(self)?;
+            self.wiki_history = Some(next);
+            return self.head();
+        }
+        self.wiki_history = None;
+        self.commit_git(c, n)
+    }
+
+    /// HEAD of the wiki, read from its files (`refs/heads/main`).
+    fn head(&self) -> HResult<String> {
+        let p = self.wiki.join(".git/refs/heads/main");
+        let id = io("read", &p, std::fs::read_to_string(&p))?;
+        Ok(id.trim().to_owned())
+    }
+
+    /// [`Workspace::commit`] with git in the wiki as it is.
+    ///
+    /// # Errors
+    /// git or I/O failures.
+    pub fn commit_git(&mut self, c: &Commit, n: usize) -> HResult<String> {
         for f in c.files.iter().filter(|f| f.gitlink.is_none()) {
             self.apply_file(&self.wiki.clone(), f)?;
         }
@@ -356,13 +422,16 @@ impl Workspace {
                 ])?;
             }
         }
-        self.git(&[
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            &format!("commit {}", n + 1),
-        ])?;
+        self.git_dated(
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("commit {}", n + 1),
+            ],
+            n,
+        )?;
         let id = self.git(&["rev-parse", "HEAD"])?;
         if let Some(l) = &c.label {
             self.vars.insert(format!("commit.{l}"), id.clone());
@@ -456,7 +525,7 @@ mod tests {
 
     #[test]
     fn wiki_bare_is_a_bare_clone_of_the_wiki_as_it_is_when_named() {
-        let ws = Workspace::new().unwrap();
+        let mut ws = Workspace::new().unwrap();
         let none = ws.subst("${wiki.bare}", &[]).unwrap();
         assert!(!Path::new(&none).exists(), "no wiki yet: no source there");
         ws.init_wiki().unwrap();

@@ -37,5 +37,7 @@ fn main() {
         );
         vec![Trial::test("example::against_the_reference", || Ok(())).with_ignored_flag(true)]
     };
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    assetpin_conform::finish();
+    conclusion.exit();
 }

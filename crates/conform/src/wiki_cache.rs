@@ -1,0 +1,282 @@
+//! Each wiki state a run needs is built by `git` once and copied into
+//! every case that starts from it.
+//!
+//! A state is the sequence of commits made since `git init` (each with
+//! its number, which its message and date carry), so two cases whose
+//! wikis got the same commits share one state and its commit ids: the
+//! harness dates its commits (`GIT_*_DATE`), so a state's ids are the
+//! same in every run. Only commits without variables (no `$` in a path,
+//! text or link target) are cached; a case whose wiki was changed any
+//! other way (its work tree edited, an action on it, a reset) builds the
+//! rest of its commits itself, as before.
+//!
+//! Each state lives in a builder [`Workspace`] under one directory of the
+//! scratch file system ([`crate::scratch`]); [`finish`] removes them, and
+//! an interrupted run's handler does ([`crate::reaper`] tracks them).
+
+use crate::case::Commit;
+use crate::error::{HResult, io_err};
+use crate::workspace::Workspace;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The commits of a state, oldest first, each with its number.
+pub type History = Vec<(usize, Commit)>;
+
+/// One built wiki state.
+#[derive(Debug)]
+pub struct State {
+    /// Holds the wiki at `builder.wiki`.
+    builder: Workspace,
+    /// `commit.<label>` variables of the history.
+    labels: Vec<(String, String)>,
+}
+
+type Slot = Arc<Mutex<Option<Arc<State>>>>;
+
+static STATES: Mutex<Option<HashMap<History, Slot>>> = Mutex::new(None);
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether `c` can be cached: nothing in it is substituted per case.
+pub fn cacheable(c: &Commit) -> bool {
+    c.files.iter().all(|f| {
+        !f.path.contains('$')
+            && !f.text.as_deref().is_some_and(|t| t.contains('$'))
+            && !f.symlink.as_deref().is_some_and(|t| t.contains('$'))
+    })
+}
+
+/// The state after `history`, built (from the state before its last
+/// commit) the first time it is asked for. Two workers asking for the
+/// same state wait for one build.
+///
+/// # Errors
+/// git or I/O failures of the build; nothing is cached then.
+pub fn state(history: &History) -> HResult<Arc<State>> {
+    let slot = {
+        let mut states = lock(&STATES);
+        states
+            .get_or_insert_with(HashMap::new)
+            .entry(history.clone())
+            .or_default()
+            .clone()
+    };
+    let mut built = lock(&slot);
+    if let Some(s) = &*built {
+        return Ok(s.clone());
+    }
+    let s = Arc::new(build(history)?);
+    *built = Some(s.clone());
+    Ok(s)
+}
+
+fn build(history: &History) -> HResult<State> {
+    let mut b = Workspace::new()?;
+    b.case = "(wiki state)".into();
+    match history.split_last() {
+        None => b.init_wiki_git()?,
+        Some(((n, c), before)) => {
+            let prev = state(&before.to_vec())?;
+            prev.copy_into(&mut b)?;
+            b.commit_git(c, *n)?;
+        }
+    }
+    let labels = b
+        .vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("commit."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(State { builder: b, labels })
+}
+
+impl State {
+    /// Replaces `ws`'s wiki with a copy of this state and sets its
+    /// `commit.<label>` variables.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn copy_into(&self, ws: &mut Workspace) -> HResult<()> {
+        crate::workspace::remove_any(&ws.wiki)?;
+        copy_tree(&self.builder.wiki, &ws.wiki)
+            .map_err(io_err(format!("copy a wiki into {}", ws.wiki.display())))?;
+        for (k, v) in &self.labels {
+            ws.vars.insert(k.clone(), v.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Removes every built state (at the end of a run; the libtest use calls
+/// it after its trials). States asked for later are built again.
+pub fn finish() {
+    let states = lock(&STATES).take();
+    drop(states);
+}
+
+/// Copies the tree at `from` to the new path `to`: directories, regular
+/// files (bytes and mode) and symbolic links (as links). Anything else
+/// is refused: a built wiki holds nothing else.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(from)?;
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+    } else if ft.is_file() {
+        std::fs::copy(from, to).map(drop)
+    } else if ft.is_dir() {
+        std::fs::create_dir(to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        }
+        // After the entries: a directory of mode 555 takes none.
+        std::fs::set_permissions(
+            to,
+            std::fs::Permissions::from_mode(meta.permissions().mode()),
+        )
+    } else {
+        Err(std::io::Error::other(format!(
+            "{}: not a file, directory or link",
+            from.display()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::FileSpec;
+    use crate::snapshot::snapshot;
+
+    fn file(path: &str, text: &str) -> FileSpec {
+        FileSpec {
+            path: path.into(),
+            text: Some(text.into()),
+            ..FileSpec::default()
+        }
+    }
+
+    /// Two commits touching files, an executable, a link, a directory
+    /// and a deletion.
+    fn commits() -> Vec<Commit> {
+        let mut exec = file("skills/a/run.sh", "#!/bin/sh\n");
+        exec.exec = true;
+        let link = FileSpec {
+            path: "skills/a/link".into(),
+            symlink: Some("SKILL.md".into()),
+            ..FileSpec::default()
+        };
+        let gone = FileSpec {
+            path: "skills/b/SKILL.md".into(),
+            delete: true,
+            ..FileSpec::default()
+        };
+        vec![
+            Commit {
+                label: Some("c1".into()),
+                files: vec![
+                    file("skills/a/SKILL.md", "# a\n"),
+                    exec,
+                    link,
+                    file("skills/b/SKILL.md", "# b\n"),
+                ],
+            },
+            Commit {
+                label: Some("c2".into()),
+                files: vec![file("skills/a/SKILL.md", "# a v2\n"), gone],
+            },
+        ]
+    }
+
+    /// What tells two wikis apart: HEAD, the labels, the committed tree
+    /// and the work tree.
+    fn view(ws: &Workspace) -> (String, Vec<(String, String)>, String, String) {
+        let labels = ws
+            .vars
+            .iter()
+            .filter(|(k, _)| k.starts_with("commit."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let tree = ws.git(&["ls-tree", "-r", "HEAD"]).unwrap();
+        let work = format!("{:?}", snapshot(&ws.wiki, &[".git"]));
+        (ws.git(&["rev-parse", "HEAD"]).unwrap(), labels, tree, work)
+    }
+
+    /// The stand-in against the real thing: a wiki copied from the cache
+    /// is the wiki git makes in place, commit ids and all, clean and
+    /// sound; a second case gets the same state without a build.
+    #[test]
+    fn a_cached_wiki_is_the_wiki_git_makes_in_place() {
+        let mut real = Workspace::new().unwrap();
+        real.init_wiki_git().unwrap();
+        for (n, c) in commits().iter().enumerate() {
+            real.commit_git(c, n).unwrap();
+        }
+        let mut copies = Vec::new();
+        for _ in 0..2 {
+            let mut ws = Workspace::new().unwrap();
+            ws.init_wiki().unwrap();
+            for (n, c) in commits().iter().enumerate() {
+                ws.commit(c, n).unwrap();
+            }
+            assert_eq!(ws.wiki_history.as_ref().map(Vec::len), Some(2));
+            assert_eq!(ws.git(&["status", "--porcelain"]).unwrap(), "");
+            ws.git(&["fsck", "--strict", "--no-dangling"]).unwrap();
+            assert_eq!(view(&ws), view(&real));
+            copies.push(ws);
+        }
+        let history: History = commits().into_iter().enumerate().collect();
+        let one = state(&history).unwrap();
+        assert!(Arc::ptr_eq(&one, &state(&history).unwrap()), "built once");
+        // Negative control: the comparison sees a changed work tree.
+        std::fs::write(copies[0].wiki.join("skills/a/SKILL.md"), "# other\n").unwrap();
+        assert_ne!(view(&copies[0]), view(&real));
+    }
+
+    /// A wiki changed other than by its commits makes its later commits
+    /// in place, so the change is committed; without the mark the cached
+    /// state would replace it (the negative control).
+    #[test]
+    fn a_touched_wiki_commits_in_place() {
+        let [c1, c2] = <[Commit; 2]>::try_from(commits()).unwrap();
+        for touched in [true, false] {
+            let mut ws = Workspace::new().unwrap();
+            ws.init_wiki().unwrap();
+            ws.commit(&c1, 0).unwrap();
+            std::fs::write(ws.wiki.join("skills/extra.md"), "x\n").unwrap();
+            if touched {
+                ws.wiki_touched();
+            }
+            ws.commit(&c2, 1).unwrap();
+            let tree = ws.git(&["ls-tree", "-r", "--name-only", "HEAD"]).unwrap();
+            assert_eq!(tree.contains("skills/extra.md"), touched, "{tree}");
+            assert_eq!(ws.wiki_history.is_none(), touched);
+        }
+    }
+
+    /// A commit with a variable is made in place (its bytes differ from
+    /// case to case), and so is every later one.
+    #[test]
+    fn a_commit_with_a_variable_is_not_cached() {
+        let with_var = Commit {
+            label: None,
+            files: vec![file("skills/a/where.md", "${home}\n")],
+        };
+        assert!(!cacheable(&with_var));
+        assert!(cacheable(&commits()[0]));
+        let mut ws = Workspace::new().unwrap();
+        ws.init_wiki().unwrap();
+        ws.commit(&with_var, 0).unwrap();
+        assert!(ws.wiki_history.is_none());
+        let text = std::fs::read_to_string(ws.wiki.join("skills/a/where.md")).unwrap();
+        assert_eq!(text, format!("{}\n", ws.home.display()));
+        ws.commit(&commits()[0], 1).unwrap();
+        assert!(ws.wiki_history.is_none());
+    }
+}
