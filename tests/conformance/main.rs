@@ -22,6 +22,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
 use std::sync::Arc;
 
+mod zygote;
+
 const DIVERGENCES: &str = include_str!("peer-divergences.toml");
 const WEB_DIVERGENCES: &str = include_str!("peer-web-divergences.toml");
 const MEMTOMEM_WEB_TOML: &str = include_str!("../../crates/conform/adapters/memtomem-web.toml");
@@ -161,12 +163,42 @@ fn main() {
     };
     let skipped: Arc<dyn Fn(&str) -> bool + Send + Sync> =
         Arc::new(move |id: &str| skips.iter().any(|(s, _)| s == id));
+    // The Python peers through a zygote (a fork per run), anchored to
+    // the real tool by a sample (tests/conformance/zygote.rs).
+    let mut zygotes = Vec::new();
+    let divergences = Arc::new(divergences);
+    let peer = match &peer {
+        Some(real) if zygote::wanted() => match zygote::for_mm(real) {
+            Ok(z) => {
+                let zyg = Arc::new(zygote::through(real, &z));
+                // Listed divergences are left out: some hang until the
+                // time limit, and their trials already fail if the zygote
+                // passes one (it was listed from the real tool).
+                let divs = divergences.clone();
+                let left_out = |id: &str| skipped(id) || divs.iter().any(|d| d.matches(id));
+                let sample = zygote::sample(&cases, real, 12, &left_out);
+                trials.push(zygote::anchor_trial(
+                    "memtomem",
+                    real.clone(),
+                    zyg.clone(),
+                    sample,
+                ));
+                zygotes.push(z);
+                Some(zyg)
+            }
+            Err(e) => {
+                eprintln!("note: the memtomem cases run on the real `mm` (slower): {e}");
+                peer
+            }
+        },
+        _ => peer,
+    };
     peer_trials(
         &mut trials,
         "memtomem",
         "peer-divergences.toml",
         peer,
-        Arc::new(divergences),
+        divergences,
         &cases,
         &skipped,
     );
@@ -197,6 +229,27 @@ fn main() {
         WEB_DIVERGENCES,
         &web_cases,
     );
+    let web = match &web {
+        Some(real) if zygote::wanted() => match zygote::for_web(real) {
+            Ok(z) => {
+                let zyg = Arc::new(zygote::through(real, &z));
+                let sample = zygote::sample(&web_cases, real, 4, &*skipped);
+                trials.push(zygote::anchor_trial(
+                    "memtomem-web",
+                    real.clone(),
+                    zyg.clone(),
+                    sample,
+                ));
+                zygotes.push(z);
+                Some(zyg)
+            }
+            Err(e) => {
+                eprintln!("note: the memtomem-web cases run on the real driver (slower): {e}");
+                web
+            }
+        },
+        _ => web,
+    };
     peer_trials(
         &mut trials,
         "memtomem-web",
@@ -243,7 +296,10 @@ fn main() {
         );
     }
     naive_trials(&mut trials, &cases, exe);
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    assetpin_conform::finish();
+    drop(zygotes);
+    conclusion.exit();
 }
 
 /// The installers of docs/ecosystem-report.md: (name, adapter, divergences

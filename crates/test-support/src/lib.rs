@@ -14,7 +14,9 @@
 //!   missing as ignored with the reason, never as passed;
 //! * [`bench`]: the bench binaries' statistics, reports and workers;
 //! * [`lockfile_oracle`]: the lockfile properties the fuzz target and
-//!   `tests/props` check on arbitrary bytes.
+//!   `tests/props` check on arbitrary bytes;
+//! * [`zygote`]: a fork server for the Python peer, so that a run of it
+//!   costs a fork, not an interpreter's start.
 
 pub mod bench;
 pub mod cmd;
@@ -27,6 +29,7 @@ pub mod race;
 pub mod registry;
 pub mod snapshot;
 pub mod wiki;
+pub mod zygote;
 
 pub use assetpin_test_macros::assetpin_test;
 pub use cmd::*;
