@@ -40,7 +40,12 @@ fn explain(r: &CaseResult) -> String {
 }
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // A case waits on its tool part of the time: one thread more than
+    // the CPUs keeps them busy (as `conform --jobs`'s default).
+    if args.test_threads.is_none() {
+        args.test_threads = Some(assetpin_conform::args::default_jobs());
+    }
     let cases = match load_cases(None) {
         Ok(c) => c,
         Err(errs) => {
@@ -177,7 +182,8 @@ fn main() {
                 let divs = divergences.clone();
                 let left_out = |id: &str| skipped(id) || divs.iter().any(|d| d.matches(id));
                 let sample = zygote::sample(&cases, real, 12, &left_out);
-                trials.push(zygote::anchor_trial(
+                // First: the longest trial (it runs its sample twice).
+                trials.insert(0, zygote::anchor_trial(
                     "memtomem",
                     real.clone(),
                     zyg.clone(),
@@ -234,7 +240,7 @@ fn main() {
             Ok(z) => {
                 let zyg = Arc::new(zygote::through(real, &z));
                 let sample = zygote::sample(&web_cases, real, 4, &*skipped);
-                trials.push(zygote::anchor_trial(
+                trials.insert(0, zygote::anchor_trial(
                     "memtomem-web",
                     real.clone(),
                     zyg.clone(),

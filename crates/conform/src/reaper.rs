@@ -141,7 +141,7 @@ pub struct Claimed {
 static MARKS: Mutex<BTreeSet<Vec<u8>>> = Mutex::new(BTreeSet::new());
 
 /// At most this many passes of a sweep ([`until_quiet`])...
-const MAX_PASSES: usize = 1000;
+const MAX_PASSES: usize = 10_000;
 /// ... and at most this long.
 const MAX_SWEEP: std::time::Duration = std::time::Duration::from_secs(5);
 /// Passes in a row that must find nothing before a sweep is done.
@@ -174,7 +174,8 @@ fn until_quiet(mut pass: impl FnMut() -> Vec<i32>) -> BTreeSet<i32> {
         if std::time::Instant::now() > deadline {
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(1));
+        // Time for a fork chain's next link to appear.
+        std::thread::sleep(std::time::Duration::from_micros(100));
     }
     GAVE_UP.fetch_add(1, Ordering::SeqCst);
     killed

@@ -122,7 +122,7 @@ pub fn run(args: ConformArgs) -> i32 {
     if gave_up > 0 {
         say_err(&format!(
             "note: {gave_up} sweep(s) for processes the tools left gave up (still finding \
-             new ones after 1000 passes or 5 s); some may still be running"
+             new ones after 10,000 passes or 5 s); some may still be running"
         ));
     }
     code
@@ -180,9 +180,7 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
         crate::scratch::set(d);
     }
     say_err(&format!("note: {}", crate::scratch::get().note()));
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = args.jobs.unwrap_or_else(crate::args::default_jobs);
     let runs: Vec<ImplRun> = ads
         .into_iter()
         .zip(known)

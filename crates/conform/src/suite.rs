@@ -4,7 +4,7 @@
 
 use crate::adapter::Adapter;
 use crate::args::ConformArgs;
-use crate::case::Case;
+use crate::case::{Case, Step};
 use crate::divergence::Known;
 use crate::outcome::Status;
 use crate::runner::{self, CaseResult};
@@ -71,22 +71,44 @@ pub(crate) fn taken(case: &Case, ad: &Adapter, args: &ConformArgs) -> bool {
         && !args.skip.iter().any(|s| names(case, s))
 }
 
-/// Runs `cases` on a pool of `jobs` threads, calling `tick` after each.
+/// How many tool processes a case starts, roughly: the cost the
+/// scheduler orders by.
+fn weight(case: &Case) -> usize {
+    let runs: usize = case
+        .steps
+        .iter()
+        .map(|s| match s {
+            Step::Run(r) => r.copies.map_or(1, std::num::NonZeroUsize::get),
+            Step::Action(_) => 0,
+        })
+        .sum();
+    runs * case.repeat.map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Runs `cases` on a pool of `jobs` threads, calling `tick` after each;
+/// the results in `cases`' order. The heaviest cases start first (races,
+/// repeats), so that no slow case is left running alone at the end.
 pub fn run_cases(
     cases: &[&Case],
     ad: &Adapter,
     jobs: usize,
     tick: &(dyn Fn(&CaseResult) + Sync),
 ) -> Vec<CaseResult> {
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(cases[i])));
     let run = || {
-        cases
-            .par_iter()
-            .map(|c| {
-                let r = runner::run_case(c, ad);
+        // One queue in that order (par_bridge), not rayon's halving.
+        let mut done: Vec<(usize, CaseResult)> = order
+            .iter()
+            .par_bridge()
+            .map(|&i| {
+                let r = runner::run_case(cases[i], ad);
                 tick(&r);
-                r
+                (i, r)
             })
-            .collect::<Vec<_>>()
+            .collect();
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, r)| r).collect::<Vec<_>>()
     };
     match rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.clamp(1, cases.len().max(1)))

@@ -129,7 +129,7 @@ complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l adapter -d
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l cases -d 'Read cases from this directory instead of the built-in set' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l filter -d 'Only run cases that cite this clause id (`P1`: P1, not P10), or, when TEXT is not a clause id, whose id contains it (repeatable; any match selects)' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l skip -d 'Leave out the cases this text names, as --filter reads it (repeatable; after --filter)' -r
-complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -s j -l jobs -d 'Cases run at once, 1 to 1024 [default: number of CPUs]' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -s j -l jobs -d 'Cases run at once, 1 to 1024 [default: one more than the CPUs: a case waits on its tool part of the time]' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l scratch -d 'Where each case\'s temporary directories go [default: $TMPDIR when set, else /dev/shm when it is a writable tmpfs with 1 GiB free, else /tmp]. A note on stderr says which was used' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l format -d 'Report format on stdout' -r -f -a "human\t'A table per case, failures with expected vs observed, the per-clause table, and `N passed, N failed[, N skipped]`'
 json\t'One JSON object'
