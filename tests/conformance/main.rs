@@ -183,12 +183,10 @@ fn main() {
                 let left_out = |id: &str| skipped(id) || divs.iter().any(|d| d.matches(id));
                 let sample = zygote::sample(&cases, real, 12, &left_out);
                 // First: the longest trial (it runs its sample twice).
-                trials.insert(0, zygote::anchor_trial(
-                    "memtomem",
-                    real.clone(),
-                    zyg.clone(),
-                    sample,
-                ));
+                trials.insert(
+                    0,
+                    zygote::anchor_trial("memtomem", real.clone(), zyg.clone(), sample),
+                );
                 zygotes.push(z);
                 Some(zyg)
             }
@@ -240,12 +238,10 @@ fn main() {
             Ok(z) => {
                 let zyg = Arc::new(zygote::through(real, &z));
                 let sample = zygote::sample(&web_cases, real, 4, &*skipped);
-                trials.insert(0, zygote::anchor_trial(
-                    "memtomem-web",
-                    real.clone(),
-                    zyg.clone(),
-                    sample,
-                ));
+                trials.insert(
+                    0,
+                    zygote::anchor_trial("memtomem-web", real.clone(), zyg.clone(), sample),
+                );
                 zygotes.push(z);
                 Some(zyg)
             }

@@ -93,7 +93,7 @@ pub fn get() -> &'static Scratch {
             };
         }
         let shm = Path::new(SHM);
-        if usable_shm(shm) {
+        if usable_shm(shm, MIN_FREE) {
             return Scratch {
                 dir: shm.to_owned(),
                 tmpfs: true,
@@ -118,9 +118,16 @@ pub fn is_tmpfs(dir: &Path) -> bool {
     rustix::fs::statfs(dir).is_ok_and(|s| i64::from(s.f_type) == TMPFS_MAGIC)
 }
 
-/// A tmpfs directory this process may write, with [`MIN_FREE`] free.
-fn usable_shm(dir: &Path) -> bool {
+/// `/dev/shm` when it is a tmpfs this process may write with `min_free`
+/// bytes free (the test binaries put their temporary directories there).
+pub fn shm(min_free: u64) -> Option<PathBuf> {
+    let shm = Path::new(SHM);
+    usable_shm(shm, min_free).then(|| shm.to_owned())
+}
+
+/// A tmpfs directory this process may write, with `min_free` bytes free.
+fn usable_shm(dir: &Path, min_free: u64) -> bool {
     let room =
-        rustix::fs::statvfs(dir).is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) >= MIN_FREE);
+        rustix::fs::statvfs(dir).is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) >= min_free);
     room && is_tmpfs(dir) && rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
 }

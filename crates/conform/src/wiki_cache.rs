@@ -10,9 +10,11 @@
 //! other way (its work tree edited, an action on it, a reset) builds the
 //! rest of its commits itself, as before.
 //!
-//! Each state lives in a builder [`Workspace`] under one directory of the
-//! scratch file system ([`crate::scratch`]); [`finish`] removes them, and
-//! an interrupted run's handler does ([`crate::reaper`] tracks them).
+//! Each state lives in a builder [`Workspace`] in the scratch directory
+//! ([`crate::scratch`]). [`finish`] removes them; so does the process's
+//! exit (an `atexit` handler, for a library user who never calls
+//! `finish`) and an interrupted run's handler ([`crate::reaper`] tracks
+//! them). Only a process killed outright leaves them.
 
 use crate::case::Commit;
 use crate::error::{HResult, io_err};
@@ -57,6 +59,14 @@ pub fn cacheable(c: &Commit) -> bool {
 /// # Errors
 /// git or I/O failures of the build; nothing is cached then.
 pub fn state(history: &History) -> HResult<Arc<State>> {
+    static AT_EXIT: std::sync::Once = std::sync::Once::new();
+    AT_EXIT.call_once(|| {
+        // SAFETY: `atexit` is libc's, which std links; the handler is a
+        // plain function that never unwinds (see `remove_at_exit`).
+        unsafe {
+            atexit(remove_at_exit);
+        }
+    });
     let slot = {
         let mut states = lock(&STATES);
         states
@@ -116,6 +126,32 @@ impl State {
 pub fn finish() {
     let states = lock(&STATES).take();
     drop(states);
+}
+
+unsafe extern "C" {
+    fn atexit(f: extern "C" fn()) -> std::ffi::c_int;
+}
+
+/// At exit: removes the states' directories, taking no lock another
+/// thread may hold (a worker may still be in a case as `exit` runs): a
+/// state it holds is left, and so are the registries' records (the
+/// process is ending).
+extern "C" fn remove_at_exit() {
+    let _ = std::panic::catch_unwind(|| {
+        let Ok(mut states) = STATES.try_lock() else {
+            return;
+        };
+        for slot in states.take().into_iter().flat_map(HashMap::into_values) {
+            let Ok(mut built) = slot.try_lock() else {
+                continue;
+            };
+            if let Some(s) = built.take() {
+                let _ = crate::remove::remove_deep(s.builder.base());
+                // Its drop would take the reaper's lock.
+                std::mem::forget(s);
+            }
+        }
+    });
 }
 
 /// Copies the tree at `from` to the new path `to`: directories, regular
@@ -258,6 +294,42 @@ mod tests {
             assert_eq!(tree.contains("skills/extra.md"), touched, "{tree}");
             assert_eq!(ws.wiki_history.is_none(), touched);
         }
+    }
+
+    /// Run by the test below in a process of its own: builds a state in
+    /// the scratch directory and exits without [`finish`].
+    #[test]
+    #[ignore = "a helper: run by a_state_is_removed_when_its_process_exits"]
+    fn helper_builds_a_state_and_exits() {
+        let s = state(&commits().into_iter().take(1).enumerate().collect()).unwrap();
+        let scratch = std::env::var_os(crate::scratch::ENV).unwrap();
+        assert!(
+            s.builder.base().starts_with(&scratch),
+            "{:?}",
+            s.builder.base()
+        );
+        assert!(s.builder.wiki.join(".git").is_dir());
+    }
+
+    /// A process that built states and ends without [`finish`] (a
+    /// library user's) leaves none of them: the exit handler removes
+    /// them. The helper checks they were there while it ran.
+    #[test]
+    fn a_state_is_removed_when_its_process_exits() {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "wiki_cache::tests::helper_builds_a_state_and_exits",
+                "--ignored",
+            ])
+            .env(crate::scratch::ENV, scratch.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && said.contains("1 passed"), "{said}");
+        let left: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().collect();
+        assert!(left.is_empty(), "left: {left:?}");
     }
 
     /// A commit with a variable is made in place (its bytes differ from

@@ -9,9 +9,51 @@ use crate::peer::{CHROMIUM_MISSING, PEER_MISSING, PEER_WEB_MISSING, chromium, pe
 use crate::registry::{Run, TESTS, Test};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-/// Runs `f`, turning a panic into a failure with its message.
-fn outcome(f: impl FnOnce() + std::panic::UnwindSafe) -> Result<(), Failed> {
+/// Tests that took at least [`SLOW`], with their wall time.
+static SLOWEST: std::sync::Mutex<Vec<(Duration, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// A test taking this long is named in the end-of-run note.
+const SLOW: Duration = Duration::from_secs(5);
+
+/// Runs test `name`'s body `f`, turning a panic into a failure with its
+/// message, and records it in [`SLOWEST`] when it took [`SLOW`] or more.
+fn outcome(name: &str, f: impl FnOnce() + std::panic::UnwindSafe) -> Result<(), Failed> {
+    let start = Instant::now();
+    let r = run_caught(f);
+    let took = start.elapsed();
+    if took >= SLOW {
+        SLOWEST
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((took, name.to_owned()));
+    }
+    r
+}
+
+/// The end-of-run note: the ten slowest tests of [`SLOWEST`] (where the
+/// gate's time goes, docs/performance.md).
+fn slowest_note() -> Option<String> {
+    let mut slow = SLOWEST.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if slow.is_empty() {
+        return None;
+    }
+    slow.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let list: Vec<String> = slow
+        .iter()
+        .take(10)
+        .map(|(d, n)| format!("{n} {:.1} s", d.as_secs_f64()))
+        .collect();
+    Some(format!(
+        "note: {} test(s) took {} s or more; the slowest: {}",
+        slow.len(),
+        SLOW.as_secs(),
+        list.join(", ")
+    ))
+}
+
+fn run_caught(f: impl FnOnce() + std::panic::UnwindSafe) -> Result<(), Failed> {
     std::panic::catch_unwind(f).map_err(|e| {
         let msg = e
             .downcast_ref::<String>()
@@ -32,7 +74,7 @@ fn with_tool(
     fail_when_missing: bool,
 ) -> Trial {
     match tool {
-        Some(p) => Trial::test(name, move || outcome(move || f(&p))),
+        Some(p) => Trial::test(name.clone(), move || outcome(&name, move || f(&p))),
         None if fail_when_missing => Trial::test(name, move || Err(Failed::from(missing))),
         None => Trial::test(name, || Ok(())).with_ignored_flag(true),
     }
@@ -48,7 +90,7 @@ struct Needs {
 fn trial(t: &Test, under_ci: bool, needs: &mut Needs) -> Trial {
     let name = t.full_name();
     match t.run {
-        Run::Plain(f) => Trial::test(name, move || outcome(f)),
+        Run::Plain(f) => Trial::test(name.clone(), move || outcome(&name, f)),
         Run::Peer(f) => {
             needs.peer += 1;
             with_tool(name, f, peer(), PEER_MISSING, under_ci)
@@ -88,9 +130,28 @@ pub fn registered(tests: &[Test]) -> Result<Vec<Test>, String> {
     Ok(sorted)
 }
 
+/// The free space `/dev/shm` needs to hold the tests' temporary
+/// directories (the largest test writes a 384 MiB asset four times).
+const SHM_FREE: u64 = 4 << 30;
+
+/// Without `$TMPDIR`, the tests' temporary directories go to `/dev/shm`
+/// when it is a tmpfs with [`SHM_FREE`] bytes free: no test depends on
+/// a disk, and the 10,000-directory and 100,000-level bounds tests took
+/// 142 s on this machine's disk against 54 s there.
+fn tmpdir_in_memory() {
+    if std::env::var_os("TMPDIR").is_some_and(|t| !t.is_empty()) {
+        return;
+    }
+    if let Some(shm) = assetpin_conform::scratch::shm(SHM_FREE) {
+        // SAFETY: first thing in main, before any thread is started.
+        unsafe { std::env::set_var("TMPDIR", &shm) };
+    }
+}
+
 /// Runs every registered test and exits with libtest's status; exits 101
 /// when [`registered`] refuses the set.
 pub fn main() -> ! {
+    tmpdir_in_memory();
     let args = Arguments::from_args();
     let under_ci = std::env::var_os("CI").is_some();
     let tests = registered(&TESTS).unwrap_or_else(|e| {
@@ -116,5 +177,9 @@ pub fn main() -> ! {
             );
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if let Some(note) = slowest_note() {
+        eprintln!("{note}");
+    }
+    conclusion.exit();
 }
