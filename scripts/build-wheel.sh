@@ -6,6 +6,8 @@
 #   scripts/build-wheel.sh            # -> target/wheels/assetpin-<version>-py3-none-<platform>.whl
 #   scripts/build-wheel.sh --regen    # first rewrite dist/wheel-data (man page,
 #                                     # completions) from the current CLI
+#   ASSETPIN_WHEEL_PROFILE=dev scripts/build-wheel.sh
+#                                     # another cargo profile (CI: the test build's)
 #
 # The wheel carries the binary and, as wheel data, share/man/man1/assetpin.1
 # and the bash, zsh and fish completions (dist/wheel-data, committed;
@@ -42,7 +44,13 @@ fi
 # Only this build's wheel in the output directory, so the path printed
 # below is unambiguous.
 rm -f target/wheels/assetpin-*.whl
-"$tools/bin/maturin" build --quiet --locked --out target/wheels >&2
+# ASSETPIN_WHEEL_PROFILE overrides pyproject's profile (dist): CI builds
+# the wheel from the test build's profile (dev), which reuses its objects.
+profile=()
+if [ -n "${ASSETPIN_WHEEL_PROFILE:-}" ]; then
+    profile=(--profile "$ASSETPIN_WHEEL_PROFILE")
+fi
+"$tools/bin/maturin" build --quiet --locked "${profile[@]}" --out target/wheels >&2
 wheel=$(ls target/wheels/assetpin-*.whl)
 echo "built $wheel ($(du -k "$wheel" | cut -f1) KiB)" >&2
 echo "$PWD/$wheel"

@@ -38,7 +38,9 @@ for tool in cargo rustc rustup; do
 done
 
 echo "running docs/ci.md's recipe: SUITE=$wheel, adapter memtomem, PATH=$path" >&2
-env -i HOME="$work/home" PATH="$path" LANG=C.UTF-8 TMPDIR="${TMPDIR:-/tmp}" \
+# $TMPDIR only when the caller set one: without it the cases go to
+# /dev/shm when it is a tmpfs, as on a runner (the run's note says where).
+env -i HOME="$work/home" PATH="$path" LANG=C.UTF-8 ${TMPDIR:+TMPDIR="$TMPDIR"} \
     SUITE="$wheel" ADAPTER=crates/conform/adapters/memtomem.toml KNOWN=tests/conformance/peer-divergences.toml \
     RESULTS="$work/results" VENV="$work/venv" ASSETPIN_MM="$mm" CONFORM_ARGS="$*" \
     sh "$recipe"

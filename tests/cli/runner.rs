@@ -935,3 +935,34 @@ fn scratch_follows_the_environment() {
         );
     }
 }
+
+/// A `$TMPDIR` that is not a directory stops the run before any case,
+/// naming it and the remedy; the remedy (`--scratch DIR`) is taken.
+#[assetpin_test]
+fn a_tmpdir_that_cannot_take_the_cases_is_a_usage_error() {
+    let t = tempfile::tempdir().unwrap();
+    let gone = t.path().join("gone");
+    let args = ["--filter", "i-install/I1-deleted-file"];
+    let out = conform_in(
+        Path::new(REPO),
+        &args,
+        &[("TMPDIR", gone.to_str().unwrap())],
+        Duration::from_secs(60),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error[usage]: case directories cannot go to {} ($TMPDIR)",
+            gone.display()
+        )) && err.contains("--scratch DIR"),
+        "{err}"
+    );
+    let out = conform_in(
+        Path::new(REPO),
+        &["--scratch", t.path().to_str().unwrap(), args[0], args[1]],
+        &[("TMPDIR", gone.to_str().unwrap())],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

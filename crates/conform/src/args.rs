@@ -111,9 +111,11 @@ fn non_empty(s: &str) -> Result<String, ArgError> {
 /// `--scratch`: an existing directory this process may write.
 fn writable_dir(s: &str) -> Result<PathBuf, ArgError> {
     let p = PathBuf::from(s);
-    let ok = std::fs::metadata(&p).is_ok_and(|m| m.is_dir())
-        && rustix::fs::access(&p, rustix::fs::Access::WRITE_OK).is_ok();
-    if ok { Ok(p) } else { Err(ArgError::Scratch(p)) }
+    if crate::scratch::writable_dir(&p) {
+        Ok(p)
+    } else {
+        Err(ArgError::Scratch(p))
+    }
 }
 
 /// The default `--jobs`: the CPUs plus one (2 CPUs: 3 jobs ran the

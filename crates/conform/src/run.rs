@@ -47,6 +47,15 @@ pub enum Stop {
     /// The report cannot be written to stdout.
     #[error("write to stdout: {0}")]
     Stdout(#[source] std::io::Error),
+    /// The scratch directory (`$TMPDIR` or `$ASSETPIN_CONFORM_SCRATCH`)
+    /// cannot take the case directories.
+    #[error(
+        "case directories cannot go to {} ({}): not a directory this process may write; \
+         create it, or name another with --scratch DIR",
+        .0.dir.display(),
+        .0.source()
+    )]
+    Scratch(crate::scratch::Scratch),
 }
 
 /// The two kinds of [`Stop`], as reports name them.
@@ -179,7 +188,11 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
     if let Some(d) = &args.scratch {
         crate::scratch::set(d);
     }
-    say_err(&format!("note: {}", crate::scratch::get().note()));
+    let scratch = crate::scratch::get();
+    if !crate::scratch::writable_dir(&scratch.dir) {
+        return Err(Stop::Scratch(scratch.clone()));
+    }
+    say_err(&format!("note: {}", scratch.note()));
     let jobs = args.jobs.unwrap_or_else(crate::args::default_jobs);
     let runs: Vec<ImplRun> = ads
         .into_iter()

@@ -47,6 +47,16 @@ pub enum Why {
 }
 
 impl Scratch {
+    /// Where the choice came from, for messages: `--scratch`, `$TMPDIR`.
+    pub fn source(&self) -> &'static str {
+        match self.why {
+            Why::Asked => "--scratch or $ASSETPIN_CONFORM_SCRATCH",
+            Why::Tmpdir => "$TMPDIR",
+            Why::Shm => "the default",
+            Why::Temp => "the system's temporary directory",
+        }
+    }
+
     /// One line for the report: `case directories: /dev/shm (tmpfs; ...)`.
     pub fn note(&self) -> String {
         let fs = if self.tmpfs { "tmpfs" } else { "disk" };
@@ -107,6 +117,12 @@ pub fn get() -> &'static Scratch {
             why: Why::Temp,
         }
     })
+}
+
+/// Whether `dir` is a directory this process may write.
+pub fn writable_dir(dir: &Path) -> bool {
+    std::fs::metadata(dir).is_ok_and(|m| m.is_dir())
+        && rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
 }
 
 /// Whether `dir` is on a tmpfs.
