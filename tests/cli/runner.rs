@@ -882,6 +882,14 @@ fn scratch_puts_the_case_directories_where_asked() {
         err.contains(missing.to_str().unwrap()) && err.contains("mkdir -p"),
         "{err}"
     );
+    // A directory no directory can be made in, whatever its mode says.
+    let out = conform(&[
+        "--scratch",
+        "/proc",
+        "--filter",
+        "i-install/I1-deleted-file",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     std::fs::create_dir(&missing).unwrap();
     let out = conform(&[
         "--scratch",

@@ -119,10 +119,15 @@ pub fn get() -> &'static Scratch {
     })
 }
 
-/// Whether `dir` is a directory this process may write.
+/// Whether `dir` can take the case directories: a directory in which
+/// this process made (and removed) one. Permission bits alone would pass
+/// `/proc` for root, where no directory can be made.
 pub fn writable_dir(dir: &Path) -> bool {
     std::fs::metadata(dir).is_ok_and(|m| m.is_dir())
-        && rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+        && tempfile::Builder::new()
+            .prefix(".assetpin-conform-probe-")
+            .tempdir_in(dir)
+            .is_ok()
 }
 
 /// Whether `dir` is on a tmpfs.

@@ -26,6 +26,12 @@ use std::sync::{Arc, Mutex};
 /// The commits of a state, oldest first, each with its number.
 pub type History = Vec<(usize, Commit)>;
 
+/// States of at most this many commits are cached; a case that makes
+/// more makes the rest in place. Each state is a copy of the one before
+/// it, so a case of thousands of commits would otherwise cost copies
+/// growing with their square, all kept until the run ends.
+pub const MAX_COMMITS: usize = 8;
+
 /// One built wiki state.
 #[derive(Debug)]
 pub struct State {
@@ -330,6 +336,27 @@ mod tests {
         assert!(out.status.success() && said.contains("1 passed"), "{said}");
         let left: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().collect();
         assert!(left.is_empty(), "left: {left:?}");
+    }
+
+    /// Past [`MAX_COMMITS`] a case's commits are made in place: the
+    /// cache keeps no state longer than that, and the wiki is the same.
+    #[test]
+    fn a_long_history_is_not_cached_past_its_limit() {
+        let mut ws = Workspace::new().unwrap();
+        ws.init_wiki().unwrap();
+        let mut real = Workspace::new().unwrap();
+        real.init_wiki_git().unwrap();
+        for n in 0..MAX_COMMITS + 2 {
+            let c = Commit {
+                label: Some(format!("c{n}")),
+                files: vec![file("skills/a/SKILL.md", &format!("# a {n}\n"))],
+            };
+            ws.commit(&c, n).unwrap();
+            real.commit_git(&c, n).unwrap();
+            let cached = ws.wiki_history.as_ref().map(Vec::len);
+            assert_eq!(cached, (n < MAX_COMMITS).then_some(n + 1), "commit {n}");
+        }
+        assert_eq!(view(&ws), view(&real));
     }
 
     /// A commit with a variable is made in place (its bytes differ from

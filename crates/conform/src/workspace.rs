@@ -382,6 +382,7 @@ impl Workspace {
     pub fn commit(&mut self, c: &Commit, n: usize) -> HResult<String> {
         if let Some(h) = self.wiki_history.take()
             && crate::wiki_cache::cacheable(c)
+            && h.len() < crate::wiki_cache::MAX_COMMITS
         {
             let mut next = h;
             next.push((n, c.clone()));
