@@ -8,7 +8,7 @@
 //! same in every run. Only commits without variables (no `$` in a path,
 //! text or link target) are cached; a case whose wiki was changed any
 //! other way (its work tree edited, an action on it, a reset) builds the
-//! rest of its commits itself, as before.
+//! rest of its commits itself, with git in place.
 //!
 //! Each state lives in a builder [`Workspace`] in the scratch directory
 //! ([`crate::scratch`]). [`finish`] removes them; so does the process's
