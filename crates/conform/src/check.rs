@@ -1089,13 +1089,15 @@ pub fn tree_blobs(ws: &Workspace, commit: &str, prefix: &str) -> HResult<BTreeMa
         std::sync::Mutex::new(BTreeMap::new());
     let by_id = is_object_id(commit);
     let key = (commit.to_owned(), prefix.to_owned());
-    let cached = by_id.then(|| lock(&LISTINGS).get(&key).cloned()).flatten();
+    let cached = by_id
+        .then(|| crate::reaper::lock(&LISTINGS).get(&key).cloned())
+        .flatten();
     let listing = match cached {
         Some(l) => l,
         None => {
             let l = ws.git(&["ls-tree", "-r", "--full-tree", commit, "--", prefix])?;
             if by_id {
-                lock(&LISTINGS).insert(key, l.clone());
+                crate::reaper::lock(&LISTINGS).insert(key, l.clone());
             }
             l
         }
@@ -1126,12 +1128,12 @@ pub fn git_blob(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {
     static BLOBS: std::sync::Mutex<BTreeMap<String, Vec<u8>>> =
         std::sync::Mutex::new(BTreeMap::new());
     let by_id = is_object_id(oid);
-    if by_id && let Some(b) = lock(&BLOBS).get(oid) {
+    if by_id && let Some(b) = crate::reaper::lock(&BLOBS).get(oid) {
         return Ok(b.clone());
     }
     let blob = git_blob_uncached(ws, oid)?;
     if by_id && blob.len() <= 1 << 20 {
-        lock(&BLOBS).insert(oid.to_owned(), blob.clone());
+        crate::reaper::lock(&BLOBS).insert(oid.to_owned(), blob.clone());
     }
     Ok(blob)
 }
@@ -1142,10 +1144,6 @@ fn is_object_id(s: &str) -> bool {
     matches!(s.len(), 40 | 64)
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn git_blob_uncached(ws: &Workspace, oid: &str) -> HResult<Vec<u8>> {

@@ -18,7 +18,9 @@ static DIRS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 /// group is killed as it is tracked and no case directory is made.
 static STOPPING: AtomicBool = AtomicBool::new(false);
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// The data behind `m`, also when a panicking thread poisoned it (a
+/// panic in one case must not stop the run's bookkeeping).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 

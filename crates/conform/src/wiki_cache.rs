@@ -45,10 +45,6 @@ type Slot = Arc<Mutex<Option<Arc<State>>>>;
 
 static STATES: Mutex<Option<HashMap<History, Slot>>> = Mutex::new(None);
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Whether `c` can be cached: nothing in it is substituted per case.
 pub fn cacheable(c: &Commit) -> bool {
     c.files.iter().all(|f| {
@@ -74,14 +70,14 @@ pub fn state(history: &History) -> HResult<Arc<State>> {
         }
     });
     let slot = {
-        let mut states = lock(&STATES);
+        let mut states = crate::reaper::lock(&STATES);
         states
             .get_or_insert_with(HashMap::new)
             .entry(history.clone())
             .or_default()
             .clone()
     };
-    let mut built = lock(&slot);
+    let mut built = crate::reaper::lock(&slot);
     if let Some(s) = &*built {
         return Ok(s.clone());
     }
@@ -130,7 +126,7 @@ impl State {
 /// Removes every built state (at the end of a run; the libtest use calls
 /// it after its trials). States asked for later are built again.
 pub fn finish() {
-    let states = lock(&STATES).take();
+    let states = crate::reaper::lock(&STATES).take();
     drop(states);
 }
 
