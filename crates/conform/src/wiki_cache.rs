@@ -158,32 +158,39 @@ extern "C" fn remove_at_exit() {
 
 /// Copies the tree at `from` to the new path `to`: directories, regular
 /// files (bytes and mode) and symbolic links (as links). Anything else
-/// is refused: a built wiki holds nothing else.
+/// is refused: a built wiki holds nothing else. A work list, not
+/// recursion: a case's wiki may be thousands of directories deep.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::symlink_metadata(from)?;
-    let ft = meta.file_type();
-    if ft.is_symlink() {
-        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
-    } else if ft.is_file() {
-        std::fs::copy(from, to).map(drop)
-    } else if ft.is_dir() {
-        std::fs::create_dir(to)?;
-        for e in std::fs::read_dir(from)? {
-            let e = e?;
-            copy_tree(&e.path(), &to.join(e.file_name()))?;
+    // (source, destination, the source's mode once its entries are in).
+    let mut todo = vec![(from.to_owned(), to.to_owned(), None)];
+    while let Some((src, dst, done)) = todo.pop() {
+        if let Some(mode) = done {
+            // After the entries: a directory of mode 555 takes none.
+            std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(mode))?;
+            continue;
         }
-        // After the entries: a directory of mode 555 takes none.
-        std::fs::set_permissions(
-            to,
-            std::fs::Permissions::from_mode(meta.permissions().mode()),
-        )
-    } else {
-        Err(std::io::Error::other(format!(
-            "{}: not a file, directory or link",
-            from.display()
-        )))
+        let meta = std::fs::symlink_metadata(&src)?;
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)?;
+        } else if ft.is_file() {
+            std::fs::copy(&src, &dst)?;
+        } else if ft.is_dir() {
+            std::fs::create_dir(&dst)?;
+            todo.push((src.clone(), dst.clone(), Some(meta.permissions().mode())));
+            for e in std::fs::read_dir(&src)? {
+                let e = e?;
+                todo.push((e.path(), dst.join(e.file_name()), None));
+            }
+        } else {
+            return Err(std::io::Error::other(format!(
+                "{}: not a file, directory or link",
+                src.display()
+            )));
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -353,6 +360,41 @@ mod tests {
             assert_eq!(cached, (n < MAX_COMMITS).then_some(n + 1), "commit {n}");
         }
         assert_eq!(view(&ws), view(&real));
+    }
+
+    /// A wiki thousands of directories deep is copied without recursion
+    /// (it overflowed a worker's stack): the copy is the wiki git made.
+    #[test]
+    fn a_deep_wiki_is_copied() {
+        let deep = vec!["d"; 2000].join("/");
+        let c = Commit {
+            label: None,
+            files: vec![
+                file("skills/a/SKILL.md", "# a\n"),
+                file(&format!("skills/a/{deep}/f.md"), "x\n"),
+            ],
+        };
+        let (c0, c1) = (c.clone(), c);
+        let ws = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || {
+                let mut ws = Workspace::new().unwrap();
+                ws.init_wiki().unwrap();
+                ws.commit(&c0, 0).unwrap();
+                ws
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let mut real = Workspace::new().unwrap();
+        real.init_wiki_git().unwrap();
+        real.commit_git(&c1, 0).unwrap();
+        assert!(ws.wiki_history.is_some());
+        assert_eq!(
+            ws.git(&["rev-parse", "HEAD"]).unwrap(),
+            real.git(&["rev-parse", "HEAD"]).unwrap()
+        );
+        assert!(ws.wiki.join(format!("skills/a/{deep}/f.md")).is_file());
     }
 
     /// A commit with a variable is made in place (its bytes differ from
