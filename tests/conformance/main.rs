@@ -119,7 +119,8 @@ fn main() {
         }
     };
     // Cases this machine cannot run are ignored, with the reason, never
-    // passed (mode 000 as root).
+    // passed (a chardev where mknod is refused; mode 000 as root where
+    // capabilities cannot be dropped).
     let skips: Vec<(String, String)> = cases
         .iter()
         .filter_map(|c| machine_skip(c).map(|r| (c.id.clone(), r)))

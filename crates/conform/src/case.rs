@@ -622,8 +622,9 @@ spelled! {
         DirForFile = "dir-for-file",
         /// A regular file where a directory is expected.
         FileForDir = "file-for-dir",
-        /// Permission bits 000 on what is there (created when missing);
-        /// unsupported as root, where they deny nothing.
+        /// Permission bits 000 on what is there (created when missing).
+        /// As root the tool then runs without capabilities
+        /// ([`crate::privilege`]), so the bits deny it what they deny a user.
         Mode000 = "mode-000",
     }
 }

@@ -53,7 +53,8 @@ pub enum HarnessError {
     #[error("no process result")]
     NoProcessResult,
     /// This machine cannot make what the case needs (a socket, a
-    /// character device, a mode-000 entry as root): the case is reported
+    /// character device, a mode-000 entry as root that cannot drop
+    /// capabilities): the case is reported
     /// unsupported with this reason, not as an error.
     #[error("{0}")]
     MachineCannot(String),

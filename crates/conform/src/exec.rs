@@ -190,6 +190,9 @@ fn command(
     // would otherwise keep the harness waiting).
     cmd.process_group(0);
     die_with_the_runner(&mut cmd);
+    if ws.without_capabilities {
+        crate::privilege::without_capabilities(&mut cmd);
+    }
     // Inherited by what the tool starts: the case's mark (reaper::claim).
     cmd.env(super::reaper::CASE_VAR, ws.base());
     cmd.args(&argv[1..])
@@ -564,8 +567,9 @@ pub fn mtime_ns(m: &std::fs::Metadata) -> i128 {
 }
 
 /// Why this machine cannot run `case` as written, before anything runs:
-/// a mode-000 plant as root (root's access ignores permission bits), a
-/// character-device plant where `mknod` is refused. `None`: it can.
+/// a mode-000 plant as root where the tool cannot run without
+/// capabilities ([`crate::privilege`]), a character-device plant where
+/// `mknod` is refused. `None`: it can.
 pub fn machine_skip(case: &super::case::Case) -> Option<String> {
     use super::case::Step;
     static MKNOD: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
@@ -576,7 +580,9 @@ pub fn machine_skip(case: &super::case::Case) -> Option<String> {
     for p in plants {
         match p {
             Plant::Mode000 if rustix::process::geteuid().is_root() => {
-                return Some("the harness runs as root, where mode 000 denies nothing".into());
+                if let Some(why) = crate::privilege::cannot() {
+                    return Some(why);
+                }
             }
             Plant::Chardev => {
                 let probe = MKNOD.get_or_init(|| {
@@ -716,10 +722,10 @@ fn plant_at(
             std::fs::write(p, b"planted\n").map_err(io_err(format!("write {}", p.display())))?;
         }
         Plant::Mode000 => {
-            if rustix::process::geteuid().is_root() {
-                return Err(HarnessError::MachineCannot(
-                    "the harness runs as root, where mode 000 denies nothing".into(),
-                ));
+            if rustix::process::geteuid().is_root()
+                && let Some(why) = crate::privilege::cannot()
+            {
+                return Err(HarnessError::MachineCannot(why));
             }
             if std::fs::symlink_metadata(p).is_err() {
                 missing.make(p)?;

@@ -94,6 +94,7 @@ pub mod matrix;
 pub mod outcome;
 pub mod output;
 pub mod portable;
+pub mod privilege;
 pub mod reaper;
 pub mod remove;
 pub mod report;

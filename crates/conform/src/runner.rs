@@ -118,6 +118,7 @@ fn layout_top(ws: &Workspace, root: &str) -> String {
 fn setup(case: &Case, ad: &Adapter) -> HResult<Workspace> {
     let mut ws = Workspace::new()?;
     ws.case.clone_from(&case.id);
+    ws.without_capabilities = crate::privilege::needed(case);
     let l = &ad.spec.layout;
     // The layout's variables hold their values, not templates: a case
     // joins `${layout.root}` to the project, and an adapter may place the

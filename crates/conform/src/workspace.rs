@@ -36,6 +36,8 @@ pub struct Workspace {
     /// The commits the wiki holds when it is exactly a cached state
     /// ([`crate::wiki_cache`]); `None` once anything else changed it.
     pub wiki_history: Option<crate::wiki_cache::History>,
+    /// The tool runs without capabilities ([`crate::privilege`]).
+    pub without_capabilities: bool,
 }
 
 impl Drop for Workspace {
@@ -89,6 +91,7 @@ impl Workspace {
             dest_tpl: None,
             case: String::new(),
             wiki_history: None,
+            without_capabilities: false,
         };
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;

@@ -16,6 +16,18 @@ import sys
 SOCKET_ENV = "ASSETPIN_ZYGOTE_SOCKET"
 
 
+def cap_eff():
+    """This process's effective capabilities (/proc/self/status), or None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16)
+    except OSError:
+        pass
+    return None
+
+
 def main():
     # The launcher's own socket first (Zygote::start writes it above).
     path = globals().get("ZYGOTE_SOCKET") or os.environ.get(SOCKET_ENV)
@@ -29,6 +41,9 @@ def main():
         "env": env,
         "umask": os.umask(0o22),
         "pgid": os.getpgid(0),
+        # The harness may run the tool without capabilities (a root runner,
+        # a case that plants mode 000): the fork must run as this client.
+        "cap_eff": cap_eff(),
     }
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

@@ -69,6 +69,27 @@ def die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
+def drop_capabilities():
+    """Leave this fork no capabilities, as the client that asked for it
+    has none (crate::privilege in the harness: uid 0 whose permission
+    bits apply). Bounding set, ambient set, then capset to all zero."""
+    import ctypes
+    import errno
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, pr_cap_ambient, clear_all = 24, 47, 4
+    for cap in range(64):
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            e = ctypes.get_errno()
+            if e != errno.EINVAL:
+                raise OSError(e, "prctl(PR_CAPBSET_DROP)")
+    libc.prctl(pr_cap_ambient, clear_all, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (ctypes.c_uint32 * 6)()
+    if libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
 def recv_request(conn):
     data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
     while not data.endswith(b"\n"):
@@ -94,6 +115,8 @@ def run_child(req, fds, args, routes):
         os.umask(req["umask"])
         os.environ.clear()
         os.environ.update(req["env"])
+        if req.get("cap_eff") == 0:
+            drop_capabilities()
         if os.environ.get("ZYGOTE_SABOTAGE") == "exit0":
             os._exit(0)
         # New streams on the new descriptors (the zygote's were its own).
