@@ -33,14 +33,24 @@ pub fn is_staging_of(entry: &str, name: &str) -> bool {
 }
 
 /// Removes leftover staging directories of `name` in `section`. Call only
-/// with the per-asset lock held: then no live process owns one.
+/// with the per-asset lock held: then no live process owns one. One that
+/// cannot be removed (a user made it mode 000) is left, with a warning on
+/// stderr: it is debris, and this run stages under a fresh name, so it
+/// is no reason to refuse (I5: a refusal after the lock was created would
+/// leave the lock file behind).
 ///
 /// # Errors
-/// `io`.
+/// `io` when the section cannot be listed.
 pub fn clean_stale(section: &SafeDir, name: &str) -> Result<()> {
     for (entry, _) in section.entries()? {
-        if is_staging_of(&entry, name) {
-            section.remove_tree(&entry)?;
+        if is_staging_of(&entry, name)
+            && let Err(e) = section.remove_tree(&entry)
+        {
+            eprintln!(
+                "warning: left the leftover staging directory {}: {e}; remove it by hand \
+                 (chmod -R u+rwx and rm -r)",
+                section.child_path(&entry).display()
+            );
         }
     }
     Ok(())

@@ -153,14 +153,17 @@ impl Project {
                 ));
             }
         }
-        if let Some(section) = memtomem.open_dir(ty.section())?
-            && (!matches!(section.kind_of(&lock_name)?, None | Some(EntryKind::File))
-                || section.stat(&lock_name)?.is_some_and(|st| st.st_nlink != 1))
-        {
-            return Err(Error::unsafe_path(
-                &section.child_path(&lock_name),
-                "a symbolic link, a hard link or not a regular file",
-            ));
+        writable_if_there(&memtomem, crate::lock::SIDECAR_NAME)?;
+        if let Some(section) = memtomem.open_dir(ty.section())? {
+            if !matches!(section.kind_of(&lock_name)?, None | Some(EntryKind::File))
+                || section.stat(&lock_name)?.is_some_and(|st| st.st_nlink != 1)
+            {
+                return Err(Error::unsafe_path(
+                    &section.child_path(&lock_name),
+                    "a symbolic link, a hard link or not a regular file",
+                ));
+            }
+            writable_if_there(&section, &lock_name)?;
         }
         Ok(())
     }
@@ -245,6 +248,32 @@ impl Project {
             section,
             _lock: lock,
         })
+    }
+}
+
+/// `io` when lock file `name` in `dir` exists but this process may not
+/// open it for reading and writing (a user's `chmod 000`): found before
+/// the first write, not after the per-asset lock was created (I5).
+fn writable_if_there(dir: &SafeDir, name: &str) -> Result<()> {
+    use rustix::fs::{Access, AtFlags};
+    match rustix::fs::accessat(
+        dir.fd(),
+        name,
+        Access::READ_OK | Access::WRITE_OK,
+        AtFlags::EACCESS,
+    ) {
+        Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
+        Err(e) => {
+            let p = dir.child_path(name);
+            Err(Error::io(
+                "open",
+                &p,
+                format!(
+                    "{e}; nothing was written (make it readable and writable: chmod u+rw {})",
+                    p.display()
+                ),
+            ))
+        }
     }
 }
 
