@@ -17,10 +17,14 @@
 //!    take-out): a file written, edited or removed in dest since the plan
 //!    was never judged, so dest is put back and the remove refused
 //!    (`conflict`); nothing is deleted and the entry stays;
-//! 5. delete the entry under the sidecar lock (K1, K2), putting dest back
-//!    when that fails;
-//! 6. delete the taken-out tree (the clean case). A kill before it leaves
-//!    a staging directory, which the next operation on the asset removes.
+//! 5. delete the entry under the sidecar lock (K1, K2), comparing the
+//!    taken-out tree with the plan once more under that lock (a write
+//!    while this process waited for it), putting dest back when either
+//!    fails;
+//! 6. delete the taken-out tree (the clean case), after a last comparison:
+//!    a tree changed since is kept aside, never deleted. A kill before it
+//!    leaves a staging directory, which the next operation on the asset
+//!    removes.
 
 use crate::error::Result;
 
@@ -70,10 +74,11 @@ pub trait RemoveSteps {
     /// `conflict`, `unsafe-path`, `io`.
     fn check_unchanged(&self, held: &Self::Held, plan: &Self::Plan) -> Result<()>;
 
-    /// Deletes the entry under the sidecar lock (K1, K2).
+    /// Deletes the entry under the sidecar lock (K1, K2), after the
+    /// comparison of [`RemoveSteps::check_unchanged`] repeated under it.
     ///
     /// # Errors
-    /// `lockfile-corrupt`, `lockfile-version`, `io`.
+    /// `conflict`, `lockfile-corrupt`, `lockfile-version`, `io`.
     fn unrecord(&self, held: &Self::Held, plan: &Self::Plan) -> Result<()>;
 
     /// Puts dest back after [`RemoveSteps::check_unchanged`] or
@@ -81,10 +86,11 @@ pub trait RemoveSteps {
     /// a tree that cannot go back is kept, not left to be tidied away.
     fn put_back(&self, held: &Self::Held, plan: &Self::Plan);
 
-    /// Deletes the taken-out tree when it is not the kept copy.
+    /// Deletes the taken-out tree when it is not the kept copy; one that
+    /// changed since the plan is moved to the kept copies instead.
     ///
     /// # Errors
-    /// `io`.
+    /// `conflict` (kept, not deleted), `io`.
     fn discard(&self, held: &Self::Held, plan: &Self::Plan) -> Result<()>;
 }
 

@@ -279,9 +279,12 @@ impl RemoveSteps for DiskRemove<'_> {
         ))
     }
 
-    fn unrecord(&self, _held: &Held, _plan: &Plan) -> Result<()> {
+    fn unrecord(&self, held: &Held, plan: &Plan) -> Result<()> {
         let memtomem = self.project.ensure_memtomem()?;
         lock::transact(&DiskStore::new(&memtomem), |doc| {
+            // D2 again after the wait for the sidecar lock: a shell whose
+            // working directory is dest writes into the taken-out tree.
+            self.check_unchanged(held, plan)?;
             lockfile::remove(doc, self.ty, self.name);
             Ok(())
         })
@@ -311,6 +314,26 @@ impl RemoveSteps for DiskRemove<'_> {
 
     fn discard(&self, held: &Held, plan: &Plan) -> Result<()> {
         if plan.had_dest && !plan.keep {
+            // The last look before deleting (D2): what was written since
+            // the entry went is kept aside, never deleted.
+            if let Err(changed) = self.check_unchanged(held, plan) {
+                let kept = kept_name(self.name);
+                self.kept_dir().and_then(|k| {
+                    held.section
+                        .rename(&plan.out_name, &k, &kept, IfExists::Keep)
+                })?;
+                return Err(Error::new(
+                    changed.kind,
+                    format!(
+                        "the lockfile entry of {} {:?} was removed, but dest changed as it was \
+                         being deleted; nothing was deleted: it is kept at {} (look at it, then \
+                         delete it)",
+                        self.ty,
+                        self.name,
+                        self.kept_path(&kept).display()
+                    ),
+                ));
+            }
             held.section.remove_tree(&plan.out_name)?;
         }
         held.section.sync()

@@ -118,7 +118,6 @@ fn remove_racing(
 
 /// The remove refused with `conflict` and left everything in place: dest
 /// (with `file` holding `bytes`), the entry, and no staging or kept copy.
-#[cfg(feature = "failpoints")]
 fn assert_refused_and_kept(project: &Project, out: &Output, file: &Path, bytes: &[u8]) {
     let err = stderr(out);
     let dest = project.dest("skill", "x");
@@ -161,6 +160,38 @@ fn d2_a_file_created_after_the_plan_is_not_deleted_by_remove() {
     let out = remove_racing(&project, &wiki, &[], |dest| {
         std::fs::write(dest.join("notes.md"), b"mine\n").unwrap();
     });
+    assert_refused_and_kept(
+        &project,
+        &out,
+        &project.dest("skill", "x").join("notes.md"),
+        b"mine\n",
+    );
+}
+
+/// D2 under the sidecar lock: remove takes dest out, then waits for the
+/// lockfile's lock; a file written meanwhile into the taken-out tree (a
+/// shell whose working directory is dest) is not deleted: dest is put
+/// back and the remove refused with `conflict`. No failpoint: the test
+/// holds the sidecar lock itself, as another writer would.
+#[test]
+fn d2_a_file_written_while_remove_waits_for_the_sidecar_lock_is_not_deleted() {
+    let (wiki, project) = installed_x();
+    let sidecar = project.memtomem().join(".lock.json.lock");
+    let held = assetpin_test_support::race::hold_lock(&sidecar);
+    let child = cmd(&project, &wiki, &["remove", "skill", "x"])
+        .spawn()
+        .expect("spawn assetpin");
+    assert!(
+        wait_for(30, || staging_left(&project).len() == 1),
+        "remove never took dest out"
+    );
+    let out_dir = project
+        .memtomem()
+        .join("skills")
+        .join(&staging_left(&project)[0]);
+    std::fs::write(out_dir.join("notes.md"), b"mine\n").unwrap();
+    drop(held);
+    let out = wait_limited(child, Duration::from_secs(60), "remove");
     assert_refused_and_kept(
         &project,
         &out,
