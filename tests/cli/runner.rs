@@ -742,6 +742,76 @@ fn a_case_path_that_leads_outside_is_refused() {
     assert!(err.contains("3600000") && err.contains("100000"), "{err}");
 }
 
+/// A path that is inside the case's directories as written but leads
+/// outside through a link an earlier step planted (or a link at its end)
+/// is refused when the action runs: the case errors naming the path, and
+/// nothing outside is written, made or chmodded. Before, a `symlink` step
+/// to a directory outside let the next `write`, `mkdir` and `chmod` reach it.
+#[assetpin_test]
+fn a_case_path_through_a_planted_link_to_outside_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let victim = tempfile::tempdir().unwrap();
+    let kept = victim.path().join("kept");
+    std::fs::write(&kept, "mine\n").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let cases = dir.path().join("cases/e-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    let v = victim.path().display();
+    let k = kept.display();
+    for (name, action) in [
+        (
+            "write",
+            "action = \"write\"\npath = \"lnk/escaped\"\ntext = \"x\"",
+        ),
+        ("mkdir", "action = \"mkdir\"\npath = \"lnk/escaped\""),
+        (
+            "chmod",
+            "action = \"chmod\"\npath = \"lnk/kept\"\nmode = \"600\"",
+        ),
+        (
+            "last",
+            "action = \"chmod\"\npath = \"last\"\nmode = \"600\"",
+        ),
+    ] {
+        std::fs::write(
+            cases.join(format!("{name}.toml")),
+            format!(
+                "summary = \"escapes\"\nclauses = [\"E1\"]\n\
+                 [[step]]\naction = \"symlink\"\npath = \"lnk\"\ntarget = \"{v}\"\n\
+                 [[step]]\naction = \"symlink\"\npath = \"last\"\ntarget = \"{k}\"\n\
+                 [[step]]\n{action}\n\
+                 [[expect.files]]\npath = \"x\"\nabsent = true\n"
+            ),
+        )
+        .unwrap();
+    }
+    let c = dir.path().join("cases");
+    let out = conform_in(
+        Path::new(REPO),
+        &["--cases", c.to_str().unwrap(), "--adapter", "reference"],
+        &[],
+        Duration::from_secs(60),
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    for name in ["write", "mkdir", "chmod", "last"] {
+        assert!(all.contains(&format!("e-x/{name}")), "{name}: {all}");
+    }
+    assert_eq!(
+        all.matches("leads outside the case's directories through a link")
+            .count(),
+        4,
+        "{all}"
+    );
+    assert!(
+        !victim.path().join("escaped").exists(),
+        "written outside: {all}"
+    );
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "chmodded outside: {all}");
+}
+
 /// A tool that leaves a FIFO where the case expects a file with some
 /// text: the case fails naming "not a regular file", within seconds.
 /// Before, the check opened the FIFO and waited for a writer forever.

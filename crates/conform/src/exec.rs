@@ -425,9 +425,14 @@ impl Ended {
     }
 }
 
-/// Where a file action's `path` is.
-fn place(ws: &Workspace, root: Root, path: &str) -> HResult<PathBuf> {
-    ws.case_path(ws.root(root), path)
+/// Where a file action's `path` is: inside the case's directories, also
+/// once the links on the way are followed (an earlier step may have
+/// planted one to `/`), and, for an action that follows a link at the end
+/// (`follow`: write, append, touch, chmod, mkdir, plant), there too.
+fn place(ws: &Workspace, root: Root, path: &str, follow: bool) -> HResult<PathBuf> {
+    let p = ws.case_path(ws.root(root), path)?;
+    ws.resolved_inside(&p, follow)?;
+    Ok(p)
 }
 
 /// Performs an outside action (not the implementation's doing).
@@ -451,7 +456,7 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             hex,
             mode,
         } => {
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, true)?;
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
             }
@@ -467,17 +472,17 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             text,
             hex,
         } => {
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, true)?;
             let mut bytes = super::snapshot::read_left(&p)
                 .map_err(|e| HarnessError::Case(format!("append to {}: {e}", p.display())))?;
             bytes.extend(ws.content(text.as_deref(), hex.as_deref())?);
             std::fs::write(&p, bytes).map_err(io_err(format!("write {}", p.display())))?;
         }
-        Action::Delete { root, path } => remove_any(&place(ws, *root, path)?)?,
+        Action::Delete { root, path } => remove_any(&place(ws, *root, path, false)?)?,
         Action::Touch { root, path } => {
             // New mtime, same bytes: at least 10 ms later than now so that
             // coarse clocks still see a change.
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, true)?;
             std::thread::sleep(Duration::from_millis(15));
             // Never a FIFO waited on (a tool may have left one):
             // O_NONBLOCK makes one without a reader fail at once.
@@ -491,11 +496,11 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
                 .map_err(io_err(format!("set mtime of {}", p.display())))?;
         }
         Action::Chmod { root, path, mode } => {
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, true)?;
             chmod(&p, parse_mode(mode)?)?;
         }
         Action::Symlink { root, path, target } => {
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, false)?;
             let t = ws.subst(target, &[])?;
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
@@ -504,11 +509,11 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             symlink(&t, &p).map_err(io_err(format!("symlink {}", p.display())))?;
         }
         Action::Mkdir { root, path } => {
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, true)?;
             std::fs::create_dir_all(&p).map_err(io_err(format!("mkdir {}", p.display())))?;
         }
         Action::Mkfifo { root, path } => {
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, false)?;
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
             }
@@ -529,7 +534,14 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             dir,
         } => {
             let missing = if *dir { Missing::Dir } else { Missing::File };
-            plant_at(ws, *root, &place(ws, *root, path)?, *plant, missing, n)?;
+            plant_at(
+                ws,
+                *root,
+                &place(ws, *root, path, true)?,
+                *plant,
+                missing,
+                n,
+            )?;
         }
         Action::WikiCommit { commit } => {
             ws.commit(commit, 100 + n)?;
@@ -550,7 +562,7 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             path,
             capture,
         } => {
-            let p = place(ws, *root, path)?;
+            let p = place(ws, *root, path, false)?;
             let m =
                 std::fs::symlink_metadata(&p).map_err(io_err(format!("stat {}", p.display())))?;
             ws.vars

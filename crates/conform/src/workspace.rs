@@ -145,6 +145,37 @@ impl Workspace {
         Ok(p)
     }
 
+    /// Refuses `p` (a case path, already lexically inside) when it leads
+    /// outside the case's directories once links are followed: the
+    /// deepest existing directory on its way (with `follow_last`, `p`
+    /// itself) must resolve inside [`Workspace::base`], and no link on the
+    /// way may dangle (a write through it would create its target).
+    ///
+    /// # Errors
+    /// [`HarnessError::Case`] naming the path.
+    pub fn resolved_inside(&self, p: &Path, follow_last: bool) -> HResult<()> {
+        let outside = |why: &str| {
+            Err(HarnessError::Case(format!(
+                "path {} leads outside the case's directories through a link ({why})",
+                p.display()
+            )))
+        };
+        let mut at = if follow_last { Some(p) } else { p.parent() };
+        while let Some(q) = at {
+            match std::fs::canonicalize(q) {
+                Ok(real) if real.starts_with(self.base()) => return Ok(()),
+                Ok(real) => return outside(&format!("it resolves to {}", real.display())),
+                Err(_) => {
+                    if std::fs::symlink_metadata(q).is_ok_and(|m| m.file_type().is_symlink()) {
+                        return outside(&format!("{} is a link that leads nowhere", q.display()));
+                    }
+                }
+            }
+            at = q.parent();
+        }
+        Ok(())
+    }
+
     /// The directory a [`Root`] names.
     pub fn root(&self, r: Root) -> &Path {
         match r {
