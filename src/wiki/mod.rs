@@ -43,8 +43,9 @@ pub fn locate(flag: Option<&Path>) -> Result<PathBuf> {
 /// with `git hash-object --literally` can: `.git/config` would put a `.git`
 /// directory (and its `core.fsmonitor`) into dest past the skip rules,
 /// which test one name at a time (I2). Case and NTFS spellings of `.git`
-/// (`.GIT`, `.git.`, `git~1`) are a `.git` on the file systems that fold
-/// them, so they are refused too; `.git` itself is skipped by I2.
+/// (`.GIT`, `.git.`, `git~1`, `git~2`, `.git:x`) and HFS+ ones (`.git`
+/// with code points HFS+ ignores) are a `.git` on the file systems that
+/// fold them, so they are refused too; `.git` itself is skipped by I2.
 fn not_one_segment(name: &str) -> Option<&'static str> {
     let folded = name.trim_end_matches([' ', '.']).to_ascii_lowercase();
     if name.is_empty() {
@@ -55,11 +56,35 @@ fn not_one_segment(name: &str) -> Option<&'static str> {
         Some("which holds a '/'")
     } else if name.contains('\0') {
         Some("which holds a NUL byte")
-    } else if name != ".git" && (folded == ".git" || folded == "git~1") {
+    } else if name != ".git" && (folded == ".git" || is_short_git(&folded)) {
         Some("which is `.git` on a case-folding or NTFS file system")
+    } else if name != ".git" && gix::validate::path::component(name.into(), None, PROTECT).is_err()
+    {
+        // What git's core.protectHFS / core.protectNTFS refuse: `.git`
+        // behind an NTFS stream (`.git:x`) or with code points HFS+
+        // ignores (`.g\u{200c}it`, `\u{feff}.git`).
+        Some("which is `.git` on an HFS+ or NTFS file system")
     } else {
         None
     }
+}
+
+/// The checks of git's `core.protectHFS` and `core.protectNTFS`, which
+/// git turns on where those file systems are; a wiki's tree lands on
+/// whatever file system the project is on, so both always apply.
+const PROTECT: gix::validate::path::component::Options = gix::validate::path::component::Options {
+    protect_windows: false,
+    protect_hfs: true,
+    protect_ntfs: true,
+};
+
+/// `git~<digits>`: an NTFS 8.3 short name that can stand for `.git`
+/// (git checks `git~1` only; the short name of a second `git…` entry in a
+/// directory is `git~2`).
+fn is_short_git(folded: &str) -> bool {
+    folded
+        .strip_prefix("git~")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// An open wiki repository.
