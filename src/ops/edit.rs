@@ -50,11 +50,15 @@ struct Seen {
 /// `<pid>-<n>-<hex>`. Only such names are a killed edit's; a user's own
 /// `.SKILL.md.tmp-notes` is left alone.
 fn is_temp_suffix(s: &str) -> bool {
+    // Exactly what `temp_name` writes: `<pid>-<n>-<nanos as lowercase hex>`.
+    let canonical = |d: &str| !d.is_empty() && (d == "0" || !d.starts_with('0'));
     let parts: Vec<&str> = s.split('-').collect();
     matches!(parts.as_slice(), [pid, n, hex]
-        if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
-            && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-            && !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        if canonical(pid) && pid.bytes().all(|b| b.is_ascii_digit()) && pid.parse::<u32>().is_ok()
+            && canonical(n) && n.bytes().all(|b| b.is_ascii_digit()) && n.parse::<u64>().is_ok()
+            && canonical(hex)
+            && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && u32::from_str_radix(hex, 16).is_ok_and(|ns| ns < 1_000_000_000))
 }
 
 struct DiskEdit<'a> {
@@ -101,24 +105,24 @@ struct Staged {
 impl DiskEdit<'_> {
     /// Every path the asset's lockfile entry names (its `files` and its
     /// `digests` keys, valid or not): never a killed edit's temporary file.
-    /// `None` when the lockfile cannot be read or parsed.
+    /// `None` when the lockfile cannot be read or parsed, or the entry is
+    /// missing or not of the shape L2 gives it.
     fn recorded_names(&self) -> Option<BTreeSet<String>> {
         let bytes = self.project.read_lockfile().ok()?;
         let path = self.project.lockfile_path();
         let view = lockfile::parse_tolerant(bytes.as_deref(), &path.display().to_string()).ok()?;
         let mut out = BTreeSet::new();
-        if let Some(entry) =
-            lockfile::get(&view.doc, self.ty, self.name).and_then(|e| e.as_object())
-        {
-            let files = entry.get("files").and_then(|f| f.as_array());
-            out.extend(
-                files
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| f.as_str().map(str::to_owned)),
-            );
-            let digests = entry.get("digests").and_then(|d| d.as_object());
-            out.extend(digests.into_iter().flat_map(|d| d.keys().cloned()));
+        // An entry of any other shape (null, a list, `files` not a list of
+        // names, `digests` not an object) cannot say which files are the
+        // wiki's: then nothing is known to be ours.
+        let entry = lockfile::get(&view.doc, self.ty, self.name)?.as_object()?;
+        if let Some(files) = entry.get("files") {
+            for f in files.as_array()? {
+                out.insert(f.as_str()?.to_owned());
+            }
+        }
+        if let Some(digests) = entry.get("digests") {
+            out.extend(digests.as_object()?.keys().cloned());
         }
         Some(out)
     }

@@ -378,3 +378,57 @@ fn w1_the_tidy_keeps_a_recorded_file_named_like_a_temporary_one() {
         "shipped by the wiki\n"
     );
 }
+
+/// W1: when the entry cannot say which files are the wiki's (`files` not a
+/// list of names, `digests` not an object), the tidy deletes nothing: a
+/// file the wiki shipped under a temporary-looking name stays. Before, an
+/// entry of the wrong shape counted as one that records nothing.
+#[assetpin_test]
+fn w1_the_tidy_deletes_nothing_when_the_entry_has_the_wrong_shape() {
+    for (key, value) in [
+        ("files", serde_json::json!("SKILL.md")),
+        ("files", serde_json::json!(null)),
+        ("files", serde_json::json!([1])),
+        ("digests", serde_json::json!([])),
+    ] {
+        let wiki = Wiki::new();
+        wiki.file("skills/t/SKILL.md", "# t\n")
+            .file("skills/t/.SKILL.md.tmp-1-2-ab", "shipped by the wiki\n");
+        wiki.commit("a skill with a temporary-looking file");
+        let project = Project::new();
+        ok(&project, &wiki, &["install", "skill", "t"]);
+        let lock = project.path().join(".memtomem/lock.json");
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+        let entry = doc["skills"]["t"].as_object_mut().unwrap();
+        entry.insert(key.into(), value.clone());
+        if key == "files" {
+            entry.remove("digests");
+        }
+        std::fs::write(&lock, serde_json::to_vec(&doc).unwrap()).unwrap();
+        let dest = project.dest("skill", "t");
+        let m = mtime_arg(&dest.join("SKILL.md"));
+        let content = project.home().join("c.md");
+        std::fs::write(&content, "new\n").unwrap();
+        let c = content.display().to_string();
+        let _ = assetpin(&project, &wiki)
+            .args([
+                "edit",
+                "skill",
+                "t",
+                "--expect-mtime-ns",
+                &m,
+                "--content-file",
+                &c,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dest.join(".SKILL.md.tmp-1-2-ab"))
+                .ok()
+                .as_deref(),
+            Some("shipped by the wiki\n"),
+            "{key} = {value}: the wiki's file was deleted"
+        );
+    }
+}
