@@ -83,6 +83,37 @@ pub struct Commit {
     /// Files written (or deleted) before committing.
     #[serde(default)]
     pub files: Vec<FileSpec>,
+    /// A tree written as raw bytes, past git's own checks on names and
+    /// order (`git hash-object -t tree --literally`), grafted at its
+    /// directory in a second commit that HEAD then names; the work tree
+    /// and index stay as the first commit left them. How a wiki holds a
+    /// hostile tree object (I2, Y2).
+    #[serde(default)]
+    pub literal: Option<Literal>,
+}
+
+/// A literal tree: the directory it replaces and its blob entries.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, Hash)]
+#[serde(deny_unknown_fields)]
+pub struct Literal {
+    /// The directory of the commit's tree it replaces (`skills/a`).
+    pub dir: String,
+    /// Its entries, blobs only, written in the order given.
+    pub entries: Vec<LiteralEntry>,
+}
+
+/// One blob entry of a [`Literal`] tree.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, Hash)]
+#[serde(deny_unknown_fields)]
+pub struct LiteralEntry {
+    /// The mode as git writes it (`100644`, `100755`, `120000`, or any
+    /// other octal string a hostile tree may hold).
+    pub mode: String,
+    /// The name, any bytes but NUL (`.git/config`, `..`, empty).
+    pub name: String,
+    /// The blob's content.
+    #[serde(default)]
+    pub text: String,
 }
 
 /// A file, directory, symlink, gitlink or deletion at `path`.
@@ -456,6 +487,11 @@ pub enum Action {
         /// The commit to make.
         commit: Commit,
     },
+    /// Make the wiki a bare repository in place (`core.bare`, its git
+    /// directory at `${wiki}`, no work tree): nothing then compares a work
+    /// tree with HEAD, so a tool reads only HEAD's objects (I2: a hostile
+    /// tree is not hidden behind an `uncommitted` refusal).
+    WikiBare {},
     /// Reset the wiki to a labelled commit (a rollback: `git reset
     /// --hard`).
     WikiReset {
@@ -597,6 +633,9 @@ spelled! {
         GitSource = "git-source",
         /// Keeps a manifest or lockfile (`layout.manifest`; P7, P8).
         Manifest = "manifest",
+        /// Reads a bare wiki (a repository without a work tree; the
+        /// `wiki-bare` action, I2).
+        BareWiki = "bare-wiki",
     }
 }
 
@@ -1223,7 +1262,10 @@ impl Action {
             | Action::Mkfifo { path, .. }
             | Action::Plant { path, .. }
             | Action::Stat { path, .. } => Some(path),
-            Action::WikiCommit { .. } | Action::WikiReset { .. } | Action::Sleep { .. } => None,
+            Action::WikiCommit { .. }
+            | Action::WikiReset { .. }
+            | Action::WikiBare {}
+            | Action::Sleep { .. } => None,
         }
     }
 }

@@ -546,6 +546,14 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
         Action::WikiCommit { commit } => {
             ws.commit(commit, 100 + n)?;
         }
+        Action::WikiBare {} => {
+            ws.git(&["config", "core.bare", "true"])?;
+            let tmp = ws.base().join(".wiki-bare");
+            let dotgit = ws.wiki.join(".git");
+            std::fs::rename(&dotgit, &tmp).map_err(io_err(format!("move {}", dotgit.display())))?;
+            remove_any(&ws.wiki)?;
+            std::fs::rename(&tmp, &ws.wiki).map_err(io_err(format!("move {}", tmp.display())))?;
+        }
         Action::WikiReset { to } => {
             let id = ws
                 .vars

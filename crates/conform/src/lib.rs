@@ -91,6 +91,7 @@ pub mod error;
 pub mod exec;
 pub mod hostile;
 pub mod matrix;
+pub mod objects;
 pub mod outcome;
 pub mod output;
 pub mod portable;

@@ -9,7 +9,7 @@ use crate::divergence::Known;
 use crate::outcome::Status;
 use crate::runner::{self, CaseResult};
 use crate::source::{CaseProblem, CaseSetError};
-use crate::{coverage, edit_matrix, hostile, report, source};
+use crate::{coverage, edit_matrix, hostile, objects, report, source};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -25,6 +25,7 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, CaseSetError> {
         None => {
             let mut c = source::embedded_cases()?;
             c.extend(hostile::cases()?);
+            c.extend(objects::cases()?);
             c.extend(edit_matrix::cases()?);
             c
         }

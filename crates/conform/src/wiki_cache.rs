@@ -47,11 +47,12 @@ static STATES: Mutex<Option<HashMap<History, Slot>>> = Mutex::new(None);
 
 /// Whether `c` can be cached: nothing in it is substituted per case.
 pub fn cacheable(c: &Commit) -> bool {
-    c.files.iter().all(|f| {
-        !f.path.contains('$')
-            && !f.text.as_deref().is_some_and(|t| t.contains('$'))
-            && !f.symlink.as_deref().is_some_and(|t| t.contains('$'))
-    })
+    c.literal.is_none()
+        && c.files.iter().all(|f| {
+            !f.path.contains('$')
+                && !f.text.as_deref().is_some_and(|t| t.contains('$'))
+                && !f.symlink.as_deref().is_some_and(|t| t.contains('$'))
+        })
 }
 
 /// The state after `history`, built (from the state before its last
@@ -225,6 +226,7 @@ mod tests {
         vec![
             Commit {
                 label: Some("c1".into()),
+                literal: None,
                 files: vec![
                     file("skills/a/SKILL.md", "# a\n"),
                     exec,
@@ -234,6 +236,7 @@ mod tests {
             },
             Commit {
                 label: Some("c2".into()),
+                literal: None,
                 files: vec![file("skills/a/SKILL.md", "# a v2\n"), gone],
             },
         ]
@@ -352,6 +355,7 @@ mod tests {
         for n in 0..MAX_COMMITS + 2 {
             let c = Commit {
                 label: Some(format!("c{n}")),
+                literal: None,
                 files: vec![file("skills/a/SKILL.md", &format!("# a {n}\n"))],
             };
             ws.commit(&c, n).unwrap();
@@ -369,6 +373,7 @@ mod tests {
         let deep = vec!["d"; 2000].join("/");
         let c = Commit {
             label: None,
+            literal: None,
             files: vec![
                 file("skills/a/SKILL.md", "# a\n"),
                 file(&format!("skills/a/{deep}/f.md"), "x\n"),
@@ -403,6 +408,7 @@ mod tests {
     fn a_commit_with_a_variable_is_not_cached() {
         let with_var = Commit {
             label: None,
+            literal: None,
             files: vec![file("skills/a/where.md", "${home}\n")],
         };
         assert!(!cacheable(&with_var));

@@ -467,12 +467,104 @@ impl Workspace {
             ],
             n,
         )?;
+        if let Some(lit) = &c.literal {
+            self.graft_literal(lit, n)?;
+        }
         let id = self.git(&["rev-parse", "HEAD"])?;
         if let Some(l) = &c.label {
             self.vars.insert(format!("commit.{l}"), id.clone());
         }
         Ok(id)
     }
+}
+
+impl Workspace {
+    /// Writes `lit` as a raw tree object and commits HEAD's tree with it
+    /// grafted at `lit.dir` (each parent tree rewritten by `git mktree`,
+    /// which checks only the entries it is given); HEAD then names that
+    /// commit. The work tree and index are left as they were.
+    fn graft_literal(&mut self, lit: &super::case::Literal, n: usize) -> HResult<()> {
+        let scratch = self.base().join(".literal");
+        let hash = |ws: &Workspace, ty: &str, bytes: &[u8]| -> HResult<String> {
+            io("write", &scratch, std::fs::write(&scratch, bytes))?;
+            let s = scratch.display().to_string();
+            let id = ws.git(&["hash-object", "-t", ty, "--literally", "-w", &s]);
+            let _ = std::fs::remove_file(&scratch);
+            id
+        };
+        let mut raw = Vec::new();
+        for e in &lit.entries {
+            if e.name.contains('\0')
+                || e.mode.is_empty()
+                || !e.mode.bytes().all(|b| (b'0'..=b'7').contains(&b))
+            {
+                return Err(HarnessError::Case(format!(
+                    "literal entry {:?}: a mode is octal digits and a name holds no NUL",
+                    e.name
+                )));
+            }
+            let blob = hash(self, "blob", e.text.as_bytes())?;
+            raw.extend_from_slice(e.mode.as_bytes());
+            raw.push(b' ');
+            raw.extend_from_slice(e.name.as_bytes());
+            raw.push(0);
+            raw.extend_from_slice(&hex_bytes(&blob)?);
+        }
+        let mut tree = hash(self, "tree", &raw)?;
+        let dir = self.subst(&lit.dir, &[])?;
+        let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        for depth in (0..parts.len()).rev() {
+            let parent = parts[..depth].join("/");
+            let spec = if parent.is_empty() {
+                "HEAD^{tree}".to_owned()
+            } else {
+                format!("HEAD:{parent}")
+            };
+            let listing = self.git(&["ls-tree", &spec]).unwrap_or_default();
+            let mut lines: Vec<String> = listing
+                .lines()
+                .filter(|l| l.split('\t').nth(1) != Some(parts[depth]))
+                .map(str::to_owned)
+                .collect();
+            lines.push(format!("040000 tree {tree}\t{}", parts[depth]));
+            let input = lines.join("\n") + "\n";
+            io("write", &scratch, std::fs::write(&scratch, input))?;
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(&self.wiki)
+                .arg("mktree")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .stdin(io("open", &scratch, std::fs::File::open(&scratch))?)
+                .output()
+                .map_err(io_err("cannot run git mktree"))?;
+            let _ = std::fs::remove_file(&scratch);
+            if !out.status.success() {
+                return Err(HarnessError::Git {
+                    args: "mktree".into(),
+                    stderr: Some(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
+                });
+            }
+            tree = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        }
+        let msg = format!("commit {} (literal tree)", n + 1);
+        let commit = self.git_dated(&["commit-tree", &tree, "-p", "HEAD", "-m", &msg], n)?;
+        self.git(&["update-ref", "HEAD", commit.trim()])?;
+        Ok(())
+    }
+}
+
+/// The 20 bytes of a 40-hex object id.
+fn hex_bytes(id: &str) -> HResult<Vec<u8>> {
+    let id = id.trim();
+    (0..id.len())
+        .step_by(2)
+        .map(|i| {
+            id.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| HarnessError::Case(format!("git gave no object id: {id:?}")))
+        })
+        .collect()
 }
 
 /// Removes a file, link or directory tree; missing is fine.
