@@ -812,6 +812,53 @@ fn a_case_path_through_a_planted_link_to_outside_is_refused() {
     assert_eq!(mode, 0o644, "chmodded outside: {all}");
 }
 
+/// A step's `limits` reach the tool, and `SIGXFSZ` is back at its
+/// default there although the runner (this binary) ignores it: a tool
+/// that writes past `fsize` without handling it is killed by the signal,
+/// and the case says so. With the runner's ignored disposition inherited,
+/// the write would fail with EFBIG instead and hide that tool.
+#[assetpin_test]
+fn a_tool_killed_by_sigxfsz_under_a_step_limit_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("tool.sh");
+    std::fs::write(&exe, "#!/bin/sh\nexec head -c 100000 /dev/zero > ./big\n").unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let a = dir.path().join("xfsz.toml");
+    std::fs::write(
+        &a,
+        format!(
+            "name = \"xfsz\"\nprofiles = [\"core\"]\ncases = [\"e-x/\"]\n\
+             [program]\ncandidates = [{exe:?}]\n[run]\ntimeout_secs = 10\n\
+             [verbs]\ninstall = [\"${{exe}}\"]\n"
+        ),
+    )
+    .unwrap();
+    let cases = dir.path().join("cases/e-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("xfsz.toml"),
+        "summary = \"a write past fsize\"\nclauses = [\"E4\"]\n[project]\nmarker = true\n\
+         [[step]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\nlimits = { fsize = 4096 }\n\
+         exit = \"any\"\nhostile = {}\n",
+    )
+    .unwrap();
+    let c = dir.path().join("cases");
+    let out = conform_in(
+        Path::new(REPO),
+        &[
+            "--cases",
+            c.to_str().unwrap(),
+            "--adapter",
+            a.to_str().unwrap(),
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("e-x/xfsz") && all.contains("failed"), "{all}");
+    assert!(all.contains("killed by a signal"), "{all}");
+}
+
 /// A tool that leaves a FIFO where the case expects a file with some
 /// text: the case fails naming "not a regular file", within seconds.
 /// Before, the check opened the FIFO and waited for a writer forever.

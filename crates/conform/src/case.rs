@@ -353,6 +353,11 @@ pub struct Run {
     /// and the step fails with `timeout`.
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// Resource limits for the step's processes (`setrlimit` before
+    /// `exec`): a write past `fsize` must fail with EFBIG and take the
+    /// error path, as ENOSPC does (E4, I5).
+    #[serde(default)]
+    pub limits: Option<Limits>,
     /// Run in another project: a directory under `$HOME` (this relative
     /// path), created with a `.git` marker when missing; `${project}`
     /// names it in the adapter's argv, cwd and env for this step (a second
@@ -360,6 +365,19 @@ pub struct Run {
     /// still look at the case's own project.
     #[serde(default)]
     pub in_project: Option<String>,
+}
+
+/// Resource limits of a step's processes (soft and hard alike).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// `RLIMIT_FSIZE`, bytes: the largest file a process may write.
+    #[serde(default)]
+    pub fsize: Option<u64>,
+    /// `RLIMIT_NOFILE`: one more than the highest descriptor number a
+    /// process may open.
+    #[serde(default)]
+    pub nofile: Option<u64>,
 }
 
 /// The hostile-input verdict's table (`hostile = { type = "skill", name =
@@ -374,6 +392,11 @@ pub struct Hostile {
     /// The asset's name.
     #[serde(default)]
     pub name: Option<String>,
+    /// A refusal may leave what a rolled-back write leaves: the lock files
+    /// (K1, K3: never removed) and the directories that hold them. For a
+    /// failure met half-way (a resource limit), not a refusal up front.
+    #[serde(default)]
+    pub rollback: bool,
 }
 
 /// An outside action (not the implementation's doing), each with exactly

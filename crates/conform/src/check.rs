@@ -1246,6 +1246,7 @@ pub fn check_hostile(
             if let Some(super::case::Hostile {
                 ty: Some(ty),
                 name: Some(name),
+                ..
             }) = &step.hostile
             {
                 f.extend(check_removed_asset(ws, *ty, &ws.subst(name, &[])?)?);
@@ -1255,6 +1256,7 @@ pub fn check_hostile(
             if let Some(super::case::Hostile {
                 ty: Some(ty),
                 name: Some(name),
+                ..
             }) = &step.hostile
             {
                 let name = ws.subst(name, &[])?;
@@ -1283,6 +1285,13 @@ pub fn check_hostile(
                     .observing(format!("exit {n}, no error kind recognised")),
                 );
             }
+            let changed: Vec<String> = match &step.hostile {
+                Some(h) if h.rollback => changed
+                    .into_iter()
+                    .filter(|l| !left_by_a_rollback(l))
+                    .collect(),
+                _ => changed,
+            };
             if !changed.is_empty() {
                 f.push(
                     Failure::new(
@@ -1306,6 +1315,24 @@ pub fn check_hostile(
         ));
     }
     Ok(f)
+}
+
+/// Whether a change line (`created <path>`) is one a rolled-back write
+/// may leave: the sidecar lock, a per-asset lock (K1, K3: never
+/// removed), or the directories that hold them.
+fn left_by_a_rollback(line: &str) -> bool {
+    let Some(p) = line.strip_prefix("created ") else {
+        return false;
+    };
+    let lock = |f: &str| f.starts_with('.') && f.ends_with(".lock");
+    match p.split('/').collect::<Vec<_>>().as_slice() {
+        [".memtomem"] | [".memtomem", ".lock.json.lock"] => true,
+        [".memtomem", section] => matches!(*section, "skills" | "agents" | "commands"),
+        [".memtomem", section, f] => {
+            matches!(*section, "skills" | "agents" | "commands") && lock(f)
+        }
+        _ => false,
+    }
 }
 
 /// After a successful remove of `(ty, name)` in a hostile case (D1): no

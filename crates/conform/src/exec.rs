@@ -102,7 +102,11 @@ fn step_project(ws: &Workspace, step: &Run) -> HResult<Option<String>> {
 
 fn spawn(ws: &Workspace, ad: &Adapter, step: &Run, argv: &[String]) -> HResult<Child> {
     let project = step_project(ws, step)?;
-    let child = command(ws, ad, project, argv)?
+    let mut cmd = command(ws, ad, project, argv)?;
+    if let Some(l) = step.limits {
+        with_limits(&mut cmd, l);
+    }
+    let child = cmd
         .spawn()
         .map_err(io_err(format!("cannot start {}", argv[0])))?;
     super::reaper::track_group(child.id() as i32);
@@ -207,6 +211,39 @@ fn command(
         cmd.env(k, ws.subst(v, &extra)?);
     }
     Ok(cmd)
+}
+
+/// Sets `l` (soft and hard) in the process before it execs; what it
+/// starts inherits them. `SIGXFSZ` is set back to its default action
+/// there: the runner may ignore it (the reference's own binary does, and
+/// runs `conform`), and an ignored disposition survives `exec`, which
+/// would hide a tool that a write past the limit kills.
+fn with_limits(cmd: &mut Command, l: super::case::Limits) {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    use std::os::unix::process::CommandExt;
+    let set = |r: Resource, v: Option<u64>| match v {
+        None => Ok(()),
+        Some(v) => setrlimit(
+            r,
+            Rlimit {
+                current: Some(v),
+                maximum: Some(v),
+            },
+        ),
+    };
+    // SAFETY: between fork and exec the closure makes only sigaction and
+    // setrlimit system calls, with values on the stack; it allocates
+    // nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            // SIG_DFL runs no handler code; sigaction is async-signal-safe.
+            signal(Signal::SIGXFSZ, SigHandler::SigDfl).map_err(std::io::Error::from)?;
+            set(Resource::Fsize, l.fsize)?;
+            set(Resource::Nofile, l.nofile)?;
+            Ok(())
+        });
+    }
 }
 
 /// Makes the tool's first process get `SIGKILL` when the runner dies,

@@ -90,6 +90,7 @@ pub mod edit_matrix;
 pub mod error;
 pub mod exec;
 pub mod hostile;
+pub mod limits;
 pub mod matrix;
 pub mod objects;
 pub mod outcome;

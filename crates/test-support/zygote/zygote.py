@@ -117,6 +117,12 @@ def run_child(req, fds, args, routes):
         os.environ.update(req["env"])
         if req.get("cap_eff") == 0:
             drop_capabilities()
+        # The fork is the zygote's child, not the client's: it takes the
+        # client's limits as its own.
+        import resource
+
+        for name, limits in req.get("rlimits", {}).items():
+            resource.setrlimit(getattr(resource, name), tuple(limits))
         if os.environ.get("ZYGOTE_SABOTAGE") == "exit0":
             os._exit(0)
         # New streams on the new descriptors (the zygote's were its own).
