@@ -859,6 +859,64 @@ fn a_tool_killed_by_sigxfsz_under_a_step_limit_is_caught() {
     assert!(all.contains("killed by a signal"), "{all}");
 }
 
+/// A step's `hold`: a tool that waits for the held lock is let through
+/// once the harness has done `while_held` (the file it writes is there
+/// when the tool runs), and a tool that takes no lock fails the step,
+/// named as such: the interleaving never happened.
+#[assetpin_test]
+fn a_hold_parks_a_tool_that_waits_and_fails_one_that_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("tool.sh");
+    std::fs::write(
+        &exe,
+        "#!/bin/sh\ncase \"$1\" in\n  waits) exec flock ./lk cat ./during;;\n  \
+         ignores) exec cat ./during;;\nesac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cases = dir.path().join("cases/e-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("hold.toml"),
+        "summary = \"held\"\nclauses = [\"K1\"]\n[project]\nmarker = true\n\
+         [[step]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\nhold = \"lk\"\n\
+         while_held = [{ action = \"write\", path = \"during\", text = \"written while held\\n\" }]\n\
+         stdout_has = [\"written while held\"]\n",
+    )
+    .unwrap();
+    let c = dir.path().join("cases");
+    for (mode, passes) in [("waits", true), ("ignores", false)] {
+        let a = dir.path().join(format!("{mode}.toml"));
+        std::fs::write(
+            &a,
+            format!(
+                "name = \"{mode}\"\nprofiles = [\"core\"]\ncases = [\"e-x/\"]\n\
+                 [program]\ncandidates = [{exe:?}]\n[run]\ntimeout_secs = 10\n\
+                 [verbs]\ninstall = [\"${{exe}}\", \"{mode}\"]\n"
+            ),
+        )
+        .unwrap();
+        let out = conform_in(
+            Path::new(REPO),
+            &[
+                "--cases",
+                c.to_str().unwrap(),
+                "--adapter",
+                a.to_str().unwrap(),
+            ],
+            &[],
+            Duration::from_secs(60),
+        );
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(all.contains("1 passed, 0 failed"), passes, "{mode}: {all}");
+        assert_eq!(
+            all.contains("ended without waiting for the lock lk"),
+            !passes,
+            "{mode}: {all}"
+        );
+    }
+}
+
 /// A tool that leaves a FIFO where the case expects a file with some
 /// text: the case fails naming "not a regular file", within seconds.
 /// Before, the check opened the FIFO and waited for a writer forever.

@@ -190,6 +190,10 @@ pub enum Root {
     Outside,
     /// The temporary `$HOME`.
     Home,
+    /// The directory a step's `user_cwd` opened, wherever it is now
+    /// (only in that step's `while_held`).
+    #[serde(rename = "user-cwd")]
+    UserCwd,
 }
 
 /// One step: a verb run (possibly N copies in parallel) or an outside
@@ -353,6 +357,23 @@ pub struct Run {
     /// and the step fails with `timeout`.
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// A lock file (a path in the project, variables substituted) the
+    /// harness holds with an exclusive `flock(2)` while the step's process
+    /// starts, as another writer would (K1, K3): once the process waits
+    /// for it (a blocked waiter on its inode in `/proc/locks`), the
+    /// harness performs `while_held` and then releases it. A process that
+    /// ends without waiting for it fails the step. One process only.
+    #[serde(default)]
+    pub hold: Option<String>,
+    /// Outside actions performed while the process waits for `hold`.
+    #[serde(default)]
+    pub while_held: Vec<Action>,
+    /// A directory in the project (variables substituted) the harness
+    /// opens before the step, as a shell standing in it would: actions
+    /// with `root = "user-cwd"` are performed in that directory wherever
+    /// it has been moved since.
+    #[serde(default)]
+    pub user_cwd: Option<String>,
     /// Resource limits for the step's processes (`setrlimit` before
     /// `exec`): a write past `fsize` must fail with EFBIG and take the
     /// error path, as ENOSPC does (E4, I5).
@@ -971,6 +992,10 @@ pub struct Expect {
     /// link's target bytes).
     #[serde(default)]
     pub no_bytes: Vec<String>,
+    /// Texts some regular file of the project must hold exactly, wherever
+    /// it is (D2: bytes a user wrote are kept, in dest or set aside).
+    #[serde(default)]
+    pub kept_bytes: Vec<String>,
     /// Skills whose dest must equal a committed tree (portable).
     #[serde(default)]
     pub dests: Vec<DestCheck>,
@@ -1061,6 +1086,7 @@ impl Case {
             + self.expect.lockfile.len()
             + self.expect.assets.len()
             + self.expect.no_bytes.len()
+            + self.expect.kept_bytes.len()
             + self.expect.dests.len()
             + self.expect.manifest_entries.len()
             + usize::from(self.expect.lockfile_canonical)
@@ -1094,26 +1120,43 @@ impl Case {
                 step: Some(n + 1),
                 problem,
             };
+            let check_action = |a: &Action, errs: &mut Vec<Invalid>| {
+                match a {
+                    Action::WikiCommit { commit } => {
+                        unsafe_paths(&commit.files, errs, Some(n + 1));
+                    }
+                    Action::Sleep { ms } if *ms > MAX_SLEEP_MS => {
+                        errs.push(at(Problem::SleepTooLong(*ms)));
+                    }
+                    _ => {}
+                }
+                if let Some(p) = a.path()
+                    && !confined_path(p)
+                {
+                    errs.push(at(Problem::UnsafePath(p.to_owned())));
+                }
+            };
             let s = match s {
                 Step::Run(s) => s,
                 Step::Action(a) => {
-                    match a {
-                        Action::WikiCommit { commit } => {
-                            unsafe_paths(&commit.files, &mut errs, Some(n + 1));
-                        }
-                        Action::Sleep { ms } if *ms > MAX_SLEEP_MS => {
-                            errs.push(at(Problem::SleepTooLong(*ms)));
-                        }
-                        _ => {}
-                    }
-                    if let Some(p) = a.path()
-                        && !confined_path(p)
-                    {
-                        errs.push(at(Problem::UnsafePath(p.to_owned())));
-                    }
+                    check_action(a, &mut errs);
                     continue;
                 }
             };
+            for a in &s.while_held {
+                check_action(a, &mut errs);
+            }
+            for p in s.hold.iter().chain(&s.user_cwd) {
+                if !confined_path(p) {
+                    errs.push(at(Problem::UnsafePath(p.clone())));
+                }
+            }
+            if s.hold.is_some() && s.copies.is_some_and(|c| c.get() > 1) {
+                errs.push(at(Problem::HoldWithCopies));
+            }
+            if s.hold.is_none() && (!s.while_held.is_empty() || s.user_cwd.is_some()) {
+                errs.push(at(Problem::WhileHeldWithoutHold));
+            }
             if let Some(p) = &s.in_project
                 && !confined_path(p)
             {
@@ -1201,6 +1244,12 @@ pub struct Invalid {
 /// What [`Case::validate`] finds wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
+    /// `hold` on a step of several copies.
+    #[error("hold parks one process: it cannot go with copies")]
+    HoldWithCopies,
+    /// `while_held` or `user_cwd` without `hold`.
+    #[error("while_held and user_cwd need hold (the lock the process waits for)")]
+    WhileHeldWithoutHold,
     /// `clauses` is empty.
     #[error("names no clause ids")]
     NoClauses,

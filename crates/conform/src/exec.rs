@@ -368,6 +368,33 @@ fn backoff(start: Instant) -> Duration {
 /// # Errors
 /// A process could not be started, or argv could not be built.
 pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcResult>> {
+    let started = start_verb(ws, ad, step)?;
+    finish_verb(ws, started, step_timeout(ad, step))
+}
+
+/// The processes of one step, started and not yet awaited.
+pub struct Started {
+    children: Vec<Child>,
+    readers: Vec<(Drain, Drain)>,
+    argvs: Vec<Vec<String>>,
+    since: Option<super::reaper::Since>,
+    spawned: Instant,
+    status: Vec<Option<Ended>>,
+    ended_after: Vec<Duration>,
+}
+
+/// The per-process time limit of `step`: its `timeout_secs`, capped by
+/// the adapter's.
+fn step_timeout(ad: &Adapter, step: &Run) -> Duration {
+    let limit = ad.spec.run.timeout_secs.unwrap_or(60);
+    Duration::from_secs(step.timeout_secs.map_or(limit, |t| t.min(limit)))
+}
+
+/// Starts the step's processes (all copies back to back).
+///
+/// # Errors
+/// A process could not be started, or argv could not be built.
+pub fn start_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Started> {
     let n = step.copies.map_or(1, std::num::NonZeroUsize::get);
     let argvs: Vec<Vec<String>> = (0..n)
         .map(|i| argv(ws, ad, step, i))
@@ -392,33 +419,80 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
         .iter_mut()
         .map(|c| (Drain::start(c.stdout.take()), Drain::start(c.stderr.take())))
         .collect();
-    let limit = ad.spec.run.timeout_secs.unwrap_or(60);
-    let timeout = Duration::from_secs(step.timeout_secs.map_or(limit, |t| t.min(limit)));
-    let start = Instant::now();
-    let mut status: Vec<Option<Ended>> = vec![None; n];
-    let mut ended_after = vec![Duration::ZERO; n];
-    loop {
+    Ok(Started {
+        children,
+        readers,
+        argvs,
+        since,
+        spawned,
+        status: vec![None; n],
+        ended_after: vec![Duration::ZERO; n],
+    })
+}
+
+impl Started {
+    /// Polls every process not yet ended once; true when all have ended.
+    fn poll_all(&mut self, timeout: Duration) -> HResult<bool> {
         let mut pending = false;
-        for (k, c) in children.iter_mut().enumerate() {
-            if status[k].is_some() {
+        for (k, c) in self.children.iter_mut().enumerate() {
+            if self.status[k].is_some() {
                 continue;
             }
-            match poll(c, start, timeout) {
+            match poll(c, self.spawned, timeout) {
                 Ok(Some(e)) => {
-                    status[k] = Some(e);
-                    ended_after[k] = spawned.elapsed();
+                    self.status[k] = Some(e);
+                    self.ended_after[k] = self.spawned.elapsed();
                 }
                 Ok(None) => pending = true,
                 Err(e) => return Err(io_err("waiting for a process")(e)),
             }
         }
-        if !pending {
-            break;
-        }
-        std::thread::sleep(backoff(start));
+        Ok(!pending)
     }
+
+    /// Waits until `ready` holds or every process has ended, whichever is
+    /// first, polling with [`backoff`]; true when `ready` held.
+    pub fn wait_until(
+        &mut self,
+        timeout: Duration,
+        mut ready: impl FnMut() -> bool,
+    ) -> HResult<bool> {
+        loop {
+            if ready() {
+                return Ok(true);
+            }
+            if self.poll_all(timeout)? {
+                return Ok(ready());
+            }
+            std::thread::sleep(backoff(self.spawned));
+        }
+    }
+}
+
+/// Awaits the processes of `started` (each killed at `timeout`) and
+/// collects what they printed.
+///
+/// # Errors
+/// Waiting for a process failed.
+pub fn finish_verb(
+    ws: &Workspace,
+    mut started: Started,
+    timeout: Duration,
+) -> HResult<Vec<ProcResult>> {
+    while !started.poll_all(timeout)? {
+        std::thread::sleep(backoff(started.spawned));
+    }
+    let Started {
+        children,
+        readers,
+        argvs,
+        since,
+        status,
+        ended_after,
+        ..
+    } = started;
     let groups: Vec<i32> = children.iter().map(|c| c.id() as i32).collect();
-    let mut out = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(children.len());
     // One grace for all the pipes of the step, counted from now.
     let deadline = Instant::now() + DRAIN_GRACE;
     for ((k, (ro, re)), a) in readers.into_iter().enumerate().zip(argvs) {
@@ -441,6 +515,110 @@ pub fn run_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Vec<ProcRes
     // names the case).
     super::reaper::claim(&ws.case, ws.base(), &groups, since);
     Ok(out)
+}
+
+/// Runs a step with a `hold`: takes the lock, starts the process, waits
+/// until it waits for the lock, performs `while_held`, releases the lock
+/// and awaits the process. `Ok(Err(failure))` when the process ended
+/// without waiting for the lock (the interleaving never happened, and the
+/// lock was not respected: K1, K3).
+///
+/// # Errors
+/// Harness failures: the lock or the actions.
+pub fn run_verb_held(
+    ws: &mut Workspace,
+    ad: &Adapter,
+    step: &Run,
+    n: usize,
+) -> HResult<(Vec<ProcResult>, Option<crate::outcome::Failure>)> {
+    let Some(hold) = &step.hold else {
+        return Ok((run_verb(ws, ad, step)?, None));
+    };
+    let lock_path = place(ws, Root::Project, hold, false)?;
+    if let Some(d) = lock_path.parent() {
+        mkdirs(d)?;
+    }
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(io_err(format!("open the lock {}", lock_path.display())))?;
+    lock.lock()
+        .map_err(io_err(format!("flock {}", lock_path.display())))?;
+    ws.user_cwd = match &step.user_cwd {
+        Some(d) => {
+            let p = place(ws, Root::Project, d, true)?;
+            let f = std::fs::File::open(&p).map_err(io_err(format!("open {}", p.display())))?;
+            let via = PathBuf::from(format!(
+                "/proc/self/fd/{}",
+                std::os::fd::AsRawFd::as_raw_fd(&f)
+            ));
+            Some((f, via))
+        }
+        None => None,
+    };
+    let timeout = step_timeout(ad, step);
+    let mut started = start_verb(ws, ad, step)?;
+    let id = inode_of(&lock);
+    let waited = started.wait_until(timeout, || id.is_some_and(blocked_on))?;
+    let mut failure = None;
+    if waited {
+        for a in &step.while_held {
+            if let Err(e) = run_action(ws, a, 1000 + n) {
+                drop(lock);
+                ws.user_cwd = None;
+                let _ = finish_verb(ws, started, timeout);
+                return Err(e);
+            }
+        }
+    } else {
+        failure = Some(
+            crate::outcome::Failure::new(
+                "hold",
+                format!(
+                    "the process ended without waiting for the lock {hold} that the harness \
+                     held (K1, K3): the interleaving the case places never happened"
+                ),
+            )
+            .expecting(format!("a wait for {hold}"))
+            .observing("no wait")
+            .clause("K1"),
+        );
+    }
+    drop(lock);
+    ws.user_cwd = None;
+    Ok((finish_verb(ws, started, timeout)?, failure))
+}
+
+/// The device (major, minor) and inode of an open file.
+fn inode_of(f: &std::fs::File) -> Option<(u32, u32, u64)> {
+    let st = rustix::fs::fstat(f).ok()?;
+    Some((
+        rustix::fs::major(st.st_dev),
+        rustix::fs::minor(st.st_dev),
+        st.st_ino,
+    ))
+}
+
+/// Whether `/proc/locks` shows a process blocked waiting for a lock on
+/// the file `(major, minor, inode)` (a `->` line).
+fn blocked_on((major, minor, ino): (u32, u32, u64)) -> bool {
+    let Ok(text) = std::fs::read_to_string("/proc/locks") else {
+        return false;
+    };
+    text.lines().filter(|l| l.contains("->")).any(|l| {
+        l.split_whitespace().any(|field| {
+            let parts: Vec<&str> = field.split(':').collect();
+            matches!(parts.as_slice(), [ma, mi, i]
+                if u32::from_str_radix(ma, 16) == Ok(major)
+                    && u32::from_str_radix(mi, 16) == Ok(minor)
+                    && i.parse::<u64>() == Ok(ino))
+        })
+    })
 }
 
 /// How one process ended.

@@ -21,6 +21,9 @@ pub fn check(ws: &Workspace, ad: &Adapter, e: &Expect) -> HResult<Vec<Failure>> 
     if !e.no_bytes.is_empty() {
         f.extend(no_bytes(ws, &e.no_bytes)?);
     }
+    if !e.kept_bytes.is_empty() {
+        f.extend(kept_bytes(ws, &e.kept_bytes)?);
+    }
     for d in &e.dests {
         if let Some(m) = dest(ws, ad, d)? {
             f.push(m);
@@ -28,6 +31,31 @@ pub fn check(ws: &Workspace, ad: &Adapter, e: &Expect) -> HResult<Vec<Failure>> 
     }
     if !e.manifest_entries.is_empty() {
         f.extend(manifest_entries(ws, ad, &e.manifest_entries)?);
+    }
+    Ok(f)
+}
+
+/// D2: for each of `texts`, some regular file of the project holds exactly
+/// those bytes, wherever it is (dest, or a copy set aside).
+fn kept_bytes(ws: &Workspace, texts: &[String]) -> HResult<Vec<Failure>> {
+    let snap = snapshot(&ws.project, &[]);
+    let mut f = Vec::new();
+    for t in texts {
+        let t = ws.subst(t, &[])?;
+        let kept = snap
+            .values()
+            .any(|n| matches!(n, Node::File(_, bytes) if bytes == t.as_bytes()));
+        if !kept {
+            f.push(
+                Failure::new(
+                    "kept_bytes",
+                    format!("no file of the project holds {t:?}: a user's bytes were lost (D2)"),
+                )
+                .expecting(format!("a file holding {t:?}"))
+                .observing("none")
+                .clause("D2"),
+            );
+        }
     }
     Ok(f)
 }

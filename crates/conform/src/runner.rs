@@ -195,10 +195,15 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
         };
         let before = snapshot(&ws.project, &[]);
         let wiki_before = snapshot(&ws.wiki, &[".git"]);
-        let results = exec::run_verb(&ws, ad, step)?;
+        let (results, not_held) = if step.hold.is_some() {
+            exec::run_verb_held(&mut ws, ad, step, n)?
+        } else {
+            (exec::run_verb(&ws, ad, step)?, None)
+        };
         *tool_time += results.iter().map(|r| r.elapsed).sum::<Duration>();
         let mut caps = BTreeMap::new();
         let mut f = check::check_step(&ws, ad, step, &results, &mut caps)?;
+        f.extend(not_held);
         for (k, v) in caps {
             ws.vars.insert(format!("var.{k}"), v);
         }

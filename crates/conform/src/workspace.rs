@@ -38,6 +38,9 @@ pub struct Workspace {
     pub wiki_history: Option<crate::wiki_cache::History>,
     /// The tool runs without capabilities ([`crate::privilege`]).
     pub without_capabilities: bool,
+    /// The directory a step's `user_cwd` opened (kept open) and its
+    /// `/proc/self/fd` path, which follows it wherever it is moved.
+    pub user_cwd: Option<(std::fs::File, PathBuf)>,
 }
 
 impl Drop for Workspace {
@@ -92,6 +95,7 @@ impl Workspace {
             case: String::new(),
             wiki_history: None,
             without_capabilities: false,
+            user_cwd: None,
         };
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;
@@ -137,7 +141,13 @@ impl Workspace {
         let dotdot = Path::new(&sub)
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir));
-        if sub.is_empty() || dotdot || !p.starts_with(self.base()) {
+        // The user's directory is reached through /proc/self/fd; that it
+        // is inside the case is checked where it resolves (resolved_inside).
+        let under_user_cwd = self
+            .user_cwd
+            .as_ref()
+            .is_some_and(|(_, u)| root == u.as_path());
+        if sub.is_empty() || dotdot || !(p.starts_with(self.base()) || under_user_cwd) {
             return Err(HarnessError::Case(format!(
                 "path {rel:?} ({sub:?}) leads outside the case's directories"
             )));
@@ -183,6 +193,11 @@ impl Workspace {
             Root::Wiki => &self.wiki,
             Root::Outside => &self.outside,
             Root::Home => &self.home,
+            // Outside a step's `while_held` it names nothing (no such path).
+            Root::UserCwd => self
+                .user_cwd
+                .as_ref()
+                .map_or(Path::new("/proc/self/fd/-1"), |(_, p)| p.as_path()),
         }
     }
 
