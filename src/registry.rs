@@ -183,7 +183,8 @@ fn parse(bytes: Option<&[u8]>, cwd: &Path) -> (Registry, Vec<Problem>) {
     let doc = match std::str::from_utf8(bytes)
         .map_err(|e| format!("is not valid UTF-8 ({e})"))
         .and_then(|t| {
-            serde_json::from_str::<Value>(t).map_err(|e| format!("is not valid JSON ({e})"))
+            // As deep as the lockfile: the peer's reader keeps what it nests.
+            crate::lock::lockfile::parse_deep(t).map_err(|e| e.to_string())
         }) {
         Ok(Value::Object(doc)) => doc,
         Ok(other) => {

@@ -81,7 +81,8 @@ fn verify(
             Some(want) => {
                 // I3: a fresh install gives an executable file 0755 and any
                 // other 0644, so the executable bit is part of equal.
-                let exec_on_disk = walked.get(rel).is_some_and(|f| f.mode & 0o111 != 0);
+                // As git reads a work tree: the owner's x bit alone (S_IXUSR).
+                let exec_on_disk = walked.get(rel).is_some_and(|f| f.mode & 0o100 != 0);
                 if exec_on_disk != want.executable || drift::rel_is(&dest, rel, want) != Some(true)
                 {
                     differs.push(rel.clone());

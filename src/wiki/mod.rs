@@ -358,9 +358,7 @@ impl Wiki {
                 todo.push((e.oid.to_owned(), format!("{rel}/"), depth + 1));
             } else if mode.is_link() {
                 out.insert(rel, TreeItem::Link);
-            } else if mode.is_commit() {
-                out.insert(rel, TreeItem::Submodule);
-            } else {
+            } else if mode.is_blob() {
                 out.insert(
                     rel,
                     TreeItem::Blob {
@@ -368,6 +366,10 @@ impl Wiki {
                         executable: mode.is_executable(),
                     },
                 );
+            } else {
+                // A gitlink (160000), or a mode no blob has (0, 177777):
+                // git's canon_mode takes any such entry for a gitlink.
+                out.insert(rel, TreeItem::Submodule);
             }
         }
         Ok(())
@@ -662,7 +664,8 @@ impl<H: FnMut(&str, &[u8]) -> Result<Option<ObjectId>>> CleanCheck<'_, H> {
             Err(e) => return Err(e),
         };
         let disk_id = (self.to_git_id)(repo_rel, &bytes)?;
-        let disk_exec = dir.meta(fname)?.is_some_and(|m| m.mode & 0o111 != 0);
+        // Git's rule for a work tree file: the owner's x bit (S_IXUSR).
+        let disk_exec = dir.meta(fname)?.is_some_and(|m| m.mode & 0o100 != 0);
         Ok(disk_id == Some(id) && disk_exec == executable)
     }
 

@@ -215,3 +215,57 @@ fn a2_a_users_file_in_heads_way_refuses_the_batch_up_front() {
     assert_same(&mine, &snapshot(project.path()), "the clean project");
     assert_same(&theirs, &snapshot(other.path()), "the project in the way");
 }
+
+/// R3, L3: a registry whose unknown key nests as deep as the peer's reader
+/// follows (past serde_json's 128) is read and kept by a writer, as the
+/// lockfile is; one level past the bound is `registry-corrupt`.
+#[assetpin_test]
+fn r3_a_deeply_nested_unknown_key_in_the_registry_is_kept() {
+    let (wiki, project) = one_behind();
+    let file = project.home().join(".memtomem/known_projects.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc.as_object_mut()
+        .unwrap()
+        .insert("zz_peer".into(), serde_json::json!("DEEP"));
+    let depth = 300;
+    let text = serde_json::to_string(&doc).unwrap().replace(
+        "\"DEEP\"",
+        &format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
+    );
+    std::fs::write(&file, &text).unwrap();
+    let other = Project::new();
+    let added = assetpin_at(&project.home(), &other.path(), wiki.path())
+        .args(["projects", "add"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let after = std::fs::read_to_string(&file).unwrap();
+    // The deepest nesting of arrays in the text (no path here holds '[').
+    let arrays = after.chars().fold((0i32, 0i32), |(d, max), c| match c {
+        '[' => (d + 1, max.max(d + 1)),
+        ']' => (d - 1, max),
+        _ => (d, max),
+    });
+    assert_eq!(arrays.1, depth as i32, "the nested key was not kept");
+    assert!(
+        after.contains(&other.path().display().to_string()),
+        "{after}"
+    );
+    let too_deep = assetpin::lock::lockfile::MAX_NESTING + 1;
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"version\": 1, \"projects\": [], \"zz\": {}{}}}",
+            "[".repeat(too_deep),
+            "]".repeat(too_deep)
+        ),
+    )
+    .unwrap();
+    let out = assetpin_at(&project.home(), &other.path(), wiki.path())
+        .args(["projects", "add"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error[registry-corrupt]"), "{err}");
+}

@@ -442,7 +442,10 @@ fn i4_adopt_sees_a_difference_of_the_executable_bit() {
         err.contains("docs/guide.md") && !err.contains("run.sh"),
         "{err}"
     );
-    set("docs/guide.md", 0o644);
+    // As git reads a work tree, only the owner's x bit counts: a group or
+    // other x bit is not "executable" (and a setuid 4755 file is).
+    set("docs/guide.md", 0o654);
+    set("run.sh", 0o4755);
     ok(&project, &wiki, &["adopt", "skill", "x"]);
     assert_eq!(
         project.entry("skill", "x")["wiki_commit"],

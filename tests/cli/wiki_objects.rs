@@ -110,3 +110,29 @@ fn i2_install_all_refuses_a_pin_whose_tree_is_not_one_segment() {
     assert!(stderr.contains("unsafe-path"), "{stderr}");
     assert!(!project.dest("skill", "x").exists());
 }
+
+/// I2: a tree entry whose mode no blob has (`0`, `177777`) is what git's
+/// `canon_mode` makes of it, a gitlink: not installed, named on stderr as
+/// a submodule. Before, it was installed as a regular file.
+#[assetpin_test]
+fn i2_an_entry_of_a_mode_no_blob_has_is_a_submodule() {
+    for mode in ["0", "177777"] {
+        let (wiki, _) = planted(mode, b"odd");
+        // Bare: git cannot check such a tree out, so the work tree differs.
+        let bare = tempfile::tempdir().unwrap();
+        let bare = bare.path().join("wiki.git");
+        wiki.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+        let project = Project::new();
+        let out = assetpin_at(&project.home(), &project.path(), &bare)
+            .args(["install", "skill", "x"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{mode}: {err}");
+        assert!(err.contains("odd"), "{mode}: the entry is named: {err}");
+        assert!(
+            !project.dest("skill", "x").join("odd").exists(),
+            "{mode}: installed as a file"
+        );
+    }
+}

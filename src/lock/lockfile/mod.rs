@@ -69,23 +69,53 @@ fn nesting(text: &[u8]) -> usize {
     max
 }
 
-fn parse_object(bytes: &[u8], path: &str) -> Result<Document> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Error::lockfile_corrupt(path, format_args!("is not valid UTF-8 ({e})")))?;
-    let depth = nesting(bytes);
-    if depth > MAX_NESTING {
-        return Err(Error::lockfile_corrupt(
-            path,
-            format_args!(
+/// Why a JSON text cannot be read as the peer reads it.
+#[derive(Debug)]
+pub enum DeepJsonError {
+    /// It nests deeper than [`MAX_NESTING`]; the depth found.
+    TooDeep(usize),
+    /// It is not JSON.
+    Invalid(serde_json::Error),
+}
+
+impl std::fmt::Display for DeepJsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeepJsonError::TooDeep(depth) => write!(
+                f,
                 "nests arrays and objects {depth} levels deep, more than the {MAX_NESTING} \
                  any reader of it can follow"
             ),
-        ));
+            DeepJsonError::Invalid(e) => write!(f, "is not valid JSON ({e})"),
+        }
+    }
+}
+
+/// Parses a JSON text as the peer's `json.loads` reads it: up to
+/// [`MAX_NESTING`] levels deep (serde_json stops at 128). The lockfile
+/// and the registry (L3, R3) both keep unknown keys of any such depth.
+///
+/// # Errors
+/// [`DeepJsonError`]: too deep, or not JSON.
+pub fn parse_deep(text: &str) -> std::result::Result<Value, DeepJsonError> {
+    let depth = nesting(text.as_bytes());
+    if depth > MAX_NESTING {
+        return Err(DeepJsonError::TooDeep(depth));
     }
     let mut de = serde_json::Deserializer::from_str(text);
     de.disable_recursion_limit();
-    let parsed =
-        <Value as serde::Deserialize>::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    <Value as serde::Deserialize>::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(DeepJsonError::Invalid)
+}
+
+fn parse_object(bytes: &[u8], path: &str) -> Result<Document> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Error::lockfile_corrupt(path, format_args!("is not valid UTF-8 ({e})")))?;
+    let parsed = parse_deep(text);
+    if let Err(e @ DeepJsonError::TooDeep(_)) = &parsed {
+        return Err(Error::lockfile_corrupt(path, format_args!("{e}")));
+    }
     match parsed {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(Error::lockfile_corrupt(
@@ -95,10 +125,7 @@ fn parse_object(bytes: &[u8], path: &str) -> Result<Document> {
                 type_name(&other)
             ),
         )),
-        Err(e) => Err(Error::lockfile_corrupt(
-            path,
-            format_args!("is not valid JSON ({e})"),
-        )),
+        Err(e) => Err(Error::lockfile_corrupt(path, format_args!("{e}"))),
     }
 }
 
