@@ -360,13 +360,21 @@ fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
     }
 }
 
-fn context(cli: &Cli) -> Result<Context, Error> {
+/// The project root the flags and the working directory name.
+fn project_root(cli: &Cli) -> Result<std::path::PathBuf, Error> {
     if let Some(limit) = cli.lock_timeout {
         crate::lock::flock::set_wait_limit(limit);
     }
     let cwd = current_dir()?;
+    Ok(crate::ops::project::locate_root(
+        cli.project.as_deref(),
+        &cwd,
+    ))
+}
+
+fn context(cli: &Cli) -> Result<Context, Error> {
     Ok(Context {
-        project: crate::ops::project::locate_root(cli.project.as_deref(), &cwd),
+        project: project_root(cli)?,
         wiki: crate::wiki::locate(cli.wiki.as_deref())?,
     })
 }
@@ -830,6 +838,11 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
 }
 
 fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
+    // The registry verbs read no wiki: an unusable default wiki path (HOME
+    // empty or relative) is no reason to refuse them (R).
+    if let Verb::Projects(action) = &verb {
+        return projects::run_projects(&project_root(cli)?, action);
+    }
     let ctx = context(cli)?;
     match verb {
         Verb::InstallAll => run_install_all(&ctx),
@@ -848,7 +861,7 @@ fn run_verb(cli: &Cli, verb: Verb<'_>) -> Result<Outcome, Error> {
             };
             projects::run_update_all(&ctx, ty, name, &opts, confirm, preview)
         }
-        Verb::Projects(action) => projects::run_projects(&ctx, action),
+        Verb::Projects(action) => projects::run_projects(&ctx.project, action),
         Verb::Adopt(ty, name) => run_adopt(&ctx, ty, name),
         Verb::Remove { ty, name, if_local } => run_remove(&ctx, ty, name, if_local),
         Verb::Edit(ty, name, write) => run_edit(&ctx, ty, name, write),

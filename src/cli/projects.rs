@@ -11,6 +11,7 @@ use crate::ops::update_all::{self, Batch, ProjectRow, State};
 use crate::registry::{self, Row};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
+use std::path::Path;
 
 fn row_json(r: &Row) -> Value {
     json!({
@@ -46,7 +47,7 @@ fn row_line(r: &Row) -> String {
 }
 
 /// `assetpin projects ...` (R1-R5).
-pub(super) fn run_projects(ctx: &Context, action: &ProjectsAction) -> Result<Outcome, Error> {
+pub(super) fn run_projects(project: &Path, action: &ProjectsAction) -> Result<Outcome, Error> {
     let home = registry::home()?;
     let cwd = cwd()?;
     let done = |status: &str, human: String, r: &Row| Outcome {
@@ -86,7 +87,7 @@ pub(super) fn run_projects(ctx: &Context, action: &ProjectsAction) -> Result<Out
             }
         }
         ProjectsAction::Add { path, label } => {
-            let root = path.clone().unwrap_or_else(|| ctx.project.clone());
+            let root = path.clone().unwrap_or_else(|| project.to_path_buf());
             let (r, status, verb) = match registry::add(&home, &cwd, &root, label.as_deref())? {
                 registry::Added::Registered(r) => (r, "registered", "registered"),
                 registry::Added::AlreadyRegistered(r) => {

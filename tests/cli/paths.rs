@@ -246,3 +246,29 @@ fn terms_the_default_wiki_is_never_relative_to_the_working_directory() {
         "wrote in the working directory"
     );
 }
+
+/// R1: the registry verbs read no wiki, so an unusable `HOME` (empty, or
+/// relative) is reported for what they need, the registry, as `io`; not
+/// as a wiki that cannot be found. Before, the default wiki was resolved
+/// first and the refusal named it.
+#[assetpin_test]
+fn r1_an_unusable_home_is_the_registrys_problem_for_projects() {
+    let project = Project::new();
+    for home in ["", "."] {
+        for args in [&["projects", "list"][..], &["projects", "add"][..]] {
+            let out = std::process::Command::new(bin())
+                .env("HOME", home)
+                .env_remove("MEMTOMEM_WIKI_PATH")
+                .current_dir(project.path())
+                .args(args)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{home:?} {args:?}: {err}");
+            assert!(
+                err.starts_with("error[io]: find the registry under $HOME"),
+                "{home:?} {args:?}: {err}"
+            );
+        }
+    }
+}
