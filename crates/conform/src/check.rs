@@ -1193,7 +1193,7 @@ pub fn check_hostile(
     ad: &Adapter,
     step: &Run,
     results: &[ProcResult],
-    before: &super::snapshot::Snapshot,
+    (before, ids_before): (&super::snapshot::Snapshot, &super::snapshot::Ids),
 ) -> HResult<Vec<Failure>> {
     use super::case::Verb;
     let mut f = Vec::new();
@@ -1212,7 +1212,15 @@ pub fn check_hostile(
                 .clause("E4"),
         );
     }
-    let changed = super::snapshot::diff(before, &super::snapshot::snapshot(&ws.project, &[]));
+    let after = super::snapshot::snapshot(&ws.project, &[]);
+    let mut changed = super::snapshot::diff(before, &after);
+    // "Writes nothing" means nothing: equal bytes written again count.
+    changed.extend(super::snapshot::rewritten(
+        before,
+        ids_before,
+        &after,
+        &super::snapshot::identities(&ws.project),
+    ));
     match r.code {
         None if r.timed_out => f.push(
             Failure::new(
@@ -1317,10 +1325,14 @@ pub fn check_hostile(
     Ok(f)
 }
 
-/// Whether a change line (`created <path>`) is one a rolled-back write
-/// may leave: the sidecar lock, a per-asset lock (K1, K3: never
-/// removed), or the directories that hold them.
+/// Whether a change line is one a rolled-back write may leave: the same
+/// content with a new identity (a rollback writes, then undoes), the
+/// sidecar lock, a per-asset lock (K1, K3: never removed), or the
+/// directories that hold them.
 fn left_by_a_rollback(line: &str) -> bool {
+    if line.starts_with("rewritten ") {
+        return true;
+    }
     let Some(p) = line.strip_prefix("created ") else {
         return false;
     };

@@ -6,7 +6,7 @@ use super::adapter::Adapter;
 use super::case::{Case, Step};
 use super::check;
 use super::exec;
-use super::snapshot::{diff, link_counts, snapshot};
+use super::snapshot::{diff, identities, link_counts, rewritten, snapshot};
 use super::workspace::Workspace;
 use crate::error::{HResult, HarnessError};
 use crate::outcome::{Failure, Outcome, Status};
@@ -180,6 +180,7 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
     let mut outside0 = snapshot(&ws.outside, &[]);
     let mut links0 = link_counts(&ws.outside);
     let project0 = snapshot(&ws.project, &[]);
+    let ids0 = identities(&ws.project);
     let mut failures = Vec::new();
     for (n, step) in case.steps.iter().enumerate() {
         let step = match step {
@@ -194,6 +195,7 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
             Step::Run(r) => r,
         };
         let before = snapshot(&ws.project, &[]);
+        let ids_before = identities(&ws.project);
         let wiki_before = snapshot(&ws.wiki, &[".git"]);
         let (results, not_held) = if step.hold.is_some() {
             exec::run_verb_held(&mut ws, ad, step, n)?
@@ -208,10 +210,23 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
             ws.vars.insert(format!("var.{k}"), v);
         }
         if step.hostile.is_some() {
-            f.extend(check::check_hostile(&ws, ad, step, &results, &before)?);
+            f.extend(check::check_hostile(
+                &ws,
+                ad,
+                step,
+                &results,
+                (&before, &ids_before),
+            )?);
         }
         if step.unchanged {
-            let d = diff(&before, &snapshot(&ws.project, &[]));
+            let after = snapshot(&ws.project, &[]);
+            let mut d = diff(&before, &after);
+            d.extend(rewritten(
+                &before,
+                &ids_before,
+                &after,
+                &identities(&ws.project),
+            ));
             if !d.is_empty() {
                 f.push(unchanged_failure("project", &d));
             }
@@ -258,7 +273,14 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
         );
     }
     if case.expect.project_unchanged {
-        let d = diff(&project0, &snapshot(&ws.project, &[]));
+        let after = snapshot(&ws.project, &[]);
+        let mut d = diff(&project0, &after);
+        d.extend(rewritten(
+            &project0,
+            &ids0,
+            &after,
+            &identities(&ws.project),
+        ));
         if !d.is_empty() {
             failures.push(unchanged_failure("project", &d));
         }

@@ -58,6 +58,62 @@ pub fn snapshot(root: &Path, skip: &[&str]) -> Snapshot {
     out
 }
 
+/// Who each entry below `root` is, beyond its content: inode, `mtime` and
+/// `ctime` in ns (relative path -> identity), by the same walk as
+/// [`snapshot`]. Equal bytes with another identity are a rewrite (a new
+/// inode renamed over, or the same bytes written again): what a clause
+/// that says "writes nothing" forbids.
+pub type Ids = BTreeMap<String, (u64, i128, i128)>;
+
+/// The [`Ids`] of `root`.
+pub fn identities(root: &Path) -> Ids {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    walk(root, &[], |rel, _, m| {
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        out.insert(
+            rel,
+            (
+                m.ino(),
+                ns(m.mtime(), m.mtime_nsec()),
+                ns(m.ctime(), m.ctime_nsec()),
+            ),
+        );
+    });
+    out
+}
+
+/// The entries equal in both snapshots whose identity changed
+/// (`rewritten <path> (...)`): written again with the same bytes, replaced
+/// by an equal copy, or (a directory) an entry made and removed in it.
+pub fn rewritten(before: &Snapshot, ids0: &Ids, after: &Snapshot, ids1: &Ids) -> Vec<String> {
+    let mut d = Vec::new();
+    for (k, v) in before {
+        let (Some(w), Some(a), Some(b)) = (after.get(k), ids0.get(k), ids1.get(k)) else {
+            continue;
+        };
+        if w != v || a == b {
+            continue;
+        }
+        let mut what = Vec::new();
+        if a.0 != b.0 {
+            what.push("a new inode");
+        }
+        if a.1 != b.1 {
+            what.push("a new mtime");
+        }
+        if a.2 != b.2 {
+            what.push("a new ctime");
+        }
+        d.push(format!(
+            "rewritten {k} (the same content, {})",
+            what.join(", ")
+        ));
+    }
+    d.truncate(20);
+    d
+}
+
 /// The link count of every regular file below `root` (relative path ->
 /// `st_nlink`), by the same walk as [`snapshot`]: a change says that a
 /// hard link to a file was made or dropped (Y2).
@@ -297,6 +353,37 @@ fn describe_change(a: &Node, b: &Node) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file replaced by an equal copy (new inode) or written again with
+    /// its own bytes is `rewritten`; the bytes-only diff sees nothing (the
+    /// negative control); an untouched tree is reported as nothing.
+    #[test]
+    fn the_same_bytes_written_again_are_a_rewrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a"), b"same\n").unwrap();
+        std::fs::write(root.join("b"), b"same\n").unwrap();
+        std::fs::write(root.join("c"), b"kept\n").unwrap();
+        let (s0, i0) = (snapshot(root, &[]), identities(root));
+        assert_eq!(
+            rewritten(&s0, &i0, &snapshot(root, &[]), &identities(root)),
+            Vec::<String>::new()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(root.join("a.tmp"), b"same\n").unwrap();
+        std::fs::rename(root.join("a.tmp"), root.join("a")).unwrap();
+        std::fs::write(root.join("b"), b"same\n").unwrap();
+        let (s1, i1) = (snapshot(root, &[]), identities(root));
+        assert!(diff(&s0, &s1).is_empty(), "the bytes did not change");
+        let r = rewritten(&s0, &i0, &s1, &i1);
+        assert!(
+            r.iter()
+                .any(|l| l.starts_with("rewritten a (") && l.contains("a new inode")),
+            "{r:?}"
+        );
+        assert!(r.iter().any(|l| l.starts_with("rewritten b (")), "{r:?}");
+        assert!(!r.iter().any(|l| l.starts_with("rewritten c ")), "{r:?}");
+    }
 
     #[test]
     fn records_every_kind_without_reading_a_fifo() {
