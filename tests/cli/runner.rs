@@ -812,6 +812,25 @@ fn a_case_path_through_a_planted_link_to_outside_is_refused() {
     assert_eq!(mode, 0o644, "chmodded outside: {all}");
 }
 
+/// A core adapter `name` for cases under `e-x/` whose `install` runs the
+/// shell script `tool` (made executable in `dir`) with `args`.
+fn core_script_adapter(dir: &Path, name: &str, tool: &str, args: &str) -> PathBuf {
+    let exe = dir.join(format!("{name}.sh"));
+    std::fs::write(&exe, tool).unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let a = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &a,
+        format!(
+            "name = \"{name}\"\nprofiles = [\"core\"]\ncases = [\"e-x/\"]\n\
+             [program]\ncandidates = [{exe:?}]\n[run]\ntimeout_secs = 10\n\
+             [verbs]\ninstall = [\"${{exe}}\"{args}]\n"
+        ),
+    )
+    .unwrap();
+    a
+}
+
 /// A step's `limits` reach the tool, and `SIGXFSZ` is back at its
 /// default there although the runner (this binary) ignores it: a tool
 /// that writes past `fsize` without handling it is killed by the signal,
@@ -820,19 +839,12 @@ fn a_case_path_through_a_planted_link_to_outside_is_refused() {
 #[assetpin_test]
 fn a_tool_killed_by_sigxfsz_under_a_step_limit_is_caught() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("tool.sh");
-    std::fs::write(&exe, "#!/bin/sh\nexec head -c 100000 /dev/zero > ./big\n").unwrap();
-    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let a = dir.path().join("xfsz.toml");
-    std::fs::write(
-        &a,
-        format!(
-            "name = \"xfsz\"\nprofiles = [\"core\"]\ncases = [\"e-x/\"]\n\
-             [program]\ncandidates = [{exe:?}]\n[run]\ntimeout_secs = 10\n\
-             [verbs]\ninstall = [\"${{exe}}\"]\n"
-        ),
-    )
-    .unwrap();
+    let a = core_script_adapter(
+        dir.path(),
+        "xfsz",
+        "#!/bin/sh\nexec head -c 100000 /dev/zero > ./big\n",
+        "",
+    );
     let cases = dir.path().join("cases/e-x");
     std::fs::create_dir_all(&cases).unwrap();
     std::fs::write(
@@ -866,14 +878,8 @@ fn a_tool_killed_by_sigxfsz_under_a_step_limit_is_caught() {
 #[assetpin_test]
 fn a_hold_parks_a_tool_that_waits_and_fails_one_that_does_not() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("tool.sh");
-    std::fs::write(
-        &exe,
-        "#!/bin/sh\ncase \"$1\" in\n  waits) exec flock ./lk cat ./during;;\n  \
-         ignores) exec cat ./during;;\nesac\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let tool = "#!/bin/sh\ncase \"$1\" in\n  waits) exec flock ./lk cat ./during;;\n  \
+                ignores) exec cat ./during;;\nesac\n";
     let cases = dir.path().join("cases/e-x");
     std::fs::create_dir_all(&cases).unwrap();
     std::fs::write(
@@ -886,16 +892,7 @@ fn a_hold_parks_a_tool_that_waits_and_fails_one_that_does_not() {
     .unwrap();
     let c = dir.path().join("cases");
     for (mode, passes) in [("waits", true), ("ignores", false)] {
-        let a = dir.path().join(format!("{mode}.toml"));
-        std::fs::write(
-            &a,
-            format!(
-                "name = \"{mode}\"\nprofiles = [\"core\"]\ncases = [\"e-x/\"]\n\
-                 [program]\ncandidates = [{exe:?}]\n[run]\ntimeout_secs = 10\n\
-                 [verbs]\ninstall = [\"${{exe}}\", \"{mode}\"]\n"
-            ),
-        )
-        .unwrap();
+        let a = core_script_adapter(dir.path(), mode, tool, &format!(", \"{mode}\""));
         let out = conform_in(
             Path::new(REPO),
             &[

@@ -16,6 +16,7 @@
 //! trace. `assetpin conform --list --filter h-hostile` shows them all.
 
 use super::case::{Case, Plant};
+use super::source::quoted;
 use std::fmt::Write as _;
 
 /// The per-process time limit of a generated case's verb, seconds: a
@@ -281,10 +282,6 @@ fn wiki(extra: &[&str]) -> String {
     s
 }
 
-fn quoted(s: &str) -> String {
-    serde_json::Value::String(s.to_owned()).to_string()
-}
-
 /// The case text for one (verb, target, plant).
 pub fn plant_case_text(v: &VerbCase, t: &Target, p: Plant) -> String {
     let outside = matches!(
@@ -395,17 +392,10 @@ mod tests {
     /// parses and validates against the contract.
     #[test]
     fn the_table_generates_valid_cases() {
-        let clauses = assetpin_contract::contract_clauses();
         let cases = cases().unwrap_or_else(|e| panic!("{e}"));
         let per_verb: usize = TARGETS.iter().map(|t| plants_for(t.dir).len()).sum();
-        assert_eq!(cases.len(), VERBS.len() * per_verb + 2 * NAMES.len());
-        let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), cases.len(), "ids are unique");
+        crate::source::assert_valid_family(&cases, VERBS.len() * per_verb + 2 * NAMES.len());
         for c in &cases {
-            let errs = c.validate(&clauses);
-            assert!(errs.is_empty(), "{}: {errs:?}", c.id);
             assert!(
                 c.steps
                     .iter()

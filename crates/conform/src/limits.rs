@@ -12,6 +12,7 @@
 //! them all.
 
 use super::case::Case;
+use super::source::quoted;
 use std::fmt::Write as _;
 
 /// The case group (and id prefix) of the family.
@@ -121,10 +122,6 @@ pub const VERBS: &[Verb] = &[
         ext: true,
     },
 ];
-
-fn quoted(s: &str) -> String {
-    serde_json::Value::String(s.to_owned()).to_string()
-}
 
 /// The files of `a` (path below `skills/a`, text) for `shape`.
 fn files_of_a(shape: Shape) -> Vec<(String, String)> {
@@ -240,12 +237,7 @@ mod tests {
     /// Every (verb, limit) once, every text valid against the contract.
     #[test]
     fn the_table_generates_valid_cases() {
-        let clauses = assetpin_contract::contract_clauses();
         let cases = cases().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(cases.len(), VERBS.len() * LIMITS.len());
-        for c in &cases {
-            let errs = c.validate(&clauses);
-            assert!(errs.is_empty(), "{}: {errs:?}", c.id);
-        }
+        crate::source::assert_valid_family(&cases, VERBS.len() * LIMITS.len());
     }
 }

@@ -14,6 +14,7 @@
 //! `assetpin conform --list --filter g-objects` shows them all.
 
 use super::case::Case;
+use super::source::quoted;
 
 /// The case group (and id prefix) of the family.
 pub const GROUP: &str = "g-objects";
@@ -117,10 +118,6 @@ pub const VERBS: &[Verb] = &[
     },
 ];
 
-fn quoted(s: &str) -> String {
-    serde_json::Value::String(s.to_owned()).to_string()
-}
-
 /// The literal tree of `skills/a`: `SKILL.md` and the hostile entry.
 fn literal(n: &Entry) -> String {
     format!(
@@ -193,12 +190,7 @@ mod tests {
     /// Every (verb, name) once, every text valid against the contract.
     #[test]
     fn the_table_generates_valid_cases() {
-        let clauses = assetpin_contract::contract_clauses();
         let cases = cases().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(cases.len(), VERBS.len() * NAMES.len());
-        for c in &cases {
-            let errs = c.validate(&clauses);
-            assert!(errs.is_empty(), "{}: {errs:?}", c.id);
-        }
+        crate::source::assert_valid_family(&cases, VERBS.len() * NAMES.len());
     }
 }

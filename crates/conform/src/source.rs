@@ -213,6 +213,28 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>, errs: &mut Vec
     }
 }
 
+/// `s` as a TOML basic string (a JSON string is one): how the generated
+/// families write names and texts into case files.
+pub fn quoted(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+/// Asserts that a generated family has `n` cases, each valid against the
+/// contract's clause ids (the families' own table tests).
+#[cfg(test)]
+pub(crate) fn assert_valid_family(cases: &[Case], n: usize) {
+    let clauses = assetpin_contract::contract_clauses();
+    assert_eq!(cases.len(), n);
+    let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "ids are unique");
+    for c in cases {
+        let errs = c.validate(&clauses);
+        assert!(errs.is_empty(), "{}: {errs:?}", c.id);
+    }
+}
+
 /// Parses `(path, text)` pairs, the id being the path without `.toml`
 /// (`top/<name>` when it has no group), sorted.
 ///
