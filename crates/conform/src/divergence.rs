@@ -2,6 +2,7 @@
 //! to fail, with the clause, what it does and why it matters.
 
 use crate::adapter::Adapter;
+use crate::case::Case;
 use crate::source;
 use serde::Deserialize;
 use std::path::Path;
@@ -20,6 +21,31 @@ pub struct Divergence {
     pub does: String,
     /// Why it matters.
     pub why: String,
+    /// The divergence is a hang: each process of its cases is given at
+    /// most this many seconds, enough to see it hang again and no more
+    /// (a case that stops hanging passes, and the entry then fails).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+/// `case` with every step's per-process limit capped by the
+/// `timeout_secs` of the first divergence in `divs` that names it; the
+/// case itself when none does.
+pub fn capped<'a>(case: &'a Case, divs: &[Divergence]) -> std::borrow::Cow<'a, Case> {
+    let Some(t) = divs
+        .iter()
+        .find(|d| d.matches(&case.id))
+        .and_then(|d| d.timeout_secs)
+    else {
+        return std::borrow::Cow::Borrowed(case);
+    };
+    let mut c = case.clone();
+    for s in &mut c.steps {
+        if let crate::case::Step::Run(r) = s {
+            r.timeout_secs = Some(r.timeout_secs.map_or(t, |x| x.min(t)));
+        }
+    }
+    std::borrow::Cow::Owned(c)
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,4 +203,38 @@ pub fn known_for(args: &[String], ads: &[Adapter]) -> Result<Vec<Known>, Diverge
         out[idx].files.push(file.to_owned());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A divergence with `timeout_secs` caps every run step of the cases
+    /// it names, below a step's own limit too; other cases are untouched.
+    #[test]
+    fn a_known_hang_gets_the_short_limit() {
+        let text = "summary = \"s\"\nclauses = [\"E4\"]\n\
+                    [[step]]\nverb = \"status\"\ntimeout_secs = 10\n\
+                    [[step]]\nverb = \"status\"\n";
+        let case = Case::parse("e-x/hang", text).unwrap();
+        let divs = parse_divergences(
+            "t",
+            "[[divergence]]\ncase = \"e-x/hang\"\nclause = \"E4\"\ndoes = \"d\"\nwhy = \"w\"\ntimeout_secs = 2\n",
+        )
+        .unwrap();
+        let limits = |c: &Case| -> Vec<Option<u64>> {
+            c.steps
+                .iter()
+                .filter_map(|s| s.as_run())
+                .map(|r| r.timeout_secs)
+                .collect()
+        };
+        assert_eq!(limits(&capped(&case, &divs)), vec![Some(2), Some(2)]);
+        let other = Case::parse("e-x/other", text).unwrap();
+        assert!(matches!(
+            capped(&other, &divs),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(limits(&capped(&other, &divs)), vec![Some(10), None]);
+    }
 }

@@ -214,6 +214,12 @@ pub(crate) fn run_impl(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // A known hang needs only a short limit to be seen hanging again.
+    let capped: Vec<std::borrow::Cow<'_, Case>> = chosen
+        .iter()
+        .map(|c| crate::divergence::capped(c, known))
+        .collect();
+    let chosen: Vec<&Case> = capped.iter().map(AsRef::as_ref).collect();
     let results = run_cases(&chosen, &ad, jobs, &|r: &CaseResult| {
         bar.set_message(r.id.clone());
         bar.inc(1);
