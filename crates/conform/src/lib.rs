@@ -55,7 +55,9 @@
 //! - [`source`]: the embedded or `--cases` case sets, the reading of
 //!   input files ([`source::ReadError`]), and every problem of a case set
 //!   ([`source::CaseSetError`]).
-//! - [`hostile`], [`edit_matrix`]: generated case families.
+//! - [`hostile`], [`objects`], [`limits`], [`edit_matrix`]: generated
+//!   case families (plants on the file system, hostile git tree objects,
+//!   resource limits, the guarded edit).
 //! - [`adapter`]: how to drive one implementation, and why an adapter
 //!   cannot be used ([`adapter::AdapterError`]).
 //! - [`runner`]: one case against one adapter, to a [`outcome::Outcome`].
@@ -65,9 +67,13 @@
 //!   the whole run live with their modules, above).
 //! - [`workspace`]: a case's temporary directories, its wiki via git,
 //!   variable substitution.
-//! - [`snapshot`]: tree snapshots for "nothing changed" checks.
+//! - [`snapshot`]: tree snapshots for "nothing changed" checks, and the
+//!   identities (inode, mtime, ctime) that tell a rewrite.
 //! - [`remove`]: deep removal of a tree a tool left.
-//! - [`exec`]: running steps and outside actions.
+//! - [`exec`]: running steps and outside actions, resource limits, and a
+//!   step parked at a held lock (`hold`).
+//! - [`privilege`]: as root, the tool of a case that takes a permission
+//!   away runs without capabilities.
 //! - [`check`]: the expectations of a step and of a case's end state.
 //! - [`portable`]: the portable profile's checks through the adapter's
 //!   layout.
