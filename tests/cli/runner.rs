@@ -914,6 +914,42 @@ fn a_hold_parks_a_tool_that_waits_and_fails_one_that_does_not() {
     }
 }
 
+/// A step's `user_cwd` where a FIFO stands (a tool, or an earlier step,
+/// may leave one) is refused at once as not a directory; the open never
+/// waits for a writer, which would hang the run.
+#[assetpin_test]
+fn a_user_cwd_that_is_a_fifo_errors_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = core_script_adapter(dir.path(), "waits", "#!/bin/sh\nexec flock ./lk true\n", "");
+    let cases = dir.path().join("cases/e-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("fifo-cwd.toml"),
+        "summary = \"a fifo for a cwd\"\nclauses = [\"K1\"]\n[project]\nmarker = true\n\
+         [[step]]\naction = \"mkfifo\"\npath = \"d\"\n\
+         [[step]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\nhold = \"lk\"\nuser_cwd = \"d\"\n\
+         while_held = [{ action = \"write\", root = \"user-cwd\", path = \"x\", text = \"x\" }]\n",
+    )
+    .unwrap();
+    let c = dir.path().join("cases");
+    let start = Instant::now();
+    let out = conform_in(
+        Path::new(REPO),
+        &[
+            "--cases",
+            c.to_str().unwrap(),
+            "--adapter",
+            a.to_str().unwrap(),
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(start.elapsed() < Duration::from_secs(30), "{all}");
+    assert!(all.contains("open the directory"), "{all}");
+    assert_ne!(out.status.code(), Some(0), "{all}");
+}
+
 /// A tool that leaves a FIFO where the case expects a file with some
 /// text: the case fails naming "not a regular file", within seconds.
 /// Before, the check opened the FIFO and waited for a writer forever.

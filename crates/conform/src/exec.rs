@@ -543,7 +543,7 @@ pub fn run_verb_held(
         .write(true)
         .create(true)
         .truncate(false)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
         .mode(0o600)
         .open(&lock_path)
         .map_err(io_err(format!("open the lock {}", lock_path.display())))?;
@@ -552,7 +552,15 @@ pub fn run_verb_held(
     ws.user_cwd = match &step.user_cwd {
         Some(d) => {
             let p = place(ws, Root::Project, d, true)?;
-            let f = std::fs::File::open(&p).map_err(io_err(format!("open {}", p.display())))?;
+            // A directory only, never waited on: a tool may have left a
+            // FIFO there, whose open would block until a writer came.
+            let f = std::fs::File::options()
+                .read(true)
+                .custom_flags(
+                    (rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+                )
+                .open(&p)
+                .map_err(io_err(format!("open the directory {}", p.display())))?;
             let via = PathBuf::from(format!(
                 "/proc/self/fd/{}",
                 std::os::fd::AsRawFd::as_raw_fd(&f)
