@@ -69,6 +69,19 @@ def die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
+def own_cap_eff():
+    """This process's effective capabilities (/proc/self/status); 0 when
+    they cannot be read."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16)
+    except OSError:
+        pass
+    return 0
+
+
 def drop_capabilities():
     """Leave this fork no capabilities, as the client that asked for it
     has none (crate::privilege in the harness: uid 0 whose permission
@@ -115,7 +128,9 @@ def run_child(req, fds, args, routes):
         os.umask(req["umask"])
         os.environ.clear()
         os.environ.update(req["env"])
-        if req.get("cap_eff") == 0:
+        # Only a zygote that has capabilities has any to drop (one run by
+        # a user has none, and may not change its bounding set).
+        if req.get("cap_eff") == 0 and own_cap_eff():
             drop_capabilities()
         # The fork is the zygote's child, not the client's: it takes the
         # client's limits as its own.
