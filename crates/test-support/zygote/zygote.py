@@ -8,10 +8,13 @@ process, not a new interpreter (about 10 ms instead of 250-350 ms).
 
 It prints `ready` on stdout once it listens. A client (client.py, its path
 given to the harness as the tool) connects, sends its argv, working
-directory, environment, umask and process group with its stdin, stdout
-and stderr, and exits as the fork did: with its code, or killed by its
-signal. The fork joins the client's process group, so the harness's
-group kill and timeout reach it as they would the real tool.
+directory, environment, umask, process group, resource limits and
+whether it has capabilities with its stdin, stdout and stderr, and exits
+as the fork did: with its code, or killed by its signal. The fork joins
+the client's process group, so the harness's group kill and timeout reach
+it as they would the real tool; it takes the client's limits (a case's
+`limits`) and, when the client has no capabilities and this process has
+some (a root runner's mode-000 cases), drops them.
 
 What a fork cannot repeat is the interpreter's start: anything the tool
 reads of its environment or directory while its modules are imported is
