@@ -9,25 +9,11 @@ a few ms). Exit 125 when the zygote cannot be reached.
 
 import json
 import os
-import resource
 import signal
 import socket
 import sys
 
 SOCKET_ENV = "ASSETPIN_ZYGOTE_SOCKET"
-RLIMITS = ("RLIMIT_FSIZE", "RLIMIT_NOFILE")
-
-
-def cap_eff():
-    """This process's effective capabilities (/proc/self/status), or None."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("CapEff:"):
-                    return int(line.split()[1], 16)
-    except OSError:
-        pass
-    return None
 
 
 def main():
@@ -43,14 +29,6 @@ def main():
         "env": env,
         "umask": os.umask(0o22),
         "pgid": os.getpgid(0),
-        # The harness may run the tool without capabilities (a root runner,
-        # a case that plants mode 000): the fork must run as this client.
-        "cap_eff": cap_eff(),
-        # And under the step's resource limits (a case's `limits`).
-        "rlimits": {
-            name: list(resource.getrlimit(getattr(resource, name)))
-            for name in RLIMITS
-        },
     }
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

@@ -8,13 +8,14 @@ process, not a new interpreter (about 10 ms instead of 250-350 ms).
 
 It prints `ready` on stdout once it listens. A client (client.py, its path
 given to the harness as the tool) connects, sends its argv, working
-directory, environment, umask, process group, resource limits and
-whether it has capabilities with its stdin, stdout and stderr, and exits
-as the fork did: with its code, or killed by its signal. The fork joins
-the client's process group, so the harness's group kill and timeout reach
-it as they would the real tool; it takes the client's limits (a case's
-`limits`) and, when the client has no capabilities and this process has
-some (a root runner's mode-000 cases), drops them.
+directory, environment, umask and process group with its stdin, stdout
+and stderr, and exits as the fork did: with its code, or killed by its
+signal. The fork joins the client's process group, so the harness's
+group kill and timeout reach it as they would the real tool. It also
+takes what the harness set in the client, read from the client itself
+(its pid by SO_PEERCRED): its resource limits (a case's `limits`) and,
+when the client has no capabilities and this process has some (a root
+runner's mode-000 cases), it drops them.
 
 What a fork cannot repeat is the interpreter's start: anything the tool
 reads of its environment or directory while its modules are imported is
@@ -72,11 +73,11 @@ def die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def own_cap_eff():
-    """This process's effective capabilities (/proc/self/status); 0 when
-    they cannot be read."""
+def cap_eff(pid="self"):
+    """The effective capabilities of process `pid` (/proc/PID/status); 0
+    when they cannot be read."""
     try:
-        with open("/proc/self/status") as f:
+        with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("CapEff:"):
                     return int(line.split()[1], 16)
@@ -106,6 +107,14 @@ def drop_capabilities():
         raise OSError(ctypes.get_errno(), "capset")
 
 
+def client_pid(conn):
+    """The pid of the process at the other end of `conn` (SO_PEERCRED)."""
+    import struct
+
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[0]
+
+
 def recv_request(conn):
     data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
     while not data.endswith(b"\n"):
@@ -131,16 +140,17 @@ def run_child(req, fds, args, routes):
         os.umask(req["umask"])
         os.environ.clear()
         os.environ.update(req["env"])
-        # Only a zygote that has capabilities has any to drop (one run by
-        # a user has none, and may not change its bounding set).
-        if req.get("cap_eff") == 0 and own_cap_eff():
+        # The fork is the zygote's child, not the client's: it takes what
+        # the harness set in the client, read from the client (alive, and
+        # waiting on the socket). Only a zygote that has capabilities has
+        # any to drop (a user's may not change its bounding set).
+        pid = req["client_pid"]
+        if cap_eff(pid) == 0 and cap_eff():
             drop_capabilities()
-        # The fork is the zygote's child, not the client's: it takes the
-        # client's limits as its own.
         import resource
 
-        for name, limits in req.get("rlimits", {}).items():
-            resource.setrlimit(getattr(resource, name), tuple(limits))
+        for limit in (resource.RLIMIT_FSIZE, resource.RLIMIT_NOFILE):
+            resource.setrlimit(limit, resource.prlimit(pid, limit))
         if os.environ.get("ZYGOTE_SABOTAGE") == "exit0":
             os._exit(0)
         # New streams on the new descriptors (the zygote's were its own).
@@ -221,6 +231,7 @@ def main():
                 conn, _ = srv.accept()
                 try:
                     req, fds = recv_request(conn)
+                    req["client_pid"] = client_pid(conn)
                 except (OSError, ValueError, EOFError) as e:
                     print(f"zygote: bad request: {e}", file=sys.stderr, flush=True)
                     conn.close()
