@@ -812,6 +812,24 @@ fn a_case_path_through_a_planted_link_to_outside_is_refused() {
     assert_eq!(mode, 0o644, "chmodded outside: {all}");
 }
 
+/// `assetpin conform --cases cases --adapter adapter` (60 s at most):
+/// its output, and stdout and stderr as one text.
+fn run_cases(cases: &Path, adapter: &Path) -> (std::process::Output, String) {
+    let out = conform_in(
+        Path::new(REPO),
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--adapter",
+            adapter.to_str().unwrap(),
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    (out, all)
+}
+
 /// A core adapter `name` for cases under `e-x/` whose `install` runs the
 /// shell script `tool` (made executable in `dir`) with `args`.
 fn core_script_adapter(dir: &Path, name: &str, tool: &str, args: &str) -> PathBuf {
@@ -855,18 +873,7 @@ fn a_tool_killed_by_sigxfsz_under_a_step_limit_is_caught() {
     )
     .unwrap();
     let c = dir.path().join("cases");
-    let out = conform_in(
-        Path::new(REPO),
-        &[
-            "--cases",
-            c.to_str().unwrap(),
-            "--adapter",
-            a.to_str().unwrap(),
-        ],
-        &[],
-        Duration::from_secs(60),
-    );
-    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let (_, all) = run_cases(&c, &a);
     assert!(all.contains("e-x/xfsz") && all.contains("failed"), "{all}");
     assert!(all.contains("killed by a signal"), "{all}");
 }
@@ -893,18 +900,7 @@ fn a_hold_parks_a_tool_that_waits_and_fails_one_that_does_not() {
     let c = dir.path().join("cases");
     for (mode, passes) in [("waits", true), ("ignores", false)] {
         let a = core_script_adapter(dir.path(), mode, tool, &format!(", \"{mode}\""));
-        let out = conform_in(
-            Path::new(REPO),
-            &[
-                "--cases",
-                c.to_str().unwrap(),
-                "--adapter",
-                a.to_str().unwrap(),
-            ],
-            &[],
-            Duration::from_secs(60),
-        );
-        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        let (_, all) = run_cases(&c, &a);
         assert_eq!(all.contains("1 passed, 0 failed"), passes, "{mode}: {all}");
         assert_eq!(
             all.contains("ended without waiting for the lock lk"),
@@ -933,18 +929,7 @@ fn a_user_cwd_that_is_a_fifo_errors_at_once() {
     .unwrap();
     let c = dir.path().join("cases");
     let start = Instant::now();
-    let out = conform_in(
-        Path::new(REPO),
-        &[
-            "--cases",
-            c.to_str().unwrap(),
-            "--adapter",
-            a.to_str().unwrap(),
-        ],
-        &[],
-        Duration::from_secs(60),
-    );
-    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let (out, all) = run_cases(&c, &a);
     assert!(start.elapsed() < Duration::from_secs(30), "{all}");
     assert!(all.contains("open the directory"), "{all}");
     assert_ne!(out.status.code(), Some(0), "{all}");
