@@ -180,7 +180,12 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
     let mut outside0 = snapshot(&ws.outside, &[]);
     let mut links0 = link_counts(&ws.outside);
     let project0 = snapshot(&ws.project, &[]);
-    let ids0 = identities(&ws.project);
+    // Identities are a second walk: taken only where "unchanged" is asked.
+    let ids0 = if case.expect.project_unchanged {
+        identities(&ws.project)
+    } else {
+        Default::default()
+    };
     let mut failures = Vec::new();
     for (n, step) in case.steps.iter().enumerate() {
         let step = match step {
@@ -195,7 +200,11 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
             Step::Run(r) => r,
         };
         let before = snapshot(&ws.project, &[]);
-        let ids_before = identities(&ws.project);
+        let ids_before = if step.unchanged || step.hostile.is_some() {
+            identities(&ws.project)
+        } else {
+            Default::default()
+        };
         let wiki_before = snapshot(&ws.wiki, &[".git"]);
         let (results, not_held) = if step.hold.is_some() {
             exec::run_verb_held(&mut ws, ad, step, n)?
