@@ -310,6 +310,9 @@ impl Wiki {
         let decoded = tree
             .decode()
             .map_err(|e| git_err(&self.path, "cannot decode tree", e))?;
+        // Duplicates can only be siblings (each tree has its own prefix):
+        // a set per tree keeps a wide tree linear.
+        let mut seen = std::collections::HashSet::with_capacity(decoded.entries.len());
         for e in &decoded.entries {
             let Ok(fname) = std::str::from_utf8(e.filename) else {
                 // Never dropped silently (I1): the lockfile's `files` and
@@ -332,11 +335,7 @@ impl Wiki {
                 ));
             }
             let rel = format!("{prefix}{fname}");
-            if out.contains_key(&rel)
-                || todo
-                    .iter()
-                    .any(|(_, p, _)| p.strip_suffix('/') == Some(&rel))
-            {
+            if !seen.insert(e.filename) {
                 return Err(Error::unsafe_wiki_entry(
                     &self.path.join(format!("{base}/{rel}")),
                     "a name one tree holds twice (which one is meant is not defined)",
