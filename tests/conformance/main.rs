@@ -40,6 +40,9 @@ fn explain(r: &CaseResult) -> String {
 }
 
 fn main() {
+    // A run of the Python peer through its zygote starts this binary as
+    // the launcher: it serves that and exits.
+    assetpin_test_support::zygote::serve_if_launcher();
     let mut args = Arguments::from_args();
     // A case waits on its tool part of the time: one thread more than
     // the CPUs keeps them busy (as `conform --jobs`'s default).

@@ -6,8 +6,9 @@ process, not a new interpreter (about 10 ms instead of 250-350 ms).
                      [--route NAME=MOD:FUNC ...] [--preload MOD ...]
                      [--preload-package PKG ...]
 
-It prints `ready` on stdout once it listens. A client (client.py, its path
-given to the harness as the tool) connects, sends its argv, working
+It prints `ready` on stdout once it listens. A client (the launcher: the test
+binary, test-support's src/zygote/launcher.rs, its path given to the
+harness as the tool) connects, sends its argv, working
 directory, environment, umask and process group with its stdin, stdout
 and stderr, and exits as the fork did: with its code, or killed by its
 signal. The fork joins the client's process group, so the harness's
@@ -36,9 +37,6 @@ import selectors
 import signal
 import socket
 import sys
-
-SOCKET_ENV = "ASSETPIN_ZYGOTE_SOCKET"
-
 
 def load(spec):
     mod, _, func = spec.partition(":")

@@ -2,18 +2,22 @@
 //! tool's modules are imported once, and each run is a fork (about 50 ms
 //! a run of the memtomem peer instead of 250-500 ms). [`Zygote::start`]
 //! starts it and writes a launcher, the executable the harness runs in
-//! the tool's place (`zygote/client.py` under the tool's own Python).
+//! the tool's place: the test binary itself as a client ([`launcher`]),
+//! so the binary's `main` must call [`serve_if_launcher`] first.
 //!
 //! A stand-in: tests/conformance runs a sample of cases through both the
 //! launcher and the real tool and fails on any difference (the anchor).
+
+mod launcher;
+
+pub use launcher::serve_if_launcher;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const SERVER: &str = include_str!("../zygote/zygote.py");
-const CLIENT: &str = include_str!("../zygote/client.py");
+const SERVER: &str = include_str!("../../zygote/zygote.py");
 
 /// What the zygote runs for a request: `--entry MOD:FUNC` or `--script
 /// PATH` for the tool itself, `--route NAME=MOD:FUNC` for a first
@@ -66,11 +70,20 @@ impl Zygote {
         let socket = dir.path().join("s");
         let server = dir.path().join("zygote.py");
         std::fs::write(&server, SERVER).map_err(|e| format!("{}: {e}", server.display()))?;
+        if !launcher::serves() {
+            return Err(
+                "this binary's main does not call zygote::serve_if_launcher: its launcher \
+                 would run the test binary instead of the tool"
+                    .into(),
+            );
+        }
+        let exe = std::env::current_exe().map_err(|e| format!("the test binary: {e}"))?;
         let launcher = dir.path().join(&p.name);
-        let quoted = serde_json::to_string(&socket.to_string_lossy()).unwrap_or_default();
         let text = format!(
-            "#!{} -SI\nZYGOTE_SOCKET = {quoted}\n{CLIENT}",
-            p.python.display()
+            "#!/bin/sh\nexec {} {} {} \"$@\"\n",
+            sh_quote(&exe.to_string_lossy()),
+            launcher::FLAG,
+            sh_quote(&socket.to_string_lossy())
         );
         std::fs::write(&launcher, text).map_err(|e| format!("{}: {e}", launcher.display()))?;
         std::fs::set_permissions(
@@ -125,6 +138,11 @@ impl Zygote {
             }
         }
     }
+}
+
+/// `s` as one `sh` word.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 impl Drop for Zygote {
