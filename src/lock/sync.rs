@@ -2,30 +2,54 @@
 //! `docs/concurrency.md`), in the manner of tokio's `loom` shim.
 //!
 //! Code that must run both for real and under the loom model checker takes
-//! its locks, shared pointers and threads from here: under
-//! `RUSTFLAGS="--cfg loom"` they are loom's, whose every lock and unlock is
-//! a point where loom may switch threads; otherwise they are std's. The
-//! in-memory file system of `tests/concurrency` is built on it, so the same
-//! models run once on real threads in a plain `cargo test` and
-//! exhaustively (within `LOOM_MAX_PREEMPTIONS`) under loom.
+//! its locks, shared pointers and threads from here: with the feature
+//! `loom` they are loom's, whose every lock and unlock is a point where
+//! loom may switch threads; otherwise they are std's. The in-memory file
+//! system of `tests/concurrency` is built on it, so the same models run
+//! once on real threads in a plain `cargo test` and exhaustively (within
+//! `LOOM_MAX_PREEMPTIONS`) under loom.
 //!
-//! Why this is public and loom a `cfg(loom)` dependency rather than a
+//! Why this is public and loom an optional dependency rather than a
 //! dev-dependency as in tokio: tokio's loom models are unit tests of the
 //! library, compiled with `cfg(test)`, where dev-dependencies exist. Ours
 //! are the integration tests of `tests/concurrency`, which link the
 //! library as a user would, without `cfg(test)`; so the shim must be in the
-//! library's public API and loom in its dependencies. Both exist only under
-//! `RUSTFLAGS="--cfg loom"`: a normal build has std's types here and no
-//! loom in its dependency graph.
+//! library's public API and loom in its dependencies. Why a feature rather
+//! than tokio's `RUSTFLAGS="--cfg loom"`: a flag in RUSTFLAGS rebuilds
+//! every dependency (about 100 s of CI), a feature only this crate. A
+//! build without the feature has std's types here and no loom in its
+//! dependency graph.
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 pub use loom::sync::{Arc, Mutex, MutexGuard};
-#[cfg(loom)]
-pub use loom::thread;
 
-#[cfg(not(loom))]
+/// Under loom: its threads, each with a 1 MiB stack. Loom runs a model's
+/// threads as coroutines of 32 KiB, which a panic unwinding through this
+/// crate's unoptimized frames overflows (a negative control then aborts
+/// the test binary instead of failing its model).
+#[cfg(feature = "loom")]
+pub mod thread {
+    pub use loom::thread::JoinHandle;
+
+    /// A coroutine's stack, in words (as loom's `stack_size` takes it).
+    pub(crate) const STACK_WORDS: usize = (1 << 20) / std::mem::size_of::<usize>();
+
+    /// `loom::thread::spawn` with a [`STACK_WORDS`] stack.
+    pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        loom::thread::Builder::new()
+            .stack_size(STACK_WORDS)
+            .spawn(f)
+            .expect("loom spawns a model thread")
+    }
+}
+
+#[cfg(not(feature = "loom"))]
 pub use std::sync::{Arc, Mutex, MutexGuard};
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 pub use std::thread;
 
 /// Runs `f` as a model: under loom, once per interleaving loom explores
@@ -35,7 +59,7 @@ pub fn model<F>(f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
-    #[cfg(loom)]
+    #[cfg(feature = "loom")]
     {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let mut builder = loom::model::Builder::new();
@@ -44,9 +68,15 @@ where
         }
         let runs = std::sync::Arc::new(AtomicUsize::new(0));
         let counter = runs.clone();
+        let f = std::sync::Arc::new(f);
         builder.check(move || {
             counter.fetch_add(1, Ordering::Relaxed);
-            f()
+            // The model's first thread has loom's small stack: the model
+            // runs on one of ours.
+            let f = f.clone();
+            if let Err(panic) = thread::spawn(move || f()).join() {
+                std::panic::resume_unwind(panic);
+            }
         });
         eprintln!(
             "loom: {} interleavings explored (preemption bound {:?})",
@@ -54,11 +84,11 @@ where
             builder.preemption_bound
         );
     }
-    #[cfg(not(loom))]
+    #[cfg(not(feature = "loom"))]
     f();
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(feature = "loom")))]
 mod tests {
     /// A model that never runs its body would pass every model check
     /// vacuously: the body runs.

@@ -2,7 +2,7 @@
 //! in-memory dest: two edits from one read (W3: exactly one lands) and an
 //! edit racing a writer that takes no lock (the guard at the swap: that
 //! writer's bytes are never lost). Each has a negative control that removes
-//! guards and requires loom to find the violation. Without `--cfg loom` the
+//! guards and requires loom to find the violation. Without the feature `loom` the
 //! models run once on std threads.
 
 use assetpin::lock::edit_order::{self, EditSteps};
@@ -241,7 +241,7 @@ fn w5_an_unlocked_writer_racing_an_edit_is_never_lost() {
     model(unlocked_writer_model(Faults::default()));
 }
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 mod controls {
     use super::*;
     use crate::memfs::assert_loom_finds;

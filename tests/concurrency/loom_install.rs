@@ -2,7 +2,7 @@
 //! in-memory file system and wiki: a same-asset race (K3, K6, I4, I5), a
 //! wiki commit racing an install (K4) and installs of distinct assets
 //! (K5). Each has a negative control that removes its guard and requires
-//! loom to find the violation. Without `--cfg loom` the models run once on
+//! loom to find the violation. Without the feature `loom` the models run once on
 //! std threads.
 
 use crate::memfs::{self, Faults, Fs, MemInstall};
@@ -103,7 +103,7 @@ fn k5_distinct_installs_keep_both_entries() {
     model(distinct_model(Faults::default()));
 }
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 mod controls {
     use super::*;
     use crate::memfs::assert_loom_finds;

@@ -1,7 +1,7 @@
 //! Loom models of the lockfile protocol, `lock::transact_upsert` itself, on the
 //! in-memory store: no lost update (K1, K5) and no partial document seen
 //! by a reader (L7). Each has a negative control that removes the guard
-//! and requires loom to find the violation. Without `--cfg loom` the
+//! and requires loom to find the violation. Without the feature `loom` the
 //! models run once on std threads.
 
 use crate::memfs::{self, Faults, Fs, LOCKFILE, MemStore};
@@ -85,7 +85,7 @@ fn l7_reader_never_sees_a_partial_document() {
     model(reader_model(Faults::default()));
 }
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 mod controls {
     use super::*;
     use crate::memfs::assert_loom_finds;

@@ -3,7 +3,7 @@
 //! swap), another update (K3, U5), an `install --all` (K5, I8) and a
 //! `status` reader (I6, K7), and an update whose entry write fails (the
 //! rollback). Each has a negative control that removes its guard and
-//! requires loom to find the violation. Without `--cfg loom` the models run
+//! requires loom to find the violation. Without the feature `loom` the models run
 //! once on std threads.
 
 use crate::memfs::{self, Faults, Fs, MemInstall, MemUpdate, Tree};
@@ -204,7 +204,7 @@ fn update_rolls_back_when_its_entry_write_fails() {
     model(rollback_model(failing_upsert()));
 }
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 mod controls {
     use super::*;
     use crate::memfs::assert_loom_finds;

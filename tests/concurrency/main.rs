@@ -2,12 +2,12 @@
 //! (I6, I7, L7): loom models, real-process races, crash injection. See
 //! docs/concurrency.md for what runs where and how.
 
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 mod processes;
 
 // Loom models of the lock and install protocols on an in-memory file
 // system (docs/concurrency.md); they run once on std threads without
-// `--cfg loom`.
+// the feature `loom`.
 mod loom_edit;
 mod loom_install;
 mod loom_lockfile;
@@ -15,11 +15,11 @@ mod loom_update;
 mod memfs;
 
 // Real processes and crash injection; not part of the loom run.
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 mod crash;
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 mod races;
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 mod soak;
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 mod upserts;

@@ -2,7 +2,7 @@
 //! the real protocols' steps on it: [`MemStore`] implements
 //! `lock::LockfileStore` (driven by the real `lock::transact_upsert`) and
 //! [`MemInstall`] implements `install_order::InstallSteps` (driven by the real
-//! `install_order::install`). Under `--cfg loom` every file-system operation and
+//! `install_order::install`). Under the feature `loom` every file-system operation and
 //! every lock is a loom primitive, so loom explores the interleavings of
 //! these operations; otherwise the models run once on std threads.
 //!
@@ -760,7 +760,7 @@ pub fn assert_no_leftovers(fs: &Fs) {
 /// passes only when loom finds the violation (the model panics in some
 /// interleaving). Fails when loom explores every interleaving within its
 /// bounds and finds nothing.
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 #[track_caller]
 pub fn assert_loom_finds(guard: &str, f: impl Fn() + Sync + Send + 'static) {
     let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
