@@ -8,7 +8,7 @@
 //! the first test shows the limits bite.
 
 use super::*;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// The shell prefix that sets the limits, then runs the program.
@@ -129,48 +129,79 @@ fn e4_a_10000_directory_wide_asset_works_within_256_fds_and_a_small_stack() {
 }
 
 /// Writes a chain of `depth` directories named `d` ending in a file
-/// `f.md` as git trees, with `git mktree --batch` (no work tree could hold
-/// it), and returns the top tree's id.
+/// `f.md` as git trees in one pack (`git index-pack --stdin`: no work
+/// tree could hold it, and 100,000 loose objects cost seconds), and
+/// returns the top tree's id.
 fn deep_tree(wiki: &Wiki, depth: usize) -> String {
-    let blob = {
-        let mut c = Command::new("git")
-            .args(["-C"])
-            .arg(wiki.path())
-            .args(["hash-object", "-w", "--stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin.take().unwrap().write_all(b"deep\n").unwrap();
-        let out = c.wait_with_output().unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    use gix::objs::Kind;
+    let id = |kind, data: &[u8]| {
+        gix::objs::compute_hash(gix::hash::Kind::Sha1, kind, data).expect("sha1")
     };
-    let mut mktree = Command::new("git")
+    let mut objects: Vec<(Kind, Vec<u8>)> = vec![(Kind::Blob, b"deep\n".to_vec())];
+    let mut top = id(Kind::Blob, b"deep\n");
+    let mut entry = b"100644 f.md\0".to_vec();
+    for _ in 0..depth {
+        let mut tree = entry;
+        tree.extend_from_slice(top.as_bytes());
+        top = id(Kind::Tree, &tree);
+        objects.push((Kind::Tree, tree));
+        entry = b"40000 d\0".to_vec();
+    }
+    let mut pack = b"PACK".to_vec();
+    pack.extend(2u32.to_be_bytes());
+    pack.extend(u32::try_from(objects.len()).unwrap().to_be_bytes());
+    for (kind, data) in &objects {
+        let code = if *kind == Kind::Tree { 2u8 } else { 3 };
+        let mut size = data.len();
+        let mut byte = (code << 4) | (size & 0x0f) as u8;
+        size >>= 4;
+        while size > 0 {
+            pack.push(byte | 0x80);
+            byte = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        pack.push(byte);
+        pack.extend(zlib_stored(data));
+    }
+    let mut h = gix::hash::hasher(gix::hash::Kind::Sha1);
+    h.update(&pack);
+    pack.extend(h.try_finalize().expect("sha1").as_bytes());
+    let mut c = Command::new("git")
         .arg("-C")
         .arg(wiki.path())
-        .args(["mktree", "--batch"])
+        .args(["index-pack", "--stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut input = mktree.stdin.take().unwrap();
-    let mut output = BufReader::new(mktree.stdout.take().unwrap());
-    let mut line = String::new();
-    let mut next = |spec: String| -> String {
-        writeln!(input, "{spec}\n").unwrap();
-        input.flush().unwrap();
-        line.clear();
-        output.read_line(&mut line).unwrap();
-        line.trim().to_owned()
-    };
-    let mut top = next(format!("100644 blob {blob}\tf.md"));
-    for _ in 1..depth {
-        top = next(format!("040000 tree {top}\td"));
+    c.stdin.take().unwrap().write_all(&pack).unwrap();
+    let out = c.wait_with_output().unwrap();
+    assert!(out.status.success(), "git index-pack --stdin: {out:?}");
+    top.to_string()
+}
+
+/// `data` as a zlib stream of stored (uncompressed) blocks, as a pack
+/// holds each object.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let mut blocks = data.chunks(0xffff).peekable();
+    if data.is_empty() {
+        out.extend([1, 0, 0, 0xff, 0xff]);
     }
-    // Closing stdin ends the batch.
-    drop(input);
-    assert!(mktree.wait().unwrap().success(), "git mktree --batch");
-    top
+    while let Some(b) = blocks.next() {
+        out.push(u8::from(blocks.peek().is_none()));
+        let len = u16::try_from(b.len()).unwrap();
+        out.extend(len.to_le_bytes());
+        out.extend((!len).to_le_bytes());
+        out.extend(b);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    out.extend(((b << 16) | a).to_be_bytes());
+    out
 }
 
 /// Commits skill `deep` (a `SKILL.md` and a chain `depth` directories
