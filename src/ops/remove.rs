@@ -21,7 +21,7 @@ use crate::lock::remove_order::{self, RemoveSteps};
 use crate::lock::{self, DiskStore};
 use crate::ops::project::{Held, Project};
 use crate::ops::{Context, carry, drift};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 
 /// The directory under `.memtomem/` that keeps forced-out dests (D2).
@@ -137,6 +137,31 @@ fn kept_name(name: &str) -> String {
     format!("{name}-{stamp}")
 }
 
+/// The entries of dest no install made (D2): a symbolic link, FIFO,
+/// socket or device anywhere, and an empty directory no recorded path
+/// lies below (an install never leaves one; a directory emptied by
+/// deleting recorded files is the tool's own). `entries` come parents
+/// first, as [`carry::list`] gives them.
+fn users_entries(entries: &[carry::Entry], recorded: &BTreeSet<String>) -> Vec<String> {
+    // Every directory that holds an entry or lies above a recorded path.
+    let mut kept_dirs: HashSet<&str> = entries
+        .iter()
+        .filter_map(|e| e.rel.rsplit_once('/').map(|(p, _)| p))
+        .collect();
+    for r in recorded {
+        kept_dirs.extend(r.match_indices('/').map(|(i, _)| &r[..i]));
+    }
+    entries
+        .iter()
+        .filter(|e| match e.kind {
+            EntryKind::File => false,
+            EntryKind::Symlink | EntryKind::Other => true,
+            EntryKind::Dir => !kept_dirs.contains(e.rel.as_str()),
+        })
+        .map(|e| e.rel.clone())
+        .collect()
+}
+
 impl RemoveSteps for DiskRemove<'_> {
     type Plan = Plan;
     type Held = Held;
@@ -183,6 +208,8 @@ impl RemoveSteps for DiskRemove<'_> {
             local.retain(|f| drift.files.contains_key(f));
             // A name that is not UTF-8 can never be recorded: local bytes.
             local.extend(seen.strays.iter().cloned());
+            // The tool installs regular files and their parents only.
+            local.extend(users_entries(&seen.entries, &recorded));
         }
         let local_files: Vec<String> = local.into_iter().collect();
         if !local_files.is_empty() && self.if_local == IfLocalBytes::Refuse {
