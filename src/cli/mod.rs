@@ -524,6 +524,12 @@ fn run_update(
             "to": u.to,
             "plan": plan,
             "dirty_files": u.dirty_files,
+            // A plan's prediction (U6): the refusal the real run makes
+            // without --force, or null when it proceeds.
+            "refusal": u.refusal.as_ref().map(|e| json!({
+                "kind": e.kind.to_string(),
+                "message": e.message,
+            })),
             "backups": u.backups,
             "warnings": u.warnings,
             "backward": u.backward,

@@ -331,7 +331,9 @@ fn planned_or_unchanged(ty: AssetType, name: &str, opts: &UpdateOptions, batch: 
     let failed = batch.rows.iter().filter(|r| !r.ok()).count();
     let human = if opts.dry_run {
         format!(
-            "dry run: {updates} would update, {refusals} would refuse without --force; nothing written"
+            "dry run: {updates} would update, {refusals} would refuse without --force, \
+             {would_fail} would fail; nothing written",
+            would_fail = count(batch, State::StalePin) + count(batch, State::Error)
         )
     } else {
         format!(

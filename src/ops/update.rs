@@ -716,6 +716,11 @@ pub fn update_with(
         update_order::Run::Write
     };
     let update_order::Outcome { ended, plan: prep } = update_order::update(&steps, run)?;
+    if ended == Ended::Planned && prep.refusal.is_none() {
+        // The real run's next step is the per-asset lock, which refuses a
+        // planted lock path (U6: the dry run says what it would do).
+        project.precheck_writes(ty, name)?;
+    }
     let status = match ended {
         Ended::UpToDate => UpdateStatus::UpToDate,
         Ended::Planned => UpdateStatus::Planned,
