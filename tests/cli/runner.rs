@@ -1167,3 +1167,115 @@ fn a_tmpdir_that_cannot_take_the_cases_is_a_usage_error() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// An adapter `name` under `dir` whose `update` runs the shell script
+/// `tool` with `mode` first, declaring `dry-run` and a `[dry_run]`
+/// pattern, for cases under `e-x/`.
+fn dry_run_adapter(dir: &Path, name: &str, tool: &str, mode: &str) -> PathBuf {
+    let exe = dir.join("dry.sh");
+    std::fs::write(&exe, tool).unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let a = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &a,
+        format!(
+            "name = \"{name}\"\nprofiles = [\"core\"]\ncases = [\"e-x/\"]\nfeatures = [\"dry-run\"]\n\
+             [program]\ncandidates = [{exe:?}]\n[run]\ntimeout_secs = 10\n\
+             [verbs]\nupdate = [\"${{exe}}\", \"{mode}\", \"${{args}}\"]\n\
+             [dry_run]\nrefuses = 'would refuse'\n\
+             [errors]\nfirst_line_only = true\npattern = '^error\\[(?P<kind>[a-z-]+)\\]: '\n"
+        ),
+    )
+    .unwrap();
+    a
+}
+
+/// Each update step runs first with `--dry-run` (its twin), held to the
+/// step: a twin that says the refusal passes, one that predicts success
+/// before a refusal fails, one that writes fails, and one that does not
+/// name the file the refusal names fails.
+#[assetpin_test]
+fn an_update_is_held_to_its_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tool = "#!/bin/sh\nmode=$1; shift\n\
+                case \"$*\" in *--dry-run*) case $mode in\n  \
+                  honest) echo 'notes.md: would refuse';;\n  \
+                  quiet) echo 'would refuse';;\n  \
+                  liar) echo 'all fine';;\n  \
+                  writer) echo 'would refuse'; echo x > ./written;;\n  \
+                esac; exit 0;; esac\n\
+                echo 'error[dirty]: .memtomem/skills/a/notes.md is modified' >&2; exit 1\n";
+    let cases = dir.path().join("cases/e-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("twin.toml"),
+        "summary = \"an update that refuses\"\nclauses = [\"U6\"]\n[project]\nmarker = true\n\
+         [[step]]\naction = \"write\"\npath = \".memtomem/skills/a/notes.md\"\ntext = \"mine\\n\"\n\n\
+         [[step]]\nverb = \"update\"\nargs = [\"skill\", \"a\"]\nexit = \"refused\"\n",
+    )
+    .unwrap();
+    let c = dir.path().join("cases");
+    for (mode, says) in [
+        ("honest", None),
+        ("quiet", Some("the dry run does not")),
+        ("liar", Some("the dry run predicted ok")),
+        ("writer", Some("the dry run wrote")),
+    ] {
+        let a = dry_run_adapter(dir.path(), mode, tool, mode);
+        let (_, all) = run_cases(&c, &a);
+        assert_eq!(
+            all.contains("1 passed, 0 failed"),
+            says.is_none(),
+            "{mode}: {all}"
+        );
+        if let Some(s) = says {
+            assert!(all.contains(s), "{mode}: {all}");
+        }
+    }
+}
+
+/// A step's `keeps`: a tool that leaves the user's file and FIFO alone,
+/// or moves them aside, passes; one that deletes either or rewrites the
+/// file in place fails, naming what it lost.
+#[assetpin_test]
+fn what_a_step_keeps_is_found_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tool = "#!/bin/sh\nd=.memtomem/skills/a\ncase $1 in\n  \
+                leaves) ;;\n  \
+                aside) mv $d/mine $d/mine.bak && mv $d/pipe $d/pipe.bak;;\n  \
+                deletes-fifo) rm $d/pipe;;\n  \
+                rewrites) echo other > $d/mine;;\n\
+                esac\n";
+    let cases = dir.path().join("cases/e-x");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("keeps.toml"),
+        "summary = \"the user's entries\"\nclauses = [\"D2\"]\n[project]\nmarker = true\n\
+         [[step]]\naction = \"write\"\npath = \".memtomem/skills/a/mine\"\ntext = \"mine\\n\"\n\n\
+         [[step]]\naction = \"mkfifo\"\npath = \".memtomem/skills/a/pipe\"\n\n\
+         [[step]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\nexit = \"any\"\n\
+         keeps = [\".memtomem/skills/a/mine\", \".memtomem/skills/a/pipe\"]\n",
+    )
+    .unwrap();
+    let c = dir.path().join("cases");
+    for (mode, lost) in [
+        ("leaves", None),
+        ("aside", None),
+        ("deletes-fifo", Some(".memtomem/skills/a/pipe (a FIFO")),
+        ("rewrites", Some(".memtomem/skills/a/mine (a file)")),
+    ] {
+        let a = core_script_adapter(dir.path(), mode, tool, &format!(", \"{mode}\""));
+        let (_, all) = run_cases(&c, &a);
+        assert_eq!(
+            all.contains("1 passed, 0 failed"),
+            lost.is_none(),
+            "{mode}: {all}"
+        );
+        if let Some(l) = lost {
+            assert!(
+                all.contains(&format!("no copy kept anywhere in the project: {l}")),
+                "{mode}: {all}"
+            );
+        }
+    }
+}

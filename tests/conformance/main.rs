@@ -14,6 +14,7 @@
 use assetpin_conform::adapter::{Adapter, MEMTOMEM_TOML, REFERENCE_TOML};
 use assetpin_conform::coverage;
 use assetpin_conform::divergence::{Divergence, parse_divergences};
+use assetpin_conform::dry_run;
 use assetpin_conform::exec::machine_skip;
 use assetpin_conform::outcome::Status;
 use assetpin_conform::runner::{CaseResult, run_case};
@@ -421,9 +422,11 @@ fn divergences_of(
         let bad: Vec<_> = d
             .iter()
             .filter(|d| {
-                !cases
-                    .iter()
-                    .any(|c| d.matches(&c.id) && c.clauses.contains(&d.clause))
+                !cases.iter().any(|c| {
+                    d.matches(&c.id)
+                        && (c.clauses.contains(&d.clause)
+                            || dry_run::clauses_checked(c).contains(&d.clause.as_str()))
+                })
             })
             .map(|d| format!("{} ({})", d.case, d.clause))
             .collect();

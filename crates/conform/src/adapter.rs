@@ -53,6 +53,21 @@ pub struct AdapterFile {
     /// Where the tool puts a skill and its manifest (profile `portable`).
     #[serde(default)]
     pub layout: LayoutSpec,
+    /// How a dry run says what the real run will do (feature `dry-run`).
+    #[serde(default)]
+    pub dry_run: DryRunSpec,
+}
+
+/// What a dry run prints (feature `dry-run`; U6, A2).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DryRunSpec {
+    /// A regex that matches a line of a dry run's stdout or stderr
+    /// exactly when it says that the real run would refuse, whatever its
+    /// exit status (a dry run may instead exit non-zero with the real
+    /// run's kind).
+    #[serde(default)]
+    pub refuses: Option<String>,
 }
 
 /// Where a skill lands and what records it: the data a portable case
@@ -196,6 +211,8 @@ pub struct Adapter {
     pub row_re: Option<Regex>,
     /// Compiled `layout.dest_extra`.
     pub dest_extra: Vec<Regex>,
+    /// Compiled `dry_run.refuses`.
+    pub dry_refuses: Option<Regex>,
 }
 
 fn compile(field: &'static str, re: &str) -> Result<Regex, AdapterError> {
@@ -303,6 +320,15 @@ impl Adapter {
             .iter()
             .map(|r| compile("layout.dest_extra", r))
             .collect::<Result<Vec<_>, _>>()?;
+        let dry_refuses = spec
+            .dry_run
+            .refuses
+            .as_deref()
+            .map(|r| compile("dry_run.refuses", r))
+            .transpose()?;
+        if spec.features.iter().any(|f| f == Feature::DryRun.as_str()) && dry_refuses.is_none() {
+            return Err(bad(Problem::DryRunWithoutRefuses));
+        }
         check_layout(&spec).map_err(bad)?;
         let exe = resolve_program(&spec.program, self_exe).map_err(bad)?;
         Ok(Adapter {
@@ -313,6 +339,7 @@ impl Adapter {
             section_re,
             row_re,
             dest_extra,
+            dry_refuses,
         })
     }
 
@@ -578,6 +605,12 @@ pub enum Problem {
          add one, or use [[errors.kinds]] rules"
     )]
     PatternWithoutKind,
+    /// Feature `dry-run` without `dry_run.refuses`.
+    #[error(
+        "feature dry-run needs dry_run.refuses: a regex matching the line by which a dry run \
+         that exits 0 says the real run would refuse (e.g. 'the real run would refuse')"
+    )]
+    DryRunWithoutRefuses,
     /// An error kind the contract does not have.
     #[error("unknown error kind {0:?}")]
     UnknownKind(String),

@@ -379,6 +379,12 @@ pub struct Run {
     /// error path, as ENOSPC does (E4, I5).
     #[serde(default)]
     pub limits: Option<Limits>,
+    /// The user's entries (paths in the project, variables substituted)
+    /// the step must not lose or change: each, and everything below it,
+    /// is found after the step where it was or kept aside elsewhere in
+    /// the project ([`crate::keep`]; U3, D2, I8, W1).
+    #[serde(default)]
+    pub keeps: Vec<String>,
     /// Run in another project: a directory under `$HOME` (this relative
     /// path), created with a `.git` marker when missing; `${project}`
     /// names it in the adapter's argv, cwd and env for this step (a second
@@ -509,6 +515,30 @@ pub enum Action {
         root: Root,
         /// The FIFO.
         path: String,
+    },
+    /// Make a second hard link at `path` to the file `target` (both
+    /// under `root`): a user's file with another name elsewhere.
+    Hardlink {
+        /// Root of `path` and `target`.
+        #[serde(default)]
+        root: Root,
+        /// The new name.
+        path: String,
+        /// The existing file.
+        target: String,
+    },
+    /// Write `text` at the start of a file `size` bytes long, the rest a
+    /// hole (a sparse file: its bytes cost no disk until written).
+    Sparse {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The file.
+        path: String,
+        /// Its first bytes.
+        text: String,
+        /// Its length, bytes; at most 64 MiB.
+        size: u64,
     },
     /// Plant a hostile entry at `path` (see [`Plant`]): what was there
     /// is moved to the link target or replaced. `dir` says whether the
@@ -680,6 +710,10 @@ spelled! {
         /// Reads a bare wiki (a repository without a work tree; the
         /// `wiki-bare` action, I2).
         BareWiki = "bare-wiki",
+        /// `update --dry-run` and `update --all --dry-run` preview the
+        /// real run (U6, A2): the runner runs each such step's dry run
+        /// first and holds it to its prediction (`dry_run.refuses`).
+        DryRun = "dry-run",
     }
 }
 
@@ -1128,6 +1162,12 @@ impl Case {
                     Action::Sleep { ms } if *ms > MAX_SLEEP_MS => {
                         errs.push(at(Problem::SleepTooLong(*ms)));
                     }
+                    Action::Hardlink { target, .. } if !confined_path(target) => {
+                        errs.push(at(Problem::UnsafePath(target.clone())));
+                    }
+                    Action::Sparse { size, .. } if *size > MAX_SPARSE => {
+                        errs.push(at(Problem::SparseTooLarge(*size)));
+                    }
                     _ => {}
                 }
                 if let Some(p) = a.path()
@@ -1156,6 +1196,11 @@ impl Case {
             }
             if s.hold.is_none() && (!s.while_held.is_empty() || s.user_cwd.is_some()) {
                 errs.push(at(Problem::WhileHeldWithoutHold));
+            }
+            for p in &s.keeps {
+                if !confined_path(p) {
+                    errs.push(at(Problem::UnsafePath(p.clone())));
+                }
             }
             if let Some(p) = &s.in_project
                 && !confined_path(p)
@@ -1296,6 +1341,9 @@ pub enum Problem {
     /// A `sleep` longer than [`MAX_SLEEP_MS`].
     #[error("sleep of {0} ms is longer than the {MAX_SLEEP_MS} ms a case may wait")]
     SleepTooLong(u64),
+    /// A `sparse` file longer than [`MAX_SPARSE`].
+    #[error("a sparse file of {0} bytes is longer than the {MAX_SPARSE} bytes a case may make")]
+    SparseTooLarge(u64),
     /// More `copies` than [`MAX_COPIES`].
     #[error("copies = {0} is more than the {MAX_COPIES} processes a step may start")]
     TooManyCopies(usize),
@@ -1303,6 +1351,10 @@ pub enum Problem {
 
 /// The longest `sleep` action a case may ask for, in milliseconds.
 pub const MAX_SLEEP_MS: u64 = 10_000;
+
+/// The longest `sparse` file a case may make, in bytes (64 MiB): the
+/// harness reads it whole in snapshots up to [`crate::snapshot::READ_CAP`].
+pub const MAX_SPARSE: u64 = 64 << 20;
 
 /// The most `copies` one step may start.
 pub const MAX_COPIES: usize = 64;
@@ -1332,6 +1384,8 @@ impl Action {
             | Action::Symlink { path, .. }
             | Action::Mkdir { path, .. }
             | Action::Mkfifo { path, .. }
+            | Action::Hardlink { path, .. }
+            | Action::Sparse { path, .. }
             | Action::Plant { path, .. }
             | Action::Stat { path, .. } => Some(path),
             Action::WikiCommit { .. }

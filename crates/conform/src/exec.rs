@@ -731,6 +731,32 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             let _ = remove_any(&p);
             symlink(&t, &p).map_err(io_err(format!("symlink {}", p.display())))?;
         }
+        Action::Hardlink { root, path, target } => {
+            let p = place(ws, *root, path, false)?;
+            let t = place(ws, *root, target, false)?;
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
+            }
+            let _ = remove_any(&p);
+            std::fs::hard_link(&t, &p).map_err(io_err(format!("hard link {}", p.display())))?;
+        }
+        Action::Sparse {
+            root,
+            path,
+            text,
+            size,
+        } => {
+            let p = place(ws, *root, path, false)?;
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d).map_err(io_err("mkdir"))?;
+            }
+            let _ = remove_any(&p);
+            let text = ws.subst(text, &[])?;
+            std::fs::write(&p, text.as_bytes())
+                .and_then(|()| std::fs::OpenOptions::new().write(true).open(&p))
+                .and_then(|f| f.set_len((*size).max(text.len() as u64)))
+                .map_err(io_err(format!("sparse file {}", p.display())))?;
+        }
         Action::Mkdir { root, path } => {
             let p = place(ws, *root, path, true)?;
             std::fs::create_dir_all(&p).map_err(io_err(format!("mkdir {}", p.display())))?;

@@ -200,12 +200,20 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
             Step::Run(r) => r,
         };
         let before = snapshot(&ws.project, &[]);
-        let ids_before = if step.unchanged || step.hostile.is_some() {
+        let ids_before = if step.unchanged || step.hostile.is_some() || !step.keeps.is_empty() {
             identities(&ws.project)
         } else {
             Default::default()
         };
+        let kept = super::keep::record(&ws, &step.keeps, &before, &ids_before)?;
         let wiki_before = snapshot(&ws.wiki, &[".git"]);
+        let twin = if super::dry_run::wanted(ad, step) {
+            let t = super::dry_run::run(&ws, ad, step, &before)?;
+            *tool_time += t.result.elapsed;
+            Some(t)
+        } else {
+            None
+        };
         let (results, not_held) = if step.hold.is_some() {
             exec::run_verb_held(&mut ws, ad, step, n)?
         } else {
@@ -215,6 +223,12 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
         let mut caps = BTreeMap::new();
         let mut f = check::check_step(&ws, ad, step, &results, &mut caps)?;
         f.extend(not_held);
+        if !kept.is_empty() {
+            f.extend(super::keep::check(&ws, &kept, &before));
+        }
+        if let (Some(t), Some(real)) = (&twin, results.first()) {
+            f.extend(super::dry_run::check(ad, step, t, real, &before));
+        }
         for (k, v) in caps {
             ws.vars.insert(format!("var.{k}"), v);
         }
