@@ -32,6 +32,11 @@ impl Wiki {
             .tempdir()
             .unwrap();
         run_git(dir.path(), ["init", "-q"]);
+        // A commit of more than 6,700 loose objects (the bounds tests')
+        // starts `git gc --auto` in the background, which packs and prunes
+        // them while the tool under test reads them.
+        run_git(dir.path(), ["config", "gc.auto", "0"]);
+        run_git(dir.path(), ["config", "maintenance.auto", "false"]);
         Wiki {
             dir,
             gitlinks: RefCell::new(Vec::new()),
