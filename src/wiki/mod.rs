@@ -14,6 +14,8 @@ use gix::ObjectId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod metadata;
+
 /// Where the wiki is (Terms): `flag`, else `$MEMTOMEM_WIKI_PATH`, else
 /// `.memtomem-wiki` in the home directory ([`crate::fs::home::home_dir`]:
 /// `$HOME`, else the passwd entry's, as the peer finds it).
@@ -186,6 +188,7 @@ impl Wiki {
         if !path.is_dir() {
             return Err(not_found("does not exist".into()));
         }
+        metadata::check(path)?;
         let repo =
             gix::open(path).map_err(|e| not_found(format!("is not a git repository ({e})")))?;
         Ok(Wiki {
@@ -448,6 +451,9 @@ impl Wiki {
         };
         let items = self.asset_items(commit, ty, name)?;
         let base = format!("{}/{name}", ty.section());
+        // Before gix reads any of them for the attributes and excludes.
+        let top = self.asset_workdir(&workdir, ty, name).ok().flatten();
+        metadata::check_rule_files(&workdir, &base, top.as_ref())?;
         let index = self
             .repo
             .index_or_empty()
