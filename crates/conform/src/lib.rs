@@ -116,6 +116,7 @@ pub mod source;
 pub mod suite;
 pub mod user_entries;
 pub mod wiki_cache;
+pub mod wiki_plants;
 pub mod workspace;
 
 pub use args::{ConformArgs, Format};

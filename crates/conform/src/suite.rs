@@ -9,7 +9,9 @@ use crate::divergence::Known;
 use crate::outcome::Status;
 use crate::runner::{self, CaseResult};
 use crate::source::{CaseProblem, CaseSetError};
-use crate::{coverage, edit_matrix, hostile, limits, objects, report, source, user_entries};
+use crate::{
+    coverage, edit_matrix, hostile, limits, objects, report, source, user_entries, wiki_plants,
+};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -29,6 +31,7 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, CaseSetError> {
             c.extend(limits::cases()?);
             c.extend(edit_matrix::cases()?);
             c.extend(user_entries::cases()?);
+            c.extend(wiki_plants::cases()?);
             c
         }
     };
