@@ -235,6 +235,19 @@ pub(crate) fn assert_valid_family(cases: &[Case], n: usize) {
     }
 }
 
+/// Asserts that every case of a generated family has a step `judged`
+/// accepts (the family's verdict), naming the first that has none.
+#[cfg(test)]
+pub(crate) fn assert_each_judged(cases: &[Case], judged: impl Fn(&crate::case::Run) -> bool) {
+    for c in cases {
+        assert!(
+            c.steps.iter().filter_map(|s| s.as_run()).any(&judged),
+            "{}: no judged step",
+            c.id
+        );
+    }
+}
+
 /// Parses `(path, text)` pairs, the id being the path without `.toml`
 /// (`top/<name>` when it has no group), sorted.
 ///

@@ -381,15 +381,6 @@ mod tests {
             "7 verbs x 4 positions (5 for the updates) x 10 kinds, less 4"
         );
         crate::source::assert_valid_family(&cases, n);
-        for c in &cases {
-            assert!(
-                c.steps
-                    .iter()
-                    .filter_map(|s| s.as_run())
-                    .any(|r| !r.keeps.is_empty() && r.hostile.is_some()),
-                "{}",
-                c.id
-            );
-        }
+        crate::source::assert_each_judged(&cases, |r| !r.keeps.is_empty() && r.hostile.is_some());
     }
 }

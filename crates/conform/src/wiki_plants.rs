@@ -124,15 +124,6 @@ mod tests {
         let per_verb: usize = TARGETS.iter().map(|t| plants_for(t.dir).len()).sum();
         assert_eq!(per_verb, 11 * 8 + 2 * 7);
         crate::source::assert_valid_family(&cases, verbs().count() * per_verb);
-        for c in &cases {
-            assert!(
-                c.steps
-                    .iter()
-                    .filter_map(|s| s.as_run())
-                    .any(|r| r.hostile.is_some()),
-                "{}",
-                c.id
-            );
-        }
+        crate::source::assert_each_judged(&cases, |r| r.hostile.is_some());
     }
 }
