@@ -26,6 +26,10 @@ pub struct Divergence {
     /// (a case that stops hanging passes, and the entry then fails).
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// `case` compiled once, when it is a regex (a gate asks thousands of
+    /// times).
+    #[serde(skip)]
+    compiled: std::sync::OnceLock<Option<regex::Regex>>,
 }
 
 /// `case` with every step's per-process limit capped by the
@@ -61,7 +65,10 @@ impl Divergence {
     /// [`parse_divergences`] refuses it).
     pub fn matches(&self, id: &str) -> bool {
         if self.case.starts_with('^') {
-            regex::Regex::new(&self.case).is_ok_and(|r| r.is_match(id))
+            self.compiled
+                .get_or_init(|| regex::Regex::new(&self.case).ok())
+                .as_ref()
+                .is_some_and(|r| r.is_match(id))
         } else {
             self.case == id
         }
