@@ -69,12 +69,19 @@ fn one_case(filter: &str, a: &Path) -> (String, String) {
     ]))
 }
 
+/// Writes `body` to `dir/name`, executable (mode 0755), and returns its
+/// path.
+fn executable(dir: &Path, name: impl AsRef<Path>, body: &str) -> PathBuf {
+    let exe = dir.join(name);
+    std::fs::write(&exe, body).unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    exe
+}
+
 /// A portable adapter for the shell script `tool` (its first argument
 /// the mode), a 3-second timeout.
 fn script_adapter(dir: &Path, tool: &str, mode: &str) -> PathBuf {
-    let exe = dir.join("tool.sh");
-    std::fs::write(&exe, tool).unwrap();
-    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let exe = executable(dir, "tool.sh", tool);
     let a = dir.join(format!("{mode}.toml"));
     std::fs::write(
         &a,
@@ -833,9 +840,7 @@ fn run_cases(cases: &Path, adapter: &Path) -> (std::process::Output, String) {
 /// A core adapter `name` for cases under `e-x/` whose `install` runs the
 /// shell script `tool` (made executable in `dir`) with `args`.
 fn core_script_adapter(dir: &Path, name: &str, tool: &str, args: &str) -> PathBuf {
-    let exe = dir.join(format!("{name}.sh"));
-    std::fs::write(&exe, tool).unwrap();
-    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let exe = executable(dir, format!("{name}.sh"), tool);
     let a = dir.join(format!("{name}.toml"));
     std::fs::write(
         &a,
@@ -1172,9 +1177,7 @@ fn a_tmpdir_that_cannot_take_the_cases_is_a_usage_error() {
 /// `tool` with `mode` first, declaring `dry-run` and a `[dry_run]`
 /// pattern, for cases under `e-x/`.
 fn dry_run_adapter(dir: &Path, name: &str, tool: &str, mode: &str) -> PathBuf {
-    let exe = dir.join("dry.sh");
-    std::fs::write(&exe, tool).unwrap();
-    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let exe = executable(dir, "dry.sh", tool);
     let a = dir.join(format!("{name}.toml"));
     std::fs::write(
         &a,
