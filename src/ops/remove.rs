@@ -396,3 +396,44 @@ pub fn remove(ctx: &Context, ty: AssetType, name: &str, if_local: IfLocalBytes) 
         local_files: plan.local_files,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(rel: &str, kind: EntryKind) -> carry::Entry {
+        carry::Entry {
+            rel: rel.into(),
+            kind,
+            mode: 0o755,
+            size: 0,
+            ino: 0,
+            mtime_ns: 0,
+        }
+    }
+
+    /// A link, FIFO or empty directory of the user's is local (D2); a
+    /// directory the user emptied of recorded files, or one holding an
+    /// entry, is the install's own, so remove is not refused over it.
+    #[test]
+    fn only_entries_no_install_makes_are_the_users() {
+        let recorded: BTreeSet<String> = ["SKILL.md", "docs/g.md", "deep/er/x.md"]
+            .map(String::from)
+            .into();
+        let entries = [
+            entry("SKILL.md", EntryKind::File),
+            entry("docs", EntryKind::Dir),
+            entry("deep", EntryKind::Dir),
+            entry("deep/er", EntryKind::Dir),
+            entry("mine", EntryKind::Dir),
+            entry("full", EntryKind::Dir),
+            entry("full/notes.md", EntryKind::File),
+            entry("link", EntryKind::Symlink),
+            entry("pipe", EntryKind::Other),
+        ];
+        assert_eq!(
+            users_entries(&entries, &recorded),
+            ["mine", "link", "pipe"].map(String::from)
+        );
+    }
+}
