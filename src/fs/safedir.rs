@@ -297,7 +297,10 @@ impl SafeDir {
             return Ok(d);
         }
         match self.create_dir(name) {
-            Ok(d) => Ok(d),
+            // The new entry durable before anything is written below it:
+            // an install acknowledged after a power cut must not find
+            // `.memtomem/` itself gone (L7, I6).
+            Ok(d) => self.sync().map(|()| d),
             // Another process created it meanwhile: use theirs.
             Err(_) if self.kind_of(name)? == Some(EntryKind::Dir) => self
                 .open_dir(name)?

@@ -208,11 +208,16 @@ pub fn plan(
 /// # Errors
 /// `unsafe-path`, `io`.
 pub fn apply(old: &SafeDir, new: &SafeDir, carry: &Carry) -> Result<()> {
+    // The staged tree was fsynced before: every directory an entry is
+    // added to here is fsynced again, or a power cut after the exchange
+    // could lose a `.bak` (the user's bytes) from the new dest.
+    let mut touched = BTreeSet::new();
     for (rel, mode) in &carry.dirs {
         if new.open_dir_path(rel)?.is_some() {
             continue;
         }
         let (parent, leaf) = split(rel);
+        touched.insert(parent.to_owned());
         let parent = open_or_root(new, parent)?;
         parent.create_dir_mode(leaf, *mode)?;
     }
@@ -226,6 +231,10 @@ pub fn apply(old: &SafeDir, new: &SafeDir, carry: &Carry) -> Result<()> {
         if !from.link(sl, &to, dl)? {
             return Err(crate::error::Error::conflict("dest entry", dst, None, None));
         }
+        touched.insert(dp.to_owned());
+    }
+    for d in &touched {
+        open_or_root(new, d)?.sync()?;
     }
     Ok(())
 }
