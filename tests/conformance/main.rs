@@ -177,6 +177,13 @@ fn main() {
     // the real tool by a sample (tests/conformance/zygote.rs).
     let mut zygotes = Vec::new();
     let divergences = Arc::new(divergences);
+    // The crash family records the tool's own process tree with strace:
+    // the real `mm`, never the zygote (whose forks strace does not see).
+    let peer_real = peer.clone();
+    let (crash_cases, cases_z): (Vec<_>, Vec<_>) = cases
+        .iter()
+        .cloned()
+        .partition(|c| c.id.starts_with("c-crash/"));
     let peer = match &peer {
         Some(real) if zygote::wanted() => match zygote::for_mm(real) {
             Ok(z) => {
@@ -207,10 +214,20 @@ fn main() {
         "memtomem",
         "peer-divergences.toml",
         peer,
-        divergences,
-        &cases,
+        divergences.clone(),
+        &cases_z,
         &skipped,
         true,
+    );
+    peer_trials(
+        &mut trials,
+        "memtomem-traced",
+        "peer-divergences.toml",
+        peer_real,
+        divergences,
+        &crash_cases,
+        &skipped,
+        false,
     );
     // The peer's web API (clauses W): its own adapter and divergences.
     let web = match Adapter::load(
@@ -306,6 +323,7 @@ fn main() {
         );
     }
     naive_trials(&mut trials, &cases, exe);
+    crash_control_trials(&mut trials, &cases, exe);
     let conclusion = libtest_mimic::run(&args, trials);
     assetpin_conform::finish();
     drop(zygotes);
@@ -400,6 +418,76 @@ fn naive_trials(trials: &mut Vec<Trial>, cases: &[Arc<assetpin_conform::case::Ca
                 (_, _) => Err(explain(&r).into()),
             }
         }));
+    }
+}
+
+/// The crash family's controls (`tests/fixtures/crash-installer`): an
+/// installer that stages and renames but never fsyncs must fail
+/// `c-crash/portable-install` under both power-loss models and pass it
+/// under a process kill; the same installer with its fsyncs must pass
+/// all three. A crash check that cannot fail, or one that fails a
+/// careful tool, shows up here. Without strace the trials are ignored,
+/// with the reason.
+fn crash_control_trials(
+    trials: &mut Vec<Trial>,
+    cases: &[Arc<assetpin_conform::case::Case>],
+    exe: &Path,
+) {
+    let controls = [
+        (
+            "crash-nosync",
+            include_str!("../fixtures/crash-installer/nosync.toml"),
+            false,
+        ),
+        (
+            "crash-fsync",
+            include_str!("../fixtures/crash-installer/fsync.toml"),
+            true,
+        ),
+    ];
+    for (name, text, careful) in controls {
+        let ad = match Adapter::load(name, text, exe) {
+            Ok(a) => Arc::new(a),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        };
+        let mine: Vec<_> = cases
+            .iter()
+            .filter(|c| ad.claims_id(&c.id))
+            .cloned()
+            .collect();
+        let n = mine.len();
+        trials.push(Trial::test(
+            format!("{name}::runs_the_crash_cases"),
+            move || {
+                if n != 3 {
+                    return Err(
+                        format!("{n} crash cases claimed, 3 expected (one per model)").into(),
+                    );
+                }
+                Ok(())
+            },
+        ));
+        for c in mine {
+            let ad = ad.clone();
+            let skip = machine_skip(&c);
+            let power_cut = !c.id.ends_with(":process");
+            let t = Trial::test(format!("{name}::{}", c.id), move || {
+                let r = run_case(&c, &ad);
+                match (r.status(), careful || !power_cut) {
+                    (Status::Passed, true) | (Status::Failed, false) => Ok(()),
+                    (Status::Passed, false) => Err(format!(
+                        "an installer that never fsyncs passes {}: the check cannot fail",
+                        c.id
+                    )
+                    .into()),
+                    _ => Err(explain(&r).into()),
+                }
+            });
+            trials.push(t.with_ignored_flag(skip.is_some()));
+        }
     }
 }
 

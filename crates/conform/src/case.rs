@@ -392,6 +392,52 @@ pub struct Run {
     /// still look at the case's own project.
     #[serde(default)]
     pub in_project: Option<String>,
+    /// Crash consistency ([`crate::crash`]; L7, I6, I7, K2): the step runs
+    /// under `strace`, and every state a crash could leave at each of its
+    /// file-system calls, under this file-system model, is checked and
+    /// then recovered from. One process, or `copies`.
+    #[serde(default)]
+    pub crash: Option<Crash>,
+}
+
+/// A step's crash check (`crash = { model = "synced", assets = ["a"] }`
+/// and `[[step.crash.recover]]` tables).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crash {
+    /// `process`, `synced` or `ext4-ordered` ([`crate::crash::model::FsModel`]).
+    pub model: String,
+    /// The skills the step writes; with `copies`, copy `i` writes
+    /// `assets[i]`.
+    pub assets: Vec<String>,
+    /// What the tool runs after a crash, in order: each must exit 0 or
+    /// refuse with one of its `may_refuse` kinds, and then every asset
+    /// must be what the uncrashed run left.
+    #[serde(default)]
+    pub recover: Vec<Recover>,
+    /// A state with the entry and no dest is fine (D3: a remove killed
+    /// after taking dest away; the next `remove` finishes it).
+    #[serde(default)]
+    pub entry_may_outlive_dest: bool,
+}
+
+/// One recovery run of a crash check.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recover {
+    /// The verb.
+    pub verb: Verb,
+    /// Its arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Refusals that are fine here (E1 spelling): `already-installed`
+    /// when the crash came after the job was done.
+    #[serde(default)]
+    pub may_refuse: Vec<String>,
+    /// Run only when the adapter claims the verb (an installer's own
+    /// recovery, `install --all` or `adopt`, where it has one).
+    #[serde(default)]
+    pub if_claimed: bool,
 }
 
 /// Resource limits of a step's processes (soft and hard alike).
@@ -1207,6 +1253,23 @@ impl Case {
             {
                 errs.push(at(Problem::UnsafePath(p.clone())));
             }
+            if let Some(c) = &s.crash {
+                let copies = s.copies.map_or(1, NonZeroUsize::get);
+                if crate::crash::model::FsModel::parse(&c.model).is_none() {
+                    errs.push(at(Problem::Crash(format!("unknown model {:?}", c.model))));
+                }
+                if c.assets.len() != copies {
+                    errs.push(at(Problem::Crash(format!(
+                        "{} assets for {copies} processes",
+                        c.assets.len()
+                    ))));
+                }
+                for k in c.recover.iter().flat_map(|r| &r.may_refuse) {
+                    if Kind::parse(k).is_none() {
+                        errs.push(at(Problem::Crash(format!("unknown error kind {k:?}"))));
+                    }
+                }
+            }
             if let Some(c) = s.copies
                 && c.get() > MAX_COPIES
             {
@@ -1347,6 +1410,9 @@ pub enum Problem {
     /// More `copies` than [`MAX_COPIES`].
     #[error("copies = {0} is more than the {MAX_COPIES} processes a step may start")]
     TooManyCopies(usize),
+    /// A `crash` table that cannot be run.
+    #[error("crash: {0}")]
+    Crash(String),
 }
 
 /// The longest `sleep` action a case may ask for, in milliseconds.

@@ -102,6 +102,15 @@ fn step_project(ws: &Workspace, step: &Run) -> HResult<Option<String>> {
 
 fn spawn(ws: &Workspace, ad: &Adapter, step: &Run, argv: &[String]) -> HResult<Child> {
     let project = step_project(ws, step)?;
+    let traced;
+    let argv = match &ws.trace {
+        Some((dir, n)) => {
+            let k = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            traced = super::crash::strace_argv(&dir.join(format!("trace.{k}")), argv)?;
+            &traced[..]
+        }
+        None => argv,
+    };
     let mut cmd = command(ws, ad, project, argv)?;
     if let Some(l) = step.limits {
         with_limits(&mut cmd, l);
@@ -841,6 +850,9 @@ pub fn mtime_ns(m: &std::fs::Metadata) -> i128 {
 /// `mknod` is refused. `None`: it can.
 pub fn machine_skip(case: &super::case::Case) -> Option<String> {
     use super::case::Step;
+    if let Some(why) = super::crash::machine_skip(case) {
+        return Some(why);
+    }
     static MKNOD: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let plants = case.steps.iter().filter_map(|s| match s {
         Step::Action(Action::Plant { plant, .. }) => Some(*plant),

@@ -83,6 +83,9 @@
 //!   matrix.
 //! - [`reaper`]: nothing the run starts outlives it.
 //! - [`scratch`]: where case directories go (a tmpfs by default).
+//! - [`crash`]: crash consistency: a step recorded with `strace`, every
+//!   state a crash could leave under a file-system model, checked and
+//!   recovered from (the `c-crash` family).
 //! - [`wiki_cache`]: each wiki state built once per run, copied into
 //!   each case; [`finish`] removes them.
 
@@ -91,6 +94,7 @@ pub mod args;
 pub mod case;
 pub mod check;
 pub mod coverage;
+pub mod crash;
 pub mod divergence;
 pub mod dry_run;
 pub mod edit_matrix;

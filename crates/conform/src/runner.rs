@@ -214,7 +214,12 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
         } else {
             None
         };
-        let (results, not_held) = if step.hold.is_some() {
+        let mut crashed = Vec::new();
+        let (results, not_held) = if let Some(c) = &step.crash {
+            let (r, f, _) = super::crash::run_step(&mut ws, ad, step, c)?;
+            crashed = f;
+            (r, None)
+        } else if step.hold.is_some() {
             exec::run_verb_held(&mut ws, ad, step, n)?
         } else {
             (exec::run_verb(&ws, ad, step)?, None)
@@ -223,6 +228,7 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
         let mut caps = BTreeMap::new();
         let mut f = check::check_step(&ws, ad, step, &results, &mut caps)?;
         f.extend(not_held);
+        f.extend(crashed);
         if !kept.is_empty() {
             f.extend(super::keep::check(&ws, &kept, &before));
         }

@@ -41,6 +41,10 @@ pub struct Workspace {
     /// The directory a step's `user_cwd` opened (kept open) and its
     /// `/proc/self/fd` path, which follows it wherever it is moved.
     pub user_cwd: Option<(std::fs::File, PathBuf)>,
+    /// While a crash step runs ([`crate::crash`]): the directory its
+    /// processes' `strace` recordings go to, and how many have started
+    /// (recording `n` is `trace.<n>`).
+    pub trace: Option<(PathBuf, std::sync::atomic::AtomicUsize)>,
 }
 
 impl Drop for Workspace {
@@ -96,6 +100,7 @@ impl Workspace {
             wiki_history: None,
             without_capabilities: false,
             user_cwd: None,
+            trace: None,
         };
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;
