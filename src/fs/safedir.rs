@@ -287,6 +287,24 @@ impl SafeDir {
         })
     }
 
+    /// [`SafeDir::ensure_dir`] for a directory that outlives the
+    /// operation (`.memtomem/`, a section): when it creates it, this
+    /// directory is fsynced, so that the new entry is durable before
+    /// anything acknowledged is written below it (L7, I6; a power cut
+    /// after a first install must not take `.memtomem/` away). A staged
+    /// tree does not need it: its directories are synced once it is whole.
+    ///
+    /// # Errors
+    /// As [`SafeDir::ensure_dir`].
+    pub fn ensure_dir_durable(&self, name: &str) -> Result<SafeDir> {
+        if let Some(d) = self.open_dir(name)? {
+            return Ok(d);
+        }
+        let d = self.ensure_dir(name)?;
+        self.sync()?;
+        Ok(d)
+    }
+
     /// Opens child directory `name`, creating it with mode 0755 when
     /// absent (I3).
     ///
@@ -297,10 +315,7 @@ impl SafeDir {
             return Ok(d);
         }
         match self.create_dir(name) {
-            // The new entry durable before anything is written below it:
-            // an install acknowledged after a power cut must not find
-            // `.memtomem/` itself gone (L7, I6).
-            Ok(d) => self.sync().map(|()| d),
+            Ok(d) => Ok(d),
             // Another process created it meanwhile: use theirs.
             Err(_) if self.kind_of(name)? == Some(EntryKind::Dir) => self
                 .open_dir(name)?

@@ -76,7 +76,7 @@ impl Project {
     /// # Errors
     /// `unsafe-path`, `io`.
     pub fn ensure_memtomem(&self) -> Result<SafeDir> {
-        self.root.ensure_dir(MEMTOMEM_DIR)
+        self.root.ensure_dir_durable(MEMTOMEM_DIR)
     }
 
     /// Opens the section directory of `ty` when it exists.
@@ -95,7 +95,7 @@ impl Project {
     /// # Errors
     /// `unsafe-path`, `io`.
     pub fn ensure_section(&self, ty: AssetType) -> Result<SafeDir> {
-        self.ensure_memtomem()?.ensure_dir(ty.section())
+        self.ensure_memtomem()?.ensure_dir_durable(ty.section())
     }
 
     /// Reads the lockfile's bytes; `None` when absent.
