@@ -227,7 +227,7 @@ fn main() {
         divergences,
         &crash_cases,
         &skipped,
-        false,
+        true,
     );
     // The peer's web API (clauses W): its own adapter and divergences.
     let web = match Adapter::load(
@@ -542,7 +542,12 @@ fn divergences_of(
 /// names, so every entry is still held both ways. `ASSETPIN_PEER_FULL=1`
 /// runs them whole, as `assetpin conform --adapter memtomem --known ...`
 /// does.
-const SAMPLED_FAMILIES: [&str; 3] = ["h-hostile/", "m-user-entries/", "n-wiki-plants/"];
+const SAMPLED_FAMILIES: [&str; 4] = [
+    "h-hostile/",
+    "m-user-entries/",
+    "n-wiki-plants/",
+    "c-crash/",
+];
 /// One case in this many of a sampled family runs.
 const PEER_SAMPLE: usize = 3;
 

@@ -419,6 +419,15 @@ pub struct Crash {
     /// after taking dest away; the next `remove` finishes it).
     #[serde(default)]
     pub entry_may_outlive_dest: bool,
+    /// Regexes over dest-relative paths a crash may leave in dest (an
+    /// edit's temporary name, W1); the recovery must remove them.
+    #[serde(default)]
+    pub leftovers: Vec<String>,
+    /// Outside actions performed in each crash state before the recovery
+    /// runs (a user reading the file's `mtime_ns` again before a new
+    /// edit: a `stat` that `recover` arguments then name).
+    #[serde(default)]
+    pub actions: Vec<Action>,
 }
 
 /// One recovery run of a crash check.

@@ -91,6 +91,26 @@ impl Report<'_> {
                 r.clauses.join(" ")
             );
         }
+        let crashed: Vec<_> = self.results.iter().filter(|r| r.crash.is_some()).collect();
+        if !crashed.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nCrash states (changes recorded, distinct states checked, of them recovered from):"
+            );
+            for r in crashed {
+                if let Some(c) = r.crash {
+                    let _ = writeln!(
+                        o,
+                        "{:<w$}  {:<11}  {:>5} changes  {:>5} states  {:>5} recovered",
+                        r.id,
+                        r.status().as_str(),
+                        c.changes,
+                        c.states,
+                        c.recovered
+                    );
+                }
+            }
+        }
         o.push_str(&self.failures(None));
         let _ = writeln!(o, "\nClauses:");
         let _ = writeln!(
@@ -246,6 +266,11 @@ impl Report<'_> {
                     "known_divergence": r.status() == Status::Failed && self.known.contains(&r.id),
                     "duration_ms": r.duration.as_millis() as u64,
                     "tool_ms": r.tool_time.as_secs_f64() * 1e3,
+                    "crash": r.crash.map(|c| json!({
+                        "changes": c.changes,
+                        "states": c.states,
+                        "recovered": c.recovered,
+                    })),
                     "details": r.details(),
                     "failures_detail": r.outcome.failures().iter().map(Failure::to_json).collect::<Vec<_>>(),
                 })

@@ -32,6 +32,8 @@ pub struct CaseResult {
     /// start until it was seen to end; copies of a step add up): what
     /// the case costs without the harness.
     pub tool_time: Duration,
+    /// What its crash steps explored ([`crate::crash`]), summed.
+    pub crash: Option<super::crash::Explored>,
 }
 
 impl CaseResult {
@@ -57,9 +59,10 @@ pub fn skip_reason(case: &Case, ad: &Adapter) -> Option<String> {
 pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
     let start = Instant::now();
     let mut tool_time = Duration::ZERO;
+    let mut crash = None;
     let outcome = match skip_reason(case, ad) {
         Some(r) => Outcome::Unsupported(r),
-        None => match run_repeated(case, ad, &mut tool_time) {
+        None => match run_repeated(case, ad, &mut tool_time, &mut crash) {
             Ok(f) if f.is_empty() => Outcome::Passed,
             Ok(f) => Outcome::Failed(f),
             Err(HarnessError::MachineCannot(why)) => Outcome::Unsupported(why),
@@ -74,15 +77,21 @@ pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
         outcome,
         duration: start.elapsed(),
         tool_time,
+        crash,
     }
 }
 
 /// [`run_inner`] `case.repeat` times, stopping at the first run that
 /// fails or errors; a failure says which run it was.
-fn run_repeated(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec<Failure>> {
+fn run_repeated(
+    case: &Case,
+    ad: &Adapter,
+    tool_time: &mut Duration,
+    crash: &mut Option<super::crash::Explored>,
+) -> HResult<Vec<Failure>> {
     let n = case.repeat.map_or(1, std::num::NonZeroUsize::get);
     for k in 1..=n {
-        let mut f = run_inner(case, ad, tool_time)?;
+        let mut f = run_inner(case, ad, tool_time, crash)?;
         if !f.is_empty() {
             if n > 1 {
                 f.insert(0, Failure::new("run", format!("run {k} of {n}:")));
@@ -174,7 +183,12 @@ fn setup(case: &Case, ad: &Adapter) -> HResult<Workspace> {
     Ok(ws)
 }
 
-fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec<Failure>> {
+fn run_inner(
+    case: &Case,
+    ad: &Adapter,
+    tool_time: &mut Duration,
+    crash: &mut Option<super::crash::Explored>,
+) -> HResult<Vec<Failure>> {
     let mut ws = setup(case, ad)?;
     exec::run_setup(&ws, ad)?;
     let mut outside0 = snapshot(&ws.outside, &[]);
@@ -216,8 +230,12 @@ fn run_inner(case: &Case, ad: &Adapter, tool_time: &mut Duration) -> HResult<Vec
         };
         let mut crashed = Vec::new();
         let (results, not_held) = if let Some(c) = &step.crash {
-            let (r, f, _) = super::crash::run_step(&mut ws, ad, step, c)?;
+            let (r, f, ex) = super::crash::run_step(&mut ws, ad, step, c)?;
             crashed = f;
+            let sum = crash.get_or_insert_with(Default::default);
+            sum.changes += ex.changes;
+            sum.states += ex.states;
+            sum.recovered += ex.recovered;
             (r, None)
         } else if step.hold.is_some() {
             exec::run_verb_held(&mut ws, ad, step, n)?

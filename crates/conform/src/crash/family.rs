@@ -35,6 +35,7 @@ files = [
   { path = "skills/a/SKILL.md", text = "---\nname: a\ndescription: skill a of the crash cases\n---\n# a v1\n" },
   { path = "skills/a/references/notes.md", text = "notes of a, v1\n" },
   { path = "skills/a/scripts/run.sh", text = "#!/bin/sh\necho a\n", exec = true },
+  { path = "skills/a/docs/guide/intro.md", text = "a directory that holds only a directory\n" },
   { path = "skills/b/SKILL.md", text = "---\nname: b\ndescription: skill b of the crash cases\n---\n# b\n" },
   { path = "skills/c0/SKILL.md", text = "---\nname: c0\ndescription: c0\n---\n# c0\n" },
   { path = "skills/c1/SKILL.md", text = "---\nname: c1\ndescription: c1\n---\n# c1\n" },
@@ -73,6 +74,41 @@ action = "write"
 path = "${dest.a}/scripts/run.sh"
 text = "#!/bin/sh\necho a\n"
 mode = "755"
+
+[[step]]
+action = "write"
+path = "${dest.a}/docs/guide/intro.md"
+text = "a directory that holds only a directory\n"
+"##;
+
+/// The edit's new bytes (in `$HOME`) and the `mtime_ns` it expects.
+const EDIT_SETUP: &str = r##"[[step]]
+action = "stat"
+path = "${dest.a}/SKILL.md"
+capture = "m"
+
+[[step]]
+action = "write"
+root = "home"
+path = "new.md"
+text = "---\nname: a\ndescription: skill a, edited\n---\n# a v1, edited\n"
+"##;
+
+const EDIT_STEP: &str = "verb = \"edit\"\nargs = [\"skill\", \"a\", \"--expect-mtime-ns\", \"${var.m}\", \"--content-file\", \"${home}/new.md\"]\n";
+
+/// After a crash the user reads the mtime again and edits again; a
+/// killed edit may leave its temporary name beside the main file (W1),
+/// which that edit removes.
+const EDIT_RECOVER: &str = r##"leftovers = ['^\.SKILL\.md\.tmp-']
+
+[[step.crash.actions]]
+action = "stat"
+path = "${dest.a}/SKILL.md"
+capture = "m"
+
+[[step.crash.recover]]
+verb = "edit"
+args = ["skill", "a", "--expect-mtime-ns", "${var.m}", "--content-file", "${home}/new.md"]
 "##;
 
 const RESTORE: &str = "[[step.crash.recover]]\nverb = \"install-all\"\n";
@@ -158,6 +194,16 @@ pub const SCENARIOS: &[Scenario] = &[
                   [[step.crash.recover]]\nverb = \"install\"\nargs = [\"skill\", \"c0\"]\nmay_refuse = [\"already-installed\"]\n\n\
                   [[step.crash.recover]]\nverb = \"install\"\nargs = [\"skill\", \"c1\"]\nmay_refuse = [\"already-installed\"]\n\n\
                   [[step.crash.recover]]\nverb = \"install\"\nargs = [\"skill\", \"c2\"]\nmay_refuse = [\"already-installed\"]\n",
+    },
+    Scenario {
+        id: "edit",
+        what: "edit of an installed skill's main file",
+        profile: "core",
+        clauses: &["W1", "W5"],
+        setup: EDIT_SETUP,
+        step: EDIT_STEP,
+        assets: &["a"],
+        recover: EDIT_RECOVER,
     },
     Scenario {
         id: "portable-install",

@@ -87,7 +87,12 @@ fn place(ws: &Workspace, path: &str) -> Place {
     (0, path.trim_start_matches("./").to_owned())
 }
 
-fn layout(ws: &Workspace, ad: &Adapter, assets: &[String]) -> HResult<Layout> {
+fn layout(
+    ws: &Workspace,
+    ad: &Adapter,
+    assets: &[String],
+    spec_leftovers: &[String],
+) -> HResult<Layout> {
     let l = &ad.spec.layout;
     let tpl = ws.dest_tpl.clone().ok_or_else(|| {
         HarnessError::Adapter("a crash case needs the adapter's layout.root".into())
@@ -111,7 +116,13 @@ fn layout(ws: &Workspace, ad: &Adapter, assets: &[String]) -> HResult<Layout> {
         .map(|r| regex::Regex::new(r))
         .collect::<Result<_, _>>()
         .map_err(|e| HarnessError::Adapter(format!("layout.dest_extra: {e}")))?;
+    let leftovers = spec_leftovers
+        .iter()
+        .map(|r| regex::Regex::new(r))
+        .collect::<Result<_, _>>()
+        .map_err(|e| HarnessError::Case(format!("crash.leftovers: {e}")))?;
     Ok(Layout {
+        leftovers,
         dests,
         manifest: ws.vars.get("layout.manifest").map(|m| place(ws, m)),
         entries,
@@ -130,8 +141,7 @@ fn materialize(ws: &Workspace, t: &[Snapshot]) -> HResult<()> {
     for (root, tree) in [&ws.project, &ws.home].into_iter().zip(t) {
         if let Ok(rd) = std::fs::read_dir(root) {
             for e in rd.flatten() {
-                crate::remove::remove_deep(&e.path())
-                    .map_err(io_err(format!("clear {}", e.path().display())))?;
+                crate::workspace::remove_any(&e.path())?;
             }
         }
         let mut dirs = Vec::new();
@@ -185,7 +195,7 @@ fn hash_of(t: &[Snapshot], acked: &[&str]) -> u64 {
 
 /// Runs the recovery in state `t`: what is wrong after it (empty: fine).
 fn recover(
-    ws: &Workspace,
+    ws: &mut Workspace,
     ad: &Adapter,
     spec: &Crash,
     t: &[Snapshot],
@@ -193,6 +203,9 @@ fn recover(
     ends: &Ends<'_>,
 ) -> HResult<Vec<String>> {
     materialize(ws, t)?;
+    for (n, a) in spec.actions.iter().enumerate() {
+        exec::run_action(ws, a, n)?;
+    }
     for r in &spec.recover {
         if r.if_claimed && !ad.spec.verbs.contains_key(r.verb.as_str()) {
             continue;
@@ -222,8 +235,8 @@ fn recover(
     Ok(verdict::after_recovery(&trees(ws), l, ends))
 }
 
-/// What one crash step found: states explored, and the first violation.
-#[derive(Debug, Default)]
+/// What crash steps explored (the first violation is a failure).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Explored {
     /// Recorded changes (crash points are one more).
     pub changes: usize,
@@ -289,7 +302,7 @@ pub fn run_step(
             d.join("; ")
         )));
     }
-    let l = layout(ws, ad, &spec.assets)?;
+    let l = layout(ws, ad, &spec.assets, &spec.leftovers)?;
     let ends = Ends {
         before: &before,
         after: &after,

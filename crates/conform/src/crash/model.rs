@@ -388,8 +388,8 @@ impl Recording {
                 let mut out = Vec::new();
                 for cut in barrier..=k {
                     // Only cuts that end at a directory or inode change
-                    // (or the barrier, or k) give new states.
-                    if cut != barrier && cut != k && !recs[cut - 1].is_meta() {
+                    // (or the barrier) give new states.
+                    if cut != barrier && !recs[cut - 1].is_meta() {
                         continue;
                     }
                     let keep = |i: usize| i < cut;
@@ -512,7 +512,14 @@ impl Recording {
     /// the process state there: the changes not kept, the first few.
     pub fn lost(&self, model: FsModel, k: usize, cut: usize) -> Vec<String> {
         let recs = &self.recs[..k];
-        let mut out = Vec::new();
+        // Renames first, then bytes, then the rest: what a tool usually
+        // relies on, before the lock files and staging names it made.
+        let rank = |r: &Rec| match r {
+            Rec::Rename { .. } => 0,
+            Rec::Data { .. } => 1,
+            _ => 2,
+        };
+        let mut out: Vec<(u8, String)> = Vec::new();
         for (i, r) in recs.iter().enumerate() {
             let kept = match model {
                 FsModel::Process => true,
@@ -535,7 +542,10 @@ impl Recording {
                     (_, Rec::Mode { .. }) => "no fsync of the file follows it",
                     _ => "no fsync of its directory follows it",
                 };
-                out.push(format!("`{}` is not durable: {what}", self.calls[i]));
+                out.push((
+                    rank(r),
+                    format!("`{}` is not durable: {what}", self.calls[i]),
+                ));
             } else if let Rec::Data { ino, .. } = r {
                 let synced_after = recs[i + 1..].iter().any(|s| {
                     matches!(s, Rec::Sync(None)) || matches!(s, Rec::Sync(Some(x)) if x == ino)
@@ -544,14 +554,18 @@ impl Recording {
                     .iter()
                     .any(|s| matches!(s, Rec::Data { ino: j, .. } if j == ino));
                 if model != FsModel::Process && !synced_after && is_last {
-                    out.push(format!(
-                        "the bytes of `{}` are not durable: the file is not fsynced after it",
-                        self.calls[i]
+                    out.push((
+                        1,
+                        format!(
+                            "the bytes of `{}` are not durable: the file is not fsynced after it",
+                            self.calls[i]
+                        ),
                     ));
                 }
             }
         }
-        out
+        out.sort_by_key(|(r, _)| *r);
+        out.into_iter().map(|(_, l)| l).collect()
     }
 }
 
@@ -1158,5 +1172,109 @@ pub fn merge(traces: Vec<Vec<Call>>) -> Vec<Call> {
             Some((_, i)) => out.extend(its[i].next()),
             None => return out,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> String {
+        s.bytes().map(|b| format!("\\x{b:02x}")).collect()
+    }
+
+    /// A trace of: mkdir p/d; create p/d/t; write "x"; fsync it; rename
+    /// to p/d/f; fsync p/d; and, when `sync_root`, fsync p.
+    fn install_trace(sync_root: bool) -> Vec<Call> {
+        let (p, d, t, f) = (hex("/p"), hex("/p/d"), hex("/p/d/t"), hex("/p/d/f"));
+        let mut s = format!(
+            "1 1.000001 mkdir(\"{d}\", 0777) = 0\n\
+             1 1.000002 openat(AT_FDCWD<{p}>, \"{t}\", O_WRONLY|O_CREAT|O_EXCL, 0644) = 3<{t}>\n\
+             1 1.000003 write(3<{t}>, \"{x}\", 1) = 1\n\
+             1 1.000004 fsync(3<{t}>) = 0\n\
+             1 1.000005 rename(\"{t}\", \"{f}\") = 0\n\
+             1 1.000006 openat(AT_FDCWD<{p}>, \"{d}\", O_RDONLY|O_DIRECTORY) = 4<{d}>\n\
+             1 1.000007 fsync(4<{d}>) = 0\n",
+            x = hex("x")
+        );
+        if sync_root {
+            s.push_str(&format!(
+                "1 1.000008 openat(AT_FDCWD<{p}>, \"{p}\", O_RDONLY|O_DIRECTORY) = 5<{p}>\n\
+                 1 1.000009 fsync(5<{p}>) = 0\n"
+            ));
+        }
+        s.push_str("1 1.000010 +++ exited with 0 +++\n");
+        trace::parse(&s).unwrap()
+    }
+
+    fn recording(sync_root: bool) -> Recording {
+        let mut root = Snapshot::new();
+        root.insert(".".into(), Node::Dir(0o755));
+        Recording::new(&[(PathBuf::from("/p"), &root)])
+            .unwrap()
+            .replay(&install_trace(sync_root), 0o022, Path::new("/p"))
+            .unwrap()
+    }
+
+    fn keys(t: &Snapshot) -> Vec<&str> {
+        t.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn the_process_model_keeps_everything_before_the_point() {
+        let r = recording(false);
+        let end = &r.states(FsModel::Process, r.recs.len())[0].1[0];
+        assert_eq!(keys(end), [".", "d", "d/f"]);
+        assert_eq!(end["d/f"], Node::File(0o644, b"x".to_vec()));
+        // Before the rename: the temporary name, bytes written.
+        let k = r
+            .recs
+            .iter()
+            .position(|x| matches!(x, Rec::Rename { .. }))
+            .unwrap();
+        assert_eq!(
+            keys(&r.states(FsModel::Process, k)[0].1[0]),
+            [".", "d", "d/t"]
+        );
+    }
+
+    #[test]
+    fn synced_loses_a_directory_whose_parent_was_never_fsynced() {
+        // The negative control of the next test: only the fsync of /p
+        // differs.
+        let r = recording(false);
+        let end = &r.states(FsModel::Synced, r.recs.len())[0].1[0];
+        assert_eq!(keys(end), ["."]);
+        assert!(r.lost(FsModel::Synced, r.recs.len(), 0)[0].contains("mkdir"));
+    }
+
+    #[test]
+    fn synced_keeps_what_each_directory_fsync_made_durable() {
+        let r = recording(true);
+        let end = &r.states(FsModel::Synced, r.recs.len())[0].1[0];
+        assert_eq!(keys(end), [".", "d", "d/f"]);
+        assert_eq!(end["d/f"], Node::File(0o644, b"x".to_vec()));
+    }
+
+    #[test]
+    fn ext4_gives_every_journal_prefix_after_the_last_fsync() {
+        let r = recording(false);
+        // At the end the last fsync (of d) committed everything: one state.
+        let s = r.states(FsModel::Ext4Ordered, r.recs.len());
+        assert_eq!(s.len(), 1);
+        assert_eq!(keys(&s[0].1[0]), [".", "d", "d/f"]);
+        // Before the file's fsync: d and t may or may not be there, and
+        // t's bytes are not (delayed allocation).
+        let k = r
+            .recs
+            .iter()
+            .position(|x| matches!(x, Rec::Sync(_)))
+            .unwrap();
+        let s = r.states(FsModel::Ext4Ordered, k);
+        let all: Vec<Vec<&str>> = s.iter().map(|(_, t)| keys(&t[0])).collect();
+        assert!(all.contains(&vec!["."]), "{all:?}");
+        assert!(all.contains(&vec![".", "d", "d/t"]), "{all:?}");
+        let last = &s.last().unwrap().1[0];
+        assert_eq!(last["d/t"], Node::File(0o644, Vec::new()));
     }
 }

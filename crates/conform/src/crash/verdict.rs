@@ -24,6 +24,9 @@ pub struct Layout {
     pub dest_extra: Vec<regex::Regex>,
     /// The install root, for "left behind" (visible names only).
     pub root: Option<Place>,
+    /// Regexes over dest-relative paths a crash may leave in dest, which
+    /// the recovery must remove.
+    pub leftovers: Vec<regex::Regex>,
 }
 
 /// How an asset's entry is found in the manifest.
@@ -156,7 +159,8 @@ pub fn in_state(
         out.push(format!("the manifest {e}"));
     }
     for (asset, at) in &l.dests {
-        let d = subtree(s, at, &l.dest_extra);
+        let mut d = subtree(s, at, &l.dest_extra);
+        d.retain(|k, _| !l.leftovers.iter().any(|r| r.is_match(k)));
         let (b, a) = (
             subtree(ends.before, at, &l.dest_extra),
             subtree(ends.after, at, &l.dest_extra),
@@ -336,6 +340,7 @@ mod tests {
             entries: BTreeMap::from([("a".to_owned(), Entry::Pointer("/skills/a".into()))]),
             dest_extra: Vec::new(),
             root: Some((0, "s".into())),
+            leftovers: Vec::new(),
         }
     }
 
