@@ -298,10 +298,13 @@ fn main() {
                 None
             }
         };
-        // Only the portable cases: the adapters are for nothing else.
+        // Only the portable cases and the portable crash case: the
+        // adapters are for nothing else.
         let portable: Vec<_> = cases
             .iter()
-            .filter(|c| c.id.starts_with("p-portable/"))
+            .filter(|c| {
+                c.id.starts_with("p-portable/") || c.id.starts_with("c-crash/portable-install:")
+            })
             .cloned()
             .collect();
         let divs = divergences_of(
@@ -319,7 +322,9 @@ fn main() {
             Arc::new(divs),
             &portable,
             &skipped,
-            false,
+            // Their crash cases are sampled (one passing case of
+            // agent-skills-cli alone recovers 351 states, ~110 s).
+            true,
         );
     }
     naive_trials(&mut trials, &cases, exe);

@@ -447,6 +447,11 @@ pub struct Recover {
     /// recovery, `install --all` or `adopt`, where it has one).
     #[serde(default)]
     pub if_claimed: bool,
+    /// Any exit status is fine (a tool without error kinds that refuses
+    /// to reinstall): the state after the recovery decides. A timeout or
+    /// a signal still needs a human.
+    #[serde(default)]
+    pub may_fail: bool,
 }
 
 /// Resource limits of a step's processes (soft and hard alike).

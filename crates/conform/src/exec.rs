@@ -219,6 +219,9 @@ fn command(
     for (k, v) in &ad.spec.run.env {
         cmd.env(k, ws.subst(v, &extra)?);
     }
+    if let Some(t) = &ws.tmpdir {
+        cmd.env("TMPDIR", t);
+    }
     Ok(cmd)
 }
 

@@ -45,6 +45,10 @@ pub struct Workspace {
     /// processes' `strace` recordings go to, and how many have started
     /// (recording `n` is `trace.<n>`).
     pub trace: Option<(PathBuf, std::sync::atomic::AtomicUsize)>,
+    /// `$TMPDIR` for the tool, when the case sets one (a crash step: what
+    /// a tool stages in its temporary directory is then in the recording
+    /// and the replay, [`crate::crash`]).
+    pub tmpdir: Option<PathBuf>,
 }
 
 impl Drop for Workspace {
@@ -101,6 +105,7 @@ impl Workspace {
             without_capabilities: false,
             user_cwd: None,
             trace: None,
+            tmpdir: None,
         };
         for d in [&ws.home, &ws.outside] {
             io("create", d, std::fs::create_dir_all(d))?;

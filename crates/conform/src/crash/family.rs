@@ -215,7 +215,7 @@ pub const SCENARIOS: &[Scenario] = &[
         assets: &["a"],
         recover: "[[step.crash.recover]]\nverb = \"install-all\"\nif_claimed = true\n\n\
                   [[step.crash.recover]]\nverb = \"adopt\"\nargs = [\"skill\", \"a\"]\nif_claimed = true\nmay_refuse = [\"already-installed\", \"not-installed\"]\n\n\
-                  [[step.crash.recover]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\nmay_refuse = [\"already-installed\"]\n",
+                  [[step.crash.recover]]\nverb = \"install\"\nargs = [\"skill\", \"a\"]\nmay_fail = true\n",
     },
 ];
 

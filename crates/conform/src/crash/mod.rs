@@ -131,14 +131,22 @@ fn layout(
     })
 }
 
+/// The roots a crash state covers: the project, `$HOME` and the tool's
+/// `$TMPDIR`.
+fn roots(ws: &Workspace) -> Vec<PathBuf> {
+    let mut r = vec![ws.project.clone(), ws.home.clone()];
+    r.extend(ws.tmpdir.clone());
+    r
+}
+
 fn trees(ws: &Workspace) -> Vec<Snapshot> {
-    vec![snapshot(&ws.project, &[]), snapshot(&ws.home, &[])]
+    roots(ws).iter().map(|r| snapshot(r, &[])).collect()
 }
 
 /// Writes `t` over the project and `$HOME` (everything in them replaced).
 fn materialize(ws: &Workspace, t: &[Snapshot]) -> HResult<()> {
     use std::os::unix::fs::PermissionsExt;
-    for (root, tree) in [&ws.project, &ws.home].into_iter().zip(t) {
+    for (root, tree) in roots(ws).iter().zip(t) {
         if let Ok(rd) = std::fs::read_dir(root) {
             for e in rd.flatten() {
                 crate::workspace::remove_any(&e.path())?;
@@ -212,7 +220,7 @@ fn recover(
         }
         let run = run_of(r.verb, &r.args)?;
         for p in exec::run_verb(ws, ad, &run)? {
-            if p.code == Some(0) {
+            if p.code == Some(0) || (r.may_fail && p.code.is_some() && !p.timed_out) {
                 continue;
             }
             let kind = ad.recognise_kind(&p.stderr);
@@ -261,6 +269,12 @@ pub fn run_step(
 ) -> HResult<(Vec<ProcResult>, Vec<Failure>, Explored)> {
     let model = FsModel::parse(&spec.model)
         .ok_or_else(|| HarnessError::Case(format!("crash: unknown model {:?}", spec.model)))?;
+    // The tool's temporary directory is a third tree of the replay: a
+    // tool that clones the wiki there and copies from the clone
+    // (`copy_file_range`) is replayed from bytes the recording saw.
+    let tmp = ws.base().join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(io_err(format!("mkdir {}", tmp.display())))?;
+    ws.tmpdir = Some(tmp);
     let before = trees(ws);
     let dir = ws.base().join("crash-traces");
     std::fs::create_dir_all(&dir).map_err(io_err(format!("mkdir {}", dir.display())))?;
@@ -287,15 +301,16 @@ pub fn run_step(
         ad.spec.run.cwd.as_deref().unwrap_or("${project}"),
         &[("exe", exe.as_str())],
     )?;
-    let rec = Recording::new(&[
-        (ws.project.clone(), &before[0]),
-        (ws.home.clone(), &before[1]),
-    ])
-    .and_then(|r| r.replay(&calls, model::umask(), Path::new(&cwd)))
-    .map_err(|e| HarnessError::Case(format!("crash: {e}")))?;
+    let named: Vec<(PathBuf, &Snapshot)> = roots(ws).into_iter().zip(&before).collect();
+    let rec = Recording::new(&named)
+        .and_then(|r| r.replay(&calls, model::umask(), Path::new(&cwd)))
+        .map_err(|e| HarnessError::Case(format!("crash: {e}")))?;
     let end = rec.states(FsModel::Process, rec.recs.len()).remove(0).1;
-    let mut d = diff(&after[0], &end[0]);
-    d.extend(diff(&after[1], &end[1]));
+    let d: Vec<String> = after
+        .iter()
+        .zip(&end)
+        .flat_map(|(a, e)| diff(a, e))
+        .collect();
     if !d.is_empty() {
         return Err(HarnessError::Case(format!(
             "crash: the recording does not replay to what the tool left: {}",
@@ -307,12 +322,16 @@ pub fn run_step(
         before: &before,
         after: &after,
     };
-    let mut seen = HashSet::new();
-    let mut recovered: HashMap<u64, Vec<String>> = HashMap::new();
     let mut ex = Explored {
         changes: rec.recs.len(),
         ..Explored::default()
     };
+    // First every distinct state is checked as it is (cheap); only when
+    // all are consistent is the tool run on each, in order, to recover.
+    // A tool that tears its dest is then reported without a recovery run
+    // per state before the tear.
+    let mut seen = HashSet::new();
+    let mut distinct = Vec::new();
     let mut failures = Vec::new();
     'points: for k in rec.points() {
         let acked: Vec<&str> = rec
@@ -325,24 +344,41 @@ pub fn run_step(
                 continue;
             }
             ex.states += 1;
-            let mut v = verdict::in_state(&t, &l, &ends, &acked, spec.entry_may_outlive_dest);
-            let when = "in the crash state";
-            let mut phase = when;
-            if v.is_empty() {
-                let th = hash_of(&t, &[]);
-                if let Some(r) = recovered.get(&th) {
-                    v.clone_from(r);
-                } else {
-                    ex.recovered += 1;
-                    let r = recover(ws, ad, spec, &t, &l, &ends)?;
-                    recovered.insert(th, r.clone());
-                    v = r;
-                }
-                phase = "after the recovery";
-            }
+            let v = verdict::in_state(&t, &l, &ends, &acked, spec.entry_may_outlive_dest);
             if !v.is_empty() {
-                failures.push(report(&rec, model, k, cut, phase, &v));
+                let tmp = ws.tmpdir.clone();
+                failures.push(report(
+                    &rec,
+                    model,
+                    (k, cut),
+                    "in the crash state",
+                    &v,
+                    tmp.as_deref(),
+                ));
                 break 'points;
+            }
+            distinct.push((k, cut, t));
+        }
+    }
+    if failures.is_empty() {
+        let mut recovered = HashSet::new();
+        for (k, cut, t) in distinct {
+            if !recovered.insert(hash_of(&t, &[])) {
+                continue;
+            }
+            ex.recovered += 1;
+            let v = recover(ws, ad, spec, &t, &l, &ends)?;
+            if !v.is_empty() {
+                let tmp = ws.tmpdir.clone();
+                failures.push(report(
+                    &rec,
+                    model,
+                    (k, cut),
+                    "after the recovery",
+                    &v,
+                    tmp.as_deref(),
+                ));
+                break;
             }
         }
     }
@@ -353,10 +389,10 @@ pub fn run_step(
 fn report(
     rec: &Recording,
     model: FsModel,
-    k: usize,
-    cut: usize,
+    (k, cut): (usize, usize),
     phase: &str,
     v: &[String],
+    tmp: Option<&Path>,
 ) -> Failure {
     let n = rec.recs.len();
     let at = if k == n {
@@ -370,7 +406,14 @@ fn report(
     for c in &rec.calls[lo..k] {
         line.push_str(&format!("\n        {c}"));
     }
-    let lost = rec.lost(model, k, cut);
+    // What the tool left in its own temporary directory is not what it
+    // promised anything about.
+    let mut lost = rec.lost(model, k, cut);
+    if let Some(t) = tmp {
+        let t = t.display().to_string();
+        lost.retain(|l| !l.contains(&t));
+    }
+    lost.dedup();
     if !lost.is_empty() {
         line.push_str("\n      relied on what the model does not grant:");
         for l in lost.iter().take(4) {

@@ -736,6 +736,26 @@ impl Live {
         self.cwds.get(&pid).unwrap_or(&self.cwd0)
     }
 
+    /// A new inode holding the bytes and mode an outside file has now.
+    fn outside_file(&mut self, c: &Call, from: &Path) -> Result<Ino, ModelError> {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::symlink_metadata(from)
+            .map_err(|e| unsupported(c, format!("a hard link to an outside file: {e}")))?;
+        if !m.is_file() {
+            return Err(unsupported(
+                c,
+                "a hard link to an outside entry that is not a file",
+            ));
+        }
+        let bytes = std::fs::read(from)
+            .map_err(|e| unsupported(c, format!("a hard link to an outside file: {e}")))?;
+        let i = self.rec.inode(Kind::File, m.permissions().mode() & 0o7777);
+        let b = Arc::new(bytes);
+        self.rec.data0.insert(i, b.clone());
+        self.data.insert(i, b);
+        Ok(i)
+    }
+
     fn new_inode(&mut self, kind: Kind, mode: u32) -> Ino {
         let i = self.rec.inode(kind, mode & !self.umask & 0o7777);
         if kind == Kind::Dir {
@@ -949,8 +969,12 @@ impl Live {
                 let Some((dir, name)) = self.parent(c, &to)? else {
                     return Ok(());
                 };
-                let Some(ino) = self.lookup(c, &from)? else {
-                    return Err(unsupported(c, "a hard link to a file outside the project"));
+                let ino = match self.lookup(c, &from)? {
+                    Some(i) => i,
+                    // A link to a file outside the trees (git's local
+                    // clone links the wiki's objects): nothing writes it
+                    // there, so it is a file with the bytes it has now.
+                    None => self.outside_file(c, &from)?,
                 };
                 self.push(
                     c,

@@ -322,9 +322,15 @@ fn parse_time(t: &str) -> Option<u64> {
 fn call(pid: u32, t_us: u64, s: &str) -> Option<Call> {
     let open = s.find('(')?;
     let name = s[..open].to_owned();
-    let eq = s.rfind(") = ")?;
+    // `) = ret`, the `=` padded to a column when the call is short
+    // (`vfork()         = 25023`).
+    let eq_sign = s.rfind(" = ")?;
+    let eq = s[..eq_sign].trim_end().len().checked_sub(1)?;
+    if s.as_bytes().get(eq) != Some(&b')') {
+        return None;
+    }
     let args = split_args(&s[open + 1..eq]);
-    let r = &s[eq + 4..];
+    let r = &s[eq_sign + 3..];
     let tok = r.split(' ').next()?;
     let (ret, ret_path) = match tok.find('<') {
         Some(i) => (
@@ -424,6 +430,14 @@ mod tests {
             resolve(Some("AT_FDCWD<\\x2f\\x70>"), b"x").unwrap(),
             PathBuf::from("/p/x")
         );
+    }
+
+    #[test]
+    fn a_padded_return_parses() {
+        let c =
+            parse("7 1.0 vfork()         = 25023\n7 1.1 <... clone3 resumed>)    = 9\n").unwrap();
+        assert_eq!((c[0].name.as_str(), c[0].ret), ("vfork", 25023));
+        assert!(c[0].args.is_empty());
     }
 
     #[test]
