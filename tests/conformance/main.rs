@@ -23,6 +23,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
 use std::sync::Arc;
 
+mod crash_anchor;
 mod zygote;
 
 const DIVERGENCES: &str = include_str!("peer-divergences.toml");
@@ -329,6 +330,7 @@ fn main() {
     }
     naive_trials(&mut trials, &cases, exe);
     crash_control_trials(&mut trials, &cases, exe);
+    crash_anchor::trials(&mut trials);
     let conclusion = libtest_mimic::run(&args, trials);
     assetpin_conform::finish();
     drop(zygotes);

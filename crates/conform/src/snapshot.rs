@@ -163,7 +163,7 @@ fn walk(root: &Path, skip: &[&str], mut visit: impl FnMut(String, &Path, &std::f
 /// the key) and the name with `\` doubled and each byte that is not
 /// UTF-8 as `\xNN`. One key per name: a lossy spelling would let two
 /// names that differ only there share a key, and a change to one hide.
-fn key_of(name: &std::ffi::OsStr) -> String {
+pub(crate) fn key_of(name: &std::ffi::OsStr) -> String {
     use std::os::unix::ffi::OsStrExt;
     if let Some(s) = name.to_str() {
         return s.to_owned();

@@ -35,14 +35,41 @@ use verdict::{Ends, Entry, Layout, Place};
 /// The case group (and id prefix) of the family.
 pub const GROUP: &str = "c-crash";
 
-/// `strace`, from `PATH` (`scripts/install-strace.sh` installs it).
-pub fn strace_path() -> Option<PathBuf> {
-    static P: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+/// `strace`, from `PATH` (`scripts/install-strace.sh` installs it), once
+/// it has been seen to trace here; `Err` says why not (missing, or
+/// `ptrace` refused, as in a container without `CAP_SYS_PTRACE`).
+///
+/// # Errors
+/// The reason a crash case cannot run on this machine.
+pub fn strace_path() -> Result<PathBuf, String> {
+    static P: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
     P.get_or_init(|| {
-        let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path)
+        let missing =
+            || "strace is not installed (scripts/install-strace.sh installs it)".to_owned();
+        let path = std::env::var_os("PATH").ok_or_else(missing)?;
+        let s = std::env::split_paths(&path)
             .map(|d| d.join("strace"))
             .find(|p| p.is_file())
+            .ok_or_else(missing)?;
+        let probe = std::process::Command::new(&s)
+            .args(["-f", "-o", "/dev/null", "--", "true"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .map_err(|e| format!("{} cannot run: {e}", s.display()))?;
+        if !probe.status.success() {
+            return Err(format!(
+                "{} cannot trace here: {}",
+                s.display(),
+                String::from_utf8_lossy(&probe.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+            ));
+        }
+        Ok(s)
     })
     .clone()
 }
@@ -50,13 +77,9 @@ pub fn strace_path() -> Option<PathBuf> {
 /// `argv` run under `strace`, recording to `out`.
 ///
 /// # Errors
-/// [`HarnessError::MachineCannot`] when `strace` is not installed.
+/// [`HarnessError::MachineCannot`] when `strace` cannot trace here.
 pub fn strace_argv(out: &Path, argv: &[String]) -> HResult<Vec<String>> {
-    let s = strace_path().ok_or_else(|| {
-        HarnessError::MachineCannot(
-            "strace is not installed (scripts/install-strace.sh installs it)".into(),
-        )
-    })?;
+    let s = strace_path().map_err(HarnessError::MachineCannot)?;
     let mut v = vec![s.display().to_string()];
     v.extend(trace::strace_args());
     v.extend(["-o".into(), out.display().to_string(), "--".into()]);
@@ -71,8 +94,7 @@ pub fn machine_skip(case: &crate::case::Case) -> Option<String> {
         .iter()
         .filter_map(|s| s.as_run())
         .any(|r| r.crash.is_some());
-    (crash && strace_path().is_none())
-        .then(|| "strace is not installed (scripts/install-strace.sh installs it)".to_owned())
+    if crash { strace_path().err() } else { None }
 }
 
 /// A case's place for `path` (a layout path, variables substituted):

@@ -214,7 +214,12 @@ struct Live {
     cwds: HashMap<u32, PathBuf>,
     /// Where the traced processes started.
     cwd0: PathBuf,
+    /// Bytes of file versions kept so far (bounded by [`MAX_KEPT`]).
+    kept: usize,
 }
+
+/// The most bytes of file versions a replay keeps: 1 GiB.
+pub const MAX_KEPT: usize = 1 << 30;
 
 fn unsupported(c: &Call, why: impl Into<String>) -> ModelError {
     ModelError::Unsupported {
@@ -327,6 +332,7 @@ impl Recording {
             umask,
             cwds: HashMap::new(),
             cwd0: cwd.to_path_buf(),
+            kept: 0,
         };
         for c in calls {
             live.call(c)?;
@@ -487,12 +493,10 @@ impl Recording {
                 let node = match self.kinds[ino] {
                     Kind::Dir => {
                         for (n, c) in dirs.get(&ino).into_iter().flatten() {
-                            let n = n.to_string_lossy();
-                            let k = if key == "." {
-                                n.into_owned()
-                            } else {
-                                format!("{key}/{n}")
-                            };
+                            // The snapshot's spelling, so that a name that
+                            // is not UTF-8 compares with the real tree.
+                            let n = crate::snapshot::key_of(n);
+                            let k = if key == "." { n } else { format!("{key}/{n}") };
                             todo.push((k, *c));
                         }
                         Node::Dir(modes[ino])
@@ -684,8 +688,18 @@ impl Live {
         Ok(Some(o))
     }
 
-    fn write_at(&mut self, c: &Call, ino: Ino, off: u64, buf: &[u8]) {
+    fn write_at(&mut self, c: &Call, ino: Ino, off: u64, buf: &[u8]) -> Result<(), ModelError> {
         let mut b = self.data.get(&ino).map_or_else(Vec::new, |d| (**d).clone());
+        // Each write keeps the file's whole bytes after it (a state may
+        // end at any write): a tool writing a large file in small pieces
+        // would fill memory, so the replay has a budget.
+        self.kept += b.len().max(off as usize) + buf.len();
+        if self.kept > MAX_KEPT {
+            return Err(unsupported(
+                c,
+                format!("the replay would keep more than {MAX_KEPT} bytes of file versions"),
+            ));
+        }
         let off = off as usize;
         if b.len() < off {
             b.resize(off, 0);
@@ -702,6 +716,7 @@ impl Live {
                 bytes: Arc::new(b),
             },
         );
+        Ok(())
     }
 
     /// Bytes `[off, off+len)` of an open file (in the trees or outside).
@@ -806,7 +821,7 @@ impl Live {
                     g.offset = off + buf.len() as u64;
                 }
                 drop(g);
-                self.write_at(c, ino, off, buf);
+                self.write_at(c, ino, off, buf)?;
                 Ok(())
             }
             "sendfile" | "copy_file_range" => {
@@ -851,7 +866,7 @@ impl Live {
                     g.offset += n as u64;
                 }
                 drop(g);
-                self.write_at(c, ino, off, &src);
+                self.write_at(c, ino, off, &src)?;
                 Ok(())
             }
             "ftruncate" | "truncate" => {
