@@ -352,6 +352,10 @@ pub fn run_step(
     // all are consistent is the tool run on each, in order, to recover.
     // A tool that tears its dest is then reported without a recovery run
     // per state before the tear.
+    let tmp = ws.tmpdir.clone();
+    let fail = |(k, cut): (usize, usize), phase: &str, v: &[String]| {
+        report(&rec, model, (k, cut), phase, v, tmp.as_deref())
+    };
     let mut seen = HashSet::new();
     let mut distinct = Vec::new();
     let mut failures = Vec::new();
@@ -368,15 +372,7 @@ pub fn run_step(
             ex.states += 1;
             let v = verdict::in_state(&t, &l, &ends, &acked, spec.entry_may_outlive_dest);
             if !v.is_empty() {
-                let tmp = ws.tmpdir.clone();
-                failures.push(report(
-                    &rec,
-                    model,
-                    (k, cut),
-                    "in the crash state",
-                    &v,
-                    tmp.as_deref(),
-                ));
+                failures.push(fail((k, cut), "in the crash state", &v));
                 break 'points;
             }
             distinct.push((k, cut, t));
@@ -391,15 +387,7 @@ pub fn run_step(
             ex.recovered += 1;
             let v = recover(ws, ad, spec, &t, &l, &ends)?;
             if !v.is_empty() {
-                let tmp = ws.tmpdir.clone();
-                failures.push(report(
-                    &rec,
-                    model,
-                    (k, cut),
-                    "after the recovery",
-                    &v,
-                    tmp.as_deref(),
-                ));
+                failures.push(fail((k, cut), "after the recovery", &v));
                 break;
             }
         }

@@ -207,6 +207,9 @@ struct Live {
     rec: Recording,
     dirs: HashMap<Ino, BTreeMap<OsString, Ino>>,
     data: HashMap<Ino, Arc<Vec<u8>>>,
+    /// Each inode's mode now (the live tree's; crash states rebuild
+    /// theirs).
+    modes: Vec<u32>,
     tables: HashMap<u32, Arc<std::sync::Mutex<Table>>>,
     umask: u32,
     /// Each process's working directory (relative paths of `mkdir`,
@@ -327,6 +330,7 @@ impl Recording {
         let mut live = Live {
             dirs: self.dirs0.clone(),
             data: self.data0.clone(),
+            modes: self.modes0.clone(),
             rec: self,
             tables: HashMap::new(),
             umask,
@@ -440,33 +444,7 @@ impl Recording {
             if !r.is_meta() || !keep(i) {
                 continue;
             }
-            match r {
-                Rec::Set { dir, name, to } => {
-                    let d = dirs.entry(*dir).or_default();
-                    match to {
-                        Some(t) => d.insert(name.clone(), *t),
-                        None => d.remove(name),
-                    };
-                }
-                Rec::Rename {
-                    from,
-                    to,
-                    ino,
-                    swap,
-                    ..
-                } => {
-                    let f = dirs.entry(from.0).or_default();
-                    if f.get(&from.1) == Some(ino) {
-                        f.remove(&from.1);
-                    }
-                    if let Some(s) = swap {
-                        f.insert(from.1.clone(), *s);
-                    }
-                    dirs.entry(to.0).or_default().insert(to.1.clone(), *ino);
-                }
-                Rec::Mode { ino, mode } => modes[*ino] = *mode,
-                _ => {}
-            }
+            apply(&mut dirs, &mut modes, r);
         }
         let bytes = |ino: Ino| -> Vec<u8> {
             let v = versions.get(&ino).map_or(&[][..], Vec::as_slice);
@@ -616,38 +594,10 @@ impl Live {
     }
 
     fn push(&mut self, c: &Call, r: Rec) {
-        match &r {
-            Rec::Set { dir, name, to } => {
-                let d = self.dirs.entry(*dir).or_default();
-                match to {
-                    Some(t) => d.insert(name.clone(), *t),
-                    None => d.remove(name),
-                };
-            }
-            Rec::Rename {
-                from,
-                to,
-                ino,
-                swap,
-                ..
-            } => {
-                self.dirs.entry(from.0).or_default().remove(&from.1);
-                if let Some(s) = swap {
-                    self.dirs
-                        .entry(from.0)
-                        .or_default()
-                        .insert(from.1.clone(), *s);
-                }
-                self.dirs
-                    .entry(to.0)
-                    .or_default()
-                    .insert(to.1.clone(), *ino);
-            }
-            Rec::Data { ino, bytes } => {
-                self.data.insert(*ino, bytes.clone());
-            }
-            _ => {}
+        if let Rec::Data { ino, bytes } = &r {
+            self.data.insert(*ino, bytes.clone());
         }
+        apply(&mut self.dirs, &mut self.modes, &r);
         self.rec.recs.push(r);
         self.rec.calls.push(c.text.chars().take(300).collect());
     }
@@ -765,6 +715,7 @@ impl Live {
         let bytes = std::fs::read(from)
             .map_err(|e| unsupported(c, format!("a hard link to an outside file: {e}")))?;
         let i = self.rec.inode(Kind::File, m.permissions().mode() & 0o7777);
+        self.modes.push(self.rec.modes0[i]);
         let b = Arc::new(bytes);
         self.rec.data0.insert(i, b.clone());
         self.data.insert(i, b);
@@ -773,6 +724,7 @@ impl Live {
 
     fn new_inode(&mut self, kind: Kind, mode: u32) -> Ino {
         let i = self.rec.inode(kind, mode & !self.umask & 0o7777);
+        self.modes.push(self.rec.modes0[i]);
         if kind == Kind::Dir {
             self.dirs.insert(i, BTreeMap::new());
         }
@@ -1014,6 +966,7 @@ impl Live {
                 };
                 let ino = self.new_inode(Kind::Link, 0o777);
                 self.rec.modes0[ino] = 0o777;
+                self.modes[ino] = 0o777;
                 self.rec.links.insert(ino, os(&target));
                 self.push(
                     c,
@@ -1178,6 +1131,41 @@ impl Live {
             .map_err(|_| unsupported(c, "poisoned"))?
             .insert(c.ret, Arc::new(std::sync::Mutex::new(o)));
         Ok(())
+    }
+}
+
+/// Applies a directory or mode change to `dirs` and `modes` (data and
+/// the rest are not theirs): the one place both the live replay and each
+/// crash state change a tree. A rename takes the source entry only while
+/// it still names the inode moved (a subset of changes may have replaced
+/// it).
+fn apply(dirs: &mut HashMap<Ino, BTreeMap<OsString, Ino>>, modes: &mut [u32], r: &Rec) {
+    match r {
+        Rec::Set { dir, name, to } => {
+            let d = dirs.entry(*dir).or_default();
+            match to {
+                Some(t) => d.insert(name.clone(), *t),
+                None => d.remove(name),
+            };
+        }
+        Rec::Rename {
+            from,
+            to,
+            ino,
+            swap,
+            ..
+        } => {
+            let f = dirs.entry(from.0).or_default();
+            if f.get(&from.1) == Some(ino) {
+                f.remove(&from.1);
+            }
+            if let Some(s) = swap {
+                f.insert(from.1.clone(), *s);
+            }
+            dirs.entry(to.0).or_default().insert(to.1.clone(), *ino);
+        }
+        Rec::Mode { ino, mode } => modes[*ino] = *mode,
+        _ => {}
     }
 }
 
