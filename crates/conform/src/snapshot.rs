@@ -163,6 +163,46 @@ fn walk(root: &Path, skip: &[&str], mut visit: impl FnMut(String, &Path, &std::f
 /// the key) and the name with `\` doubled and each byte that is not
 /// UTF-8 as `\xNN`. One key per name: a lossy spelling would let two
 /// names that differ only there share a key, and a change to one hide.
+/// The name a [`key_of`] spelling stands for (the inverse: a key that is
+/// not `\0`-prefixed is the name itself).
+pub(crate) fn name_of(key: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    let Some(rest) = key.strip_prefix('\0') else {
+        return key.into();
+    };
+    let b = rest.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+        } else if b[i] == b'\\'
+            && b.get(i + 1) == Some(&b'x')
+            && let Some(v) = rest
+                .get(i + 2..i + 4)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    std::ffi::OsString::from_vec(out)
+}
+
+/// A snapshot key (components spelled by [`key_of`]) as a path below a
+/// root.
+pub(crate) fn path_of(root: &Path, key: &str) -> PathBuf {
+    if key == "." {
+        return root.to_path_buf();
+    }
+    key.split('/')
+        .fold(root.to_path_buf(), |p, c| p.join(name_of(c)))
+}
+
 pub(crate) fn key_of(name: &std::ffi::OsStr) -> String {
     use std::os::unix::ffi::OsStrExt;
     if let Some(s) = name.to_str() {

@@ -172,7 +172,7 @@ pub enum ModelError {
         why: String,
     },
     /// A tree holds what the replay cannot copy (a file over
-    /// [`crate::snapshot::READ_CAP`], a name that is not UTF-8).
+    /// [`crate::snapshot::READ_CAP`]).
     #[error("cannot model {0}")]
     Tree(String),
 }
@@ -219,6 +219,15 @@ struct Live {
     cwd0: PathBuf,
     /// Bytes of file versions kept so far (bounded by [`MAX_KEPT`]).
     kept: usize,
+    /// Outside files the tool opened for writing: their bytes at any
+    /// moment are not known, so nothing is replayed from them.
+    outside_written: std::collections::HashSet<PathBuf>,
+    /// Each thread's working-directory owner (threads made with
+    /// `CLONE_FS` share their creator's).
+    fs_owner: HashMap<u32, u32>,
+    /// Symbolic links the tool made outside the trees, and their targets
+    /// (resolved against the link's directory).
+    outside_links: Vec<(PathBuf, PathBuf)>,
 }
 
 /// The most bytes of file versions a replay keeps: 1 GiB.
@@ -271,9 +280,6 @@ impl Recording {
             r.dirs0.insert(root, BTreeMap::new());
             let mut at: HashMap<String, Ino> = HashMap::from([(".".to_owned(), root)]);
             for (key, node) in snap.iter() {
-                if key.starts_with('\0') {
-                    return Err(ModelError::Tree(format!("the name {key:?}")));
-                }
                 let (kind, mode) = match node {
                     Node::Dir(m) => (Kind::Dir, *m),
                     Node::File(m, _) => (Kind::File, *m),
@@ -292,7 +298,10 @@ impl Recording {
                     let Some(&p) = at.get(parent) else {
                         return Err(ModelError::Tree(format!("{key} without its parent")));
                     };
-                    r.dirs0.entry(p).or_default().insert(name.into(), ino);
+                    r.dirs0
+                        .entry(p)
+                        .or_default()
+                        .insert(crate::snapshot::name_of(name), ino);
                     ino
                 };
                 match node {
@@ -337,6 +346,9 @@ impl Recording {
             cwds: HashMap::new(),
             cwd0: cwd.to_path_buf(),
             kept: 0,
+            outside_written: Default::default(),
+            fs_owner: HashMap::new(),
+            outside_links: Vec::new(),
         };
         for c in calls {
             live.call(c)?;
@@ -348,6 +360,29 @@ impl Recording {
     /// last.
     pub fn points(&self) -> std::ops::RangeInclusive<usize> {
         0..=self.recs.len()
+    }
+
+    /// Whether point `k` falls between two writes of one file that follow
+    /// each other: such points are not separate crash states (the states
+    /// before the first write and after the last are), so a tool writing
+    /// a file a byte at a time costs two states, not one per byte.
+    pub fn inside_a_write_run(&self, k: usize) -> bool {
+        // Three writes of one file in a row, each extending the one before
+        // (a truncation, a hole punched, a rewrite in place is not an
+        // extension, so the state just after it stays a crash point).
+        let at = |i: usize| match self.recs.get(i) {
+            Some(Rec::Data { ino, bytes }) => Some((*ino, bytes)),
+            _ => None,
+        };
+        let (Some(i), Some(j)) = (k.checked_sub(1), k.checked_sub(2)) else {
+            return false;
+        };
+        match (at(j), at(i), at(k)) {
+            (Some((a, x)), Some((b, y)), Some((c, z))) => {
+                a == b && b == c && !x.is_empty() && y.starts_with(x) && z.starts_with(y)
+            }
+            _ => false,
+        }
     }
 
     /// The pids that ended with status 0 before point `k`.
@@ -365,6 +400,37 @@ impl Recording {
     /// to, the trees by root); [`FsModel::Ext4Ordered`] gives one per
     /// journal prefix, the others one.
     pub fn states(&self, model: FsModel, k: usize) -> Vec<(usize, Vec<Snapshot>)> {
+        self.cuts(model, k)
+            .into_iter()
+            .map(|cut| (cut, self.state(model, k, cut)))
+            .collect()
+    }
+
+    /// The journal prefixes `model` allows at point `k` (records kept up
+    /// to): `[k]` but for [`FsModel::Ext4Ordered`], one per directory or
+    /// inode change after the last `fsync`/`sync`.
+    pub fn cuts(&self, model: FsModel, k: usize) -> Vec<usize> {
+        let recs = &self.recs[..k];
+        match model {
+            FsModel::Process | FsModel::Synced => vec![k],
+            FsModel::Ext4Ordered => {
+                let barrier = recs
+                    .iter()
+                    .rposition(|r| matches!(r, Rec::Sync(_)))
+                    .map_or(0, |s| s + 1);
+                // Only cuts that end at a directory or inode change (or
+                // the barrier) give new states.
+                (barrier..=k)
+                    .filter(|&cut| cut == barrier || recs[cut - 1].is_meta())
+                    .collect()
+            }
+        }
+    }
+
+    /// The one state of `model` at point `k` with the records up to `cut`
+    /// kept (a cut of [`Recording::cuts`]), built alone: a caller holds
+    /// one state at a time.
+    pub fn state(&self, model: FsModel, k: usize, cut: usize) -> Vec<Snapshot> {
         let recs = &self.recs[..k];
         let last_sync = |ino: Option<Ino>| {
             recs.iter().rposition(|r| match r {
@@ -374,7 +440,7 @@ impl Recording {
             })
         };
         match model {
-            FsModel::Process => vec![(k, self.build(recs, |_| true, |_, v| v.len()))],
+            FsModel::Process => self.build(recs, |_| true, |_, v| v.len()),
             FsModel::Synced => {
                 let keep = |i: usize| {
                     let by = recs[i].synced_by();
@@ -388,39 +454,26 @@ impl Recording {
                     let s = last_sync(Some(ino)).map_or(0, |s| s + 1);
                     v.iter().take_while(|&&i| i < s).count()
                 };
-                vec![(k, self.build(recs, keep, data))]
+                self.build(recs, keep, data)
             }
             FsModel::Ext4Ordered => {
-                let barrier = recs
-                    .iter()
-                    .rposition(|r| matches!(r, Rec::Sync(_)))
-                    .map_or(0, |s| s + 1);
-                let mut out = Vec::new();
-                for cut in barrier..=k {
-                    // Only cuts that end at a directory or inode change
-                    // (or the barrier) give new states.
-                    if cut != barrier && !recs[cut - 1].is_meta() {
-                        continue;
-                    }
-                    let keep = |i: usize| i < cut;
-                    let data = |ino: Ino, v: &[usize]| {
-                        let mut s = last_sync(Some(ino)).map_or(0, |s| s + 1);
-                        for (i, r) in recs[..cut].iter().enumerate() {
-                            if let Rec::Rename {
-                                ino: moved,
-                                replaced: Some(_),
-                                ..
-                            } = r
-                                && *moved == ino
-                            {
-                                s = s.max(i);
-                            }
+                let keep = |i: usize| i < cut;
+                let data = |ino: Ino, v: &[usize]| {
+                    let mut s = last_sync(Some(ino)).map_or(0, |s| s + 1);
+                    for (i, r) in recs[..cut].iter().enumerate() {
+                        if let Rec::Rename {
+                            ino: moved,
+                            replaced: Some(_),
+                            ..
+                        } = r
+                            && *moved == ino
+                        {
+                            s = s.max(i);
                         }
-                        v.iter().take_while(|&&i| i < s).count()
-                    };
-                    out.push((cut, self.build(recs, keep, data)));
-                }
-                out
+                    }
+                    v.iter().take_while(|&&i| i < s).count()
+                };
+                self.build(recs, keep, data)
             }
         }
     }
@@ -578,10 +631,34 @@ impl Live {
         Ok(Some(at))
     }
 
+    /// Refuses a path outside the trees that reaches into them anyway: one
+    /// through `/proc` (`/proc/self/cwd/...`) or through a link outside
+    /// (resolved as it is now).
+    fn no_alias(&self, c: &Call, p: &Path) -> Result<(), ModelError> {
+        if p.starts_with("/proc") {
+            return Err(unsupported(c, "a path through /proc"));
+        }
+        let through_link = p.parent().is_some_and(|d| {
+            std::fs::canonicalize(d).is_ok_and(|real| self.root_of(&real).is_some())
+                || self
+                    .outside_links
+                    .iter()
+                    .any(|(l, t)| d.starts_with(l) && self.root_of(t).is_some())
+        });
+        if through_link {
+            return Err(unsupported(
+                c,
+                "a path that reaches the trees through a link outside them",
+            ));
+        }
+        Ok(())
+    }
+
     /// The directory and name of `p` inside the trees, `None` outside.
     fn parent(&self, c: &Call, p: &Path) -> Result<Option<(Ino, OsString)>, ModelError> {
         let p = normal(p);
         if self.root_of(&p).is_none() {
+            self.no_alias(c, &p)?;
             return Ok(None);
         }
         let (Some(dir), Some(name)) = (p.parent(), p.file_name()) else {
@@ -640,16 +717,7 @@ impl Live {
 
     fn write_at(&mut self, c: &Call, ino: Ino, off: u64, buf: &[u8]) -> Result<(), ModelError> {
         let mut b = self.data.get(&ino).map_or_else(Vec::new, |d| (**d).clone());
-        // Each write keeps the file's whole bytes after it (a state may
-        // end at any write): a tool writing a large file in small pieces
-        // would fill memory, so the replay has a budget.
-        self.kept += b.len().max(off as usize) + buf.len();
-        if self.kept > MAX_KEPT {
-            return Err(unsupported(
-                c,
-                format!("the replay would keep more than {MAX_KEPT} bytes of file versions"),
-            ));
-        }
+        self.budget(c, b.len().max(off as usize).saturating_add(buf.len()))?;
         let off = off as usize;
         if b.len() < off {
             b.resize(off, 0);
@@ -669,15 +737,25 @@ impl Live {
         Ok(())
     }
 
-    /// Bytes `[off, off+len)` of an open file (in the trees or outside).
-    fn read_at(&self, o: &Ofd, off: u64, len: usize) -> Vec<u8> {
+    /// Bytes `[off, off+len)` of an open file (in the trees or outside;
+    /// an outside one as it is now, which is right only when nothing
+    /// traced wrote it).
+    fn read_at(&self, c: &Call, o: &Ofd, off: u64, len: usize) -> Result<Vec<u8>, ModelError> {
         let all: Vec<u8> = match (o.ino, &o.outside) {
             (Some(i), _) => self.data.get(&i).map_or_else(Vec::new, |d| (**d).clone()),
-            (None, Some(p)) => std::fs::read(p).unwrap_or_default(),
+            (None, Some(p)) if self.outside_written.contains(p) => {
+                return Err(unsupported(
+                    c,
+                    "a copy from a file the tool itself wrote outside the trees (its bytes then are not known)",
+                ));
+            }
+            (None, Some(p)) => std::fs::read(p).map_err(|e| {
+                unsupported(c, format!("a copy from an outside file that is gone: {e}"))
+            })?,
             _ => Vec::new(),
         };
         let s = (off as usize).min(all.len());
-        all[s..(s + len).min(all.len())].to_vec()
+        Ok(all[s..(s + len).min(all.len())].to_vec())
     }
 
     fn arg(c: &Call, i: usize) -> Result<&str, ModelError> {
@@ -698,12 +776,39 @@ impl Live {
     }
 
     fn cwd(&self, pid: u32) -> &Path {
-        self.cwds.get(&pid).unwrap_or(&self.cwd0)
+        let owner = self.fs_owner.get(&pid).copied().unwrap_or(pid);
+        self.cwds.get(&owner).unwrap_or(&self.cwd0)
+    }
+
+    fn set_cwd(&mut self, pid: u32, p: PathBuf) {
+        let owner = self.fs_owner.get(&pid).copied().unwrap_or(pid);
+        self.cwds.insert(owner, p);
+    }
+
+    /// Each change of a file keeps its whole bytes after it (a state may
+    /// end at any change): a tool writing a large file in small pieces,
+    /// or truncating one to a terabyte, would fill memory, so the replay
+    /// has a budget of [`MAX_KEPT`] bytes.
+    fn budget(&mut self, c: &Call, bytes: usize) -> Result<(), ModelError> {
+        self.kept = self.kept.saturating_add(bytes);
+        if self.kept > MAX_KEPT {
+            return Err(unsupported(
+                c,
+                format!("the replay would keep more than {MAX_KEPT} bytes of file versions"),
+            ));
+        }
+        Ok(())
     }
 
     /// A new inode holding the bytes and mode an outside file has now.
     fn outside_file(&mut self, c: &Call, from: &Path) -> Result<Ino, ModelError> {
         use std::os::unix::fs::PermissionsExt;
+        if self.outside_written.contains(from) {
+            return Err(unsupported(
+                c,
+                "a hard link to a file the tool itself wrote outside the trees (its bytes then are not known)",
+            ));
+        }
         let m = std::fs::symlink_metadata(from)
             .map_err(|e| unsupported(c, format!("a hard link to an outside file: {e}")))?;
         if !m.is_file() {
@@ -746,7 +851,29 @@ impl Live {
             return Ok(());
         }
         match c.name.as_str() {
-            "open" | "openat" | "creat" => self.open(c),
+            "open" | "openat" | "openat2" | "creat" => self.open(c),
+            "mknod" | "mknodat" => {
+                // A FIFO, socket or device node: an entry of its own kind.
+                let (path, mode) = if c.name == "mknod" {
+                    (self.path_arg(c, None, 0)?, Live::arg(c, 1)?)
+                } else {
+                    (self.path_arg(c, Some(0), 1)?, Live::arg(c, 2)?)
+                };
+                let Some((dir, name)) = self.parent(c, &path)? else {
+                    return Ok(());
+                };
+                let bits = mode.split('|').find_map(trace::number).unwrap_or(0o644) as u32;
+                let ino = self.new_inode(Kind::Other, bits);
+                self.push(
+                    c,
+                    Rec::Set {
+                        dir,
+                        name,
+                        to: Some(ino),
+                    },
+                );
+                Ok(())
+            }
             "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2" => {
                 let Some(o) = self.ofd(c, Live::arg(c, 0)?)? else {
                     return Ok(());
@@ -807,7 +934,7 @@ impl Live {
                     }
                     let o = g.clone();
                     drop(g);
-                    self.read_at(&o, off, n)
+                    self.read_at(c, &o, off, n)?
                 };
                 let mut g = out.lock().map_err(|_| unsupported(c, "poisoned"))?;
                 let Some(ino) = g.ino else {
@@ -829,7 +956,8 @@ impl Live {
                     self.lookup(c, &self.path_arg(c, None, 0)?)?
                 };
                 let Some(ino) = ino else { return Ok(()) };
-                let len = trace::number(Live::arg(c, 1)?).unwrap_or(0) as usize;
+                let len = trace::number(Live::arg(c, 1)?).unwrap_or(0).max(0) as usize;
+                self.budget(c, len)?;
                 let mut b = self.data.get(&ino).map_or_else(Vec::new, |d| (**d).clone());
                 b.resize(len, 0);
                 self.push(
@@ -855,6 +983,13 @@ impl Live {
                 Ok(())
             }
             "dup" | "dup2" | "dup3" | "fcntl" => {
+                if c.name == "fcntl" && Live::arg(c, 1)? == "F_SETFL" {
+                    if let Some(o) = self.ofd(c, Live::arg(c, 0)?)? {
+                        o.lock().map_err(|_| unsupported(c, "poisoned"))?.append =
+                            Live::arg(c, 2)?.contains("O_APPEND");
+                    }
+                    return Ok(());
+                }
                 if c.name == "fcntl" && !Live::arg(c, 1)?.starts_with("F_DUPFD") {
                     return Ok(());
                 }
@@ -879,18 +1014,23 @@ impl Live {
                     Arc::new(std::sync::Mutex::new(copy))
                 };
                 self.tables.insert(child, t);
-                let cwd = self.cwd(c.pid).to_path_buf();
-                self.cwds.insert(child, cwd);
+                if c.args.iter().any(|a| a.contains("CLONE_FS")) {
+                    let owner = self.fs_owner.get(&c.pid).copied().unwrap_or(c.pid);
+                    self.fs_owner.insert(child, owner);
+                } else {
+                    let cwd = self.cwd(c.pid).to_path_buf();
+                    self.cwds.insert(child, cwd);
+                }
                 Ok(())
             }
             "chdir" => {
                 let p = normal(&self.path_arg(c, None, 0)?);
-                self.cwds.insert(c.pid, p);
+                self.set_cwd(c.pid, p);
                 Ok(())
             }
             "fchdir" => {
                 if let Some((_, Some(p))) = trace::fd(Live::arg(c, 0)?) {
-                    self.cwds.insert(c.pid, os(&p));
+                    self.set_cwd(c.pid, os(&p));
                 }
                 Ok(())
             }
@@ -962,6 +1102,9 @@ impl Live {
                     self.path_arg(c, Some(1), 2)?
                 };
                 let Some((dir, name)) = self.parent(c, &path)? else {
+                    let base = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+                    self.outside_links
+                        .push((normal(&path), normal(&base.join(os(&target)))));
                     return Ok(());
                 };
                 let ino = self.new_inode(Kind::Link, 0o777);
@@ -1026,8 +1169,64 @@ impl Live {
                 }
                 Ok(())
             }
-            "sync" | "syncfs" => {
+            "sync" => {
                 self.push(c, Rec::Sync(None));
+                Ok(())
+            }
+            "syncfs" => {
+                // Only a file system the trees are on: a syncfs of /proc
+                // or another mount makes nothing here durable.
+                let inside = trace::fd(Live::arg(c, 0)?)
+                    .and_then(|(_, p)| p)
+                    .is_some_and(|p| self.root_of(&os(&p)).is_some());
+                if inside {
+                    self.push(c, Rec::Sync(None));
+                }
+                Ok(())
+            }
+            "close_range" => {
+                let (lo, hi) = (
+                    trace::number(Live::arg(c, 0)?).unwrap_or(0),
+                    trace::number(Live::arg(c, 1)?).unwrap_or(i64::MAX),
+                );
+                let t = self.table(c.pid);
+                t.lock()
+                    .map_err(|_| unsupported(c, "poisoned"))?
+                    .retain(|fd, _| *fd < lo || *fd > hi);
+                Ok(())
+            }
+            "fallocate" => {
+                let Some(o) = self.ofd(c, Live::arg(c, 0)?)? else {
+                    return Ok(());
+                };
+                let Some(ino) = o.lock().map_err(|_| unsupported(c, "poisoned"))?.ino else {
+                    return Ok(());
+                };
+                let flags = Live::arg(c, 1)?;
+                let off = trace::number(Live::arg(c, 2)?).unwrap_or(0).max(0) as usize;
+                let len = trace::number(Live::arg(c, 3)?).unwrap_or(0).max(0) as usize;
+                self.budget(c, off.saturating_add(len))?;
+                let mut b = self.data.get(&ino).map_or_else(Vec::new, |d| (**d).clone());
+                let end = off.saturating_add(len);
+                if flags.contains("PUNCH_HOLE") || flags.contains("ZERO_RANGE") {
+                    let stop = end.min(b.len());
+                    if off < stop {
+                        b[off..stop].fill(0);
+                    }
+                    if flags.contains("ZERO_RANGE") && !flags.contains("KEEP_SIZE") && b.len() < end
+                    {
+                        b.resize(end, 0);
+                    }
+                } else if !flags.contains("KEEP_SIZE") && b.len() < end {
+                    b.resize(end, 0);
+                }
+                self.push(
+                    c,
+                    Rec::Data {
+                        ino,
+                        bytes: Arc::new(b),
+                    },
+                );
                 Ok(())
             }
             "fchmod" | "chmod" | "fchmodat" => {
@@ -1078,14 +1277,26 @@ impl Live {
             _ => Live::arg(c, 2)?,
         };
         if flags.contains("O_TMPFILE") {
-            return Err(unsupported(c, "O_TMPFILE"));
+            // An unnamed file in the trees (linked in later) is not
+            // followed; one elsewhere is none of their business.
+            let dir = match c.name.as_str() {
+                "open" => self.path_arg(c, None, 0)?,
+                _ => self.path_arg(c, Some(0), 1)?,
+            };
+            if self.root_of(&dir).is_some() {
+                return Err(unsupported(c, "O_TMPFILE in the trees"));
+            }
+            return Ok(());
         }
         let mode = match c.name.as_str() {
-            "creat" => c.args.get(1),
-            "open" => c.args.get(2),
-            _ => c.args.get(3),
+            "creat" => c.args.get(1).and_then(|m| trace::number(m)),
+            "open" => c.args.get(2).and_then(|m| trace::number(m)),
+            // openat2's `{flags=..., mode=0644, resolve=...}`.
+            "openat2" => flags
+                .split(['{', '}', ','])
+                .find_map(|f| f.trim().strip_prefix("mode=").and_then(trace::number)),
+            _ => c.args.get(3).and_then(|m| trace::number(m)),
         }
-        .and_then(|m| trace::number(m))
         .unwrap_or(0o666) as u32;
         let path = match &c.ret_path {
             Some(p) => os(p),
@@ -1119,6 +1330,13 @@ impl Live {
                     bytes: Arc::new(Vec::new()),
                 },
             );
+        }
+        if ino.is_none()
+            && ["O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC"]
+                .iter()
+                .any(|f| flags.contains(f))
+        {
+            self.outside_written.insert(path.clone());
         }
         let o = Ofd {
             ino,
@@ -1245,6 +1463,53 @@ mod tests {
 
     fn keys(t: &Snapshot) -> Vec<&str> {
         t.keys().map(String::as_str).collect()
+    }
+
+    fn replay(t: &str) -> Result<Recording, ModelError> {
+        let mut root = Snapshot::new();
+        root.insert(".".into(), Node::Dir(0o755));
+        root.insert("m".into(), Node::File(0o644, b"old".to_vec()));
+        Recording::new(&[(PathBuf::from("/p"), &root)])?.replay(
+            &trace::parse(t)?,
+            0o022,
+            Path::new("/p"),
+        )
+    }
+
+    #[test]
+    fn appends_in_a_row_are_one_crash_point_a_truncation_is_its_own() {
+        let (m, x) = (hex("/p/m"), |s: &str| hex(s));
+        let t = format!(
+            "1 1.1 openat(AT_FDCWD<{p}>, \"{m}\", O_WRONLY|O_TRUNC) = 3<{m}>\n\
+             1 1.2 write(3<{m}>, \"{a}\", 1) = 1\n\
+             1 1.3 write(3<{m}>, \"{b}\", 1) = 1\n\
+             1 1.4 write(3<{m}>, \"{c}\", 1) = 1\n",
+            p = hex("/p"),
+            a = x("a"),
+            b = x("b"),
+            c = x("c")
+        );
+        let r = replay(&t).unwrap();
+        // Records: truncate, a, ab, abc. The point after the truncation
+        // (an empty file) and after the first write stay; the one between
+        // two extensions of a non-empty file goes.
+        assert_eq!(r.recs.len(), 4);
+        let skipped: Vec<usize> = r.points().filter(|&k| r.inside_a_write_run(k)).collect();
+        assert_eq!(skipped, [3]);
+        let after_trunc = &r.state(FsModel::Process, 1, 1)[0];
+        assert_eq!(after_trunc["m"], Node::File(0o644, Vec::new()));
+    }
+
+    #[test]
+    fn a_terabyte_truncate_is_refused_not_allocated() {
+        let m = hex("/p/m");
+        let t = format!(
+            "1 1.1 openat(AT_FDCWD<{p}>, \"{m}\", O_WRONLY) = 3<{m}>\n\
+             1 1.2 ftruncate(3<{m}>, 1099511627776) = 0\n",
+            p = hex("/p")
+        );
+        let e = replay(&t).unwrap_err().to_string();
+        assert!(e.contains("more than"), "{e}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub const TRACED: &str = "openat,open,creat,write,pwrite64,writev,pwritev,pwrite
 ftruncate,truncate,lseek,close,dup,dup2,dup3,fcntl,rename,renameat,renameat2,\
 link,linkat,symlink,symlinkat,unlink,unlinkat,rmdir,mkdir,mkdirat,fsync,fdatasync,\
 sync,syncfs,sendfile,copy_file_range,fchmod,fchmodat,chmod,clone,clone3,fork,vfork,\
-mmap,fallocate,chdir,fchdir";
+mmap,fallocate,chdir,fchdir,openat2,mknod,mknodat";
 
 /// The largest string strace prints whole (bytes): 16 MiB. A longer
 /// write is reported as [`TraceError::Truncated`], never replayed short.
@@ -175,6 +175,8 @@ pub fn split_args(s: &str) -> Vec<String> {
 
 /// A descriptor argument: its number (`AT_FDCWD` is -100) and path.
 pub fn fd(arg: &str) -> Option<(i64, Option<Vec<u8>>)> {
+    // `3</p/a>`, or `3</p/a>(deleted)` for a file no longer named.
+    let arg = arg.strip_suffix("(deleted)").unwrap_or(arg);
     let (num, ann) = match arg.find('<') {
         Some(i) if arg.ends_with('>') => (&arg[..i], Some(unescape(&arg[i + 1..arg.len() - 1]))),
         _ => (arg, None),
@@ -293,6 +295,11 @@ pub fn parse(text: &str) -> Result<Vec<Call>, TraceError> {
         } else {
             (t_us, rest.to_owned())
         };
+        // `= ? ERESTARTSYS (...)`: interrupted, to be restarted; the
+        // restarted call has its own line.
+        if whole.1.contains(") = ? ") || whole.1.ends_with(") = ?") {
+            continue;
+        }
         if let Some(c) = call(pid, whole.0, &whole.1) {
             if c.args.iter().any(|a| a.ends_with("\"...")) && writes_data(&c.name) {
                 return Err(TraceError::Truncated { line: n });
@@ -430,6 +437,15 @@ mod tests {
             resolve(Some("AT_FDCWD<\\x2f\\x70>"), b"x").unwrap(),
             PathBuf::from("/p/x")
         );
+    }
+
+    #[test]
+    fn a_deleted_descriptor_and_a_restarted_call_parse() {
+        let t = "1 1.0 fsync(3<\\x2f\\x61>(deleted)) = 0\n\
+                 1 1.1 openat(AT_FDCWD<\\x2f>, \"\\x61\", O_RDONLY) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n";
+        let c = parse(t).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(fd(&c[0].args[0]), Some((3, Some(b"/a".to_vec()))));
     }
 
     #[test]
