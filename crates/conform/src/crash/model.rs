@@ -852,28 +852,6 @@ impl Live {
         }
         match c.name.as_str() {
             "open" | "openat" | "openat2" | "creat" => self.open(c),
-            "mknod" | "mknodat" => {
-                // A FIFO, socket or device node: an entry of its own kind.
-                let (path, mode) = if c.name == "mknod" {
-                    (self.path_arg(c, None, 0)?, Live::arg(c, 1)?)
-                } else {
-                    (self.path_arg(c, Some(0), 1)?, Live::arg(c, 2)?)
-                };
-                let Some((dir, name)) = self.parent(c, &path)? else {
-                    return Ok(());
-                };
-                let bits = mode.split('|').find_map(trace::number).unwrap_or(0o644) as u32;
-                let ino = self.new_inode(Kind::Other, bits);
-                self.push(
-                    c,
-                    Rec::Set {
-                        dir,
-                        name,
-                        to: Some(ino),
-                    },
-                );
-                Ok(())
-            }
             "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2" => {
                 let Some(o) = self.ofd(c, Live::arg(c, 0)?)? else {
                     return Ok(());
@@ -1140,16 +1118,26 @@ impl Live {
                 );
                 Ok(())
             }
-            "mkdir" | "mkdirat" => {
-                let (path, mode) = if c.name == "mkdir" {
-                    (self.path_arg(c, None, 0)?, Live::arg(c, 1)?)
-                } else {
+            // A directory, or a FIFO, socket or device node (an entry of
+            // its own kind).
+            "mkdir" | "mkdirat" | "mknod" | "mknodat" => {
+                let (path, mode) = if c.name.ends_with("at") {
                     (self.path_arg(c, Some(0), 1)?, Live::arg(c, 2)?)
+                } else {
+                    (self.path_arg(c, None, 0)?, Live::arg(c, 1)?)
                 };
                 let Some((dir, name)) = self.parent(c, &path)? else {
                     return Ok(());
                 };
-                let ino = self.new_inode(Kind::Dir, trace::number(mode).unwrap_or(0o777) as u32);
+                let (kind, bits) = if c.name.starts_with("mkdir") {
+                    (Kind::Dir, trace::number(mode).unwrap_or(0o777))
+                } else {
+                    (
+                        Kind::Other,
+                        mode.split('|').find_map(trace::number).unwrap_or(0o644),
+                    )
+                };
+                let ino = self.new_inode(kind, bits as u32);
                 self.push(
                     c,
                     Rec::Set {
