@@ -679,6 +679,11 @@ impl Live {
         self.rec.calls.push(c.text.chars().take(300).collect());
     }
 
+    /// Sets (or clears) the entry `name` of `dir`: one record.
+    fn set(&mut self, c: &Call, dir: Ino, name: OsString, to: Option<Ino>) {
+        self.push(c, Rec::Set { dir, name, to });
+    }
+
     fn table(&mut self, pid: u32) -> Arc<std::sync::Mutex<Table>> {
         self.tables.entry(pid).or_default().clone()
     }
@@ -1061,14 +1066,7 @@ impl Live {
                     // there, so it is a file with the bytes it has now.
                     None => self.outside_file(c, &from)?,
                 };
-                self.push(
-                    c,
-                    Rec::Set {
-                        dir,
-                        name,
-                        to: Some(ino),
-                    },
-                );
+                self.set(c, dir, name, Some(ino));
                 Ok(())
             }
             "symlink" | "symlinkat" => {
@@ -1089,14 +1087,7 @@ impl Live {
                 self.rec.modes0[ino] = 0o777;
                 self.modes[ino] = 0o777;
                 self.rec.links.insert(ino, os(&target));
-                self.push(
-                    c,
-                    Rec::Set {
-                        dir,
-                        name,
-                        to: Some(ino),
-                    },
-                );
+                self.set(c, dir, name, Some(ino));
                 Ok(())
             }
             "unlink" | "unlinkat" | "rmdir" => {
@@ -1108,14 +1099,7 @@ impl Live {
                 let Some((dir, name)) = self.parent(c, &path)? else {
                     return Ok(());
                 };
-                self.push(
-                    c,
-                    Rec::Set {
-                        dir,
-                        name,
-                        to: None,
-                    },
-                );
+                self.set(c, dir, name, None);
                 Ok(())
             }
             // A directory, or a FIFO, socket or device node (an entry of
@@ -1138,14 +1122,7 @@ impl Live {
                     )
                 };
                 let ino = self.new_inode(kind, bits as u32);
-                self.push(
-                    c,
-                    Rec::Set {
-                        dir,
-                        name,
-                        to: Some(ino),
-                    },
-                );
+                self.set(c, dir, name, Some(ino));
                 Ok(())
             }
             "fsync" | "fdatasync" => {
@@ -1296,14 +1273,7 @@ impl Live {
             && let Some((dir, name)) = self.parent(c, &path)?
         {
             let i = self.new_inode(Kind::File, mode);
-            self.push(
-                c,
-                Rec::Set {
-                    dir,
-                    name,
-                    to: Some(i),
-                },
-            );
+            self.set(c, dir, name, Some(i));
             ino = Some(i);
         }
         if let Some(i) = ino
