@@ -428,6 +428,13 @@ fn run_install_all(ctx: &Context) -> Result<Outcome, Error> {
                 ));
                 json!({"status": "present", "type": ty.as_str(), "name": name, "pin": pin})
             }
+            Restored::Gone { ty, name } => {
+                human.push_str(&format!(
+                    "gone      {ty} {} (its entry was removed meanwhile)\n",
+                    shown(name)
+                ));
+                json!({"status": "gone", "type": ty.as_str(), "name": name})
+            }
             Restored::Failed { ty, name, error } => {
                 failed += 1;
                 say_err(&error.to_string());
@@ -443,10 +450,17 @@ fn run_install_all(ctx: &Context) -> Result<Outcome, Error> {
         .iter()
         .filter(|r| matches!(r, Restored::Restored(_)))
         .count();
+    let gone = rows
+        .iter()
+        .filter(|r| matches!(r, Restored::Gone { .. }))
+        .count();
     human.push_str(&format!(
         "{restored} restored, {} present, {failed} failed",
-        rows.len() - restored - failed
+        rows.len() - restored - failed - gone
     ));
+    if gone > 0 {
+        human.push_str(&format!(", {gone} gone"));
+    }
     Ok(Outcome {
         code: if failed > 0 { 1 } else { 0 },
         human,

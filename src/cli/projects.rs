@@ -141,6 +141,7 @@ fn project_json(row: &ProjectRow) -> Value {
             v["backups"] = json!(u.backups);
             ("updated", None)
         }
+        (Some(Err(_)), _) if row.gone() => ("gone", None),
         (Some(Err(e)), _) => ("failed", Some(e)),
         (None, Some(e)) => ("refused", Some(e)),
         (None, None) if row.state == State::Update => ("planned", None),
@@ -392,6 +393,7 @@ fn apply_with_progress(
         done += 1;
         let what = match &row.applied {
             Some(Ok(_)) => "updated".to_owned(),
+            Some(Err(_)) if row.gone() => "gone (its entry was removed meanwhile)".to_owned(),
             Some(Err(e)) => format!("failed: {e}"),
             None => "skipped".to_owned(),
         };
@@ -418,6 +420,10 @@ fn applied(ty: AssetType, name: &str, batch: &Batch) -> Outcome {
                     short(&u.to)
                 )
             }
+            (Some(Err(_)), _) if r.gone() => format!(
+                "gone       {}  (its entry was removed meanwhile)",
+                r.root.display()
+            ),
             (Some(Err(e)), _) => {
                 failed += 1;
                 format!("failed     {}  {e}", r.root.display())

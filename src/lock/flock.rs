@@ -73,6 +73,33 @@ impl FlockGuard {
     }
 }
 
+/// Waits until nobody holds the lock `name` in `dir` when somebody does
+/// now, and holds it then; `None`, without waiting, when the lock file is
+/// missing or free (K3). Creates and changes nothing: a verb about to
+/// refuse from what it read without the lock calls it to read again once
+/// a writer that was mid-way has finished, so that it never refuses from
+/// a state that only existed half-way through another process's work
+/// (and a refusal still writes nothing, I5).
+///
+/// # Errors
+/// `io`, also when the wait limit passes.
+pub fn wait_if_held(dir: &SafeDir, name: &str) -> Result<Option<FlockGuard>> {
+    let Some(file) = dir.open_existing_lock_file(name)? else {
+        return Ok(None);
+    };
+    let path = dir.child_path(name);
+    match file.try_lock() {
+        Ok(()) => return Ok(None),
+        Err(TryLockError::WouldBlock) => {}
+        Err(TryLockError::Error(e)) => return Err(Error::io("flock", &path, e)),
+    }
+    match WAIT_LIMIT.get() {
+        None => wait_blocking(&file, &path)?,
+        Some(limit) => wait_polling(&file, &path, *limit)?,
+    }
+    Ok(Some(FlockGuard { file }))
+}
+
 fn note_waiting(path: &Path) {
     eprintln!(
         "note: waiting for the lock {}: another process holds it (assetpin or memtomem's mm; \

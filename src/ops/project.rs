@@ -2,7 +2,7 @@
 //! reached through [`SafeDir`] handles (Y2).
 
 use crate::asset::AssetType;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fs::safedir::{EntryKind, ReadUpto, SafeDir};
 use crate::lock::lockfile::LOCKFILE_NAME;
 use crate::lock::{AssetLock, asset_lock_name};
@@ -86,6 +86,26 @@ impl Project {
     pub fn section(&self, ty: AssetType) -> Result<Option<SafeDir>> {
         match self.memtomem()? {
             Some(m) => m.open_dir(ty.section()),
+            None => Ok(None),
+        }
+    }
+
+    /// When another process holds the per-asset lock of `(ty, name)` now,
+    /// waits until it is done and returns the lock held; `None` at once
+    /// when nobody does (or there is no lock file). Writes nothing
+    /// ([`crate::lock::flock::wait_if_held`]; K3, I5).
+    ///
+    /// # Errors
+    /// `unsafe-path`, `io`.
+    pub fn wait_if_asset_held(
+        &self,
+        ty: AssetType,
+        name: &str,
+    ) -> Result<Option<crate::lock::flock::FlockGuard>> {
+        match self.section(ty)? {
+            Some(s) => {
+                crate::lock::flock::wait_if_held(&s, &crate::lock::flock::asset_lock_name(name))
+            }
             None => Ok(None),
         }
     }
@@ -275,6 +295,40 @@ fn writable_if_there(dir: &SafeDir, name: &str) -> Result<()> {
             ))
         }
     }
+}
+
+/// `plan`, and, when it refuses with a kind that depends on the asset's
+/// state (`dirty`, `not-installed`, `conflict`; `refusal` finds the
+/// refusal in what it returned) while another process holds the asset's
+/// lock, `plan` again once that process is done (K3): a refusal is never
+/// made from a state another writer was half-way through (an update
+/// between its swap and its entry, a remove between its take-out and its
+/// entry). Writes nothing (I5).
+///
+/// # Errors
+/// The second plan's error, or the first's when nobody held the lock.
+pub fn confirmed_if_held<T>(
+    project: &Project,
+    ty: AssetType,
+    name: &str,
+    plan: impl Fn() -> Result<T>,
+    refusal: impl Fn(&Result<T>) -> Option<Kind>,
+) -> Result<T> {
+    let first = plan();
+    match refusal(&first) {
+        Some(Kind::Dirty | Kind::NotInstalled | Kind::Conflict) => {
+            match project.wait_if_asset_held(ty, name)? {
+                Some(_held) => plan(),
+                None => first,
+            }
+        }
+        _ => first,
+    }
+}
+
+/// The refusal of a plan that refuses by returning an error.
+pub fn refusal_of<T>(r: &Result<T>) -> Option<Kind> {
+    r.as_ref().err().map(|e| e.kind)
 }
 
 #[cfg(test)]

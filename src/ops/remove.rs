@@ -100,6 +100,10 @@ struct DiskRemove<'a> {
     ty: AssetType,
     name: &'a str,
     if_local: IfLocalBytes,
+    /// Set once [`RemoveSteps::lock_asset`] holds the per-asset lock: the
+    /// plan under it is final (waiting for the lock again would wait for
+    /// this process).
+    locked: std::cell::Cell<bool>,
 }
 
 impl DiskRemove<'_> {
@@ -162,12 +166,11 @@ fn users_entries(entries: &[carry::Entry], recorded: &BTreeSet<String>) -> Vec<S
         .collect()
 }
 
-impl RemoveSteps for DiskRemove<'_> {
-    type Plan = Plan;
-    type Held = Held;
-
-    fn plan(&self) -> Result<Plan> {
+impl DiskRemove<'_> {
+    /// One reading of the entry and dest, and the decision (I5, D1, D2).
+    fn plan_once(&self) -> Result<Plan> {
         let (ty, name) = (self.ty, self.name);
+
         self.project.precheck_writes(ty, name)?;
         let doc = self.project.load_strict()?;
         let dest = self.project.dest(ty, name)?;
@@ -242,10 +245,30 @@ impl RemoveSteps for DiskRemove<'_> {
             seen,
         })
     }
+}
+
+impl RemoveSteps for DiskRemove<'_> {
+    type Plan = Plan;
+    type Held = Held;
+
+    fn plan(&self) -> Result<Plan> {
+        if self.locked.get() {
+            return self.plan_once();
+        }
+        crate::ops::project::confirmed_if_held(
+            self.project,
+            self.ty,
+            self.name,
+            || self.plan_once(),
+            crate::ops::project::refusal_of,
+        )
+    }
 
     fn lock_asset(&self) -> Result<Held> {
         self.project.precheck_writes(self.ty, self.name)?;
-        self.project.lock_asset(self.ty, self.name)
+        let held = self.project.lock_asset(self.ty, self.name)?;
+        self.locked.set(true);
+        Ok(held)
     }
 
     fn tidy(&self, held: &Held) -> Result<()> {
@@ -385,6 +408,7 @@ pub fn remove(ctx: &Context, ty: AssetType, name: &str, if_local: IfLocalBytes) 
         ty,
         name,
         if_local,
+        locked: std::cell::Cell::new(false),
     };
     let plan = remove_order::remove(&steps)?;
     Ok(Removed {

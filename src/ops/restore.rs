@@ -32,6 +32,15 @@ pub enum Restored {
         /// The recorded pin.
         pin: String,
     },
+    /// The entry was removed by another process after this run read the
+    /// lockfile (K3: found under the per-asset lock): nothing to restore,
+    /// as if the run had started after the removal.
+    Gone {
+        /// Asset type.
+        ty: AssetType,
+        /// Asset name.
+        name: String,
+    },
     /// The entry could not be restored (unknown pin, invalid name, ...).
     Failed {
         /// Asset type.
@@ -68,6 +77,7 @@ pub fn install_all(ctx: &Context) -> Result<Vec<Restored>> {
             let row = match restore_one(&project, &wiki, ty, &name, &pin) {
                 Ok(Some(i)) => Restored::Restored(i),
                 Ok(None) => Restored::Present { ty, name, pin },
+                Err(e) if e.kind == Kind::NotInstalled => Restored::Gone { ty, name },
                 Err(error) => Restored::Failed { ty, name, error },
             };
             rows.push(row);

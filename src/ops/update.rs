@@ -9,6 +9,7 @@
 use crate::asset::{AssetFile, AssetTree};
 use crate::asset::{AssetType, validate_name};
 use crate::error::{Error, Result};
+use crate::fs::safedir::EntryKind;
 use crate::fs::{IfExists, stage};
 use crate::lock::lockfile::timestamp::now_utc_micros;
 use crate::lock::lockfile::{self, EntryWrite, valid_digests, valid_manifest};
@@ -537,6 +538,74 @@ struct Staged {
     had_dest: bool,
 }
 
+impl DiskUpdate<'_> {
+    /// Under the sidecar lock, just before the entry is written: what was
+    /// added to the old dest (now under the staging name) since the check
+    /// at the swap, a user's file written from a shell standing in it
+    /// while this process waited for the lock, is carried into the new
+    /// dest as the plan carried the user's other entries (U2, U3); it
+    /// would otherwise be deleted with the old tree. A recorded entry
+    /// changed or removed meanwhile refuses with `conflict` (U7), and the
+    /// protocol puts the old dest back.
+    ///
+    /// # Errors
+    /// `conflict`, `unsafe-path`, `io`.
+    fn carry_late(
+        &self,
+        held: &crate::ops::project::Held,
+        plan: &Prepared,
+        s: &Staged,
+    ) -> Result<()> {
+        if !s.had_dest {
+            return Ok(());
+        }
+        let Some(old) = held.section.open_dir(&s.staged.name)? else {
+            return Ok(());
+        };
+        let after = carry::list(&old)?;
+        if after == plan.seen {
+            return Ok(());
+        }
+        let before: std::collections::BTreeMap<&str, &carry::Entry> =
+            plan.seen.iter().map(|e| (e.rel.as_str(), e)).collect();
+        let now: BTreeSet<&str> = after.iter().map(|e| e.rel.as_str()).collect();
+        let changed = after.iter().any(|e| {
+            before
+                .get(e.rel.as_str())
+                .is_some_and(|b| !same_entry(b, e))
+        }) || plan.seen.iter().any(|e| !now.contains(e.rel.as_str()));
+        if changed {
+            return Err(Error::conflict(self.ty, self.name, None, None));
+        }
+        let mut late = carry::Carry::default();
+        for e in after
+            .iter()
+            .filter(|e| !before.contains_key(e.rel.as_str()))
+        {
+            if e.kind == EntryKind::Dir {
+                late.dirs.push((e.rel.clone(), e.mode));
+            } else {
+                late.links.push((e.rel.clone(), e.rel.clone()));
+            }
+        }
+        let new = held
+            .section
+            .open_dir(self.name)?
+            .ok_or_else(|| Error::io("open", &held.section.child_path(self.name), "vanished"))?;
+        carry::apply(&old, &new, &late)
+    }
+}
+
+/// Whether `a` and `b` are the same entry: a directory whose contents
+/// grew (its size and mtime) is still the same directory.
+fn same_entry(a: &carry::Entry, b: &carry::Entry) -> bool {
+    if a.kind == EntryKind::Dir && b.kind == EntryKind::Dir {
+        (a.mode, a.ino) == (b.mode, b.ino)
+    } else {
+        a == b
+    }
+}
+
 impl UpdateSteps for DiskUpdate<'_> {
     type Pin = ObjectId;
     type Plan = Prepared;
@@ -550,15 +619,33 @@ impl UpdateSteps for DiskUpdate<'_> {
         }
     }
 
-    fn plan(&self, head: &ObjectId, _pass: Pass) -> Result<Prepared> {
-        prepare(
-            self.project,
-            self.wiki,
-            *head,
-            self.ty,
-            self.name,
-            self.opts,
-        )
+    fn plan(&self, head: &ObjectId, pass: Pass) -> Result<Prepared> {
+        let once = || {
+            prepare(
+                self.project,
+                self.wiki,
+                *head,
+                self.ty,
+                self.name,
+                self.opts,
+            )
+        };
+        match pass {
+            Pass::First => {
+                // A dry run's refusal is in its plan, not an error.
+                crate::ops::project::confirmed_if_held(
+                    self.project,
+                    self.ty,
+                    self.name,
+                    once,
+                    |r| match r {
+                        Ok(p) => p.refusal.as_ref().map(|e| e.kind),
+                        Err(e) => Some(e.kind),
+                    },
+                )
+            }
+            Pass::UnderLock => once(),
+        }
     }
 
     fn needs_write(&self, plan: &Prepared) -> bool {
@@ -649,7 +736,7 @@ impl UpdateSteps for DiskUpdate<'_> {
 
     fn record(
         &self,
-        _held: &Self::Held,
+        held: &Self::Held,
         head: &ObjectId,
         plan: &Prepared,
         s: &Staged,
@@ -674,6 +761,7 @@ impl UpdateSteps for DiskUpdate<'_> {
         };
         self.project.ensure_memtomem().and_then(|m| {
             lock::transact_upsert(&DiskStore::new(&m), self.ty, self.name, &write, |_| {
+                self.carry_late(held, plan, s)?;
                 Ok(true)
             })
         })?;

@@ -65,10 +65,17 @@ pub struct ProjectRow {
 }
 
 impl ProjectRow {
+    /// Whether its update found the entry removed after the preview read
+    /// it (K3: found under the lock): as if the batch had begun after the
+    /// removal, which would have left the project out (A1). Not a failure.
+    pub fn gone(&self) -> bool {
+        matches!(&self.applied, Some(Err(e)) if e.kind == Kind::NotInstalled)
+    }
+
     /// Whether the project ended updated or unchanged (A3).
     pub fn ok(&self) -> bool {
         match (&self.applied, self.state) {
-            (Some(r), _) => r.is_ok(),
+            (Some(r), _) => r.is_ok() || self.gone(),
             (None, s) => s == State::Unchanged,
         }
     }
