@@ -330,6 +330,7 @@ fn main() {
     }
     naive_trials(&mut trials, &cases, exe);
     crash_control_trials(&mut trials, &cases, exe);
+    interleave_control_trials(&mut trials, &cases, exe);
     crash_anchor::trials(&mut trials);
     let conclusion = libtest_mimic::run(&args, trials);
     assetpin_conform::finish();
@@ -498,6 +499,79 @@ fn crash_control_trials(
     }
 }
 
+/// The interleavings family's controls: an installer with the K1 and K3
+/// locks that acts on what it saw before waiting for the per-asset lock
+/// must fail exactly the cases where another install or a user's write
+/// came in between (its serial run refuses); the same installer planning
+/// again under the lock must pass every case it runs.
+fn interleave_control_trials(
+    trials: &mut Vec<Trial>,
+    cases: &[Arc<assetpin_conform::case::Case>],
+    exe: &Path,
+) {
+    const CAUGHT: [&str; 2] = [
+        "k-interleave/install@asset-lock:install-same",
+        "k-interleave/install@asset-lock:user-writes-a-file",
+    ];
+    let controls = [
+        (
+            "interleave-careless",
+            include_str!("../fixtures/interleave-installer/careless.toml"),
+            false,
+        ),
+        (
+            "interleave-replan",
+            include_str!("../fixtures/interleave-installer/replan.toml"),
+            true,
+        ),
+    ];
+    for (name, text, careful) in controls {
+        let ad = match Adapter::load(name, text, exe) {
+            Ok(a) => Arc::new(a),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        };
+        let mine: Vec<_> = cases
+            .iter()
+            .filter(|c| ad.claims_id(&c.id) && ad.unsupported_reason(c).is_none())
+            .cloned()
+            .collect();
+        let n = mine.len();
+        trials.push(Trial::test(
+            format!("{name}::runs_the_install_interleavings"),
+            move || {
+                // install x {asset, sidecar} x {install-same, install-other,
+                // user-writes-a-file, a-commit-lands}: the verbs it has.
+                if n != 8 {
+                    return Err(format!("{n} k-interleave cases run, 8 expected").into());
+                }
+                Ok(())
+            },
+        ));
+        for c in mine {
+            let ad = ad.clone();
+            let caught = !careful && CAUGHT.contains(&c.id.as_str());
+            let skip = machine_skip(&c).is_some();
+            let t = Trial::test(format!("{name}::{}", c.id), move || {
+                let r = run_case(&c, &ad);
+                match (r.status(), caught) {
+                    (Status::Passed, false) | (Status::Failed, true) => Ok(()),
+                    (Status::Passed, true) => Err(format!(
+                        "an installer that does not plan again under the lock passes {}: \
+                         the serial check cannot fail",
+                        c.id
+                    )
+                    .into()),
+                    _ => Err(explain(&r).into()),
+                }
+            });
+            trials.push(t.with_ignored_flag(skip));
+        }
+    }
+}
+
 /// Parses the divergences file `file` (beside this one; the process exits
 /// when it does not parse) and adds the trial `name`: every divergence
 /// names a case of `cases` that cites its clause.
@@ -549,11 +623,12 @@ fn divergences_of(
 /// names, so every entry is still held both ways. `ASSETPIN_PEER_FULL=1`
 /// runs them whole, as `assetpin conform --adapter memtomem --known ...`
 /// does.
-const SAMPLED_FAMILIES: [&str; 4] = [
+const SAMPLED_FAMILIES: [&str; 5] = [
     "h-hostile/",
     "m-user-entries/",
     "n-wiki-plants/",
     "c-crash/",
+    "k-interleave/",
 ];
 /// One case in this many of a sampled family runs.
 const PEER_SAMPLE: usize = 3;

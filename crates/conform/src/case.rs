@@ -368,6 +368,23 @@ pub struct Run {
     /// Outside actions performed while the process waits for `hold`.
     #[serde(default)]
     pub while_held: Vec<Action>,
+    /// A second process placed where the first waits for `hold`, after
+    /// `while_held` ([`crate::interleave`]; K1, K3): the harness stops the
+    /// first (`SIGSTOP` to the waiter's process group), releases the lock
+    /// and runs this verb. When the second waits for a lock in the case's
+    /// directories (the first holds it), the first is continued and both
+    /// run to their end; otherwise the first is continued once the second
+    /// has ended. The step's results are the first's, then the second's.
+    #[serde(default)]
+    pub second: Option<Second>,
+    /// Hold the step to a serial run ([`crate::interleave`]): the project
+    /// after it (lock files aside, the lockfile's `*_at` times masked), each
+    /// process's exit status and error kind, and whether each `while_held`
+    /// action succeeded must equal those of the same case with the first
+    /// process and the others (`while_held`, `second`) one after the other,
+    /// in an order the placement allows.
+    #[serde(default)]
+    pub serial: Option<SerialOrder>,
     /// A directory in the project (variables substituted) the harness
     /// opens before the step, as a shell standing in it would: actions
     /// with `root = "user-cwd"` are performed in that directory wherever
@@ -398,6 +415,33 @@ pub struct Run {
     /// then recovered from. One process, or `copies`.
     #[serde(default)]
     pub crash: Option<Crash>,
+}
+
+/// The second process of a step with `hold` (`second = { verb = "remove",
+/// args = ["skill", "a"] }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Second {
+    /// The verb.
+    pub verb: Verb,
+    /// Its arguments (variables substituted).
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+/// The serial orders a step's outcome may equal when its second part
+/// (`while_held` and `second`) did not wait for the first: the first
+/// process waits for `hold` holding nothing (`second-first`: the second
+/// part came first), or may hold a lock or have written already
+/// (`either`). A second process that waited for a lock came after the
+/// first, whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SerialOrder {
+    /// The second part, then the first process.
+    SecondFirst,
+    /// Either order.
+    Either,
 }
 
 /// A step's crash check (`crash = { model = "synced", assets = ["a"] }`
@@ -1147,7 +1191,7 @@ impl Case {
             .steps
             .iter()
             .filter_map(|s| s.as_run())
-            .map(|r| r.verb)
+            .flat_map(|r| std::iter::once(r.verb).chain(r.second.as_ref().map(|s| s.verb)))
             .collect();
         v.sort_unstable_by_key(|v| v.as_str());
         v.dedup();
@@ -1254,7 +1298,12 @@ impl Case {
             if s.hold.is_some() && s.copies.is_some_and(|c| c.get() > 1) {
                 errs.push(at(Problem::HoldWithCopies));
             }
-            if s.hold.is_none() && (!s.while_held.is_empty() || s.user_cwd.is_some()) {
+            if s.hold.is_none()
+                && (!s.while_held.is_empty()
+                    || s.user_cwd.is_some()
+                    || s.second.is_some()
+                    || s.serial.is_some())
+            {
                 errs.push(at(Problem::WhileHeldWithoutHold));
             }
             for p in &s.keeps {
@@ -1369,8 +1418,8 @@ pub enum Problem {
     /// `hold` on a step of several copies.
     #[error("hold parks one process: it cannot go with copies")]
     HoldWithCopies,
-    /// `while_held` or `user_cwd` without `hold`.
-    #[error("while_held and user_cwd need hold (the lock the process waits for)")]
+    /// `while_held`, `user_cwd`, `second` or `serial` without `hold`.
+    #[error("while_held, user_cwd, second and serial need hold (the lock the process waits for)")]
     WhileHeldWithoutHold,
     /// `clauses` is empty.
     #[error("names no clause ids")]

@@ -443,6 +443,22 @@ pub fn start_verb(ws: &Workspace, ad: &Adapter, step: &Run) -> HResult<Started> 
 }
 
 impl Started {
+    /// Takes `other`'s processes in after this one's: awaited, reported
+    /// and swept as one step (a second process's end must not sweep the
+    /// first's children as strays).
+    pub fn join(&mut self, other: Started) {
+        let offset = other.spawned.saturating_duration_since(self.spawned);
+        self.children.extend(other.children);
+        self.readers.extend(other.readers);
+        self.argvs.extend(other.argvs);
+        self.status.extend(other.status);
+        self.ended_after
+            .extend(other.ended_after.into_iter().map(|d| d + offset));
+        if self.since.is_none() {
+            self.since = other.since;
+        }
+    }
+
     /// Polls every process not yet ended once; true when all have ended.
     fn poll_all(&mut self, timeout: Duration) -> HResult<bool> {
         let mut pending = false;
@@ -529,22 +545,105 @@ pub fn finish_verb(
     Ok(out)
 }
 
+/// Where a step's `second` process ran relative to the first
+/// ([`run_verb_held`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The step has no `second`.
+    NoSecond,
+    /// The second ended while the first was stopped at its wait.
+    SecondAlone,
+    /// The second waited for a lock in the case's directories (the first
+    /// held it), so the first was continued.
+    SecondWaited,
+    /// The first could not be stopped, or the second neither ended nor
+    /// waited for a lock within [`PATIENCE`]: the two ran as they came.
+    Unplaced,
+}
+
+/// What [`run_verb_held`] observed.
+#[derive(Debug)]
+pub struct HeldRun {
+    /// The first process's result, then the second's.
+    pub results: Vec<ProcResult>,
+    /// The process ended without waiting for the lock (K1, K3).
+    pub not_held: Option<crate::outcome::Failure>,
+    /// Where the second process ran.
+    pub placement: Placement,
+    /// Whether each `while_held` action succeeded (a step held to a serial
+    /// run observes a user's failed write; any other step errs on it).
+    pub actions: Vec<bool>,
+}
+
+/// How long a second process may run, with the first stopped, before
+/// the first is continued anyway (a tool that polls for a lock instead
+/// of waiting in `flock(2)` would otherwise never end).
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// A step's `second` as a run of its own: the first's settings (time
+/// limit, resource limits), its verb and arguments, nothing else.
+pub fn second_run(step: &Run) -> Option<Run> {
+    let s = step.second.as_ref()?;
+    let mut r = step.clone();
+    r.verb = s.verb;
+    r.args.clone_from(&s.args);
+    r.json = false;
+    r.copies = None;
+    r.hold = None;
+    r.while_held = Vec::new();
+    r.second = None;
+    r.serial = None;
+    r.user_cwd = None;
+    r.in_project = None;
+    r.crash = None;
+    Some(r)
+}
+
+/// Opens a step's `user_cwd` (a directory only, never waited on: a tool
+/// may have left a FIFO there, whose open would block until a writer
+/// came) and its `/proc/self/fd` path, which follows it wherever it is
+/// moved.
+///
+/// # Errors
+/// The path is not a directory inside the case's directories.
+pub fn open_user_cwd(ws: &Workspace, d: &str) -> HResult<(std::fs::File, PathBuf)> {
+    let p = place(ws, Root::Project, d, true)?;
+    let f = std::fs::File::options()
+        .read(true)
+        .custom_flags((rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NONBLOCK).bits() as i32)
+        .open(&p)
+        .map_err(io_err(format!("open the directory {}", p.display())))?;
+    let via = PathBuf::from(format!(
+        "/proc/self/fd/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&f)
+    ));
+    Ok((f, via))
+}
+
 /// Runs a step with a `hold`: takes the lock, starts the process, waits
-/// until it waits for the lock, performs `while_held`, releases the lock
-/// and awaits the process. `Ok(Err(failure))` when the process ended
-/// without waiting for the lock (the interleaving never happened, and the
-/// lock was not respected: K1, K3).
+/// until it waits for the lock, performs `while_held`, then runs the
+/// `second` process with the first stopped ([`crate::park`]), releases
+/// the lock and awaits every process (the first's result first).
+/// `Ok((_, Some(failure), _))` when the process ended without waiting for
+/// the lock (the interleaving never happened, and the lock was not
+/// respected: K1, K3).
 ///
 /// # Errors
 /// Harness failures: the lock or the actions.
-pub fn run_verb_held(
-    ws: &mut Workspace,
-    ad: &Adapter,
-    step: &Run,
-    n: usize,
-) -> HResult<(Vec<ProcResult>, Option<crate::outcome::Failure>)> {
+pub fn run_verb_held(ws: &mut Workspace, ad: &Adapter, step: &Run, n: usize) -> HResult<HeldRun> {
+    let done = |results, not_held, placement, actions| HeldRun {
+        results,
+        not_held,
+        placement,
+        actions,
+    };
     let Some(hold) = &step.hold else {
-        return Ok((run_verb(ws, ad, step)?, None));
+        return Ok(done(
+            run_verb(ws, ad, step)?,
+            None,
+            Placement::NoSecond,
+            Vec::new(),
+        ));
     };
     let lock_path = place(ws, Root::Project, hold, false)?;
     if let Some(d) = lock_path.parent() {
@@ -562,38 +661,65 @@ pub fn run_verb_held(
     lock.lock()
         .map_err(io_err(format!("flock {}", lock_path.display())))?;
     ws.user_cwd = match &step.user_cwd {
-        Some(d) => {
-            let p = place(ws, Root::Project, d, true)?;
-            // A directory only, never waited on: a tool may have left a
-            // FIFO there, whose open would block until a writer came.
-            let f = std::fs::File::options()
-                .read(true)
-                .custom_flags(
-                    (rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NONBLOCK).bits() as i32,
-                )
-                .open(&p)
-                .map_err(io_err(format!("open the directory {}", p.display())))?;
-            let via = PathBuf::from(format!(
-                "/proc/self/fd/{}",
-                std::os::fd::AsRawFd::as_raw_fd(&f)
-            ));
-            Some((f, via))
-        }
+        Some(d) => Some(open_user_cwd(ws, d)?),
         None => None,
     };
     let timeout = step_timeout(ad, step);
     let mut started = start_verb(ws, ad, step)?;
-    let id = inode_of(&lock);
-    let waited = started.wait_until(timeout, || id.is_some_and(blocked_on))?;
+    let id = super::park::file_id(&lock);
+    let waited = started.wait_until(timeout, || id.and_then(super::park::waiter_on).is_some())?;
     let mut failure = None;
+    let mut placement = Placement::NoSecond;
+    let mut actions = Vec::new();
     if waited {
         for a in &step.while_held {
-            if let Err(e) = run_action(ws, a, 1000 + n) {
-                drop(lock);
-                ws.user_cwd = None;
-                let _ = finish_verb(ws, started, timeout);
-                return Err(e);
+            match run_action(ws, a, 1000 + n) {
+                Ok(()) => actions.push(true),
+                Err(_) if step.serial.is_some() => actions.push(false),
+                Err(e) => {
+                    drop(lock);
+                    ws.user_cwd = None;
+                    let _ = finish_verb(ws, started, timeout);
+                    return Err(e);
+                }
             }
+        }
+        if let Some(sec) = second_run(step) {
+            let stopped = id
+                .and_then(super::park::waiter_on)
+                .and_then(super::park::Stopped::stop);
+            drop(lock);
+            ws.user_cwd = None;
+            let mut second = match start_verb(ws, ad, &sec) {
+                Ok(s) => s,
+                Err(e) => {
+                    drop(stopped);
+                    let _ = finish_verb(ws, started, timeout);
+                    return Err(e);
+                }
+            };
+            placement = if stopped.is_none() {
+                Placement::Unplaced
+            } else {
+                let roots = [ws.project.as_path(), ws.home.as_path()];
+                let until = Instant::now() + PATIENCE;
+                loop {
+                    if second.poll_all(step_timeout(ad, &sec))? {
+                        break Placement::SecondAlone;
+                    }
+                    if super::park::waits_below(&roots) {
+                        break Placement::SecondWaited;
+                    }
+                    if Instant::now() > until {
+                        break Placement::Unplaced;
+                    }
+                    std::thread::sleep(backoff(second.spawned));
+                }
+            };
+            drop(stopped);
+            started.join(second);
+            let r = finish_verb(ws, started, timeout)?;
+            return Ok(done(r, None, placement, actions));
         }
     } else {
         failure = Some(
@@ -608,37 +734,22 @@ pub fn run_verb_held(
             .observing("no wait")
             .clause("K1"),
         );
+        if step.second.is_some() {
+            // The second still runs, after the first: the step's results
+            // keep their shape.
+            drop(lock);
+            ws.user_cwd = None;
+            let mut r = finish_verb(ws, started, timeout)?;
+            if let Some(sec) = second_run(step) {
+                r.extend(run_verb(ws, ad, &sec)?);
+            }
+            return Ok(done(r, failure, Placement::Unplaced, actions));
+        }
     }
     drop(lock);
     ws.user_cwd = None;
-    Ok((finish_verb(ws, started, timeout)?, failure))
-}
-
-/// The device (major, minor) and inode of an open file.
-fn inode_of(f: &std::fs::File) -> Option<(u32, u32, u64)> {
-    let st = rustix::fs::fstat(f).ok()?;
-    Some((
-        rustix::fs::major(st.st_dev),
-        rustix::fs::minor(st.st_dev),
-        st.st_ino,
-    ))
-}
-
-/// Whether `/proc/locks` shows a process blocked waiting for a lock on
-/// the file `(major, minor, inode)` (a `->` line).
-fn blocked_on((major, minor, ino): (u32, u32, u64)) -> bool {
-    let Ok(text) = std::fs::read_to_string("/proc/locks") else {
-        return false;
-    };
-    text.lines().filter(|l| l.contains("->")).any(|l| {
-        l.split_whitespace().any(|field| {
-            let parts: Vec<&str> = field.split(':').collect();
-            matches!(parts.as_slice(), [ma, mi, i]
-                if u32::from_str_radix(ma, 16) == Ok(major)
-                    && u32::from_str_radix(mi, 16) == Ok(minor)
-                    && i.parse::<u64>() == Ok(ino))
-        })
-    })
+    let r = finish_verb(ws, started, timeout)?;
+    Ok(done(r, failure, placement, actions))
 }
 
 /// How one process ended.

@@ -86,6 +86,9 @@
 //! - [`crash`]: crash consistency: a step recorded with `strace`, every
 //!   state a crash could leave under a file-system model, checked and
 //!   recovered from (the `c-crash` family).
+//! - [`interleave`]: a step's outcome held to a serial run of the same
+//!   processes, and the generated `k-interleave` family; [`park`]: who
+//!   waits for which lock, and a process stopped at its wait.
 //! - [`wiki_cache`]: each wiki state built once per run, copied into
 //!   each case; [`finish`] removes them.
 
@@ -101,12 +104,14 @@ pub mod edit_matrix;
 pub mod error;
 pub mod exec;
 pub mod hostile;
+pub mod interleave;
 pub mod keep;
 pub mod limits;
 pub mod matrix;
 pub mod objects;
 pub mod outcome;
 pub mod output;
+pub mod park;
 pub mod portable;
 pub mod privilege;
 pub mod reaper;

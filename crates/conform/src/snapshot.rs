@@ -130,6 +130,12 @@ pub fn link_counts(root: &Path) -> BTreeMap<String, u64> {
 
 /// Calls `visit(rel, path, metadata)` for `root` and everything below it,
 /// never following a link.
+/// Visits every path below `root` (itself included) with its metadata,
+/// links not followed; iterative, as [`snapshot`].
+pub fn for_each_path(root: &Path, mut visit: impl FnMut(&Path, &std::fs::Metadata)) {
+    walk(root, &[], |_, p, m| visit(p, m));
+}
+
 fn walk(root: &Path, skip: &[&str], mut visit: impl FnMut(String, &Path, &std::fs::Metadata)) {
     let Ok(m) = std::fs::symlink_metadata(root) else {
         return;
