@@ -223,7 +223,7 @@ pub enum Command {
     Status,
     /// Run the conformance suite (the contract as executable cases)
     /// against this binary or, with --adapter, another implementation.
-    Conform(assetpin_conform::ConformArgs),
+    Conform(Box<assetpin_conform::ConformArgs>),
     /// Print a shell completion script on stdout.
     #[command(after_help = "Examples:\n  \
         assetpin completions bash > ~/.local/share/bash-completion/completions/assetpin\n  \
@@ -906,7 +906,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             if cli.json {
                 args.format = assetpin_conform::Format::Json;
             }
-            return assetpin_conform::run(args);
+            return assetpin_conform::run(*args);
         }
         Command::Completions { shell } => {
             return print_generated(|out| {

@@ -7,6 +7,7 @@ mod adapters;
 mod bounds;
 mod edit;
 mod errors;
+mod explore;
 mod hostile;
 mod install;
 mod lockfile;

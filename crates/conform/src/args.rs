@@ -32,6 +32,7 @@ EXAMPLES:
     assetpin conform --filter K6 --format json
     assetpin conform --filter h-hostile/update: --skip :fifo
     assetpin conform --cases my-cases/ --format junit > junit.xml
+    assetpin conform --explore --adapter memtomem --scenarios 50 --seed 1
     assetpin conform --adapter reference --adapter crates/conform/adapters/skills.toml \\
         --known skills=tests/conformance/skills-divergences.toml --html matrix.html
 
@@ -92,6 +93,26 @@ pub struct ConformArgs {
     /// List the selected cases and exit
     #[arg(long)]
     pub list: bool,
+    /// Explore instead of running the cases: random scenarios (verbs, a
+    /// user's changes in dest, commits landing in the wiki) run against
+    /// the adapter and against the reference, compared step by step; the
+    /// first divergence is shrunk and written out as a case file
+    /// (`explore-<seed>.toml`) that passes against the reference and fails
+    /// against the adapter. Exit 1 when one was found
+    #[arg(long, conflicts_with_all = ["list", "cases", "html", "junit", "known"])]
+    pub explore: bool,
+    /// The first scenario's seed [default: from the clock, printed]
+    #[arg(long, value_name = "N", requires = "explore")]
+    pub seed: Option<u64>,
+    /// How many scenarios at most [default: 100]
+    #[arg(long, value_name = "N", requires = "explore", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub scenarios: Option<u64>,
+    /// Start no new scenario after this many seconds
+    #[arg(long, value_name = "SECONDS", requires = "explore")]
+    pub seconds: Option<u64>,
+    /// Where a found case is written [default: the current directory]
+    #[arg(long, value_name = "DIR", requires = "explore")]
+    pub explore_out: Option<PathBuf>,
 
     /// Program for adapters that use the current executable (default:
     /// this binary). Set by the test harness.

@@ -86,6 +86,8 @@
 //! - [`crash`]: crash consistency: a step recorded with `strace`, every
 //!   state a crash could leave under a file-system model, checked and
 //!   recovered from (the `c-crash` family).
+//! - [`explore`]: `--explore`, random scenarios against the reference as
+//!   oracle, shrunk to a case file.
 //! - [`interleave`]: a step's outcome held to a serial run of the same
 //!   processes, and the generated `k-interleave` family; [`park`]: who
 //!   waits for which lock, and a process stopped at its wait.
@@ -103,6 +105,7 @@ pub mod dry_run;
 pub mod edit_matrix;
 pub mod error;
 pub mod exec;
+pub mod explore;
 pub mod hostile;
 pub mod interleave;
 pub mod keep;

@@ -179,6 +179,9 @@ fn run_checked(args: &ConformArgs) -> Result<i32, Stop> {
         }
         ads.push(ad);
     }
+    if args.explore {
+        return explore(args, &ads, &self_exe);
+    }
     let all = load_cases(args.cases.as_deref()).map_err(Stop::Cases)?;
     let known = known_for(&args.known, &ads)?;
     if args.list {
@@ -298,4 +301,106 @@ fn write_out(text: &str) -> std::io::Result<()> {
 fn say_err(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// `--explore`: the first adapter against the reference (or against
+/// itself, when it is the reference); the report on stdout, progress on
+/// stderr; exit 1 when a divergence or a broken invariant was found.
+fn explore(args: &ConformArgs, ads: &[Adapter], self_exe: &std::path::Path) -> Result<i32, Stop> {
+    use crate::explore::{Settings, explore};
+    let Some(ad) = ads.first() else {
+        return Ok(2);
+    };
+    let oracle = Adapter::from_arg(Some("reference"), self_exe)?;
+    if let Some(d) = &args.scratch {
+        crate::scratch::set(d);
+    }
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    let settings = Settings {
+        seed,
+        scenarios: args.scenarios.map_or(100, |n| n as usize),
+        seconds: args.seconds,
+        max_len: 8,
+        out: args.explore_out.clone().unwrap_or_else(|| ".".into()),
+    };
+    let against = if ad.spec.name == oracle.spec.name {
+        "itself (a second run)".to_owned()
+    } else {
+        oracle.spec.name.clone()
+    };
+    say_err(&format!(
+        "explore: adapter {} against {against}, seed {seed}, up to {} scenarios",
+        ad.spec.name, settings.scenarios
+    ));
+    let r = match explore(ad, &oracle, &settings, &mut |l| say_err(l)) {
+        Ok(r) => r,
+        Err(e) => {
+            say_err(&format!("error[harness]: {e}"));
+            return Ok(1);
+        }
+    };
+    crate::finish();
+    let mut out = String::new();
+    let found = r.found.is_some() || !r.broken.is_empty();
+    if args.format == crate::args::Format::Json {
+        let v = serde_json::json!({
+            "adapter": ad.spec.name,
+            "seed": seed,
+            "scenarios": r.ran,
+            "found": r.found.as_ref().map(|f| serde_json::json!({
+                "file": f.file.display().to_string(),
+                "steps": f.scenario.ops.iter().map(|o| o.describe()).collect::<Vec<_>>(),
+                "steps_before_shrinking": f.original_len,
+                "verified": f.verified,
+                "differences": f.differences,
+            })),
+            "invariants_broken": r.broken.iter().map(|(s, w)| serde_json::json!({"seed": s, "what": w})).collect::<Vec<_>>(),
+        });
+        out.push_str(&format!("{v}\n"));
+    } else {
+        match &r.found {
+            Some(f) => {
+                out.push_str(&format!(
+                    "diverges from {against} after {} scenario(s); shrunk from {} to {} step(s):\n",
+                    r.ran,
+                    f.original_len,
+                    f.scenario.ops.len()
+                ));
+                for (k, o) in f.scenario.ops.iter().enumerate() {
+                    out.push_str(&format!("  {}. {}\n", k + 1, o.describe()));
+                }
+                for d in &f.differences {
+                    out.push_str(&format!("  {d}\n"));
+                }
+                if f.verified {
+                    out.push_str(&format!(
+                        "wrote {}: run as a case, it passes against the reference and fails \
+                         against {} (copy it into a case directory and run `assetpin conform \
+                         --cases DIR --adapter ...`; its line in the report is its verdict)\n",
+                        f.file.display(),
+                        ad.spec.name
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "wrote {}; note: run as a case it does not tell the two apart (what \
+                         differs is outside what a case checks, or not deterministic)\n",
+                        f.file.display()
+                    ));
+                }
+            }
+            None => out.push_str(&format!(
+                "{} scenario(s), no divergence from {against}\n",
+                r.ran
+            )),
+        }
+        for (s, w) in &r.broken {
+            out.push_str(&format!("invariant broken (seed {s}): {w}\n"));
+        }
+    }
+    say(&out);
+    Ok(if found { 1 } else { 0 })
 }

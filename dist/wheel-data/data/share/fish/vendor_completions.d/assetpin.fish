@@ -138,10 +138,15 @@ html\t'One self-contained HTML page: the clause × implementation matrix'"
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l junit -d 'Also write a JUnit XML report to this file' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l known -d 'Known divergences (TOML, see tests/conformance/peer-divergences.toml): a listed case that fails is expected; a listed case that passes, or an unlisted one that fails, fails the run. With several adapters, say whose: NAME=FILE, NAME the adapter\'s `name` (repeatable)' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l html -d 'Also write the HTML matrix to this file' -r -F
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l seed -d 'The first scenario\'s seed [default: from the clock, printed]' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l scenarios -d 'How many scenarios at most [default: 100]' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l seconds -d 'Start no new scenario after this many seconds' -r
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l explore-out -d 'Where a found case is written [default: the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l wiki -d 'Wiki repository [default: $MEMTOMEM_WIKI_PATH, else ~/.memtomem-wiki]' -r -F
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l lock-timeout -d 'Give up waiting for a lock after this long (seconds, or `500ms`, `2m`): an `io` error naming the lock, nothing written. Without it a writer waits as long as the holder holds, saying after 1 s what it waits for' -r
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l list -d 'List the selected cases and exit'
+complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l explore -d 'Explore instead of running the cases: random scenarios (verbs, a user\'s changes in dest, commits landing in the wiki) run against the adapter and against the reference, compared step by step; the first divergence is shrunk and written out as a case file (`explore-<seed>.toml`) that passes against the reference and fails against the adapter. Exit 1 when one was found'
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -l json -d 'Print one JSON object on stdout (results and errors alike)'
 complete -c assetpin -n "__fish_assetpin_using_subcommand conform" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c assetpin -n "__fish_assetpin_using_subcommand completions" -l project -d 'Project root [default: nearest ancestor of the current directory holding .git or pyproject.toml, else the current directory]' -r -F
