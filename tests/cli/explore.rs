@@ -118,4 +118,27 @@ fn explore_finds_nothing_in_the_same_installer_without_the_flaw() {
 fn explore_options_need_explore() {
     let out = conform(&["--seed", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // A tool with its own layout cannot be compared with the reference's
+    // tree; two adapters are one too many.
+    for args in [
+        &[
+            "--explore",
+            "--adapter",
+            "tests/fixtures/naive-installer/naive.toml",
+        ][..],
+        &["--explore", "--adapter", "reference", "--adapter", SOUND][..],
+    ] {
+        let out = conform(args);
+        let e = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.starts_with("error[usage]: --explore"), "{e}");
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let out = conform(&["--explore", "--explore-out", file.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--explore-out"),
+        "{}",
+        text(&out.stderr)
+    );
 }

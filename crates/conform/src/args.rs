@@ -99,7 +99,7 @@ pub struct ConformArgs {
     /// first divergence is shrunk and written out as a case file
     /// (`explore-<seed>.toml`) that passes against the reference and fails
     /// against the adapter. Exit 1 when one was found
-    #[arg(long, conflicts_with_all = ["list", "cases", "html", "junit", "known"])]
+    #[arg(long, conflicts_with_all = ["list", "cases", "html", "junit", "known", "filter", "skip"])]
     pub explore: bool,
     /// The first scenario's seed [default: from the clock, printed]
     #[arg(long, value_name = "N", requires = "explore")]

@@ -308,9 +308,41 @@ fn say_err(line: &str) {
 /// stderr; exit 1 when a divergence or a broken invariant was found.
 fn explore(args: &ConformArgs, ads: &[Adapter], self_exe: &std::path::Path) -> Result<i32, Stop> {
     use crate::explore::{Settings, explore};
-    let Some(ad) = ads.first() else {
-        return Ok(2);
+    let usage = |m: String| {
+        say_err(&format!("error[usage]: {m}"));
+        Ok(2)
     };
+    let ad = match ads {
+        [ad] => ad,
+        _ => {
+            return usage(format!(
+                "--explore compares one adapter with the reference; {} were given",
+                ads.len()
+            ));
+        }
+    };
+    if let Some(root) = ad
+        .spec
+        .layout
+        .root
+        .as_ref()
+        .filter(|r| r.trim_end_matches('/') != ".memtomem/skills")
+    {
+        return usage(format!(
+            "--explore compares with the reference's layout (.memtomem/skills and its \
+             lockfile); adapter {} installs into its own ({root}): run its cases instead \
+             (assetpin conform --adapter ...)",
+            ad.spec.name
+        ));
+    }
+    let out_dir = args.explore_out.clone().unwrap_or_else(|| ".".into());
+    if std::fs::create_dir_all(&out_dir).is_err() || !crate::scratch::writable_dir(&out_dir) {
+        return usage(format!(
+            "--explore-out {}: not a directory this process may write (a found case is \
+             written there); create it, or name another",
+            out_dir.display()
+        ));
+    }
     let oracle = Adapter::from_arg(Some("reference"), self_exe)?;
     if let Some(d) = &args.scratch {
         crate::scratch::set(d);
@@ -325,7 +357,7 @@ fn explore(args: &ConformArgs, ads: &[Adapter], self_exe: &std::path::Path) -> R
         scenarios: args.scenarios.map_or(100, |n| n as usize),
         seconds: args.seconds,
         max_len: 8,
-        out: args.explore_out.clone().unwrap_or_else(|| ".".into()),
+        out: out_dir,
     };
     let against = if ad.spec.name == oracle.spec.name {
         "itself (a second run)".to_owned()
