@@ -486,11 +486,11 @@ impl SafeDir {
 
     /// Opens lock file `name` as it is, creating nothing and changing
     /// nothing (read-only: `flock(2)` needs no write access). `None` when
-    /// it is missing or not a regular file (whoever takes the lock later
-    /// judges that).
+    /// it is missing, not a regular file or cannot be opened (whoever
+    /// takes the lock later judges that).
     ///
     /// # Errors
-    /// `io` for other failures.
+    /// `io` when it cannot be looked at.
     pub fn open_existing_lock_file(&self, name: &str) -> Result<Option<File>> {
         let path = self.child_path(name);
         // Looked at before it is opened: opening a planted device or FIFO
@@ -500,22 +500,10 @@ impl SafeDir {
             Ok(_) | Err(Errno::NOENT | Errno::ACCESS) => return Ok(None),
             Err(e) => return Err(io_err("stat", &path, e)),
         }
-        match rustix::fs::openat(
-            &self.fd,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
-            Mode::empty(),
-        ) {
-            Ok(fd) => {
-                let st = rustix::fs::fstat(&fd).map_err(|e| io_err("stat", &path, e))?;
-                Ok(
-                    (FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
-                        .then(|| File::from(fd)),
-                )
-            }
-            Err(Errno::NOENT | Errno::LOOP | Errno::ACCESS) => Ok(None),
-            Err(e) => Err(io_err("open", &path, e)),
-        }
+        // A swap between the look and the open is caught by the open's
+        // own checks (no link followed, a regular file); a file this
+        // process may not open is not waited on either.
+        Ok(self.open_regular(name).ok().flatten().map(|(f, _)| f))
     }
 
     /// Opens (creating with mode 0600 when absent) the lock file `name`

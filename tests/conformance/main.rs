@@ -454,13 +454,7 @@ fn crash_control_trials(
         ),
     ];
     for (name, text, careful) in controls {
-        let ad = match Adapter::load(name, text, exe) {
-            Ok(a) => Arc::new(a),
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(1);
-            }
-        };
+        let ad = control_adapter(name, text, exe);
         let mine: Vec<_> = cases
             .iter()
             .filter(|c| ad.claims_id(&c.id))
@@ -499,6 +493,18 @@ fn crash_control_trials(
     }
 }
 
+/// A control's adapter (a fixture's TOML); the process exits when it
+/// does not load.
+fn control_adapter(name: &str, text: &str, exe: &Path) -> Arc<Adapter> {
+    match Adapter::load(name, text, exe) {
+        Ok(a) => Arc::new(a),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// The interleavings family's controls: an installer with the K1 and K3
 /// locks that acts on what it saw before waiting for the per-asset lock
 /// must fail exactly the cases where another install or a user's write
@@ -526,13 +532,7 @@ fn interleave_control_trials(
         ),
     ];
     for (name, text, careful) in controls {
-        let ad = match Adapter::load(name, text, exe) {
-            Ok(a) => Arc::new(a),
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(1);
-            }
-        };
+        let ad = control_adapter(name, text, exe);
         let mine: Vec<_> = cases
             .iter()
             .filter(|c| ad.claims_id(&c.id) && ad.unsupported_reason(c).is_none())
