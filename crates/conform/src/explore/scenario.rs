@@ -212,7 +212,13 @@ pub fn case_text(
                     Op::Adopt(x) => ("adopt", format!("[\"skill\", \"{x}\"]")),
                     _ => ("install-all", "[]".to_owned()),
                 };
-                let _ = write!(t, "[[step]]\nverb = \"{verb}\"\nargs = {args}\n");
+                // A tool that hangs costs a scenario seconds, not the
+                // adapter's whole time limit per step.
+                let _ = write!(
+                    t,
+                    "[[step]]\nverb = \"{verb}\"\nargs = {args}\ntimeout_secs = {}\n",
+                    crate::hostile::TIME_LIMIT_SECS
+                );
                 match expects.and_then(|e| e.get(k)) {
                     Some(e) => {
                         let _ = writeln!(t, "exit = \"{}\"", e.exit);
