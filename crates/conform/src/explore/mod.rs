@@ -157,11 +157,19 @@ fn parse_one(text: &str) -> HResult<Case> {
 /// when there is a lockfile at all); the lockfile's other
 /// fields and layout are left to the other cases.
 pub fn contract_view(project: &Path) -> Snapshot {
-    let mut out: Snapshot = crate::interleave::normalized(project)
+    // One walk: the lockfile is read from it too (never through a link,
+    // and a FIFO a tool left there is not opened).
+    let mut all = crate::interleave::normalized(project);
+    let lockfile = all.remove(".memtomem/lock.json");
+    let mut out: Snapshot = all
         .into_iter()
         .filter(|(p, _)| p.starts_with(".memtomem/skills/"))
         .collect();
-    if let Ok(bytes) = std::fs::read(project.join(".memtomem/lock.json")) {
+    if let Some(node) = lockfile {
+        let bytes = match node {
+            Node::File(_, b) => b,
+            _ => Vec::new(),
+        };
         match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(serde_json::Value::Object(doc)) => {
                 out.insert(".memtomem/lock.json#".into(), Node::File(0, Vec::new()));
@@ -456,6 +464,24 @@ mod tests {
         // An unrecognised kind is any refusal; a success is not.
         assert!(differences(&t("refused dirty", "c1"), &t("refused", "c1")).is_empty());
         assert_eq!(differences(&t("ok", "c1"), &t("ok", "c2")).len(), 1);
+    }
+
+    /// A FIFO a tool left at the lockfile's path is a broken lockfile,
+    /// not a read that waits forever for a writer.
+    #[test]
+    fn a_fifo_lockfile_is_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".memtomem")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            dir.path().join(".memtomem/lock.json"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .unwrap();
+        let v = contract_view(dir.path());
+        assert!(v.contains_key(".memtomem/lock.json"), "{v:?}");
     }
 
     #[test]
