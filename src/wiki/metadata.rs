@@ -36,13 +36,13 @@ const POINTER_MAX: u64 = 4096;
 /// What is at a path, links followed; `None` when nothing is (or it
 /// cannot be reached: `gix` then says why).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Found {
+pub(super) enum Found {
     File,
     Dir,
     Other,
 }
 
-fn found(p: &Path) -> Option<Found> {
+pub(super) fn found(p: &Path) -> Option<Found> {
     let ft = std::fs::metadata(p).ok()?.file_type();
     Some(if ft.is_file() {
         Found::File
@@ -80,7 +80,7 @@ fn read_pointer(p: &Path) -> Option<String> {
 ///
 /// # Errors
 /// `unsafe-path` when `.git` is neither a regular file nor a directory.
-fn git_dir(wiki: &Path) -> Result<PathBuf> {
+pub(super) fn git_dir(wiki: &Path) -> Result<PathBuf> {
     let dotgit = wiki.join(".git");
     match found(&dotgit) {
         None => Ok(wiki.to_owned()),

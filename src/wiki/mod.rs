@@ -14,6 +14,7 @@ use gix::ObjectId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod globals;
 mod metadata;
 
 /// Where the wiki is (Terms): `flag`, else `$MEMTOMEM_WIKI_PATH`, else
@@ -79,6 +80,21 @@ const PROTECT: gix::validate::path::component::Options = gix::validate::path::co
     protect_hfs: true,
     protect_ntfs: true,
 };
+
+/// A name as a case-folding, Unicode-normalizing file system sees it
+/// (APFS, HFS+, NTFS): canonically decomposed, lower-cased, composed
+/// again. Two sibling names with one key are one file there, so a tree
+/// holding both is refused everywhere (I2): installed on Linux, the
+/// project would not survive a clone to such a file system, and its
+/// lockfile would record files that cannot be there.
+fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfd()
+        .collect::<String>()
+        .to_lowercase()
+        .nfc()
+        .collect()
+}
 
 /// `git~<digits>`: an NTFS 8.3 short name that can stand for `.git`
 /// (git checks `git~1` only; the short name of a second `git…` entry in a
@@ -189,8 +205,11 @@ impl Wiki {
             return Err(not_found("does not exist".into()));
         }
         metadata::check(path)?;
+        let env = &mut |k: &str| std::env::var_os(k);
+        globals::check_config(&metadata::git_dir(path)?.join("config"), env)?;
         let repo =
             gix::open(path).map_err(|e| not_found(format!("is not a git repository ({e})")))?;
+        globals::check_rule_files(&repo, env)?;
         Ok(Wiki {
             repo,
             path: path.to_owned(),
@@ -316,6 +335,7 @@ impl Wiki {
         // Duplicates can only be siblings (each tree has its own prefix):
         // a set per tree keeps a wide tree linear.
         let mut seen = std::collections::HashSet::with_capacity(decoded.entries.len());
+        let mut folded: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
         for e in &decoded.entries {
             let Ok(fname) = std::str::from_utf8(e.filename) else {
                 // Never dropped silently (I1): the lockfile's `files` and
@@ -352,6 +372,18 @@ impl Wiki {
             };
             if skip::is_skipped(fname, entry) {
                 continue;
+            }
+            if (mode.is_tree() || mode.is_blob())
+                && let Some(other) = folded.insert(fold(fname), fname)
+            {
+                return Err(Error::unsafe_wiki_entry(
+                    &self.path.join(format!("{base}/{rel}")),
+                    &format!(
+                        "a name the same as its sibling {other:?} on a case-folding or \
+                         Unicode-normalizing file system (macOS, Windows), where one would be \
+                         written over the other"
+                    ),
+                ));
             }
             if mode.is_tree() {
                 if depth + 1 > MAX_DEPTH {

@@ -213,6 +213,12 @@ fn command(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // The case's $HOME is the tool's whole home: these would point it at
+    // the runner's own configuration (n-wiki-plants plants git's files
+    // under $HOME). An adapter's env may set them again.
+    for k in HOME_OVERRIDES {
+        cmd.env_remove(k);
+    }
     for k in &ad.spec.run.env_remove {
         cmd.env_remove(k);
     }
@@ -224,6 +230,16 @@ fn command(
     }
     Ok(cmd)
 }
+
+/// Variables that would send a tool past the case's `$HOME` for its
+/// configuration; removed from every verb's environment.
+const HOME_OVERRIDES: &[&str] = &[
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+    "XDG_CACHE_HOME",
+    "GIT_CONFIG_GLOBAL",
+];
 
 /// Sets `l` (soft and hard) in the process before it execs; what it
 /// starts inherits them. `SIGXFSZ` is set back to its default action

@@ -32,7 +32,7 @@ pub const GROUP: &str = "h-hostile";
 pub struct Target {
     /// Short name used in case ids.
     pub id: &'static str,
-    /// `project` or `wiki`.
+    /// `project`, `wiki` or `home` (the case's `$HOME`).
     pub root: &'static str,
     /// The path below the root.
     pub path: &'static str,
@@ -282,8 +282,9 @@ fn wiki(extra: &[&str]) -> String {
     s
 }
 
-/// The case text for one (verb, target, plant).
-pub fn plant_case_text(v: &VerbCase, t: &Target, p: Plant) -> String {
+/// The case text for one (verb, target, plant); `before` is case-format
+/// steps run after the verb's setup and before the plant.
+pub fn plant_case_text(v: &VerbCase, t: &Target, p: Plant, before: &str) -> String {
     let outside = matches!(
         p,
         Plant::LinkInside | Plant::LinkOutside | Plant::HardlinkOutside
@@ -292,7 +293,7 @@ pub fn plant_case_text(v: &VerbCase, t: &Target, p: Plant) -> String {
     if outside {
         clauses.insert(0, "Y2");
     }
-    if t.root == "wiki" {
+    if t.root != "project" {
         clauses.push("I1");
     }
     if v.id == "status" {
@@ -308,7 +309,7 @@ pub fn plant_case_text(v: &VerbCase, t: &Target, p: Plant) -> String {
     };
     format!(
         "summary = {summary}\nclauses = {clauses:?}\nprofile = \"{profile}\"\n\n{wiki}\
-         [project]\nmarker = true\n\n{setup}\
+         [project]\nmarker = true\n\n{setup}{before}\
          [[step]]\naction = \"plant\"\nroot = \"{root}\"\npath = {path}\nplant = \"{plant}\"\ndir = {dir}\n\n\
          [[step]]\n{run}\nexit = \"any\"\nhostile = {hostile}\ntimeout_secs = {TIME_LIMIT_SECS}\n",
         summary = quoted(&format!(
@@ -362,7 +363,7 @@ pub fn case_texts() -> Vec<(String, String)> {
             for p in plants_for(t.dir) {
                 out.push((
                     format!("{GROUP}/{}:{}:{p}", v.id, t.id),
-                    plant_case_text(v, t, p),
+                    plant_case_text(v, t, p, ""),
                 ));
             }
         }

@@ -1,7 +1,8 @@
 //! The generated hostile-git-objects family (`g-objects/*`; CONTRACT I2,
 //! Y2, I5): a wiki whose tree object holds an entry name that is not one
 //! clean path segment, or that is `.git` on some file system, or a name
-//! twice, written literally (see [`crate::case::Literal`]), times every
+//! twice (or two names one case-folding or Unicode-normalizing file system
+//! takes for one), written literally (see [`crate::case::Literal`]), times every
 //! verb that reads the wiki's tree. The wiki is made bare before the verb
 //! runs: with a work tree, a tool that compares it with HEAD refuses
 //! `uncommitted` first and hides whether it would write the entry. Each must refuse with `unsafe-path`
@@ -29,10 +30,34 @@ pub struct Entry {
     pub name: &'static str,
     /// What it is, for the summary.
     pub what: &'static str,
+    /// A second entry written after it (`""`: none), for names that are
+    /// hostile as a pair.
+    pub also: &'static str,
 }
 
 const fn e(id: &'static str, name: &'static str, what: &'static str) -> Entry {
-    Entry { id, name, what }
+    Entry {
+        id,
+        name,
+        what,
+        also: "",
+    }
+}
+
+/// Two sibling names that are one file on a case-folding or
+/// Unicode-normalizing file system (`name` sorts first, as git writes).
+const fn pair(
+    id: &'static str,
+    name: &'static str,
+    also: &'static str,
+    what: &'static str,
+) -> Entry {
+    Entry {
+        id,
+        name,
+        what,
+        also,
+    }
 }
 
 /// The hostile names: each is one blob entry of `skills/a`'s tree beside
@@ -73,6 +98,23 @@ pub const NAMES: &[Entry] = &[
         "'.git' on HFS+ (an ignored code point)",
     ),
     e("duplicate", "SKILL.md", "a second SKILL.md in one tree"),
+    e(
+        "fold-case",
+        "skill.md",
+        "'SKILL.md' on a case-folding file system",
+    ),
+    pair(
+        "fold-nfc",
+        "cafe\u{301}.md",
+        "caf\u{e9}.md",
+        "one name decomposed (NFD) and composed (NFC)",
+    ),
+    pair(
+        "fold-case-nfc",
+        "CAFE\u{301}.md",
+        "caf\u{e9}.md",
+        "one name in two cases and normal forms",
+    ),
 ];
 
 /// A verb that reads the wiki's tree: its id, the steps before the commit
@@ -118,12 +160,21 @@ pub const VERBS: &[Verb] = &[
     },
 ];
 
-/// The literal tree of `skills/a`: `SKILL.md` and the hostile entry.
+/// The literal tree of `skills/a`: `SKILL.md` and the hostile entry
+/// (or pair).
 fn literal(n: &Entry) -> String {
+    let also = if n.also.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", {{ mode = \"100644\", name = {}, text = \"also planted\\n\" }}",
+            quoted(n.also)
+        )
+    };
     format!(
         "literal = {{ dir = \"skills/a\", entries = [\
          {{ mode = \"100644\", name = \"SKILL.md\", text = \"# a\\n\" }}, \
-         {{ mode = \"100644\", name = {}, text = \"planted\\n\" }}] }}",
+         {{ mode = \"100644\", name = {}, text = \"planted\\n\" }}{also}] }}",
         quoted(n.name)
     )
 }
@@ -154,8 +205,15 @@ pub fn case_text(v: &Verb, n: &Entry) -> String {
          [[step]]\naction = \"wiki-bare\"\n\n\
          [[step]]\n{run}\nkind = \"unsafe-path\"\nunchanged = true\ntimeout_secs = {limit}\n",
         summary = quoted(&format!(
-            "{} from a bare wiki whose tree holds {} ({:?}): refused as unsafe-path, nothing written",
-            v.id, n.what, n.name
+            "{} from a bare wiki whose tree holds {} ({:?}{}): refused as unsafe-path, nothing written",
+            v.id,
+            n.what,
+            n.name,
+            if n.also.is_empty() {
+                String::new()
+            } else {
+                format!(" and {:?}", n.also)
+            }
         )),
         setup = v.setup,
         run = v.run,
