@@ -27,6 +27,7 @@ if ! cargo +nightly --version >/dev/null 2>&1; then
     exit 1
 fi
 mkdir -p target/fuzz/corpus target/fuzz/artifacts
+touch target/fuzz/.started
 # No sanitizer: the target is safe Rust; libFuzzer's coverage is kept.
 # The fuzz crate builds into its own target directory, fuzz/target.
 set +e
@@ -41,8 +42,15 @@ cargo +nightly fuzz run "${profile[@]}" --fuzz-dir fuzz --sanitizer none lockfil
 rc=$?
 set -e
 if [ "$rc" -ne 0 ]; then
-    echo "error: the fuzzer found a failing input (target/fuzz/artifacts/);" \
-         "copy it into fuzz/regressions/lockfile/, where" \
-         "tests/props/fuzz_corpus.rs replays it, and fix the cause" >&2
+    # A failed build (or a full disk) also ends cargo fuzz non-zero: only
+    # an artifact written by this run is a finding.
+    if [ -n "$(find target/fuzz/artifacts -type f -newer target/fuzz/.started 2>/dev/null)" ]; then
+        echo "error: the fuzzer found a failing input (target/fuzz/artifacts/);" \
+             "copy it into fuzz/regressions/lockfile/, where" \
+             "tests/props/fuzz_corpus.rs replays it, and fix the cause" >&2
+    else
+        echo "error: cargo fuzz failed (exit $rc) without saving an input:" \
+             "the target did not build or the run could not start (see above)" >&2
+    fi
 fi
 exit "$rc"
