@@ -164,6 +164,13 @@ pub struct User {
     pub needs_dest: bool,
     /// It is done from a shell standing in dest (`user_cwd`).
     pub in_cwd: bool,
+    /// What the user made in dest before the first verb started (step
+    /// lines; `""`: nothing), for a change to something of the user's.
+    pub before: &'static str,
+    /// `<verb>@<point>` that never reach the point over `before`'s state:
+    /// the verb refuses first (remove over the user's entries, adopt over
+    /// a file HEAD does not have), so nothing is placed there.
+    pub stops: &'static [&'static str],
 }
 
 const DEST: &str = ".memtomem/skills/a";
@@ -175,36 +182,76 @@ pub const USERS: &[User] = &[
         action: r#"{ action = "write", path = ".memtomem/skills/a/notes.md", text = "mine\n" }"#,
         needs_dest: false,
         in_cwd: false,
+        before: "",
+        stops: &[],
     },
     User {
         id: "user-changes-a-file",
         action: r#"{ action = "append", path = ".memtomem/skills/a/SKILL.md", text = "mine\n" }"#,
         needs_dest: true,
         in_cwd: false,
+        before: "",
+        stops: &[],
     },
     User {
         id: "user-deletes-a-file",
         action: r#"{ action = "delete", path = ".memtomem/skills/a/SKILL.md" }"#,
         needs_dest: true,
         in_cwd: false,
+        before: "",
+        stops: &[],
     },
     User {
         id: "user-adds-a-link",
         action: r#"{ action = "symlink", path = ".memtomem/skills/a/see.md", target = "SKILL.md" }"#,
         needs_dest: true,
         in_cwd: false,
+        before: "",
+        stops: &[],
     },
     User {
         id: "user-makes-a-directory",
         action: r#"{ action = "mkdir", path = ".memtomem/skills/a/notes" }"#,
         needs_dest: true,
         in_cwd: false,
+        before: "",
+        stops: &[],
     },
     User {
         id: "user-writes-in-its-directory",
         action: r#"{ action = "write", root = "user-cwd", path = "notes.md", text = "mine\n" }"#,
         needs_dest: true,
         in_cwd: true,
+        before: "",
+        stops: &[],
+    },
+    User {
+        id: "user-deletes-a-link",
+        action: r#"{ action = "delete", path = ".memtomem/skills/a/see.md" }"#,
+        needs_dest: true,
+        in_cwd: false,
+        before: "action = \"symlink\"\npath = \".memtomem/skills/a/see.md\"\ntarget = \"SKILL.md\"",
+        stops: &["remove@sidecar-lock"],
+    },
+    User {
+        id: "user-changes-a-link",
+        action: r#"{ action = "delete", path = ".memtomem/skills/a/see.md" }, { action = "symlink", path = ".memtomem/skills/a/see.md", target = "notes.md" }"#,
+        needs_dest: true,
+        in_cwd: false,
+        before: "action = \"symlink\"\npath = \".memtomem/skills/a/see.md\"\ntarget = \"SKILL.md\"",
+        stops: &["remove@sidecar-lock"],
+    },
+    User {
+        id: "user-deletes-a-directory",
+        action: r#"{ action = "delete", path = ".memtomem/skills/a/notes" }"#,
+        needs_dest: true,
+        in_cwd: false,
+        before: "action = \"write\"\npath = \".memtomem/skills/a/notes/todo.md\"\ntext = \"mine\\n\"",
+        stops: &[
+            "remove@sidecar-lock",
+            "adopt@asset-lock",
+            "adopt@sidecar-lock",
+        ],
     },
 ];
 
@@ -245,10 +292,12 @@ pub fn combinations() -> Vec<(&'static Verb, &'static Point, Rest)> {
                 }
                 rests.push(Rest::Verb(w, false));
             }
+            let here = format!("{}@{}", v.id, p.id);
             rests.extend(
                 USERS
                     .iter()
                     .filter(|u| !u.needs_dest || v.state.has_dest())
+                    .filter(|u| !u.stops.contains(&here.as_str()))
                     .map(Rest::User),
             );
             rests.push(Rest::Commit);
@@ -291,6 +340,8 @@ pub fn case_text(v: &Verb, p: &Point, r: Rest) -> String {
     match r {
         Rest::Verb(_, false) => clauses.push("K5"),
         Rest::Commit => clauses.push("K4"),
+        // The user's own entries are in dest before the verb runs.
+        Rest::User(u) if !u.before.is_empty() => clauses.push("U2"),
         _ => {}
     }
     let summary = format!(
@@ -360,6 +411,11 @@ pub fn case_text(v: &Verb, p: &Point, r: Rest) -> String {
             }
             State::Fresh | State::Behind => {}
         }
+    }
+    if let Rest::User(u) = r
+        && !u.before.is_empty()
+    {
+        let _ = write!(s, "[[step]]\n{}\n\n", u.before);
     }
     let verbs: Vec<(&Verb, &str)> = std::iter::once((v, "a")).chain(second).collect();
     if verbs.iter().any(|(w, _)| w.id == "update-all") {
@@ -445,11 +501,13 @@ mod tests {
     fn the_table_generates_valid_cases() {
         let cases = cases().unwrap_or_else(|e| panic!("{e}"));
         let n = combinations().len();
-        // 8 verbs x 2 points x (16 verbs + 6 users + 1 commit), less the
+        // 8 verbs x 2 points x (16 verbs + 9 users + 1 commit), less the
         // same-asset edits and the dest-only users where the first's
-        // asset has no dest (install, install --all: 2 x 2 x 6).
-        // An edit is not parked at the sidecar lock (23 fewer).
-        assert_eq!(n, 8 * 2 * 23 - 2 * 2 * 6 - 23);
+        // asset has no dest (install, install --all: 2 x 2 x 9).
+        // An edit is not parked at the sidecar lock (26 fewer); 5 users'
+        // states stop the first before the point (`stops`).
+        assert_eq!(USERS.len(), 9);
+        assert_eq!(n, 8 * 2 * 26 - 2 * 2 * 9 - 26 - 5);
         crate::source::assert_valid_family(&cases, n);
         crate::source::assert_each_judged(&cases, |r| r.serial.is_some() && r.hold.is_some());
     }
