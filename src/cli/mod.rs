@@ -224,6 +224,10 @@ pub enum Command {
     /// Run the conformance suite (the contract as executable cases)
     /// against this binary or, with --adapter, another implementation.
     Conform(Box<assetpin_conform::ConformArgs>),
+    /// Compare saved conformance runs (`conform --save-run FILE`):
+    /// regressions between two, an SVG badge, the clause x implementation
+    /// table.
+    Report(assetpin_conform::saved::cli::ReportArgs),
     /// Print a shell completion script on stdout.
     #[command(after_help = "Examples:\n  \
         assetpin completions bash > ~/.local/share/bash-completion/completions/assetpin\n  \
@@ -786,6 +790,7 @@ fn verb(command: &Command) -> Result<Verb<'_>, clap::Error> {
         } => Verb::Install(*ty, name),
         Command::Install { .. }
         | Command::Conform(_)
+        | Command::Report(_)
         | Command::Completions { .. }
         | Command::Man { .. } => {
             return Err(<Cli as clap::CommandFactory>::command().error(
@@ -908,6 +913,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             }
             return assetpin_conform::run(*args);
         }
+        Command::Report(args) => return assetpin_conform::saved::cli::report(args, cli.json),
         Command::Completions { shell } => {
             return print_generated(|out| {
                 let mut cmd = <Cli as clap::CommandFactory>::command();

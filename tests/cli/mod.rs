@@ -14,6 +14,7 @@ mod lockfile;
 mod matrix;
 mod paths;
 mod refusals;
+mod report;
 mod runner;
 mod shipping;
 mod wiki_objects;

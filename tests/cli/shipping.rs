@@ -21,7 +21,7 @@ fn stdout_ok(args: &[&str]) -> String {
 }
 
 /// The verbs a user can type, as `--help` lists them.
-const VERBS: [&str; 10] = [
+const VERBS: [&str; 11] = [
     "install",
     "update",
     "adopt",
@@ -30,6 +30,7 @@ const VERBS: [&str; 10] = [
     "edit",
     "projects",
     "conform",
+    "report",
     "completions",
     "man",
 ];

@@ -90,6 +90,12 @@ pub struct ConformArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Also save the run to this file: a versioned JSON document (every
+    /// implementation, each case's outcome and evidence) that `assetpin
+    /// report diff|badge|summary` reads
+    #[arg(long, value_name = "FILE")]
+    pub save_run: Option<PathBuf>,
+
     /// List the selected cases and exit
     #[arg(long)]
     pub list: bool,
@@ -99,7 +105,7 @@ pub struct ConformArgs {
     /// first divergence is shrunk and written out as a case file
     /// (`explore-<seed>.toml`) that passes against the reference and fails
     /// against the adapter. Exit 1 when one was found
-    #[arg(long, conflicts_with_all = ["list", "cases", "html", "junit", "known", "filter", "skip"])]
+    #[arg(long, conflicts_with_all = ["list", "cases", "html", "junit", "save_run", "known", "filter", "skip"])]
     pub explore: bool,
     /// The first scenario's seed [default: from the clock, printed]
     #[arg(long, value_name = "N", requires = "explore")]

@@ -48,7 +48,7 @@
 //! - [`divergence`]: known divergences (`--known`), by adapter
 //!   ([`divergence::Known`]), and why a `--known` cannot be used
 //!   ([`divergence::DivergenceError`]).
-//! - [`output`]: the `--junit` and `--html` report files, and why a path
+//! - [`output`]: the `--junit`, `--html` and `--save-run` report files, and why a path
 //!   cannot take one ([`output::OutputError`]).
 //! - [`case`]: the case model, its parse errors
 //!   ([`case::CaseParseError`]) and validation ([`case::Invalid`]).
@@ -81,6 +81,8 @@
 //! - [`report`]: one implementation's report (human, JSON, JUnit).
 //! - [`matrix`]: several implementations side by side, and the HTML
 //!   matrix.
+//! - [`saved`]: saved runs (`--save-run`) and `assetpin report`: diff,
+//!   badge, summary.
 //! - [`reaper`]: nothing the run starts outlives it.
 //! - [`scratch`]: where case directories go (a tmpfs by default).
 //! - [`crash`]: crash consistency: a step recorded with `strace`, every
@@ -122,6 +124,7 @@ pub mod remove;
 pub mod report;
 pub mod run;
 pub mod runner;
+pub mod saved;
 pub mod scratch;
 pub mod snapshot;
 pub mod source;

@@ -1,4 +1,4 @@
-//! The report files (`--junit`, `--html`): opened before the run, so a
+//! The report files (`--junit`, `--html`, `--save-run`): opened before the run, so a
 //! path that cannot take the report fails at once, and refused when it is
 //! an input of the run or the other output.
 
@@ -128,9 +128,10 @@ fn open_each(
         .cases
         .as_ref()
         .and_then(|d| std::fs::canonicalize(d).ok());
-    let wanted: [(&Option<PathBuf>, &'static str, Render); 2] = [
+    let wanted: [(&Option<PathBuf>, &'static str, Render); 3] = [
         (&args.junit, "JUnit", matrix::junit),
         (&args.html, "HTML", matrix::html),
+        (&args.save_run, "saved-run", crate::saved::document),
     ];
     for (path, what, render) in wanted {
         let Some(p) = path else { continue };

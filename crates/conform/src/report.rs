@@ -261,6 +261,7 @@ impl Report<'_> {
                     "id": r.id,
                     "group": r.group,
                     "clauses": r.clauses,
+                    "profile": r.profile.as_str(),
                     "summary": r.summary,
                     "outcome": r.status().as_str(),
                     "known_divergence": r.status() == Status::Failed && self.known.contains(&r.id),

@@ -291,14 +291,14 @@ fn say(text: &str) -> bool {
 }
 
 /// Writes `text` to stdout and flushes it.
-fn write_out(text: &str) -> std::io::Result<()> {
+pub(crate) fn write_out(text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).and_then(|()| out.flush())
 }
 
 /// Writes a line to stderr, ignoring failures (E4).
-fn say_err(line: &str) {
+pub(crate) fn say_err(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

@@ -22,6 +22,8 @@ pub struct CaseResult {
     pub group: String,
     /// Clause ids the case checks.
     pub clauses: Vec<String>,
+    /// The case's profile.
+    pub profile: super::case::Profile,
     /// The case summary.
     pub summary: String,
     /// How it ended, with its failures, reason or error.
@@ -73,6 +75,7 @@ pub fn run_case(case: &Case, ad: &Adapter) -> CaseResult {
         id: case.id.clone(),
         group: case.group.clone(),
         clauses: case.clauses.clone(),
+        profile: case.profile,
         summary: case.summary.clone(),
         outcome,
         duration: start.elapsed(),

@@ -1,0 +1,242 @@
+//! Saved runs: `assetpin conform --save-run FILE` writes one versioned
+//! JSON document per run (every implementation, every case's outcome and
+//! evidence), and `assetpin report` reads them back: [`diff`] (regressions,
+//! fixes and new cases per implementation), [`badge`] (an SVG per
+//! implementation and profile) and [`summary`] (the clause x
+//! implementation table over several runs).
+//!
+//! The document (`format = "assetpin-conform-run"`, [`FORMAT_VERSION`]):
+//! `{"format", "format_version", "assetpin_version", "suite": {"cases",
+//! "digest"}, "implementations": [<the --format json report of each>]}`;
+//! each case carries `id`, `profile`, `clauses`, `outcome` (`passed`,
+//! `failed`, `unsupported`, `error`), `known_divergence`, `details` and
+//! `failures_detail`. A reader refuses another format or a newer version.
+
+pub mod badge;
+pub mod cli;
+pub mod diff;
+pub mod summary;
+
+use crate::suite::ImplRun;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The document's `format`.
+pub const FORMAT: &str = "assetpin-conform-run";
+/// The document's `format_version`; a reader takes this one and older.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The saved-run document of `runs`, as pretty JSON.
+pub fn document(runs: &[ImplRun]) -> String {
+    use sha2::{Digest, Sha256};
+    let impls: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|r| serde_json::from_str(&r.report().json()).unwrap_or(serde_json::Value::Null))
+        .collect();
+    // The suite as this run selected it: ids, clauses and summaries.
+    let mut h = Sha256::new();
+    let first = runs.first().map_or(&[][..], |r| r.results.as_slice());
+    for c in first {
+        h.update(format!(
+            "{}\t{}\t{}\n",
+            c.id,
+            c.clauses.join(","),
+            c.summary
+        ));
+    }
+    let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let v = serde_json::json!({
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "assetpin_version": env!("CARGO_PKG_VERSION"),
+        "suite": {"cases": first.len(), "digest": format!("sha256:{}", &digest[..16])},
+        "implementations": impls,
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+}
+
+/// A saved run, as read back.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Run {
+    /// Must be [`FORMAT`].
+    pub format: String,
+    /// At most [`FORMAT_VERSION`].
+    pub format_version: u64,
+    /// The assetpin that ran it.
+    #[serde(default)]
+    pub assetpin_version: String,
+    /// Each implementation's results.
+    pub implementations: Vec<Impl>,
+    /// The file it was read from (set by [`load`]).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// One implementation's results in a [`Run`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct Impl {
+    /// The adapter's `name`.
+    pub adapter: String,
+    /// Its description and program.
+    #[serde(default)]
+    pub program: String,
+    /// Its cases, in run order.
+    pub cases: Vec<CaseRec>,
+}
+
+/// One case's result in an [`Impl`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct CaseRec {
+    /// `<group>/<name>`.
+    pub id: String,
+    /// `core`, `ext` or `portable` (absent in documents that predate it).
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// The clause ids it checks.
+    #[serde(default)]
+    pub clauses: Vec<String>,
+    /// `passed`, `failed`, `unsupported` or `error`.
+    pub outcome: String,
+    /// A failure the run's known-divergences file lists.
+    #[serde(default)]
+    pub known_divergence: bool,
+    /// The report's lines for it (why it failed or was skipped).
+    #[serde(default)]
+    pub details: Vec<String>,
+}
+
+/// Why a file is no saved run.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// It cannot be read.
+    #[error("{}: cannot read it ({source}); pass a file `assetpin conform --save-run FILE` wrote", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The read's error.
+        source: std::io::Error,
+    },
+    /// It is not a run document, or one of a newer format.
+    #[error("{}: not a saved run ({why}); pass a file `assetpin conform --save-run FILE` wrote", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// The most of a run file read (bytes): a run of every case against ten
+/// implementations is a few MiB.
+const MAX_BYTES: u64 = 256 << 20;
+
+/// Reads the saved run at `path`.
+///
+/// # Errors
+/// [`LoadError::Read`] (missing, unreadable, a directory, a FIFO with no
+/// writer is not waited on, larger than 256 MiB); [`LoadError::Format`]
+/// (not JSON, another `format`, a newer `format_version`).
+pub fn load(path: &Path) -> Result<Run, LoadError> {
+    use std::io::Read;
+    let read = |source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let bad = |why: String| LoadError::Format {
+        path: path.to_owned(),
+        why,
+    };
+    let meta = std::fs::metadata(path).map_err(read)?;
+    if !meta.is_file() {
+        return Err(read(std::io::Error::other("not a regular file")));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(read)?
+        .take(MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(read)?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(bad("larger than 256 MiB".into()));
+    }
+    let head: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    match head.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => return Err(bad(format!("its format is {other:?}, not {FORMAT:?}"))),
+        None => {
+            return Err(bad(format!(
+                "no \"format\": {FORMAT:?} (a --format json report is not a saved run)"
+            )));
+        }
+    }
+    let mut run: Run = serde_json::from_value(head).map_err(|e| bad(e.to_string()))?;
+    if run.format_version > FORMAT_VERSION {
+        return Err(bad(format!(
+            "format_version {} is newer than this assetpin reads ({FORMAT_VERSION}); use a newer assetpin",
+            run.format_version
+        )));
+    }
+    run.path = path.to_owned();
+    Ok(run)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A run document with one implementation `name` and cases
+    /// (id, profile, outcome).
+    pub(crate) fn doc(name: &str, cases: &[(&str, &str, &str)]) -> String {
+        let cs: Vec<serde_json::Value> = cases
+            .iter()
+            .map(|(id, p, o)| {
+                serde_json::json!({"id": id, "profile": p, "clauses": [id.split('/').next_back().unwrap_or("").split('-').next().unwrap_or("")], "outcome": o, "known_divergence": false, "details": []})
+            })
+            .collect();
+        serde_json::json!({"format": FORMAT, "format_version": 1, "assetpin_version": "0",
+            "implementations": [{"adapter": name, "program": "p", "cases": cs}]})
+        .to_string()
+    }
+
+    pub(crate) fn write(dir: &Path, file: &str, text: &str) -> PathBuf {
+        let p = dir.join(file);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_run_reads_back() {
+        let t = tempfile::tempdir().unwrap();
+        let p = write(
+            t.path(),
+            "r.json",
+            &doc("x", &[("i/I1-a", "core", "passed")]),
+        );
+        let r = load(&p).unwrap();
+        assert_eq!(r.implementations[0].cases[0].outcome, "passed");
+    }
+
+    #[test]
+    fn what_is_no_run_is_refused_naming_the_file() {
+        let t = tempfile::tempdir().unwrap();
+        for (text, want) in [
+            ("{", "not JSON"),
+            (
+                "{\"summary\": {}}",
+                "a --format json report is not a saved run",
+            ),
+            ("{\"format\": \"other\"}", "its format is"),
+            (
+                &doc("x", &[]).replace("\"format_version\":1", "\"format_version\":99"),
+                "newer",
+            ),
+        ] {
+            let p = write(t.path(), "r.json", text);
+            let e = load(&p).unwrap_err().to_string();
+            assert!(e.contains(want) && e.contains("r.json"), "{text}: {e}");
+        }
+        let e = load(t.path()).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
+}
