@@ -113,6 +113,38 @@ fn diff_badge_and_summary_over_saved_runs() {
     assert!(k3.contains("ok 1/1") && k3.contains("FAIL 0/1"), "{o}");
 }
 
+/// A saved run names the tool's version when its adapter says how to ask
+/// (`version_args`), and the suite it ran.
+#[assetpin_test]
+fn a_saved_run_records_versions() {
+    let t = tempfile::tempdir().unwrap();
+    let out = assetpin(
+        t.path(),
+        &["conform", "--filter", "Y3", "--save-run", "r.json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(v["format"], "assetpin-conform-run");
+    assert_eq!(v["format_version"], 1);
+    let imp = &v["implementations"][0];
+    assert!(
+        imp["tool_version"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("assetpin ")),
+        "{imp}"
+    );
+    let n = imp["cases"].as_array().map_or(0, Vec::len);
+    assert!(n > 0 && v["suite"]["cases"] == n, "{v}");
+    assert_eq!(
+        imp["cases"][0]["profile"]
+            .as_str()
+            .map(str::len)
+            .map(|l| l > 0),
+        Some(true)
+    );
+}
+
 #[assetpin_test]
 fn what_is_no_saved_run_is_a_usage_error_naming_it() {
     let t = tempfile::tempdir().unwrap();

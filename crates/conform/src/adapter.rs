@@ -127,6 +127,10 @@ pub struct ProgramSpec {
     /// Shown when nothing is found.
     #[serde(default)]
     pub install_hint: String,
+    /// Arguments that make the program print its version (`["--version"]`);
+    /// the first line it prints is the saved run's `tool_version`.
+    #[serde(default)]
+    pub version_args: Vec<String>,
 }
 
 /// Working directory and environment.

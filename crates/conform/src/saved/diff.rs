@@ -34,6 +34,8 @@ fn change(id: &str, old: Option<&str>, new: Option<&str>) -> Change {
 pub struct ImplDiff {
     /// The adapter's name.
     pub implementation: String,
+    /// Its `tool_version` in OLD and in NEW.
+    pub versions: (Option<String>, Option<String>),
     /// Passed in OLD, failed or errored in NEW.
     pub regressions: Vec<Change>,
     /// Failed or errored in OLD, passed in NEW.
@@ -79,6 +81,7 @@ pub fn diff_impl(old: &Impl, new: &Impl) -> ImplDiff {
     let after: BTreeMap<&str, &CaseRec> = new.cases.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut d = ImplDiff {
         implementation: new.adapter.clone(),
+        versions: (old.tool_version.clone(), new.tool_version.clone()),
         ..ImplDiff::default()
     };
     for (id, n) in &after {
@@ -131,6 +134,9 @@ pub fn human(d: &Diff, old: &Run, new: &Run) -> String {
         new.path.display()
     );
     for i in &d.implementations {
+        if let (Some(a), Some(b)) = &i.versions {
+            let _ = write!(s, "\n{} {a} -> {b}", i.implementation);
+        }
         let _ = writeln!(
             s,
             "\n{}: {} regression(s), {} fix(es), {} new case(s), {} removed, {} other change(s), {} unchanged",

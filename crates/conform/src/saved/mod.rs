@@ -7,7 +7,8 @@
 //!
 //! The document (`format = "assetpin-conform-run"`, [`FORMAT_VERSION`]):
 //! `{"format", "format_version", "assetpin_version", "suite": {"cases",
-//! "digest"}, "implementations": [<the --format json report of each>]}`;
+//! "digest"}, "implementations": [<the --format json report of each, with
+//! "tool_version">]}`;
 //! each case carries `id`, `profile`, `clauses`, `outcome` (`passed`,
 //! `failed`, `unsupported`, `error`), `known_divergence`, `details` and
 //! `failures_detail`. A reader refuses another format or a newer version.
@@ -31,7 +32,14 @@ pub fn document(runs: &[ImplRun]) -> String {
     use sha2::{Digest, Sha256};
     let impls: Vec<serde_json::Value> = runs
         .iter()
-        .map(|r| serde_json::from_str(&r.report().json()).unwrap_or(serde_json::Value::Null))
+        .map(|r| {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&r.report().json()).unwrap_or(serde_json::Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("tool_version".into(), tool_version(&r.adapter).into());
+            }
+            v
+        })
         .collect();
     // The suite as this run selected it: ids, clauses and summaries.
     let mut h = Sha256::new();
@@ -53,6 +61,53 @@ pub fn document(runs: &[ImplRun]) -> String {
         "implementations": impls,
     });
     format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+}
+
+/// The first line the adapter's program prints with its `version_args`
+/// (stdout, else stderr; at most 200 characters), or `None` without
+/// `version_args`, or when it fails or takes more than 10 s.
+pub fn tool_version(ad: &crate::adapter::Adapter) -> Option<String> {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let args = &ad.spec.program.version_args;
+    if args.is_empty() {
+        return None;
+    }
+    let dir = tempfile::tempdir().ok()?;
+    let mut child = Command::new(&ad.exe)
+        .args(args)
+        // Not the user's home: a tool may write its state there.
+        .env("HOME", dir.path())
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let out = child.wait_with_output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let first = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(|l| l.chars().take(200).collect::<String>())
+    };
+    first(&out.stdout).or_else(|| first(&out.stderr))
 }
 
 /// A saved run, as read back.
@@ -80,6 +135,10 @@ pub struct Impl {
     /// Its description and program.
     #[serde(default)]
     pub program: String,
+    /// What the program printed for its version (`version_args`), if
+    /// the adapter says how to ask.
+    #[serde(default)]
+    pub tool_version: Option<String>,
     /// Its cases, in run order.
     pub cases: Vec<CaseRec>,
 }
