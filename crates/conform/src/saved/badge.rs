@@ -41,6 +41,8 @@ pub fn color(passed: usize, ran: usize) -> &'static str {
 }
 
 fn escape(s: &str) -> String {
+    // XML has no escape for most control characters: they are dropped.
+    let s: String = s.chars().filter(|c| !c.is_control()).collect();
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -93,6 +95,7 @@ mod tests {
 
     #[test]
     fn counts_and_colors_follow_the_outcomes() {
+        assert_eq!(escape("a\u{1}<b>&\"c"), "a&lt;b&gt;&amp;&quot;c");
         let i = imp(&[
             ("a/1", "core", "passed"),
             ("a/2", "core", "failed"),
