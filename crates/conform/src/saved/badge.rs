@@ -8,23 +8,12 @@ use super::Impl;
 
 /// (passed, ran) of `imp`'s cases of `profile` (`None`: all).
 pub fn counts(imp: &Impl, profile: Option<&str>) -> (usize, usize) {
-    let of = imp
-        .cases
-        .iter()
-        .filter(|c| profile.is_none_or(|p| c.profile.as_deref() == Some(p)));
-    let mut passed = 0;
-    let mut ran = 0;
-    for c in of {
-        match c.outcome.as_str() {
-            "passed" => {
-                passed += 1;
-                ran += 1;
-            }
-            "failed" | "error" => ran += 1,
-            _ => {}
-        }
-    }
-    (passed, ran)
+    let t = super::tally(
+        imp.cases
+            .iter()
+            .filter(|c| profile.is_none_or(|p| c.profile.as_deref() == Some(p))),
+    );
+    (t.passed, t.ran)
 }
 
 /// The badge's color for (passed, ran).

@@ -41,26 +41,15 @@ pub fn columns(runs: &[Run]) -> Vec<Column<'_>> {
 
 /// (mark, passed, ran) of `imp` for `clause`.
 pub fn cell(imp: &super::Impl, clause: &str) -> (&'static str, usize, usize) {
-    let of = imp
-        .cases
-        .iter()
-        .filter(|c| c.clauses.iter().any(|k| k == clause));
-    let (mut passed, mut ran, mut unknown) = (0, 0, 0);
-    for c in of {
-        match c.outcome.as_str() {
-            "passed" => {
-                passed += 1;
-                ran += 1;
-            }
-            "failed" | "error" => {
-                ran += 1;
-                if !c.known_divergence {
-                    unknown += 1;
-                }
-            }
-            _ => {}
-        }
-    }
+    let super::Tally {
+        passed,
+        ran,
+        unknown,
+    } = super::tally(
+        imp.cases
+            .iter()
+            .filter(|c| c.clauses.iter().any(|k| k == clause)),
+    );
     let mark = if ran == 0 {
         "-"
     } else if passed == ran {
