@@ -47,16 +47,25 @@ pub fn check_config(local: &Path, env: Env<'_>) -> Result<()> {
         .filter_map(|s| s.storage_location(env))
         .collect();
     paths.push(local.to_owned());
-    paths.dedup();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
-        check_config_file(&p, home.as_deref(), 0)?;
+        check_config_file(&p, home.as_deref(), 0, &mut seen)?;
     }
     Ok(())
 }
 
 /// `p` and, read as configuration, what it includes, to
-/// [`MAX_INCLUDE_DEPTH`].
-fn check_config_file(p: &Path, home: Option<&Path>, depth: usize) -> Result<()> {
+/// [`MAX_INCLUDE_DEPTH`]; each path once (`seen`): a file that includes
+/// itself many times would otherwise cost that many to the tenth power.
+fn check_config_file(
+    p: &Path,
+    home: Option<&Path>,
+    depth: usize,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    if !seen.insert(p.to_owned()) {
+        return Ok(());
+    }
     match found(p) {
         None => return Ok(()),
         Some(Found::File) => {}
@@ -67,7 +76,7 @@ fn check_config_file(p: &Path, home: Option<&Path>, depth: usize) -> Result<()> 
     }
     for inc in includes(p) {
         let to = resolve(&inc, p.parent(), home);
-        check_config_file(&to, home, depth + 1)?;
+        check_config_file(&to, home, depth + 1, seen)?;
     }
     Ok(())
 }
@@ -213,6 +222,10 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let local = t.path().join("config");
         std::fs::write(&local, "[include]\n\tpath = config\n").unwrap();
+        check_config(&local, &mut env_home(t.path())).unwrap();
+        // Wide as well as looping: 30 includes of itself is 30^10 paths
+        // when each is followed again (found hanging by hand).
+        std::fs::write(&local, "[include]\n\tpath = config\n".repeat(30)).unwrap();
         check_config(&local, &mut env_home(t.path())).unwrap();
     }
 

@@ -110,6 +110,36 @@ pub fn tool_version(ad: &crate::adapter::Adapter) -> Option<String> {
     first(&out.stdout).or_else(|| first(&out.stderr))
 }
 
+/// Counts over some cases of a saved run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Passed.
+    pub passed: usize,
+    /// Ran: passed, failed or errored (unsupported cases are not counted).
+    pub ran: usize,
+    /// Failed or errored and not a listed known divergence.
+    pub unknown: usize,
+}
+
+/// The [`Tally`] of `cases`.
+pub fn tally<'a>(cases: impl Iterator<Item = &'a CaseRec>) -> Tally {
+    let mut t = Tally::default();
+    for c in cases {
+        match c.outcome.as_str() {
+            "passed" => {
+                t.passed += 1;
+                t.ran += 1;
+            }
+            "failed" | "error" => {
+                t.ran += 1;
+                t.unknown += usize::from(!c.known_divergence);
+            }
+            _ => {}
+        }
+    }
+    t
+}
+
 /// A saved run, as read back.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Run {
@@ -208,6 +238,9 @@ pub fn load(path: &Path) -> Result<Run, LoadError> {
     let meta = std::fs::metadata(path).map_err(read)?;
     if !meta.is_file() {
         return Err(read(std::io::Error::other("not a regular file")));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(bad("larger than 256 MiB".into()));
     }
     let mut text = String::new();
     std::fs::File::open(path)
