@@ -465,7 +465,7 @@ fn check_layout(spec: &AdapterFile) -> Result<(), Problem> {
         if l.manifest_entry.is_none() == l.manifest_matches.is_none() {
             return Err(Problem::ManifestEntryWays);
         }
-    } else if l.manifest.is_some() {
+    } else if l.manifest.is_some() || claims("json-manifest") {
         return Err(Problem::ManifestWithoutFeature);
     }
     for f in &spec.features {
@@ -636,8 +636,9 @@ pub enum Problem {
          layout.manifest_matches (a regex)"
     )]
     ManifestEntryWays,
-    /// `layout.manifest` without the feature `manifest`.
-    #[error("layout.manifest is set; claim the feature manifest too")]
+    /// `layout.manifest`, or the feature `json-manifest`, without the
+    /// feature `manifest`.
+    #[error("layout.manifest or the feature json-manifest is set; claim the feature manifest too")]
     ManifestWithoutFeature,
     /// A feature that is no feature.
     #[error("unknown feature {0:?} (one of {names:?})", names = super::case::Feature::names())]

@@ -352,6 +352,15 @@ pub struct Run {
     /// trace. The generated `h-hostile` family uses it.
     #[serde(default)]
     pub hostile: Option<Hostile>,
+    /// The portable verdict (P9, P10, P8): the step either succeeds with
+    /// the skill's dest equal to its tree at one of the commits (and, with
+    /// a manifest, an entry for each of `entries`), or fails with a message
+    /// on stderr, dest absent or still a committed tree, and (with
+    /// `manifest_kept`) the manifest exactly as it was (kind and bytes);
+    /// never a timeout, a signal or a crash trace. The generated portable
+    /// family ([`crate::portable_family`]) uses it. One process.
+    #[serde(default)]
+    pub whole: Option<Whole>,
     /// Per-process time limit in seconds for this step, below the
     /// adapter's `timeout_secs`; a process still running then is killed
     /// and the step fails with `timeout`.
@@ -530,6 +539,23 @@ pub struct Hostile {
     pub rollback: bool,
 }
 
+/// The portable verdict of a step ([`Run::whole`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Whole {
+    /// The skill the step installs.
+    pub name: String,
+    /// Commit labels dest may equal (P9: the old tree kept, or the new).
+    pub commit: Vec<String>,
+    /// Skills a success must leave an entry for in the manifest (P7, P8),
+    /// where the adapter has one.
+    #[serde(default)]
+    pub entries: Vec<String>,
+    /// A failure leaves the manifest's kind and bytes as they were (P8).
+    #[serde(default)]
+    pub manifest_kept: bool,
+}
+
 /// An outside action (not the implementation's doing), each with exactly
 /// the fields it uses. `root` is where `path` is rooted (default the
 /// project); strings are variable-substituted.
@@ -566,6 +592,37 @@ pub enum Action {
         /// Raw content as hex.
         #[serde(default)]
         hex: Option<String>,
+    },
+    /// Put `text` or `hex` before the bytes of an existing file (a byte
+    /// order mark, P8).
+    Prepend {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The file.
+        path: String,
+        /// UTF-8 content.
+        #[serde(default)]
+        text: Option<String>,
+        /// Raw content as hex.
+        #[serde(default)]
+        hex: Option<String>,
+    },
+    /// Cut an existing file short (P8: a write that stopped half-way):
+    /// to `keep_percent` of its length, rounded down, or by `drop_bytes`
+    /// from its end. Exactly one of the two.
+    Truncate {
+        /// Root of `path`.
+        #[serde(default)]
+        root: Root,
+        /// The file.
+        path: String,
+        /// The share of its bytes kept, 0 to 99.
+        #[serde(default)]
+        keep_percent: Option<u8>,
+        /// Bytes removed from its end.
+        #[serde(default)]
+        drop_bytes: Option<u64>,
     },
     /// Remove whatever is at `path`.
     Delete {
@@ -811,6 +868,10 @@ spelled! {
         GitSource = "git-source",
         /// Keeps a manifest or lockfile (`layout.manifest`; P7, P8).
         Manifest = "manifest",
+        /// The manifest is a JSON document: bytes that would still parse
+        /// as YAML (an empty file, a cut-short one) are no document of its
+        /// format (P8).
+        JsonManifest = "json-manifest",
         /// Reads a bare wiki (a repository without a work tree; the
         /// `wiki-bare` action, I2).
         BareWiki = "bare-wiki",
@@ -1141,6 +1202,11 @@ pub struct Expect {
     /// needs the feature `manifest`).
     #[serde(default)]
     pub manifest_entries: Vec<String>,
+    /// As `manifest_entries`, for a case every installer runs: checked
+    /// where the adapter declares a manifest, nothing without one (the
+    /// case's other checks still judge it).
+    #[serde(default)]
+    pub entries_if_manifest: Vec<String>,
 }
 
 /// The step tables of a case file with their spans, to turn the span of
@@ -1227,6 +1293,7 @@ impl Case {
             + self.expect.kept_bytes.len()
             + self.expect.dests.len()
             + self.expect.manifest_entries.len()
+            + self.expect.entries_if_manifest.len()
             + usize::from(self.expect.lockfile_canonical)
             + usize::from(self.expect.project_unchanged);
         let unsafe_paths = |files: &[FileSpec], errs: &mut Vec<Invalid>, step: Option<usize>| {
@@ -1357,6 +1424,14 @@ impl Case {
             {
                 errs.push(at(Problem::HalfHostile));
             }
+            if let Some(w) = &s.whole {
+                if s.copies.is_some() {
+                    errs.push(at(Problem::WholeWithCopies));
+                }
+                if w.commit.is_empty() {
+                    errs.push(at(Problem::DestsWithoutCommit));
+                }
+            }
             if (!s.capture.is_empty() || !s.stdout_json.is_empty() || s.stdout_is_json) && !s.json {
                 errs.push(at(Problem::JsonChecksWithoutJson));
             }
@@ -1441,6 +1516,9 @@ pub enum Problem {
         /// `copies`.
         copies: usize,
     },
+    /// `whole` on a step of parallel copies (it judges one process).
+    #[error("`whole` judges one process: not with `copies`")]
+    WholeWithCopies,
     /// `hostile` with only one of `type` and `name`.
     #[error("`hostile` needs both `type` and `name`, or neither")]
     HalfHostile,
@@ -1507,6 +1585,8 @@ impl Action {
         match self {
             Action::Write { path, .. }
             | Action::Append { path, .. }
+            | Action::Prepend { path, .. }
+            | Action::Truncate { path, .. }
             | Action::Delete { path, .. }
             | Action::Touch { path, .. }
             | Action::Chmod { path, .. }

@@ -1095,7 +1095,8 @@ pub fn tree_blobs(ws: &Workspace, commit: &str, prefix: &str) -> HResult<BTreeMa
     let listing = match cached {
         Some(l) => l,
         None => {
-            let l = ws.git(&["ls-tree", "-r", "--full-tree", commit, "--", prefix])?;
+            // -z: names as they are (no C quoting of non-ASCII or newlines).
+            let l = ws.git(&["ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix])?;
             if by_id {
                 crate::reaper::lock(&LISTINGS).insert(key, l.clone());
             }
@@ -1103,7 +1104,7 @@ pub fn tree_blobs(ws: &Workspace, commit: &str, prefix: &str) -> HResult<BTreeMa
         }
     };
     let mut want: BTreeMap<String, String> = BTreeMap::new();
-    for line in listing.lines() {
+    for line in listing.split('\0') {
         let Some((meta, path)) = line.split_once('\t') else {
             continue;
         };

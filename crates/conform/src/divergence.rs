@@ -26,6 +26,11 @@ pub struct Divergence {
     /// (a case that stops hanging passes, and the entry then fails).
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// The divergence is a race the tool loses only sometimes (a lost
+    /// update between concurrent installs): a run of its cases that
+    /// passes is accepted, one that fails must fail as listed.
+    #[serde(default)]
+    pub race: bool,
     /// `case` compiled once, when it is a regex (a gate asks thousands of
     /// times).
     #[serde(skip)]

@@ -840,6 +840,47 @@ pub fn run_action(ws: &mut Workspace, action: &Action, n: usize) -> HResult<()> 
             bytes.extend(ws.content(text.as_deref(), hex.as_deref())?);
             std::fs::write(&p, bytes).map_err(io_err(format!("write {}", p.display())))?;
         }
+        Action::Prepend {
+            root,
+            path,
+            text,
+            hex,
+        } => {
+            let p = place(ws, *root, path, true)?;
+            let mut bytes = ws.content(text.as_deref(), hex.as_deref())?;
+            bytes.extend(
+                super::snapshot::read_left(&p)
+                    .map_err(|e| HarnessError::Case(format!("prepend to {}: {e}", p.display())))?,
+            );
+            std::fs::write(&p, bytes).map_err(io_err(format!("write {}", p.display())))?;
+        }
+        Action::Truncate {
+            root,
+            path,
+            keep_percent,
+            drop_bytes,
+        } => {
+            let p = place(ws, *root, path, true)?;
+            let len = std::fs::metadata(&p)
+                .map_err(io_err(format!("stat {}", p.display())))?
+                .len();
+            let to = match (keep_percent, drop_bytes) {
+                (Some(k), None) if *k < 100 => len * u64::from(*k) / 100,
+                (None, Some(d)) => len.saturating_sub(*d),
+                _ => {
+                    return Err(HarnessError::Case(
+                        "truncate: give `keep_percent` (0 to 99) or `drop_bytes`, one of them"
+                            .into(),
+                    ));
+                }
+            };
+            std::fs::File::options()
+                .write(true)
+                .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+                .open(&p)
+                .and_then(|f| f.set_len(to))
+                .map_err(io_err(format!("truncate {}", p.display())))?;
+        }
         Action::Delete { root, path } => remove_any(&place(ws, *root, path, false)?)?,
         Action::Touch { root, path } => {
             // New mtime, same bytes: at least 10 ms later than now so that

@@ -32,6 +32,9 @@ pub fn check(ws: &Workspace, ad: &Adapter, e: &Expect) -> HResult<Vec<Failure>> 
     if !e.manifest_entries.is_empty() {
         f.extend(manifest_entries(ws, ad, &e.manifest_entries)?);
     }
+    if !e.entries_if_manifest.is_empty() && ad.spec.layout.manifest.is_some() {
+        f.extend(manifest_entries(ws, ad, &e.entries_if_manifest)?);
+    }
     Ok(f)
 }
 
@@ -140,7 +143,9 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<Failure>>
     let got: Vec<(&String, &Node)> = snap
         .iter()
         .filter(|(p, n)| {
-            !matches!(n, Node::Dir(_))
+            // P2: a committed link may be left out or kept as a link; the
+            // committed tree's links are left out of `want` likewise.
+            !matches!(n, Node::Dir(_) | Node::Link(_))
                 && !skipped(p)
                 && !ad.dest_extra.iter().any(|r| r.is_match(p))
         })
@@ -152,8 +157,8 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<Failure>>
         let names: Vec<&String> = got.iter().map(|(p, _)| *p).collect();
         if names != want.keys().collect::<Vec<_>>() {
             tried.push(format!(
-                "{label} holds {:?}",
-                want.keys().collect::<Vec<_>>()
+                "{label} holds {}",
+                listed(want.keys().map(String::as_str))
             ));
             continue;
         }
@@ -174,10 +179,7 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<Failure>>
         }
         tried.push(format!("{label}: same names, other bytes"));
     }
-    let holds = format!(
-        "{:?}",
-        got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>()
-    );
+    let holds = listed(got.iter().map(|(p, _)| p.as_str()));
     Ok(Some(
         Failure::new(
             format!("dest {rel}"),
@@ -196,6 +198,18 @@ fn dest(ws: &Workspace, ad: &Adapter, d: &DestCheck) -> HResult<Option<Failure>>
     ))
 }
 
+/// Names as a list for a message, at most 20 of them (a tool that
+/// follows a link loop leaves thousands).
+fn listed<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let n = names.len();
+    let shown: Vec<&str> = names.take(20).collect();
+    if n > shown.len() {
+        format!("{shown:?} and {} more", n - shown.len())
+    } else {
+        format!("{shown:?}")
+    }
+}
+
 /// P7: the manifest holds an entry for each skill, found by the layout's
 /// JSON pointer or regex.
 fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<Vec<Failure>> {
@@ -207,7 +221,17 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
         )));
     };
     let rel = ws.subst(m, &[])?;
-    let p = ws.project.join(&rel);
+    let mut p = ws.project.join(&rel);
+    // A manifest written through a link that stays in the case's project
+    // or $HOME (P1 allows it) is read where the link leads.
+    if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink())
+        && let Ok(t) = std::fs::canonicalize(&p)
+        && [&ws.project, &ws.home]
+            .iter()
+            .any(|r| std::fs::canonicalize(r).is_ok_and(|r| t.starts_with(r)))
+    {
+        p = t;
+    }
     // Read as every file a tool left is: a planted FIFO would hang the
     // harness.
     let check = format!("manifest {rel}");
@@ -229,7 +253,8 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
         )),
     };
     let text = match text {
-        Ok(t) => t,
+        // A byte order mark is no entry's business (P8 lets a tool accept one).
+        Ok(t) => t.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(t),
         Err(m) => return Ok(vec![m]),
     };
     let mut f = Vec::new();
@@ -265,6 +290,113 @@ fn manifest_entries(ws: &Workspace, ad: &Adapter, names: &[String]) -> HResult<V
                     "no match".into(),
                 ));
             }
+        }
+    }
+    Ok(f)
+}
+
+/// The manifest's path in the case, when the adapter declares one.
+///
+/// # Errors
+/// An undefined variable in the layout.
+pub fn manifest_path(ws: &Workspace, ad: &Adapter) -> HResult<Option<std::path::PathBuf>> {
+    match &ad.spec.layout.manifest {
+        Some(m) => Ok(Some(ws.project.join(ws.subst(m, &[])?))),
+        None => Ok(None),
+    }
+}
+
+/// What is at the manifest's path, links not followed (empty: nothing),
+/// for [`check_whole`]'s `manifest_kept`.
+///
+/// # Errors
+/// An undefined variable in the layout.
+pub fn manifest_state(ws: &Workspace, ad: &Adapter) -> HResult<super::snapshot::Snapshot> {
+    Ok(manifest_path(ws, ad)?
+        .map(|p| snapshot(&p, &[]))
+        .unwrap_or_default())
+}
+
+/// What the portable verdict compares a failure with: dest's and the
+/// manifest's snapshots (links not followed) before the step.
+///
+/// # Errors
+/// An undefined variable.
+pub fn whole_before(
+    ws: &Workspace,
+    ad: &Adapter,
+    w: &crate::case::Whole,
+) -> HResult<(super::snapshot::Snapshot, super::snapshot::Snapshot)> {
+    let rel = ws.subst(&format!("${{dest.{}}}", w.name), &[])?;
+    let manifest = if w.manifest_kept {
+        manifest_state(ws, ad)?
+    } else {
+        Default::default()
+    };
+    Ok((snapshot(&ws.project.join(rel), &[]), manifest))
+}
+
+/// The portable verdict of a step ([`crate::case::Whole`]; P8, P9, P10):
+/// a success leaves dest a committed tree of the skill and the manifest
+/// entries asked for; a failure says so on stderr and leaves dest as
+/// `dest_before` or a committed tree, and the manifest as
+/// `manifest_before` (when `manifest_kept`). Both are taken before the
+/// step by [`whole_before`].
+///
+/// # Errors
+/// Harness failures (git, an undefined variable).
+pub fn check_whole(
+    ws: &Workspace,
+    ad: &Adapter,
+    w: &crate::case::Whole,
+    r: &super::exec::ProcResult,
+    (dest_before, manifest_before): (&super::snapshot::Snapshot, &super::snapshot::Snapshot),
+) -> HResult<Vec<Failure>> {
+    let d = DestCheck {
+        name: w.name.clone(),
+        commit: w.commit.clone(),
+    };
+    let mut f = Vec::new();
+    if r.code == Some(0) {
+        f.extend(dest(ws, ad, &d)?);
+        if ad.spec.layout.manifest.is_some() && !w.entries.is_empty() {
+            f.extend(manifest_entries(ws, ad, &w.entries)?);
+        }
+        return Ok(f.into_iter().map(|m| m.clause("P9")).collect());
+    }
+    if r.stderr.trim().is_empty() {
+        f.push(
+            Failure::new("stderr", "the step failed without a word on stderr (P10)")
+                .expecting("a message on stderr")
+                .observing("nothing")
+                .clause("P10"),
+        );
+    }
+    let rel = ws.subst(&format!("${{dest.{}}}", w.name), &[])?;
+    if snapshot(&ws.project.join(&rel), &[]) != *dest_before
+        && let Some(m) = dest(ws, ad, &d)?
+    {
+        f.push(
+            m.clause("P9")
+                .expecting("after a failure: dest as it was, or a committed tree"),
+        );
+    }
+    if w.manifest_kept {
+        let now = manifest_state(ws, ad)?;
+        let changes = super::snapshot::diff(manifest_before, &now);
+        if !changes.is_empty() {
+            f.push(
+                Failure::new(
+                    "manifest kept",
+                    format!(
+                        "the install failed but changed the manifest (P8): {}",
+                        changes.join("; ")
+                    ),
+                )
+                .expecting("the manifest as it was")
+                .observing(changes.join("; "))
+                .clause("P8"),
+            );
         }
     }
     Ok(f)

@@ -228,6 +228,10 @@ fn run_inner(
             Default::default()
         };
         let kept = super::keep::record(&ws, &step.keeps, &before, &ids_before)?;
+        let whole_before = match &step.whole {
+            Some(w) => super::portable::whole_before(&ws, ad, w)?,
+            None => Default::default(),
+        };
         let wiki_before = snapshot(&ws.wiki, &[".git"]);
         let twin = if super::dry_run::wanted(ad, step) {
             let t = super::dry_run::run(&ws, ad, step, &before)?;
@@ -281,6 +285,17 @@ fn run_inner(
         }
         for (k, v) in caps {
             ws.vars.insert(format!("var.{k}"), v);
+        }
+        if let (Some(w), Some(r)) = (&step.whole, results.first())
+            && r.code.is_some()
+        {
+            f.extend(super::portable::check_whole(
+                &ws,
+                ad,
+                w,
+                r,
+                (&whole_before.0, &whole_before.1),
+            )?);
         }
         if step.hostile.is_some() {
             f.extend(check::check_hostile(
