@@ -393,15 +393,25 @@ fn json_jobs_and_clause_filters() {
     let out = conform(&["--json", "--list", "--filter", "P1", "--adapter", NAIVE]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = v["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let cases = v["cases"].as_array().unwrap();
+    let cites = |c: &serde_json::Value, id: &str| {
+        c["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.as_str() == Some(id))
+    };
     assert!(
-        !ids.is_empty() && ids.iter().all(|i| i.contains("/P1-")),
-        "{ids:?}"
+        cases.iter().any(|c| c["id"] == "p-portable/P1-dest-link")
+            && cases.iter().all(|c| cites(c, "P1")),
+        "{cases:?}"
+    );
+    // P1 names the cases citing P1, not those citing only P10.
+    assert!(
+        !cases
+            .iter()
+            .any(|c| c["id"] == "p-portable/P10-unknown-skill"),
+        "{cases:?}"
     );
     let out = conform(&["--json", "--adapter", "no-such-adapter.toml"]);
     assert_eq!(out.status.code(), Some(2));

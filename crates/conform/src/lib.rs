@@ -76,7 +76,9 @@
 //!   away runs without capabilities.
 //! - [`check`]: the expectations of a step and of a case's end state.
 //! - [`portable`]: the portable profile's checks through the adapter's
-//!   layout.
+//!   layout, and its verdict ([`portable::check_whole`]);
+//!   [`portable_family`]: the generated portable cases
+//!   (`p-portable/<part>:<variant>`).
 //! - [`coverage`]: clause coverage.
 //! - [`report`]: one implementation's report (human, JSON, JUnit).
 //! - [`matrix`]: several implementations side by side, and the HTML
@@ -118,6 +120,7 @@ pub mod outcome;
 pub mod output;
 pub mod park;
 pub mod portable;
+pub mod portable_family;
 pub mod privilege;
 pub mod reaper;
 pub mod remove;

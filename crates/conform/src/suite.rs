@@ -32,6 +32,7 @@ pub fn load_cases(dir: Option<&Path>) -> Result<Vec<Case>, CaseSetError> {
             c.extend(edit_matrix::cases()?);
             c.extend(user_entries::cases()?);
             c.extend(wiki_plants::cases()?);
+            c.extend(crate::portable_family::cases()?);
             c.extend(crate::crash::family::cases()?);
             c.extend(crate::interleave::family::cases()?);
             c

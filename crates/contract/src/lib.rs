@@ -188,7 +188,7 @@ mod tests {
             assert!(c.contains(&id.to_owned()), "{id} missing from {c:?}");
         }
         // Y L K I U T D R A W E P.
-        assert_eq!(c.len(), 3 + 10 + 7 + 8 + 7 + 3 + 3 + 5 + 5 + 6 + 4 + 11);
+        assert_eq!(c.len(), 3 + 10 + 7 + 8 + 7 + 3 + 3 + 5 + 5 + 6 + 4 + 13);
     }
 
     #[test]
