@@ -238,14 +238,17 @@ th{background:#eee;text-align:left}td.c{min-width:9em}\
 .passed{background:#d7f5d7}.failed{background:#f8cfcf}.known{background:#fbeec2}\
 .unsupported{background:#eceff3;color:#667}\
 details summary{cursor:pointer}pre{white-space:pre-wrap;max-width:60em;font-size:12px;margin:.3em 0}\
-.t{color:#555;font-size:12px}#matrix tr>th:first-child{min-width:18em;max-width:26em}";
+.t{color:#555;font-size:12px}#matrix tr>th:first-child{min-width:18em;max-width:26em}\
+.cases{max-height:28em;max-width:40em;overflow:auto;font-size:12px}.cases pre{max-width:38em}\
+.cases summary{white-space:nowrap}";
 
 /// The self-contained HTML page (no network, no external assets): per
 /// implementation its program and totals, then the clause ×
 /// implementation matrix (`table#matrix`, the clauses some case of the run
 /// cites), each cell coloured and marked
 /// (✓ passed, ✗ failed, ≈ known divergence, – unsupported); a failing or
-/// known cell opens its cases' expected vs observed. Then the edit
+/// known cell opens the list of its cases (scrolling past 28 lines), each
+/// opening its expected vs observed. Then the edit
 /// coverage map of each implementation that ran the edit family.
 pub fn html(runs: &[ImplRun]) -> String {
     let mut o = String::new();
@@ -310,7 +313,13 @@ pub fn html(runs: &[ImplRun]) -> String {
             if c.bad.is_empty() {
                 o.push_str(&xml(&label));
             } else {
-                let _ = write!(o, "<details><summary>{}</summary>", xml(&label));
+                // One line per case, its expected vs observed behind it, in
+                // a list that scrolls: a cell may hold a hundred cases.
+                let _ = write!(
+                    o,
+                    "<details><summary>{}</summary><div class=\"cases\">",
+                    xml(&label)
+                );
                 for b in &c.bad {
                     let tag = if r.known.contains(&b.id) {
                         " (known divergence)"
@@ -319,13 +328,14 @@ pub fn html(runs: &[ImplRun]) -> String {
                     };
                     let _ = write!(
                         o,
-                        "<div><b>{}</b>{tag}<div class=\"t\">{}</div><pre>{}</pre></div>",
+                        "<details class=\"case\"><summary><b>{}</b>{tag}</summary>\
+                         <div class=\"t\">{}</div><pre>{}</pre></details>",
                         xml(&b.id),
                         xml(&b.summary),
                         html_text(&b.details().join("\n"))
                     );
                 }
-                o.push_str("</details>");
+                o.push_str("</div></details>");
             }
             o.push_str("</td>");
         }
