@@ -777,7 +777,7 @@ const SAMPLED_FAMILIES: [&str; 5] = [
 const PEER_SAMPLE: usize = 3;
 /// One case in this many of a generated portable part runs: six tools
 /// run them, the installers on Node.js at about a second a process.
-const PORTABLE_SAMPLE: usize = 5;
+const PORTABLE_SAMPLE: usize = 10;
 
 /// The ids of the cases `ad` leaves out of the gate under the sampling
 /// (empty with `ASSETPIN_PEER_FULL=1`).

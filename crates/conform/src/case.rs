@@ -849,7 +849,7 @@ spelled! {
         Core = "core",
         /// Extensions (`--json`, ...).
         Ext = "ext",
-        /// Any skill installer, through its adapter's `[layout]` (P1-P10).
+        /// Any skill installer, through its adapter's `[layout]` (P1-P13).
         Portable = "portable",
     }
 }
@@ -1429,7 +1429,7 @@ impl Case {
                     errs.push(at(Problem::WholeWithCopies));
                 }
                 if w.commit.is_empty() {
-                    errs.push(at(Problem::DestsWithoutCommit));
+                    errs.push(at(Problem::WholeWithoutCommit));
                 }
             }
             if (!s.capture.is_empty() || !s.stdout_json.is_empty() || s.stdout_is_json) && !s.json {
@@ -1516,6 +1516,9 @@ pub enum Problem {
         /// `copies`.
         copies: usize,
     },
+    /// `whole` with no commit label.
+    #[error("`whole` needs at least one commit label")]
+    WholeWithoutCommit,
     /// `whole` on a step of parallel copies (it judges one process).
     #[error("`whole` judges one process: not with `copies`")]
     WholeWithCopies,

@@ -151,6 +151,20 @@ mod tests {
         let n = layout::count() + trees::count() + manifest::count() + history::count();
         crate::source::assert_valid_family(&cases, n);
         for c in &cases {
+            let e = &c.expect;
+            let judged = c
+                .steps
+                .iter()
+                .filter_map(|s| s.as_run())
+                .any(|r| r.whole.is_some())
+                || !(e.no_bytes.is_empty()
+                    && e.files.is_empty()
+                    && e.dests.is_empty()
+                    && e.kept_bytes.is_empty());
+            assert!(judged, "{}: neither a portable verdict nor a check", c.id);
+            assert_eq!(c.profile.as_str(), "portable", "{}", c.id);
+        }
+        for c in &cases {
             assert!(
                 PARTS.iter().any(|p| c.id.starts_with(p)),
                 "{} is in no part",
